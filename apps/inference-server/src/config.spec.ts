@@ -1,0 +1,22 @@
+import { ConfigError, parseSidecarConfig } from './config';
+
+describe('parseSidecarConfig', () => {
+  it('uses the SageMaker contract defaults', () => {
+    expect(parseSidecarConfig({ DATA_BUCKET: 'gen3d-data-bucket' })).toEqual({
+      port: 8080,
+      maxConcurrentInvocations: 4,
+      workerHost: 'embedded',
+      dataBucket: 'gen3d-data-bucket',
+      s3Endpoint: undefined,
+      region: 'us-east-1',
+    });
+  });
+
+  it('refuses missing or malformed settings with the variable named', () => {
+    expect(() => parseSidecarConfig({})).toThrow(/DATA_BUCKET is required/);
+    expect(() => parseSidecarConfig({ DATA_BUCKET: 'b', MAX_CONCURRENT_INVOCATIONS: '0' })).toThrow(
+      ConfigError,
+    );
+    expect(() => parseSidecarConfig({ DATA_BUCKET: 'b', WORKER_HOST: 'gpu' })).toThrow(/WORKER_HOST must be/);
+  });
+});

@@ -1,0 +1,3 @@
+"""Gen3D reconstruction worker: decode -> mask -> reconstruct (backends) -> encode."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,63 @@
+// One lint configuration for the whole workspace. The module-boundary rule is the architecture's guard:
+// apps may import libraries, libraries never import apps, and browser code never reaches node-only code.
+import nx from '@nx/eslint-plugin';
+import prettier from 'eslint-config-prettier';
+
+export default [
+  ...nx.configs['flat/base'],
+  ...nx.configs['flat/typescript'],
+  ...nx.configs['flat/javascript'],
+  {
+    ignores: ['**/dist', '**/node_modules', '**/cdk.out', '**/coverage', '.nx', '.venv', '**/worker/**'],
+  },
+  {
+    files: ['**/src/**/*.ts', '**/src/**/*.js'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: true,
+          allow: [],
+          depConstraints: [
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
+            { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
+            { sourceTag: 'platform:browser', onlyDependOnLibsWithTags: ['platform:browser', 'platform:any'] },
+            { sourceTag: 'platform:node', onlyDependOnLibsWithTags: ['platform:node', 'platform:any'] },
+            { sourceTag: 'platform:any', onlyDependOnLibsWithTags: ['platform:any'] },
+            {
+              sourceTag: 'platform:browser',
+              bannedExternalImports: [
+                'node:*',
+                'fs',
+                'path',
+                'child_process',
+                'pino',
+                'aws-cdk-lib',
+                'aws-cdk-lib/*',
+                '@aws-sdk/*',
+              ],
+            },
+            {
+              sourceTag: 'platform:any',
+              bannedExternalImports: [
+                'node:*',
+                'fs',
+                'path',
+                'child_process',
+                'pino',
+                'aws-cdk-lib',
+                'aws-cdk-lib/*',
+              ],
+            },
+            {
+              sourceTag: 'scope:runtime',
+              bannedExternalImports: ['aws-cdk-lib', 'aws-cdk-lib/*', 'constructs'],
+            },
+          ],
+        },
+      ],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  prettier,
+];

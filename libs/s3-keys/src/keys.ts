@@ -1,0 +1,249 @@
+import { InvalidKeyError } from './errors';
+import { parseJobId, parseUserId, type JobId, type UserId } from './ids';
+import { checkName, splitKey, stripExtension } from './segments';
+
+/**
+ * The data bucket's layout (seed: gen3d-data-bucket), plus the documents the pipeline adds:
+ *
+ *   users/{userId}/input/{name}.png                 upload; triggers the extract lambda
+ *   users/{userId}/output/{name}.ply                finished mesh; triggers the notify lambda
+ *   users/{userId}/output/{name}.report.json        the job report written next to the mesh
+ *   users/{userId}/output/{name}.failure.json       failure document; triggers the notify lambda
+ *   users/{userId}/jobs/{jobId}/{document}          job documents (request, status, locks)
+ *   sagemaker-output/{inferenceId}.out              SageMaker async success output
+ *   sagemaker-output/failures/{inferenceId}-error.out  SageMaker async failure output
+ *   public/{path}                                   the static web site
+ *
+ * and the model bucket's (seed: gen3d-model-bucket): sam3d-model/{checkpoints|config}/{path}.
+ */
+export const INPUT_EXTENSION = '.png';
+export const OUTPUT_EXTENSION = '.ply';
+export const REPORT_SUFFIX = '.report.json';
+export const FAILURE_SUFFIX = '.failure.json';
+export const SAGEMAKER_OUTPUT_PREFIX = 'sagemaker-output/';
+export const SAGEMAKER_FAILURE_PREFIX = 'sagemaker-output/failures/';
+export const PUBLIC_PREFIX = 'public/';
+
+export const JOB_DOCUMENTS = {
+  request: 'request.json',
+  status: 'status.json',
+  'extract-lock': 'extract.lock',
+  'notify-lock': 'notify.lock',
+} as const;
+export type JobDocument = keyof typeof JOB_DOCUMENTS;
+
+/** Where a user's object lives: who owns it and what they called it (NFC, without extension). */
+export interface UserObject {
+  readonly userId: UserId;
+  readonly name: string;
+}
+
+export interface InputKey extends UserObject {
+  readonly kind: 'input';
+  /** The exact key, as stored: use it to read the object (it may not be NFC). */
+  readonly key: string;
+}
+export interface OutputKey extends UserObject {
+  readonly kind: 'output';
+  readonly key: string;
+}
+export interface ReportKey extends UserObject {
+  readonly kind: 'report';
+  readonly key: string;
+}
+export interface FailureKey extends UserObject {
+  readonly kind: 'failure';
+  readonly key: string;
+}
+export interface JobDocumentKey {
+  readonly kind: 'job-document';
+  readonly key: string;
+  readonly userId: UserId;
+  readonly jobId: JobId;
+  readonly document: JobDocument;
+}
+export interface SageMakerOutputKey {
+  readonly kind: 'sagemaker-output' | 'sagemaker-failure';
+  readonly key: string;
+  readonly inferenceId: string;
+}
+export interface PublicKey {
+  readonly kind: 'public';
+  readonly key: string;
+  readonly path: string;
+}
+export interface ModelArtifactKey {
+  readonly kind: 'model-artifact';
+  readonly key: string;
+  readonly section: 'checkpoints' | 'config';
+  readonly path: string;
+}
+
+export type DataBucketKey =
+  InputKey | OutputKey | ReportKey | FailureKey | JobDocumentKey | SageMakerOutputKey | PublicKey;
+export type KeyKind = DataBucketKey['kind'];
+
+const INFERENCE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/**
+ * Parses any key of the data bucket into its typed form.
+ *
+ * @example parseDataBucketKey('users/u1/output/chair.ply') // { kind: 'output', userId: 'u1', name: 'chair', ... }
+ * @throws InvalidKeyError when the key is unsafe or fits no known kind.
+ */
+export function parseDataBucketKey(key: string): DataBucketKey {
+  const segments = splitKey(key);
+  const [top] = segments;
+  if (top === 'users') return parseUserKey(key, segments);
+  if (top === 'public') {
+    if (segments.length < 2) throw new InvalidKeyError('bad-shape', key, 'expected public/{path}');
+    return { kind: 'public', key, path: segments.slice(1).join('/') };
+  }
+  if (top === 'sagemaker-output') return parseSageMakerKey(key, segments);
+  throw new InvalidKeyError(
+    'foreign-prefix',
+    key,
+    'the key is outside users/, public/ and sagemaker-output/',
+  );
+}
+
+function parseUserKey(key: string, segments: string[]): DataBucketKey {
+  const [, rawUserId, area, ...rest] = segments;
+  if (rawUserId === undefined || area === undefined || rest.length === 0) {
+    throw new InvalidKeyError('bad-shape', key, 'expected users/{userId}/{input|output|jobs}/...');
+  }
+  const userId = parseUserId(rawUserId, key);
+  if (area === 'jobs') {
+    const [rawJobId, fileName] = rest;
+    const document = (Object.keys(JOB_DOCUMENTS) as JobDocument[]).find((d) => JOB_DOCUMENTS[d] === fileName);
+    if (rest.length !== 2 || rawJobId === undefined || document === undefined) {
+      throw new InvalidKeyError(
+        'bad-shape',
+        key,
+        `expected users/{userId}/jobs/{jobId}/{${Object.values(JOB_DOCUMENTS).join('|')}}`,
+      );
+    }
+    return { kind: 'job-document', key, userId, jobId: parseJobId(rawJobId, key), document };
+  }
+  if (rest.length !== 1) {
+    throw new InvalidKeyError('bad-shape', key, `expected users/{userId}/${area}/{file} with no sub-folders`);
+  }
+  const fileName = rest[0] as string;
+  if (area === 'input') {
+    return {
+      kind: 'input',
+      key,
+      userId,
+      name: checkName(stripExtension(fileName, INPUT_EXTENSION, key), key),
+    };
+  }
+  if (area === 'output') {
+    for (const [suffix, kind] of [
+      [REPORT_SUFFIX, 'report'],
+      [FAILURE_SUFFIX, 'failure'],
+      [OUTPUT_EXTENSION, 'output'],
+    ] as const) {
+      if (fileName.endsWith(suffix) && fileName.length > suffix.length) {
+        return { kind, key, userId, name: checkName(fileName.slice(0, -suffix.length), key) };
+      }
+    }
+    throw new InvalidKeyError(
+      'bad-extension',
+      key,
+      `expected an output file ending in "${OUTPUT_EXTENSION}", "${REPORT_SUFFIX}" or "${FAILURE_SUFFIX}"`,
+    );
+  }
+  throw new InvalidKeyError('foreign-prefix', key, `unknown area "${area}" under users/{userId}/`);
+}
+
+function parseSageMakerKey(key: string, segments: string[]): SageMakerOutputKey {
+  if (segments.length === 2) {
+    const inferenceId = stripExtension(segments[1] as string, '.out', key);
+    if (INFERENCE_ID_PATTERN.test(inferenceId)) return { kind: 'sagemaker-output', key, inferenceId };
+  }
+  if (segments.length === 3 && segments[1] === 'failures') {
+    const inferenceId = stripExtension(segments[2] as string, '-error.out', key);
+    if (INFERENCE_ID_PATTERN.test(inferenceId)) return { kind: 'sagemaker-failure', key, inferenceId };
+  }
+  throw new InvalidKeyError(
+    'bad-shape',
+    key,
+    'expected sagemaker-output/{inferenceId}.out or sagemaker-output/failures/{inferenceId}-error.out',
+  );
+}
+
+function parseKeyOfKind<K extends KeyKind>(kind: K, key: string): Extract<DataBucketKey, { kind: K }> {
+  const parsed = parseDataBucketKey(key);
+  if (parsed.kind !== kind) {
+    throw new InvalidKeyError(
+      'bad-shape',
+      key,
+      `expected a key of kind "${kind}", got one of kind "${parsed.kind}"`,
+    );
+  }
+  return parsed as Extract<DataBucketKey, { kind: K }>;
+}
+
+/** @example parseInputKey('users/u1/input/my photo (1).png').name // 'my photo (1)' */
+export const parseInputKey = (key: string): InputKey => parseKeyOfKind('input', key);
+/** @example parseOutputKey('users/u1/output/chair.ply').name // 'chair' */
+export const parseOutputKey = (key: string): OutputKey => parseKeyOfKind('output', key);
+export const parseReportKey = (key: string): ReportKey => parseKeyOfKind('report', key);
+export const parseFailureKey = (key: string): FailureKey => parseKeyOfKind('failure', key);
+export const parseJobDocumentKey = (key: string): JobDocumentKey => parseKeyOfKind('job-document', key);
+
+function buildUserKey(
+  area: 'input' | 'output',
+  object: { userId: string; name: string },
+  suffix: string,
+): string {
+  const key = `users/${object.userId}/${area}/${object.name.normalize('NFC')}${suffix}`;
+  parseUserId(object.userId, key);
+  checkName(object.name, key);
+  splitKey(key);
+  return key;
+}
+
+/** @example buildInputKey({ userId: 'u1', name: 'chair' }) // 'users/u1/input/chair.png' */
+export const buildInputKey = (object: { userId: string; name: string }): string =>
+  buildUserKey('input', object, INPUT_EXTENSION);
+/** @example buildOutputKey({ userId: 'u1', name: 'chair' }) // 'users/u1/output/chair.ply' */
+export const buildOutputKey = (object: { userId: string; name: string }): string =>
+  buildUserKey('output', object, OUTPUT_EXTENSION);
+export const buildReportKey = (object: { userId: string; name: string }): string =>
+  buildUserKey('output', object, REPORT_SUFFIX);
+export const buildFailureKey = (object: { userId: string; name: string }): string =>
+  buildUserKey('output', object, FAILURE_SUFFIX);
+
+/** @example buildJobDocumentKey({ userId: 'u1', jobId: 'a1b2c3d4e5', document: 'request' }) */
+export function buildJobDocumentKey(doc: { userId: string; jobId: string; document: JobDocument }): string {
+  const key = `users/${doc.userId}/jobs/${doc.jobId}/${JOB_DOCUMENTS[doc.document]}`;
+  parseUserId(doc.userId, key);
+  parseJobId(doc.jobId, key);
+  return key;
+}
+
+/** Every key a job for this input writes, derived from the parsed input (never from raw request strings). */
+export function outputKeysFor(input: UserObject): { mesh: string; report: string; failure: string } {
+  return { mesh: buildOutputKey(input), report: buildReportKey(input), failure: buildFailureKey(input) };
+}
+
+/** The prefix every output of a user lives under. */
+export function userOutputPrefix(userId: string): string {
+  return `users/${parseUserId(userId)}/output/`;
+}
+
+export function buildPublicKey(path: string): string {
+  const key = `${PUBLIC_PREFIX}${path}`;
+  splitKey(key);
+  return key;
+}
+
+/** Parses a key of the model bucket: sam3d-model/checkpoints/... or sam3d-model/config/... */
+export function parseModelArtifactKey(key: string): ModelArtifactKey {
+  const [top, section, ...rest] = splitKey(key);
+  if (top !== 'sam3d-model' || (section !== 'checkpoints' && section !== 'config') || rest.length === 0) {
+    throw new InvalidKeyError('foreign-prefix', key, 'expected sam3d-model/{checkpoints|config}/{path}');
+  }
+  return { kind: 'model-artifact', key, section, path: rest.join('/') };
+}

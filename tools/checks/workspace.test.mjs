@@ -1,0 +1,74 @@
+// Workspace-level checks, run by the README's test command with node's test runner:
+// the project list, the dependency graph's direction, and that the module-boundary lint rule bites.
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+
+const env = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' };
+const APPS = ['extract-lambda', 'notify-lambda', 'inference-server', 'web', 'infra'];
+const LIBS = ['s3-keys', 'events', 'logging'];
+
+test('the workspace has the eight projects', () => {
+  const projects = execFileSync('npx', ['nx', 'show', 'projects'], { env, encoding: 'utf8' })
+    .trim()
+    .split('\n');
+  assert.deepEqual([...projects].sort(), [...APPS, ...LIBS].sort());
+});
+
+test('apps depend on libs, and no lib depends on an app', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gen3d-graph-'));
+  try {
+    const file = join(dir, 'graph.json');
+    execFileSync('npx', ['nx', 'graph', `--file=${file}`], { env, stdio: 'ignore' });
+    const { graph } = JSON.parse(readFileSync(file, 'utf8'));
+    const edges = Object.entries(graph.dependencies).flatMap(([source, deps]) =>
+      deps.filter((d) => !d.target.startsWith('npm:')).map((d) => [source, d.target]),
+    );
+    for (const [source, target] of edges) {
+      if (LIBS.includes(source)) assert.ok(LIBS.includes(target), `lib ${source} depends on ${target}`);
+    }
+    for (const app of ['extract-lambda', 'notify-lambda', 'inference-server', 'web']) {
+      assert.ok(
+        edges.some(([s, t]) => s === app && LIBS.includes(t)),
+        `${app} uses no lib`,
+      );
+    }
+    assert.ok(
+      edges.some(([s, t]) => s === 'events' && t === 's3-keys'),
+      'events builds on s3-keys',
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+function lintWith(file, source) {
+  writeFileSync(file, source);
+  try {
+    return spawnSync('npx', ['eslint', '--no-cache', file], { env, encoding: 'utf8' });
+  } finally {
+    rmSync(file, { force: true });
+  }
+}
+
+test('lint refuses a library that imports an app', () => {
+  const result = lintWith(
+    'libs/s3-keys/src/bad-import.ts',
+    "import { inputRecordsOf } from '../../../apps/extract-lambda/src/records';\nexport const x = inputRecordsOf;\n",
+  );
+  assert.notEqual(result.status, 0);
+  assert.match(result.stdout, /@nx\/enforce-module-boundaries/);
+});
+
+test('lint refuses browser code that imports node-only code', () => {
+  const result = lintWith(
+    'apps/web/src/bad-import.ts',
+    "import { createLogger } from '@gen3d/logging';\nexport const log = createLogger({ service: 'web' });\n",
+  );
+  assert.notEqual(result.status, 0);
+  assert.match(result.stdout, /@nx\/enforce-module-boundaries/);
+  assert.match(result.stdout, /platform:browser/);
+});
