@@ -33,8 +33,11 @@ class Reconstruction:
 
 
 class Backend(Protocol):
-    name: BackendName
-    method: str
+    @property
+    def name(self) -> BackendName: ...
+
+    @property
+    def method(self) -> str: ...
 
     def grid_size(self, width: int, height: int, quality: Quality) -> tuple[int, int]:
         """The working size (width, height) of the mask this backend wants for an image of this size."""
