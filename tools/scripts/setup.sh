@@ -20,12 +20,21 @@ worker=apps/inference-server/worker
 py_hash=$(hash_of "$worker/requirements.txt" "$worker/requirements-dev.txt" "$worker/pyproject.toml")
 if [ ! -x .venv/bin/python ] || ! stamp_ok venv "$py_hash"; then
   echo "setup: Python venv in .venv"
-  python=${PYTHON:-python3.11}
-  command -v "$python" >/dev/null || python=python3
-  [ -x .venv/bin/python ] || "$python" -m venv .venv
+  [ -x .venv/bin/python ] || "${PYTHON:-python3}" -m venv .venv
   .venv/bin/python -m pip install --quiet --upgrade pip
   .venv/bin/python -m pip install --quiet -r "$worker/requirements-dev.txt"
   .venv/bin/python -m pip install --quiet --no-deps -e "$worker"
   echo "$py_hash" > .gen3d/stamps/venv
+fi
+# The real TorchServe (GPU image's worker host) for its integration test: torch 2.5.1 + torchserve 0.12.0 in a venv of
+# their own, so the worker and the local stack never need torch. Large (about 5 GB), installed once.
+ts_hash=$(hash_of "$worker/requirements.txt" "$worker/requirements-torchserve.txt" "$worker/pyproject.toml")
+if [ "${GEN3D_SKIP_TORCHSERVE:-0}" != 1 ] && { [ ! -x .venv-torchserve/bin/torchserve ] || ! stamp_ok torchserve "$ts_hash"; }; then
+  echo "setup: TorchServe venv in .venv-torchserve (torch 2.5.1, torchserve 0.12.0)"
+  [ -x .venv-torchserve/bin/python ] || "${PYTHON:-python3}" -m venv .venv-torchserve
+  .venv-torchserve/bin/python -m pip install --quiet --upgrade pip
+  .venv-torchserve/bin/python -m pip install --quiet -r "$worker/requirements-torchserve.txt"
+  .venv-torchserve/bin/python -m pip install --quiet --no-deps -e "$worker"
+  echo "$ts_hash" > .gen3d/stamps/torchserve
 fi
 echo "setup: ready (node $(node_modules/.bin/node --version), $(.venv/bin/python --version))"

@@ -4,7 +4,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
-bash tools/scripts/setup.sh
+GEN3D_SKIP_TORCHSERVE=1 bash tools/scripts/setup.sh
 export NX_DAEMON=false NX_NO_CLOUD=true
 echo "projects:"; npx nx show projects | sed 's/^/  /'
 npx nx run-many -t build --outputStyle=static

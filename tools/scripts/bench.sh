@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# npm run bench: the benchmarks of every part that has one. Figures go to stdout and dist/bench/*.json;
+# docs/benchmarks.md records them with the machine they ran on.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$root"
+bash tools/scripts/setup.sh >&2
+mkdir -p dist/bench
+echo "## worker"
+.venv/bin/python apps/inference-server/worker/bench/bench_worker.py --json dist/bench/worker.json "$@"
