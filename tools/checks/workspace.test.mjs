@@ -72,3 +72,20 @@ test('lint refuses browser code that imports node-only code', () => {
   assert.match(result.stdout, /@nx\/enforce-module-boundaries/);
   assert.match(result.stdout, /platform:browser/);
 });
+
+test('built libraries load by package name, through their exports map, as another project would', () => {
+  // test:all builds before these checks; the npm workspace links node_modules/@gen3d/* to libs/*.
+  const script = `
+    const keys = require('@gen3d/s3-keys');
+    const events = require('@gen3d/events');
+    const logging = require('@gen3d/logging');
+    const input = keys.parseInputKey(keys.decodeEventKey('users/u1/input/my+photo+%281%29.png'));
+    if (input.name !== 'my photo (1)') throw new Error('s3-keys from dist is wrong: ' + input.name);
+    if (typeof events.parseInferenceRequest !== 'function') throw new Error('events has no parser');
+    if (typeof logging.createLogger !== 'function') throw new Error('logging has no factory');
+    for (const lib of ['s3-keys', 'events', 'logging']) {
+      const resolved = require.resolve('@gen3d/' + lib);
+      if (!resolved.includes('/libs/' + lib + '/dist/')) throw new Error(lib + ' resolved to ' + resolved);
+    }`;
+  execFileSync(process.execPath, ['-e', script], { env, stdio: 'pipe' });
+});
