@@ -21,7 +21,6 @@ py_hash=$(hash_of "$worker/requirements.txt" "$worker/requirements-dev.txt" "$wo
 if [ ! -x .venv/bin/python ] || ! stamp_ok venv "$py_hash"; then
   echo "setup: Python venv in .venv"
   [ -x .venv/bin/python ] || "${PYTHON:-python3}" -m venv .venv
-  .venv/bin/python -m pip install --quiet --upgrade pip
   .venv/bin/python -m pip install --quiet -r "$worker/requirements-dev.txt"
   .venv/bin/python -m pip install --quiet --no-deps -e "$worker"
   echo "$py_hash" > .gen3d/stamps/venv
@@ -32,7 +31,6 @@ ts_hash=$(hash_of "$worker/requirements.txt" "$worker/requirements-torchserve.tx
 if [ "${GEN3D_SKIP_TORCHSERVE:-0}" != 1 ] && { [ ! -x .venv-torchserve/bin/torchserve ] || ! stamp_ok torchserve "$ts_hash"; }; then
   echo "setup: TorchServe venv in .venv-torchserve (torch 2.5.1, torchserve 0.12.0)"
   [ -x .venv-torchserve/bin/python ] || "${PYTHON:-python3}" -m venv .venv-torchserve
-  .venv-torchserve/bin/python -m pip install --quiet --upgrade pip
   .venv-torchserve/bin/python -m pip install --quiet -r "$worker/requirements-torchserve.txt"
   .venv-torchserve/bin/python -m pip install --quiet --no-deps -e "$worker"
   echo "$ts_hash" > .gen3d/stamps/torchserve
