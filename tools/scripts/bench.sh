@@ -8,3 +8,7 @@ bash tools/scripts/setup.sh >&2
 mkdir -p dist/bench
 echo "## worker"
 .venv/bin/python apps/inference-server/worker/bench/bench_worker.py --json dist/bench/worker.json "$@"
+echo
+echo "## inference-server sidecar"
+npx nx build inference-server --outputStyle=static >/dev/null
+node apps/inference-server/bench/sidecar-bench.mjs --json dist/bench/sidecar.json

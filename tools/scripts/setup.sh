@@ -20,6 +20,7 @@ worker=apps/inference-server/worker
 py_hash=$(hash_of "$worker/requirements.txt" "$worker/requirements-dev.txt" "$worker/pyproject.toml")
 if [ ! -x .venv/bin/python ] || ! stamp_ok venv "$py_hash"; then
   echo "setup: Python venv in .venv"
+  if [ -x .venv/bin/python ] && ! .venv/bin/python -m pip --version >/dev/null 2>&1; then rm -rf .venv; fi
   [ -x .venv/bin/python ] || "${PYTHON:-python3}" -m venv .venv
   .venv/bin/python -m pip install --quiet -r "$worker/requirements-dev.txt"
   .venv/bin/python -m pip install --quiet --no-deps -e "$worker"
@@ -30,6 +31,10 @@ fi
 ts_hash=$(hash_of "$worker/requirements.txt" "$worker/requirements-torchserve.txt" "$worker/pyproject.toml")
 if [ "${GEN3D_SKIP_TORCHSERVE:-0}" != 1 ] && { [ ! -x .venv-torchserve/bin/torchserve ] || ! stamp_ok torchserve "$ts_hash"; }; then
   echo "setup: TorchServe venv in .venv-torchserve (torch 2.5.1, torchserve 0.12.0)"
+  # A venv whose pip cannot even start (seen once after an interrupted install) is rebuilt from scratch.
+  if [ -x .venv-torchserve/bin/python ] && ! .venv-torchserve/bin/python -m pip --version >/dev/null 2>&1; then
+    rm -rf .venv-torchserve
+  fi
   [ -x .venv-torchserve/bin/python ] || "${PYTHON:-python3}" -m venv .venv-torchserve
   .venv-torchserve/bin/python -m pip install --quiet -r "$worker/requirements-torchserve.txt"
   .venv-torchserve/bin/python -m pip install --quiet --no-deps -e "$worker"

@@ -2,13 +2,14 @@ import { ConfigError, parseSidecarConfig } from './config';
 
 describe('parseSidecarConfig', () => {
   it('uses the SageMaker contract defaults', () => {
-    expect(parseSidecarConfig({ DATA_BUCKET: 'gen3d-data-bucket' })).toEqual({
+    expect(parseSidecarConfig({ DATA_BUCKET: 'gen3d-data-bucket' })).toMatchObject({
       port: 8080,
       maxConcurrentInvocations: 4,
       workerHost: 'embedded',
       dataBucket: 'gen3d-data-bucket',
       s3Endpoint: undefined,
       region: 'us-east-1',
+      shutdownGraceMs: 25_000,
     });
   });
 
@@ -18,5 +19,8 @@ describe('parseSidecarConfig', () => {
       ConfigError,
     );
     expect(() => parseSidecarConfig({ DATA_BUCKET: 'b', WORKER_HOST: 'gpu' })).toThrow(/WORKER_HOST must be/);
+    expect(() => parseSidecarConfig({ DATA_BUCKET: 'b', JOB_TIMEOUT_SECONDS: '1.5' })).toThrow(
+      /JOB_TIMEOUT_SECONDS/,
+    );
   });
 });

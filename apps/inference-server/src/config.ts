@@ -1,8 +1,17 @@
 /** How the sidecar is configured: environment variables, parsed once at start-up into a typed value. */
 export interface SidecarConfig {
   readonly port: number;
+  /** 0.0.0.0 in the container (SageMaker reaches it from outside); loopback by default. */
+  readonly bindHost: string;
   readonly maxConcurrentInvocations: number;
+  readonly maxQueuedInvocations: number;
+  readonly jobTimeoutMs: number;
+  readonly shutdownGraceMs: number;
+  readonly maxRequestBytes: number;
+  readonly maxInputBytes: number;
   readonly workerHost: 'embedded' | 'torchserve';
+  readonly workerPython: string;
+  readonly torchserveConfig: string;
   readonly dataBucket: string;
   readonly s3Endpoint: string | undefined;
   readonly region: string;
@@ -23,7 +32,8 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
 }
 
 /**
- * Reads the sidecar's configuration. SageMaker sets SAGEMAKER_BIND_TO_PORT on some containers; 8080 is the contract.
+ * Reads the sidecar's configuration. Port 8080 and 4 concurrent invocations are the SageMaker contract and the
+ * seed's MaxConcurrentInvocationsPerInstance.
  *
  * @example parseSidecarConfig({ DATA_BUCKET: 'gen3d-data-bucket' }).port // 8080
  */
@@ -38,11 +48,19 @@ export function parseSidecarConfig(env: NodeJS.ProcessEnv): SidecarConfig {
     );
   }
   return {
-    port: integer(env, 'SAGEMAKER_BIND_TO_PORT', integer(env, 'PORT', 8080, 1, 65535), 1, 65535),
+    port: integer(env, 'SAGEMAKER_BIND_TO_PORT', integer(env, 'PORT', 8080, 0, 65535), 0, 65535),
+    bindHost: env['BIND_HOST'] || '127.0.0.1',
     maxConcurrentInvocations: integer(env, 'MAX_CONCURRENT_INVOCATIONS', 4, 1, 64),
+    maxQueuedInvocations: integer(env, 'MAX_QUEUED_INVOCATIONS', 16, 0, 1024),
+    jobTimeoutMs: integer(env, 'JOB_TIMEOUT_SECONDS', 600, 1, 3600) * 1000,
+    shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_SECONDS', 25, 0, 300) * 1000,
+    maxRequestBytes: integer(env, 'MAX_REQUEST_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
+    maxInputBytes: integer(env, 'GEN3D_MAX_BYTES', 50 * 1024 * 1024, 1, 1024 * 1024 * 1024),
     workerHost,
+    workerPython: env['WORKER_PYTHON'] || 'python3',
+    torchserveConfig: env['TORCHSERVE_CONFIG'] || '/opt/gen3d/torchserve/config.properties',
     dataBucket,
     s3Endpoint: env['S3_ENDPOINT'] || undefined,
-    region: env['AWS_REGION'] ?? 'us-east-1',
+    region: env['AWS_REGION'] || 'us-east-1',
   };
 }

@@ -1,13 +1,71 @@
 import { createLogger } from '@gen3d/logging';
-import { parseSidecarConfig } from './config';
+import { ConfigError, parseSidecarConfig } from './config';
+import { Limiter } from './limiter';
+import { S3ObjectStore, s3Client } from './object-store';
+import { createSidecarServer } from './server';
+import { WorkerSupervisor, workerSpecFor } from './supervisor';
+import { callWorker } from './worker-client';
 
-// The SageMaker container entrypoint (`serve`). The HTTP server and worker supervision arrive with issue 4;
-// for now it validates its configuration and says what it would serve.
-const logger = createLogger({ service: 'inference-server' });
-try {
-  const config = parseSidecarConfig(process.env);
-  logger.info({ config }, 'configuration is valid');
-} catch (error) {
-  logger.fatal({ err: error }, 'cannot start');
-  process.exitCode = 1;
+// The SageMaker container entrypoint: `docker run IMAGE serve` (SageMaker passes "serve").
+async function main(): Promise<void> {
+  const logger = createLogger({ service: 'inference-server' });
+  const mode = process.argv[2] ?? 'serve';
+  if (mode !== 'serve') {
+    logger.fatal({ mode }, 'unknown mode: the container only supports "serve"');
+    process.exit(2);
+  }
+  let config;
+  try {
+    config = parseSidecarConfig(process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    logger.fatal({ reason: error.message }, 'invalid configuration');
+    process.exit(2);
+  }
+  const supervisor = new WorkerSupervisor(workerSpecFor(config), logger.child({ component: 'supervisor' }));
+  const store = new S3ObjectStore(s3Client(config.region, config.s3Endpoint));
+  const limiter = new Limiter(config.maxConcurrentInvocations, config.maxQueuedInvocations);
+  const shutdown = new AbortController();
+  let stopping = false;
+
+  const server = createSidecarServer({
+    limiter,
+    isReady: () => supervisor.isReady && !stopping,
+    maxRequestBytes: config.maxRequestBytes,
+    log: logger,
+    jobDeps: (log) => ({
+      store,
+      dataBucket: config.dataBucket,
+      maxInputBytes: config.maxInputBytes,
+      timeoutMs: config.jobTimeoutMs,
+      shutdown: shutdown.signal,
+      now: () => new Date(),
+      log,
+      callWorker: (job, signal) =>
+        callWorker(supervisor.predictUrl, job, AbortSignal.any([signal, supervisor.signal])),
+    }),
+  });
+
+  process.once('SIGTERM', () => {
+    stopping = true;
+    logger.info({ active: limiter.active, queued: limiter.queued }, 'SIGTERM: finishing in-flight jobs');
+    server.close();
+    const deadline = setTimeout(() => shutdown.abort(), config.shutdownGraceMs);
+    void limiter
+      .idle()
+      .then(() => clearTimeout(deadline))
+      .then(() => supervisor.stop(3000))
+      .then(() => {
+        logger.info('stopped');
+        process.exit(0);
+      });
+  });
+
+  server.listen(config.port, config.bindHost, () => {
+    const address = server.address();
+    logger.info({ port: typeof address === 'object' && address ? address.port : config.port }, 'listening');
+  });
+  await supervisor.start();
 }
+
+void main();

@@ -114,6 +114,8 @@ export const WorkerReportSchema = z.object({
   }),
   mesh: MeshStatsSchema,
   timingsMs: TimingsSchema,
+  /** Which worker process did the job and when (epoch ms): for tracing, and for tests of the concurrency limit. */
+  host: z.object({ pid: z.number().int(), startedAtMs: z.number(), finishedAtMs: z.number() }).optional(),
 });
 export type WorkerReport = z.output<typeof WorkerReportSchema>;
 
@@ -137,6 +139,8 @@ export const InferenceResultSchema = z.object({
   status: z.literal('succeeded'),
   meshKey: z.string(),
   reportKey: z.string(),
+  /** Every stage, the upload included (the stored report is written before the mesh, so it cannot hold it). */
+  timingsMs: TimingsSchema.optional(),
 });
 export type InferenceResult = z.output<typeof InferenceResultSchema>;
 

@@ -3,6 +3,7 @@ import {
   buildFailureKey,
   buildInputKey,
   buildJobDocumentKey,
+  buildMaskKey,
   buildOutputKey,
   buildReportKey,
   decodeEventKey,
@@ -101,6 +102,7 @@ describe('parseDataBucketKey', () => {
       kind: 'sagemaker-failure',
       inferenceId: 'abc-123',
     });
+    expect(parseDataBucketKey('users/u1/masks/chair.png')).toMatchObject({ kind: 'mask', name: 'chair' });
     expect(parseDataBucketKey('public/index.html')).toMatchObject({ kind: 'public', path: 'index.html' });
     expect(parseModelArtifactKey('sam3d-model/checkpoints/pipeline.yaml')).toMatchObject({
       section: 'checkpoints',
@@ -168,6 +170,7 @@ describe('properties', () => {
           [buildOutputKey, 'output'],
           [buildReportKey, 'report'],
           [buildFailureKey, 'failure'],
+          [buildMaskKey, 'mask'],
         ] as const) {
           const key = build({ userId, name });
           const parsed = parseDataBucketKey(key);

@@ -9,6 +9,7 @@ import { checkName, splitKey, stripExtension } from './segments';
  *   users/{userId}/output/{name}.ply                finished mesh; triggers the notify lambda
  *   users/{userId}/output/{name}.report.json        the job report written next to the mesh
  *   users/{userId}/output/{name}.failure.json       failure document; triggers the notify lambda
+ *   users/{userId}/masks/{name}.png                 optional user-drawn object mask (never triggers a job)
  *   users/{userId}/jobs/{jobId}/{document}          job documents (request, status, locks)
  *   sagemaker-output/{inferenceId}.out              SageMaker async success output
  *   sagemaker-output/failures/{inferenceId}-error.out  SageMaker async failure output
@@ -55,6 +56,10 @@ export interface FailureKey extends UserObject {
   readonly kind: 'failure';
   readonly key: string;
 }
+export interface MaskKey extends UserObject {
+  readonly kind: 'mask';
+  readonly key: string;
+}
 export interface JobDocumentKey {
   readonly kind: 'job-document';
   readonly key: string;
@@ -80,7 +85,7 @@ export interface ModelArtifactKey {
 }
 
 export type DataBucketKey =
-  InputKey | OutputKey | ReportKey | FailureKey | JobDocumentKey | SageMakerOutputKey | PublicKey;
+  InputKey | OutputKey | ReportKey | FailureKey | MaskKey | JobDocumentKey | SageMakerOutputKey | PublicKey;
 export type KeyKind = DataBucketKey['kind'];
 
 const INFERENCE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -110,7 +115,7 @@ export function parseDataBucketKey(key: string): DataBucketKey {
 function parseUserKey(key: string, segments: string[]): DataBucketKey {
   const [, rawUserId, area, ...rest] = segments;
   if (rawUserId === undefined || area === undefined || rest.length === 0) {
-    throw new InvalidKeyError('bad-shape', key, 'expected users/{userId}/{input|output|jobs}/...');
+    throw new InvalidKeyError('bad-shape', key, 'expected users/{userId}/{input|output|masks|jobs}/...');
   }
   const userId = parseUserId(rawUserId, key);
   if (area === 'jobs') {
@@ -129,13 +134,9 @@ function parseUserKey(key: string, segments: string[]): DataBucketKey {
     throw new InvalidKeyError('bad-shape', key, `expected users/{userId}/${area}/{file} with no sub-folders`);
   }
   const fileName = rest[0] as string;
-  if (area === 'input') {
-    return {
-      kind: 'input',
-      key,
-      userId,
-      name: checkName(stripExtension(fileName, INPUT_EXTENSION, key), key),
-    };
+  if (area === 'input' || area === 'masks') {
+    const name = checkName(stripExtension(fileName, INPUT_EXTENSION, key), key);
+    return { kind: area === 'input' ? 'input' : 'mask', key, userId, name };
   }
   if (area === 'output') {
     for (const [suffix, kind] of [
@@ -191,9 +192,10 @@ export const parseOutputKey = (key: string): OutputKey => parseKeyOfKind('output
 export const parseReportKey = (key: string): ReportKey => parseKeyOfKind('report', key);
 export const parseFailureKey = (key: string): FailureKey => parseKeyOfKind('failure', key);
 export const parseJobDocumentKey = (key: string): JobDocumentKey => parseKeyOfKind('job-document', key);
+export const parseMaskKey = (key: string): MaskKey => parseKeyOfKind('mask', key);
 
 function buildUserKey(
-  area: 'input' | 'output',
+  area: 'input' | 'output' | 'masks',
   object: { userId: string; name: string },
   suffix: string,
 ): string {
@@ -214,6 +216,9 @@ export const buildReportKey = (object: { userId: string; name: string }): string
   buildUserKey('output', object, REPORT_SUFFIX);
 export const buildFailureKey = (object: { userId: string; name: string }): string =>
   buildUserKey('output', object, FAILURE_SUFFIX);
+/** @example buildMaskKey({ userId: 'u1', name: 'chair' }) // 'users/u1/masks/chair.png' */
+export const buildMaskKey = (object: { userId: string; name: string }): string =>
+  buildUserKey('masks', object, INPUT_EXTENSION);
 
 /** @example buildJobDocumentKey({ userId: 'u1', jobId: 'a1b2c3d4e5', document: 'request' }) */
 export function buildJobDocumentKey(doc: { userId: string; jobId: string; document: JobDocument }): string {

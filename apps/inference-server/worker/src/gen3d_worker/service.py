@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,6 +83,7 @@ class WorkerService:
             if image is None:
                 raise InvalidRequestError("the request has no 'image' field")
             options = parse_options(fields.get("options"))
+            started_ms = time.time() * 1000
             fallback_from: BackendName | None = None
             if (
                 options.backend == "sam3d"
@@ -96,6 +98,11 @@ class WorkerService:
             report: dict[str, Any] = dict(output.report)
             if fallback_from is not None:
                 report["fallbackFrom"] = fallback_from
+            report["host"] = {
+                "pid": os.getpid(),
+                "startedAtMs": started_ms,
+                "finishedAtMs": time.time() * 1000,
+            }
             return Response(
                 200,
                 output.ply,

@@ -8,9 +8,11 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import signal
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -73,6 +75,14 @@ class RequestHandler(BaseHTTPRequestHandler):
         self.wfile.write(response.body)
 
 
+def _exit_with_parent(parent: int, host: EmbeddedHost) -> None:
+    """A supervisor killed with SIGKILL cannot stop its worker: the worker notices it was orphaned and stops."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    logging.getLogger("gen3d_worker").warning("parent process %d is gone: stopping", parent)
+    host.shutdown()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -80,6 +90,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8085, help="0 picks a free port")
     parser.add_argument("--max-jobs", type=int, default=4)
+    parser.add_argument(
+        "--exit-with-parent",
+        action="store_true",
+        help="stop when the process that started this one goes away",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s %(message)s")
     try:
@@ -89,6 +104,8 @@ def main(argv: list[str] | None = None) -> int:
         return 3
     host = EmbeddedHost((args.host, args.port), service, args.max_jobs)
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=host.shutdown, daemon=True).start())
+    if args.exit_with_parent:
+        threading.Thread(target=_exit_with_parent, args=(os.getppid(), host), daemon=True).start()
     print(json.dumps({"ready": True, "port": host.server_address[1]}), flush=True)
     try:
         host.serve_forever()

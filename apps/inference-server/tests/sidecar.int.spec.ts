@@ -1,0 +1,276 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { parseFailureDocument, parseInferenceResult, parseJobReport, parseJobStatus } from '@gen3d/events';
+import { freePort } from '../src/supervisor';
+
+// Integration: the built sidecar (node dist/apps/inference-server/main.js serve) as a real process, driving the real
+// embedded worker host, reading and writing a real moto S3 over loopback.
+const root = join(__dirname, '../../..');
+const python = join(root, '.venv/bin/python');
+const endpoint = process.env['GEN3D_TEST_MOTO_ENDPOINT'] as string;
+const s3 = new S3Client({ region: 'us-east-1', endpoint, forcePathStyle: true });
+
+function png(kind: 'disk' | 'big'): Buffer {
+  const script =
+    kind === 'disk'
+      ? 'from tests.pngs import rgba; from tests.shapes import disk, two_tone_rgba; out = rgba(two_tone_rgba(disk()))'
+      : 'from bench.bench_worker import picture; out = picture(2048, "rgb")';
+  return execFileSync(python, ['-c', `import sys; ${script}; sys.stdout.buffer.write(out)`], {
+    cwd: join(root, 'apps/inference-server/worker'),
+    maxBuffer: 64 * 1024 * 1024,
+  });
+}
+
+interface Sidecar {
+  readonly process: ChildProcess;
+  readonly url: string;
+  readonly logs: Record<string, unknown>[];
+  waitForLog(
+    predicate: (line: Record<string, unknown>) => boolean,
+    after?: number,
+  ): Promise<Record<string, unknown>>;
+}
+
+async function startSidecar(bucket: string, env: NodeJS.ProcessEnv = {}): Promise<Sidecar> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(root, 'dist/apps/inference-server/main.js'), 'serve'], {
+    env: {
+      ...process.env,
+      DATA_BUCKET: bucket,
+      S3_ENDPOINT: endpoint,
+      PORT: String(port),
+      WORKER_PYTHON: python,
+      LOG_LEVEL: 'info',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const logs: Record<string, unknown>[] = [];
+  const waiters: (() => void)[] = [];
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    try {
+      logs.push(JSON.parse(line) as Record<string, unknown>);
+    } catch {
+      logs.push({ msg: line });
+    }
+    waiters.splice(0).forEach((wake) => wake());
+  });
+  const sidecar: Sidecar = {
+    process: child,
+    url: `http://127.0.0.1:${port}`,
+    logs,
+    async waitForLog(predicate, after = 0) {
+      for (;;) {
+        const found = logs.slice(after).find(predicate);
+        if (found) return found;
+        if (child.exitCode !== null) throw new Error(`sidecar exited: ${JSON.stringify(logs.slice(-5))}`);
+        await new Promise<void>((wake) => waiters.push(wake));
+      }
+    },
+  };
+  await sidecar.waitForLog((l) => l['msg'] === 'worker ready');
+  return sidecar;
+}
+
+let counter = 0;
+function request(bucket: string, key: string, options: Record<string, unknown> = {}) {
+  counter += 1;
+  return {
+    version: 1,
+    jobId: `job-${Date.now().toString(36)}-${counter}`,
+    userId: key.split('/')[1],
+    input: { bucket, key },
+    options,
+    requestedAt: new Date().toISOString(),
+  };
+}
+
+async function invoke(sidecar: Sidecar, body: unknown): Promise<{ status: number; json: unknown }> {
+  const response = await fetch(`${sidecar.url}/invocations`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: response.status, json: await response.json() };
+}
+
+async function keys(bucket: string): Promise<string[]> {
+  const out = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
+  return (out.Contents ?? []).map((o) => o.Key as string).sort();
+}
+
+async function text(bucket: string, key: string): Promise<string> {
+  const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return out.Body!.transformToString();
+}
+
+async function newBucket(): Promise<string> {
+  const bucket = `gen3d-test-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6)}`;
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  return bucket;
+}
+
+describe('sidecar with the embedded worker and moto S3', () => {
+  let bucket: string;
+  let sidecar: Sidecar;
+  const disk = png('disk');
+
+  beforeAll(async () => {
+    bucket = await newBucket();
+    sidecar = await startSidecar(bucket);
+  }, 60_000);
+
+  afterAll(async () => {
+    const exited = new Promise((resolve) => sidecar?.process.once('exit', resolve));
+    sidecar?.process.kill('SIGTERM');
+    await exited;
+  });
+
+  it('answers /ping once the worker is ready', async () => {
+    const response = await fetch(`${sidecar.url}/ping`);
+    expect(response.status).toBe(200);
+  });
+
+  it('runs a job end to end: PLY, report and status under the user prefix', async () => {
+    await s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: 'users/u1/input/my chair (1).png', Body: disk }),
+    );
+    const job = request(bucket, 'users/u1/input/my chair (1).png', { quality: 'fast' });
+    const { status, json } = await invoke(sidecar, job);
+    expect(status).toBe(200);
+    expect(parseInferenceResult(json)).toMatchObject({
+      meshKey: 'users/u1/output/my chair (1).ply',
+      reportKey: 'users/u1/output/my chair (1).report.json',
+    });
+    const ply = await s3.send(
+      new GetObjectCommand({ Bucket: bucket, Key: 'users/u1/output/my chair (1).ply' }),
+    );
+    const bytes = await ply.Body!.transformToByteArray();
+    expect(Buffer.from(bytes.subarray(0, 36)).toString('latin1')).toBe(
+      'ply\nformat binary_little_endian 1.0\n',
+    );
+    const report = parseJobReport(JSON.parse(await text(bucket, 'users/u1/output/my chair (1).report.json')));
+    expect(report.output.bytes).toBe(bytes.length);
+    expect(report.worker.mesh.watertight).toBe(true);
+    expect(Object.keys(report.timingsMs)).toEqual(expect.arrayContaining(['download', 'worker', 'total']));
+    expect(Object.keys(parseInferenceResult(json).timingsMs ?? {})).toContain('upload');
+    const statusDoc = parseJobStatus(
+      JSON.parse(await text(bucket, `users/u1/jobs/${job.jobId}/status.json`)),
+    );
+    expect(statusDoc).toMatchObject({ state: 'succeeded', name: 'my chair (1)' });
+    expect(sidecar.logs.filter((l) => l['jobId'] === job.jobId).length).toBeGreaterThan(1);
+  });
+
+  it('refuses a malformed request with 400 and writes nothing', async () => {
+    const before = await keys(bucket);
+    expect((await invoke(sidecar, '{"version": 1')).status).toBe(400);
+    const bad = await invoke(sidecar, { ...request(bucket, 'users/u1/input/x.png'), userId: '../u2' });
+    expect(bad.status).toBe(400);
+    expect(bad.json).toMatchObject({ error: { type: 'InvalidRequestError' } });
+    const foreign = await invoke(sidecar, request(bucket, 'users/u1/output/x.ply'));
+    expect(foreign.status).toBe(400);
+    expect(await keys(bucket)).toEqual(before);
+  });
+
+  it('fails a job whose input is missing with a failure document and no PLY', async () => {
+    const { status, json } = await invoke(sidecar, request(bucket, 'users/u2/input/gone.png'));
+    expect(status).toBe(404);
+    expect(parseFailureDocument(json)).toMatchObject({
+      stage: 'download',
+      error: { type: 'InputMissingError' },
+    });
+    expect(await keys(bucket)).toContain('users/u2/output/gone.failure.json');
+    expect(await keys(bucket)).not.toContain('users/u2/output/gone.ply');
+  });
+
+  it('fails a corrupt PNG with the worker error type, and no PLY', async () => {
+    await s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: 'users/u3/input/broken.png', Body: disk.subarray(0, 200) }),
+    );
+    const { status, json } = await invoke(sidecar, request(bucket, 'users/u3/input/broken.png'));
+    expect(status).toBe(422);
+    expect(parseFailureDocument(json).error.type).toBe('CorruptImageError');
+    const failure = parseFailureDocument(
+      JSON.parse(await text(bucket, 'users/u3/output/broken.failure.json')),
+    );
+    expect(failure).toMatchObject({ retryable: false, stage: 'reconstruction' });
+    expect(await keys(bucket)).not.toContain('users/u3/output/broken.ply');
+  });
+
+  it('runs 8 jobs with at most 4 in the worker at once, and finishes all', async () => {
+    await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        s3.send(new PutObjectCommand({ Bucket: bucket, Key: `users/u4/input/p${i}.png`, Body: disk })),
+      ),
+    );
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => invoke(sidecar, request(bucket, `users/u4/input/p${i}.png`))),
+    );
+    expect(results.map((r) => r.status)).toEqual(Array(8).fill(200));
+    const intervals = await Promise.all(
+      Array.from({ length: 8 }, async (_, i) => {
+        const report = parseJobReport(JSON.parse(await text(bucket, `users/u4/output/p${i}.report.json`)));
+        return report.worker.host!;
+      }),
+    );
+    const events = intervals.flatMap((h) => [
+      [h.startedAtMs, 1],
+      [h.finishedAtMs, -1],
+    ]) as [number, number][];
+    events.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    let now = 0;
+    let peak = 0;
+    for (const [, delta] of events) peak = Math.max(peak, (now += delta));
+    expect(peak).toBeLessThanOrEqual(4);
+    expect(peak).toBeGreaterThan(1);
+  });
+
+  it('fails the job in flight when the worker dies, restarts it, and the next job succeeds', async () => {
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'users/u5/input/big.png', Body: png('big') }));
+    const ready = sidecar.logs.filter((l) => l['msg'] === 'worker ready');
+    const workerPid = ready[ready.length - 1]!['pid'] as number;
+    const mark = sidecar.logs.length;
+    const job = request(bucket, 'users/u5/input/big.png', { quality: 'high' });
+    const pending = invoke(sidecar, job);
+    await sidecar.waitForLog((l) => l['jobId'] === job.jobId && l['msg'] === 'calling the worker', mark);
+    await new Promise((r) => setTimeout(r, 300));
+    process.kill(workerPid, 'SIGKILL');
+    const { status, json } = await pending;
+    expect(status).toBe(503);
+    expect(parseFailureDocument(json)).toMatchObject({
+      error: { type: 'WorkerCrashedError' },
+      retryable: true,
+    });
+    await sidecar.waitForLog((l) => l['msg'] === 'worker ready' && l['pid'] !== workerPid, mark);
+    const next = await invoke(
+      sidecar,
+      request(bucket, 'users/u1/input/my chair (1).png', { quality: 'fast' }),
+    );
+    expect(next.status).toBe(200);
+  });
+});
+
+describe('sidecar shutdown', () => {
+  it('finishes the job in flight on SIGTERM, then exits 0 and stops the worker', async () => {
+    const bucket = await newBucket();
+    const sidecar = await startSidecar(bucket, { SHUTDOWN_GRACE_SECONDS: '20' });
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'users/u1/input/a.png', Body: png('disk') }));
+    const workerPid = sidecar.logs.find((l) => l['msg'] === 'worker ready')!['pid'] as number;
+    const job = request(bucket, 'users/u1/input/a.png', { quality: 'standard' });
+    const pending = invoke(sidecar, job);
+    await sidecar.waitForLog((l) => l['jobId'] === job.jobId && l['msg'] === 'calling the worker');
+    const exited = new Promise<number | null>((resolve) => sidecar.process.once('exit', resolve));
+    sidecar.process.kill('SIGTERM');
+    expect((await pending).status).toBe(200);
+    expect(await exited).toBe(0);
+    expect(() => process.kill(workerPid, 0)).toThrow();
+  }, 60_000);
+});

@@ -1,0 +1,1 @@
+module.exports = require('./moto-server.cjs').setup;
