@@ -78,6 +78,7 @@ async function direct(port) {
 }
 
 let jobs = 0;
+const stages = [];
 async function viaSidecar(port, bucket, key) {
   jobs += 1;
   const body = JSON.stringify({
@@ -94,8 +95,9 @@ async function viaSidecar(port, bucket, key) {
     body,
     headers: { 'content-type': 'application/json' },
   });
-  await response.json();
+  const result = await response.json();
   if (!response.ok) throw new Error(`sidecar call failed: ${response.status}`);
+  stages.push(result.timingsMs);
   return performance.now() - started;
 }
 
@@ -144,12 +146,15 @@ try {
 
   await direct(worker.line.port);
   await viaSidecar(sidecarPort, bucket, 'users/bench/input/picture.png');
+  stages.length = 0;
   const directMs = [];
   const sidecarMs = [];
   for (let i = 0; i < repeat; i += 1) {
     directMs.push(await direct(worker.line.port));
     sidecarMs.push(await viaSidecar(sidecarPort, bucket, 'users/bench/input/picture.png'));
   }
+  const measured = stages.splice(0);
+  const storageMs = median(measured.map((t) => t.download + t.upload));
   const started = performance.now();
   const concurrent = 8;
   await Promise.all(
@@ -166,16 +171,25 @@ try {
     sidecarMs: median(sidecarMs),
     overheadMs: median(sidecarMs) - median(directMs),
     overheadPct: (100 * (median(sidecarMs) - median(directMs))) / median(directMs),
+    storageMs,
+    ownOverheadMs: median(sidecarMs) - storageMs - median(directMs),
     throughputJobsPerSecond: concurrent / seconds,
   };
   console.log(`sidecar benchmark, ${size}² RGBA, median of ${repeat} (moto S3 on loopback)`);
+  const row = [
+    result.directMs.toFixed(0),
+    result.sidecarMs.toFixed(0),
+    result.overheadMs.toFixed(0),
+    `${result.overheadPct.toFixed(1)}%`,
+    result.storageMs.toFixed(0),
+    result.ownOverheadMs.toFixed(0),
+    result.throughputJobsPerSecond.toFixed(2),
+  ];
   console.log(
-    '| direct to worker (ms) | through sidecar (ms) | overhead (ms) | overhead | 8 jobs, 4 at once (jobs/s) |',
+    '| direct to worker (ms) | through sidecar (ms) | overhead (ms) | overhead | of which S3 I/O (ms) | sidecar itself (ms) | 8 jobs, 4 at once (jobs/s) |',
   );
-  console.log('| --- | --- | --- | --- | --- |');
-  console.log(
-    `| ${result.directMs.toFixed(0)} | ${result.sidecarMs.toFixed(0)} | ${result.overheadMs.toFixed(0)} | ${result.overheadPct.toFixed(1)}% | ${result.throughputJobsPerSecond.toFixed(2)} |`,
-  );
+  console.log('| --- | --- | --- | --- | --- | --- | --- |');
+  console.log(`| ${row.join(' | ')} |`);
   if (values.json) writeFileSync(values.json, JSON.stringify(result, null, 2));
 } finally {
   await Promise.all(
