@@ -9,9 +9,9 @@ import { test } from 'node:test';
 
 const env = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' };
 const APPS = ['extract-lambda', 'notify-lambda', 'inference-server', 'web', 'infra'];
-const LIBS = ['s3-keys', 'events', 'logging'];
+const LIBS = ['s3-keys', 'events', 'logging', 'object-store'];
 
-test('the workspace has the eight projects', () => {
+test('the workspace has its nine projects', () => {
   const projects = execFileSync('npx', ['nx', 'show', 'projects'], { env, encoding: 'utf8' })
     .trim()
     .split('\n');
@@ -79,11 +79,13 @@ test('built libraries load by package name, through their exports map, as anothe
     const keys = require('@gen3d/s3-keys');
     const events = require('@gen3d/events');
     const logging = require('@gen3d/logging');
+    const store = require('@gen3d/object-store');
+    if (typeof store.S3ObjectStore !== 'function') throw new Error('object-store has no S3 adapter');
     const input = keys.parseInputKey(keys.decodeEventKey('users/u1/input/my+photo+%281%29.png'));
     if (input.name !== 'my photo (1)') throw new Error('s3-keys from dist is wrong: ' + input.name);
     if (typeof events.parseInferenceRequest !== 'function') throw new Error('events has no parser');
     if (typeof logging.createLogger !== 'function') throw new Error('logging has no factory');
-    for (const lib of ['s3-keys', 'events', 'logging']) {
+    for (const lib of ['s3-keys', 'events', 'logging', 'object-store']) {
       const resolved = require.resolve('@gen3d/' + lib);
       if (!resolved.includes('/libs/' + lib + '/dist/')) throw new Error(lib + ' resolved to ' + resolved);
     }`;

@@ -16,7 +16,7 @@ import {
   parseMaskKey,
   type InputKey,
 } from '@gen3d/s3-keys';
-import { ObjectMissingError, ObjectTooLargeError, type ObjectStore } from './object-store';
+import { ObjectMissingError, ObjectTooLargeError, type ObjectStore } from '@gen3d/object-store';
 import type { WorkerJob, WorkerOutcome } from './worker-client';
 
 export interface JobDeps {

@@ -1,7 +1,7 @@
 import { createLogger } from '@gen3d/logging';
 import { ConfigError, parseSidecarConfig } from './config';
 import { Limiter } from './limiter';
-import { S3ObjectStore, s3Client } from './object-store';
+import { createS3Client, S3ObjectStore } from '@gen3d/object-store';
 import { createSidecarServer } from './server';
 import { WorkerSupervisor, workerSpecFor } from './supervisor';
 import { callWorker } from './worker-client';
@@ -23,7 +23,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const supervisor = new WorkerSupervisor(workerSpecFor(config), logger.child({ component: 'supervisor' }));
-  const store = new S3ObjectStore(s3Client(config.region, config.s3Endpoint));
+  const store = new S3ObjectStore(createS3Client({ region: config.region, endpoint: config.s3Endpoint }));
   const limiter = new Limiter(config.maxConcurrentInvocations, config.maxQueuedInvocations);
   const shutdown = new AbortController();
   let stopping = false;

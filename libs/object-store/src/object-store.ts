@@ -1,0 +1,53 @@
+/** What a stored object is, without its body. */
+export interface ObjectInfo {
+  readonly size: number;
+  readonly contentType: string | undefined;
+  /** User metadata (`x-amz-meta-*`), keys lower-case. */
+  readonly metadata: Record<string, string>;
+  readonly eTag: string | undefined;
+  readonly versionId: string | undefined;
+  readonly lastModified: Date | undefined;
+}
+
+export interface PutOptions {
+  readonly contentType: string;
+  readonly metadata?: Record<string, string>;
+  /** `'*'`: write only if no object exists under the key (a lock). */
+  readonly ifNoneMatch?: '*';
+  /** Write only if the current object has this ETag (compare-and-swap). */
+  readonly ifMatch?: string;
+}
+
+export class ObjectMissingError extends Error {
+  override readonly name = 'ObjectMissingError';
+}
+
+export class ObjectTooLargeError extends Error {
+  override readonly name = 'ObjectTooLargeError';
+}
+
+/** A conditional write lost: the object exists (If-None-Match) or changed (If-Match). */
+export class PreconditionFailedError extends Error {
+  override readonly name = 'PreconditionFailedError';
+}
+
+/**
+ * The storage port every Gen3D process uses: S3 in AWS, moto in tests, a folder in the local stack.
+ * Keys come from @gen3d/s3-keys; this port never interprets them.
+ */
+export interface ObjectStore {
+  head(bucket: string, key: string): Promise<ObjectInfo | undefined>;
+  /** Reads a whole object, refusing (and stopping the download) past `maxBytes`. */
+  get(bucket: string, key: string, maxBytes: number): Promise<Uint8Array>;
+  /** Reads bytes `start` to `end` inclusive (fewer if the object is shorter). */
+  getRange(bucket: string, key: string, start: number, end: number): Promise<Uint8Array>;
+  put(
+    bucket: string,
+    key: string,
+    body: Uint8Array | string,
+    options: PutOptions,
+  ): Promise<{ eTag: string | undefined }>;
+  delete(bucket: string, key: string): Promise<void>;
+  /** A time-limited link anyone can GET the object with. */
+  presignGet(bucket: string, key: string, expiresInSeconds: number): Promise<string>;
+}
