@@ -1,19 +1,17 @@
-import { createLogger, forLambdaInvocation, type LambdaContextLike } from '@gen3d/logging';
-import { inputRecordsOf } from './records';
+import { createLogger } from '@gen3d/logging';
+import { createS3Client, S3ObjectStore } from '@gen3d/object-store';
+import { parseExtractConfig } from './config';
+import { createExtractHandler } from './handler';
+import { createSageMakerRuntimeClient, sageMakerInvoker } from './sagemaker';
 
-const logger = createLogger({ service: 'extract-lambda' });
+// Cold start: configuration problems fail here, once, with the variable named (ConfigError), not per event.
+const config = parseExtractConfig(process.env);
 
-/** Entry point: Lambda's handler setting `lambda_function.lambda_handler` points here (see docs/decisions). */
-export async function lambda_handler(
-  event: unknown,
-  context: LambdaContextLike,
-): Promise<{ accepted: number; rejected: number }> {
-  const log = forLambdaInvocation(logger, context);
-  const outcomes = inputRecordsOf(event);
-  for (const outcome of outcomes) {
-    if (outcome.ok) log.info({ key: outcome.input.key, userId: outcome.input.userId }, 'upload accepted');
-    else log.warn({ record: outcome.index, reason: outcome.reason }, 'record rejected');
-  }
-  const accepted = outcomes.filter((o) => o.ok).length;
-  return { accepted, rejected: outcomes.length - accepted };
-}
+/** Lambda's handler setting `lambda_function.lambda_handler` (the seed's) points here: see docs/decisions/0002. */
+export const lambda_handler = createExtractHandler({
+  config,
+  store: new S3ObjectStore(createS3Client()),
+  invokeAsync: sageMakerInvoker(createSageMakerRuntimeClient()),
+  logger: createLogger({ service: 'extract-lambda' }),
+  now: () => new Date(),
+});

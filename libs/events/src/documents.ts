@@ -160,7 +160,8 @@ export const FAILURE_STAGES = [
 export const FailureDocumentSchema = z.object({
   version: z.literal(1),
   jobId: jobId.optional(),
-  userId,
+  /** Absent only for an upload whose key is unusable (its document lives under rejected/). */
+  userId: userId.optional(),
   input: objectRef,
   stage: z.enum(FAILURE_STAGES),
   error: JobErrorSchema,

@@ -5,6 +5,7 @@ import {
   buildJobDocumentKey,
   buildMaskKey,
   buildOutputKey,
+  buildRejectedKey,
   buildReportKey,
   decodeEventKey,
   encodeEventKey,
@@ -101,6 +102,11 @@ describe('parseDataBucketKey', () => {
     expect(parseDataBucketKey('sagemaker-output/failures/abc-123-error.out')).toMatchObject({
       kind: 'sagemaker-failure',
       inferenceId: 'abc-123',
+    });
+    expect(parseDataBucketKey(buildRejectedKey('0123456789abcdef'))).toEqual({
+      kind: 'rejected',
+      key: 'rejected/0123456789abcdef.failure.json',
+      jobId: '0123456789abcdef',
     });
     expect(parseDataBucketKey('users/u1/masks/chair.png')).toMatchObject({ kind: 'mask', name: 'chair' });
     expect(parseDataBucketKey('public/index.html')).toMatchObject({ kind: 'public', path: 'index.html' });

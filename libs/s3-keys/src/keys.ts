@@ -11,6 +11,7 @@ import { checkName, splitKey, stripExtension } from './segments';
  *   users/{userId}/output/{name}.failure.json       failure document; triggers the notify lambda
  *   users/{userId}/masks/{name}.png                 optional user-drawn object mask (never triggers a job)
  *   users/{userId}/jobs/{jobId}/{document}          job documents (request, status, locks)
+ *   rejected/{jobId}.failure.json                   failure document of an upload whose key is unusable
  *   sagemaker-output/{inferenceId}.out              SageMaker async success output
  *   sagemaker-output/failures/{inferenceId}-error.out  SageMaker async failure output
  *   public/{path}                                   the static web site
@@ -24,6 +25,7 @@ export const FAILURE_SUFFIX = '.failure.json';
 export const SAGEMAKER_OUTPUT_PREFIX = 'sagemaker-output/';
 export const SAGEMAKER_FAILURE_PREFIX = 'sagemaker-output/failures/';
 export const PUBLIC_PREFIX = 'public/';
+export const REJECTED_PREFIX = 'rejected/';
 
 export const JOB_DOCUMENTS = {
   request: 'request.json',
@@ -72,6 +74,12 @@ export interface SageMakerOutputKey {
   readonly key: string;
   readonly inferenceId: string;
 }
+/** The failure document of an upload whose key could not be parsed (so it has no user prefix to live under). */
+export interface RejectedKey {
+  readonly kind: 'rejected';
+  readonly key: string;
+  readonly jobId: JobId;
+}
 export interface PublicKey {
   readonly kind: 'public';
   readonly key: string;
@@ -85,7 +93,15 @@ export interface ModelArtifactKey {
 }
 
 export type DataBucketKey =
-  InputKey | OutputKey | ReportKey | FailureKey | MaskKey | JobDocumentKey | SageMakerOutputKey | PublicKey;
+  | InputKey
+  | OutputKey
+  | ReportKey
+  | FailureKey
+  | MaskKey
+  | JobDocumentKey
+  | SageMakerOutputKey
+  | RejectedKey
+  | PublicKey;
 export type KeyKind = DataBucketKey['kind'];
 
 const INFERENCE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -105,10 +121,14 @@ export function parseDataBucketKey(key: string): DataBucketKey {
     return { kind: 'public', key, path: segments.slice(1).join('/') };
   }
   if (top === 'sagemaker-output') return parseSageMakerKey(key, segments);
+  if (top === 'rejected' && segments.length === 2) {
+    const jobId = parseJobId(stripExtension(segments[1] as string, FAILURE_SUFFIX, key), key);
+    return { kind: 'rejected', key, jobId };
+  }
   throw new InvalidKeyError(
     'foreign-prefix',
     key,
-    'the key is outside users/, public/ and sagemaker-output/',
+    'the key is outside users/, public/, rejected/ and sagemaker-output/',
   );
 }
 
@@ -236,6 +256,13 @@ export function outputKeysFor(input: UserObject): { mesh: string; report: string
 /** The prefix every output of a user lives under. */
 export function userOutputPrefix(userId: string): string {
   return `users/${parseUserId(userId)}/output/`;
+}
+
+/** @example buildRejectedKey('0123456789abcdef') // 'rejected/0123456789abcdef.failure.json' */
+export function buildRejectedKey(jobId: string): string {
+  const key = `${REJECTED_PREFIX}${jobId}${FAILURE_SUFFIX}`;
+  parseJobId(jobId, key);
+  return key;
 }
 
 export function buildPublicKey(path: string): string {

@@ -1,0 +1,295 @@
+import {
+  DocumentParseError,
+  JOB_ERRORS,
+  parseUploadMetadata,
+  type CreatedObject,
+  type FailureDocument,
+  type InferenceRequest,
+  type JobErrorType,
+  type JobStatus,
+} from '@gen3d/events';
+import type { Logger } from '@gen3d/logging';
+import { PreconditionFailedError, type ObjectStore } from '@gen3d/object-store';
+import {
+  buildJobDocumentKey,
+  buildRejectedKey,
+  InvalidKeyError,
+  outputKeysFor,
+  parseInputKey,
+  type InputKey,
+  type JobId,
+} from '@gen3d/s3-keys';
+import type { ExtractConfig } from './config';
+import { jobIdFor } from './job-id';
+import { describeContent, isPng } from './png-signature';
+
+export interface AsyncInvocation {
+  readonly endpointName: string;
+  readonly inputLocation: string;
+  readonly inferenceId: string;
+  readonly requestTtlSeconds: number;
+  readonly invocationTimeoutSeconds: number;
+}
+
+export interface ExtractDeps {
+  readonly store: ObjectStore;
+  readonly invokeAsync: (invocation: AsyncInvocation) => Promise<{ outputLocation: string | undefined }>;
+  readonly config: ExtractConfig;
+  readonly now: () => Date;
+  readonly log: Logger;
+}
+
+export type ExtractOutcome =
+  | { readonly status: 'started'; readonly jobId: JobId; readonly outputLocation: string | undefined }
+  | { readonly status: 'duplicate'; readonly jobId: JobId }
+  | {
+      readonly status: 'rejected';
+      readonly jobId: JobId;
+      readonly errorType: JobErrorType;
+      readonly failureKey: string;
+    };
+
+/** An input the pipeline refuses for good: it gets a failure document (and so emails), never a retry. */
+class Rejection extends Error {
+  constructor(
+    readonly type: JobErrorType,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface Lock {
+  readonly jobId: string;
+  readonly state: 'starting' | 'invoked' | 'rejected';
+  readonly startedAt: string;
+}
+
+/** A lock older than this without an invocation belongs to an attempt that died (the lambda times out at 30 s). */
+const STALE_LOCK_MS = 120_000;
+
+/**
+ * One uploaded object: check it, lock it, write the inference request and start the SageMaker async job.
+ * Throws only for transient failures (AWS errors after the SDK's retries), so that Lambda retries the event.
+ */
+export async function extractObject(object: CreatedObject, deps: ExtractDeps): Promise<ExtractOutcome> {
+  const jobId = jobIdFor({
+    bucket: object.bucket,
+    key: object.key,
+    ...(object.versionId ? { versionId: object.versionId } : {}),
+    ...(object.eTag ? { eTag: object.eTag } : {}),
+  });
+  const log = deps.log.child({ jobId });
+  let input: InputKey;
+  try {
+    if (object.bucket !== deps.config.dataBucket) {
+      throw new Rejection(
+        'InvalidRequestError',
+        `the object is in bucket ${object.bucket}, not ${deps.config.dataBucket}`,
+      );
+    }
+    input = parseInputKey(object.key);
+  } catch (error) {
+    const rejection = asRejection(error);
+    const failureKey = buildRejectedKey(jobId);
+    await deps.store
+      .put(
+        deps.config.dataBucket,
+        failureKey,
+        JSON.stringify(failureDocument(object, jobId, rejection, deps)),
+        {
+          contentType: 'application/json',
+          ifNoneMatch: '*',
+        },
+      )
+      .catch((e: unknown) => {
+        if (!(e instanceof PreconditionFailedError)) throw e;
+      });
+    log.warn({ errorType: rejection.type, reason: rejection.message }, 'upload rejected: unusable key');
+    return { status: 'rejected', jobId, errorType: rejection.type, failureKey };
+  }
+
+  const lockKey = buildJobDocumentKey({ userId: input.userId, jobId, document: 'extract-lock' });
+  const lockETag = await acquireLock(deps, lockKey, jobId, log);
+  if (lockETag === undefined) return { status: 'duplicate', jobId };
+
+  try {
+    const metadata = await checkInput(deps, object, input);
+    const request: InferenceRequest = {
+      version: 1,
+      jobId,
+      userId: input.userId,
+      input: {
+        bucket: object.bucket,
+        key: object.key,
+        ...(object.versionId ? { versionId: object.versionId } : {}),
+        ...(object.eTag ? { eTag: object.eTag } : {}),
+      },
+      options: {
+        backend: metadata.backend ?? 'inflate',
+        quality: metadata.quality ?? 'standard',
+        ...(metadata.point ? { point: metadata.point } : {}),
+      },
+      requestedAt: deps.now().toISOString(),
+    };
+    const requestKey = buildJobDocumentKey({ userId: input.userId, jobId, document: 'request' });
+    await deps.store.put(deps.config.dataBucket, requestKey, JSON.stringify(request), {
+      contentType: 'application/json',
+    });
+    await writeStatus(deps, input, jobId, 'queued');
+    const { outputLocation } = await deps.invokeAsync({
+      endpointName: deps.config.endpointName,
+      inputLocation: `s3://${deps.config.dataBucket}/${requestKey}`,
+      inferenceId: jobId,
+      requestTtlSeconds: deps.config.requestTtlSeconds,
+      invocationTimeoutSeconds: deps.config.invocationTimeoutSeconds,
+    });
+    await writeLock(
+      deps,
+      lockKey,
+      { jobId, state: 'invoked', startedAt: deps.now().toISOString() },
+      lockETag,
+    );
+    log.info(
+      { key: object.key, userId: input.userId, options: request.options, outputLocation },
+      'job started',
+    );
+    return { status: 'started', jobId, outputLocation };
+  } catch (error) {
+    if (!(error instanceof Rejection || error instanceof DocumentParseError)) {
+      // Transient: free the lock so that Lambda's retry of this event can start the job.
+      await deps.store.delete(deps.config.dataBucket, lockKey).catch(() => undefined);
+      throw error;
+    }
+    const rejection = asRejection(error);
+    const failureKey = outputKeysFor(input).failure;
+    await deps.store.put(
+      deps.config.dataBucket,
+      failureKey,
+      JSON.stringify(failureDocument(object, jobId, rejection, deps, input)),
+      { contentType: 'application/json' },
+    );
+    await writeStatus(deps, input, jobId, 'failed', {
+      error: { type: rejection.type, userMessage: JOB_ERRORS[rejection.type].user },
+    });
+    await writeLock(
+      deps,
+      lockKey,
+      { jobId, state: 'rejected', startedAt: deps.now().toISOString() },
+      lockETag,
+    );
+    log.warn({ key: object.key, errorType: rejection.type, reason: rejection.message }, 'upload rejected');
+    return { status: 'rejected', jobId, errorType: rejection.type, failureKey };
+  }
+}
+
+/** Size from HEAD, PNG signature from the first bytes only, options from the upload's metadata. */
+async function checkInput(deps: ExtractDeps, object: CreatedObject, input: InputKey) {
+  const info = await deps.store.head(object.bucket, input.key);
+  if (!info) throw new Rejection('InputMissingError', `s3://${object.bucket}/${input.key} no longer exists`);
+  if (info.size === 0) throw new Rejection('EmptyImageError', 'the uploaded file is empty');
+  if (info.size > deps.config.maxInputBytes) {
+    throw new Rejection(
+      'ImageTooLargeError',
+      `the upload is ${info.size} bytes; the limit is ${deps.config.maxInputBytes}`,
+    );
+  }
+  const head = await deps.store.getRange(object.bucket, input.key, 0, 15);
+  if (!isPng(head)) {
+    throw new Rejection('NotAPngError', `the upload is not a PNG: it looks like ${describeContent(head)}`);
+  }
+  return parseUploadMetadata(info.metadata);
+}
+
+async function acquireLock(
+  deps: ExtractDeps,
+  lockKey: string,
+  jobId: JobId,
+  log: Logger,
+): Promise<string | undefined> {
+  const lock: Lock = { jobId, state: 'starting', startedAt: deps.now().toISOString() };
+  try {
+    return (await writeLock(deps, lockKey, lock, undefined, true)) ?? '';
+  } catch (error) {
+    if (!(error instanceof PreconditionFailedError)) throw error;
+  }
+  const existing = await deps.store.head(deps.config.dataBucket, lockKey);
+  const body = existing ? await deps.store.get(deps.config.dataBucket, lockKey, 4096) : undefined;
+  const held = body ? (JSON.parse(Buffer.from(body).toString('utf8')) as Lock) : undefined;
+  const age = held ? deps.now().getTime() - Date.parse(held.startedAt) : Infinity;
+  if (held && (held.state !== 'starting' || age < STALE_LOCK_MS)) {
+    log.info({ state: held.state }, 'duplicate event: the job already exists');
+    return undefined;
+  }
+  // The attempt that took the lock died before invoking: take over, unless someone else just did.
+  try {
+    log.warn({ ageMs: age }, 'taking over a stale lock');
+    return (await writeLock(deps, lockKey, lock, existing?.eTag)) ?? '';
+  } catch (error) {
+    if (error instanceof PreconditionFailedError) return undefined;
+    throw error;
+  }
+}
+
+async function writeLock(
+  deps: ExtractDeps,
+  lockKey: string,
+  lock: Lock,
+  ifMatch: string | undefined,
+  create = false,
+): Promise<string | undefined> {
+  const { eTag } = await deps.store.put(deps.config.dataBucket, lockKey, JSON.stringify(lock), {
+    contentType: 'application/json',
+    ...(create ? { ifNoneMatch: '*' as const } : {}),
+    ...(ifMatch ? { ifMatch } : {}),
+  });
+  return eTag;
+}
+
+async function writeStatus(
+  deps: ExtractDeps,
+  input: InputKey,
+  jobId: JobId,
+  state: JobStatus['state'],
+  extra: Partial<JobStatus> = {},
+): Promise<void> {
+  const status: JobStatus = {
+    version: 1,
+    jobId,
+    userId: input.userId,
+    name: input.name,
+    state,
+    updatedAt: deps.now().toISOString(),
+    ...extra,
+  };
+  const key = buildJobDocumentKey({ userId: input.userId, jobId, document: 'status' });
+  await deps.store.put(deps.config.dataBucket, key, JSON.stringify(status), {
+    contentType: 'application/json',
+  });
+}
+
+function failureDocument(
+  object: CreatedObject,
+  jobId: JobId,
+  rejection: Rejection,
+  deps: ExtractDeps,
+  input?: InputKey,
+): FailureDocument {
+  return {
+    version: 1,
+    jobId,
+    ...(input ? { userId: input.userId } : {}),
+    input: { bucket: object.bucket, key: object.key, ...(object.eTag ? { eTag: object.eTag } : {}) },
+    stage: 'validation',
+    error: { type: rejection.type, message: rejection.message },
+    retryable: false,
+    failedAt: deps.now().toISOString(),
+  };
+}
+
+function asRejection(error: unknown): Rejection {
+  if (error instanceof Rejection) return error;
+  if (error instanceof InvalidKeyError) return new Rejection('InvalidKeyError', error.message);
+  if (error instanceof DocumentParseError) return new Rejection('InvalidRequestError', error.message);
+  throw error;
+}
