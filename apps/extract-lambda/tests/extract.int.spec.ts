@@ -100,7 +100,7 @@ describe('extract-lambda against moto', () => {
     });
     const summary = await handler(eventFor(bucket, ['users/u1/input/chair.png']), context);
     expect(summary).toMatchObject({ started: 1, duplicates: 0, rejected: 0 });
-    const [outcome] = summary.outcomes as { jobId: string; outputLocation: string }[];
+    const [outcome] = summary.outcomes as unknown as { jobId: string; outputLocation: string }[];
     const jobId = outcome!.jobId;
     const request = parseInferenceRequest(await json(bucket, `users/u1/jobs/${jobId}/request.json`));
     expect(request).toMatchObject({
