@@ -246,12 +246,23 @@ describe('extract-lambda bundle', () => {
   const bundle = join(root, 'dist/apps/extract-lambda/lambda_function.js');
 
   it('fails at cold start with the missing variable named', () => {
-    const result = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(bundle)})`], {
-      env: { PATH: process.env['PATH'], DATA_BUCKET: 'gen3d-data-bucket', ADMIN_EMAIL: 'info@2112-lab.com' },
-      encoding: 'utf8',
-    });
-    expect(result.status).not.toBe(0);
-    expect(result.stderr).toContain('SAGEMAKER_ENDPOINT_NAME is not set');
+    const result = spawnSync(
+      process.execPath,
+      [
+        '-e',
+        `try { require(${JSON.stringify(bundle)}) } catch (e) { console.error(e.message); process.exit(3) }`,
+      ],
+      {
+        env: {
+          PATH: process.env['PATH'],
+          DATA_BUCKET: 'gen3d-data-bucket',
+          ADMIN_EMAIL: 'info@2112-lab.com',
+        },
+        encoding: 'utf8',
+      },
+    );
+    expect(result.status).toBe(3);
+    expect(result.stderr.trim()).toBe('SAGEMAKER_ENDPOINT_NAME is not set (a SageMaker endpoint name)');
   });
 
   it('exports lambda_handler from lambda_function.js, as the seed names it', () => {

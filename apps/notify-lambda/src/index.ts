@@ -1,18 +1,17 @@
-import { createLogger, forLambdaInvocation, type LambdaContextLike } from '@gen3d/logging';
-import { notifiableRecordsOf } from './records';
+import { createLogger } from '@gen3d/logging';
+import { createS3Client, S3ObjectStore } from '@gen3d/object-store';
+import { parseNotifyConfig } from './config';
+import { createNotifyHandler } from './handler';
+import { createSesClient, sesSender } from './ses';
 
-const logger = createLogger({ service: 'notify-lambda' });
+// Cold start: configuration problems fail here, once, with the variable named (ConfigError), not per event.
+const config = parseNotifyConfig(process.env);
 
-/** Entry point: Lambda's handler setting `lambda_function.lambda_handler` points here (see docs/decisions). */
-export async function lambda_handler(
-  event: unknown,
-  context: LambdaContextLike,
-): Promise<{ notifiable: number }> {
-  const log = forLambdaInvocation(logger, context);
-  const outcomes = notifiableRecordsOf(event);
-  for (const outcome of outcomes) {
-    if (outcome.ok) log.info({ key: outcome.target.key, kind: outcome.target.kind }, 'result to notify');
-    else log.warn({ record: outcome.index, reason: outcome.reason }, 'record ignored');
-  }
-  return { notifiable: outcomes.filter((o) => o.ok).length };
-}
+/** Lambda's handler setting `lambda_function.lambda_handler` (the seed's) points here: see docs/decisions/0002. */
+export const lambda_handler = createNotifyHandler({
+  config,
+  store: new S3ObjectStore(createS3Client()),
+  sendEmail: sesSender(createSesClient(), config.sourceEmail),
+  logger: createLogger({ service: 'notify-lambda' }),
+  now: () => new Date(),
+});

@@ -107,6 +107,11 @@ describe('parseDataBucketKey', () => {
       kind: 'rejected',
       key: 'rejected/0123456789abcdef.failure.json',
       jobId: '0123456789abcdef',
+      document: 'failure',
+    });
+    expect(parseDataBucketKey(buildRejectedKey('0123456789abcdef', 'notify-lock'))).toMatchObject({
+      key: 'rejected/0123456789abcdef.notify.lock',
+      document: 'notify-lock',
     });
     expect(parseDataBucketKey('users/u1/masks/chair.png')).toMatchObject({ kind: 'mask', name: 'chair' });
     expect(parseDataBucketKey('public/index.html')).toMatchObject({ kind: 'public', path: 'index.html' });

@@ -12,6 +12,7 @@ import { checkName, splitKey, stripExtension } from './segments';
  *   users/{userId}/masks/{name}.png                 optional user-drawn object mask (never triggers a job)
  *   users/{userId}/jobs/{jobId}/{document}          job documents (request, status, locks)
  *   rejected/{jobId}.failure.json                   failure document of an upload whose key is unusable
+ *   rejected/{jobId}.notify.lock                    its notification lock
  *   sagemaker-output/{inferenceId}.out              SageMaker async success output
  *   sagemaker-output/failures/{inferenceId}-error.out  SageMaker async failure output
  *   public/{path}                                   the static web site
@@ -26,6 +27,7 @@ export const SAGEMAKER_OUTPUT_PREFIX = 'sagemaker-output/';
 export const SAGEMAKER_FAILURE_PREFIX = 'sagemaker-output/failures/';
 export const PUBLIC_PREFIX = 'public/';
 export const REJECTED_PREFIX = 'rejected/';
+const REJECTED_LOCK_SUFFIX = '.notify.lock';
 
 export const JOB_DOCUMENTS = {
   request: 'request.json',
@@ -79,6 +81,7 @@ export interface RejectedKey {
   readonly kind: 'rejected';
   readonly key: string;
   readonly jobId: JobId;
+  readonly document: 'failure' | 'notify-lock';
 }
 export interface PublicKey {
   readonly kind: 'public';
@@ -122,8 +125,10 @@ export function parseDataBucketKey(key: string): DataBucketKey {
   }
   if (top === 'sagemaker-output') return parseSageMakerKey(key, segments);
   if (top === 'rejected' && segments.length === 2) {
-    const jobId = parseJobId(stripExtension(segments[1] as string, FAILURE_SUFFIX, key), key);
-    return { kind: 'rejected', key, jobId };
+    const fileName = segments[1] as string;
+    const document = fileName.endsWith(REJECTED_LOCK_SUFFIX) ? 'notify-lock' : 'failure';
+    const suffix = document === 'failure' ? FAILURE_SUFFIX : REJECTED_LOCK_SUFFIX;
+    return { kind: 'rejected', key, jobId: parseJobId(stripExtension(fileName, suffix, key), key), document };
   }
   throw new InvalidKeyError(
     'foreign-prefix',
@@ -259,8 +264,8 @@ export function userOutputPrefix(userId: string): string {
 }
 
 /** @example buildRejectedKey('0123456789abcdef') // 'rejected/0123456789abcdef.failure.json' */
-export function buildRejectedKey(jobId: string): string {
-  const key = `${REJECTED_PREFIX}${jobId}${FAILURE_SUFFIX}`;
+export function buildRejectedKey(jobId: string, document: RejectedKey['document'] = 'failure'): string {
+  const key = `${REJECTED_PREFIX}${jobId}${document === 'failure' ? FAILURE_SUFFIX : REJECTED_LOCK_SUFFIX}`;
   parseJobId(jobId, key);
   return key;
 }

@@ -1,0 +1,59 @@
+import type { FailureDocument, JobReport } from '@gen3d/events';
+import { adminFailureEmail, successEmail, userFailureEmail } from './emails';
+
+const report = {
+  worker: {
+    backend: 'inflate',
+    method: 'silhouette inflation (geometric, no learned model)',
+    image: { width: 512, height: 512, mode: 'RGBA 8-bit' },
+    mask: { source: 'alpha', area: 1000 },
+    mesh: { vertices: 1200, faces: 2396, watertight: true },
+    timingsMs: {},
+  },
+  timingsMs: { total: 2345 },
+} as unknown as JobReport;
+
+const failure: FailureDocument = {
+  version: 1,
+  jobId: '0123456789abcdef' as FailureDocument['jobId'],
+  userId: 'u1' as FailureDocument['userId'],
+  input: { bucket: 'gen3d-data-bucket', key: 'users/u1/input/<b>chair</b>.png' },
+  stage: 'validation',
+  error: { type: 'NotAPngError', message: 'the upload is not a PNG: it looks like a JPEG image' },
+  retryable: false,
+  failedAt: '2026-11-26T12:00:00.000Z',
+};
+
+describe('emails', () => {
+  it('says what was made, honestly, with the link in both parts', () => {
+    const email = successEmail({
+      name: 'chair <1>',
+      report,
+      meshBytes: 3 * 1024 * 1024,
+      link: 'https://example.com/x.ply?X-Amz-Signature=abc&a=1',
+      expiresAt: new Date('2026-12-03T12:00:00Z'),
+    });
+    expect(email.subject).toBe('Your 3D model of "chair <1>" is ready');
+    expect(email.text).toContain('silhouette inflation (geometric, no learned model)');
+    expect(email.text).toContain('1200 vertices, 2396 triangles');
+    expect(email.text).toContain('2.3 s');
+    expect(email.text).toContain('https://example.com/x.ply?X-Amz-Signature=abc&a=1');
+    expect(email.html).toContain('chair &#60;1&#62;');
+    expect(email.html).not.toContain('chair <1>');
+    expect(email.html).toContain('href="https://example.com/x.ply?X-Amz-Signature=abc&#38;a=1"');
+  });
+
+  it('tells the user the problem in plain words, without technical detail', () => {
+    const email = userFailureEmail({ name: 'chair', failure });
+    expect(email.text).toContain('not a PNG image');
+    expect(email.text).toContain('Please upload another picture.');
+    expect(email.text).not.toContain('JPEG');
+  });
+
+  it('gives the admin every technical detail, escaped in HTML', () => {
+    const email = adminFailureEmail({ failure, recipientKnown: true });
+    expect(email.subject).toBe('[Gen3D] job failed: NotAPngError at validation');
+    expect(email.text).toContain('it looks like a JPEG image');
+    expect(email.html).toContain('&#60;b&#62;chair&#60;/b&#62;');
+  });
+});

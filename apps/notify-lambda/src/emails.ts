@@ -1,0 +1,120 @@
+import { userMessageFor, type FailureDocument, type JobReport } from '@gen3d/events';
+
+export interface Email {
+  readonly subject: string;
+  readonly text: string;
+  readonly html: string;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function seconds(ms: number | undefined): string {
+  return ms === undefined ? 'unknown' : `${(ms / 1000).toFixed(1)} s`;
+}
+
+function megabytes(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** Two columns of label/value, as text lines and as an HTML table. */
+function details(rows: readonly (readonly [string, string])[]): { text: string; html: string } {
+  return {
+    text: rows.map(([label, value]) => `  ${label}: ${value}`).join('\n'),
+    html: `<table>${rows
+      .map(
+        ([label, value]) =>
+          `<tr><th align="left">${escapeHtml(label)}</th><td>${escapeHtml(value)}</td></tr>`,
+      )
+      .join('')}</table>`,
+  };
+}
+
+/** The "your model is ready" email, with the link and what was made, named honestly. */
+export function successEmail(input: {
+  name: string;
+  report: JobReport | undefined;
+  meshBytes: number;
+  link: string;
+  expiresAt: Date;
+}): Email {
+  const { report } = input;
+  const worker = report?.worker;
+  const rows: [string, string][] = [
+    ['Picture', `${input.name}.png`],
+    ['Method', worker ? worker.method : 'unknown'],
+    ...(worker?.fallbackFrom
+      ? ([['Note', `made with ${worker.backend} because ${worker.fallbackFrom} was unavailable`]] as [
+          string,
+          string,
+        ][])
+      : []),
+    ['Mesh', worker ? `${worker.mesh.vertices} vertices, ${worker.mesh.faces} triangles` : 'unknown'],
+    ['Closed (watertight)', worker ? (worker.mesh.watertight ? 'yes' : 'no') : 'unknown'],
+    ['File', `${input.name}.ply, ${megabytes(input.meshBytes)}`],
+    ['Processing time', seconds(report?.timingsMs['total'])],
+  ];
+  const table = details(rows);
+  const until = input.expiresAt.toUTCString();
+  const subject = `Your 3D model of "${input.name}" is ready`;
+  const text = [
+    'Hello,',
+    '',
+    `Your 3D model of "${input.name}.png" is ready. Download it (PLY) before ${until}:`,
+    input.link,
+    '',
+    table.text,
+    '',
+    'PLY files open in Blender, MeshLab and most 3D viewers.',
+    '— Gen3D',
+  ].join('\n');
+  const html = [
+    '<p>Hello,</p>',
+    `<p>Your 3D model of <strong>${escapeHtml(input.name)}.png</strong> is ready.</p>`,
+    `<p><a href="${escapeHtml(input.link)}">Download ${escapeHtml(input.name)}.ply</a> (the link works until ${escapeHtml(until)}).</p>`,
+    table.html,
+    '<p>PLY files open in Blender, MeshLab and most 3D viewers.</p>',
+    '<p>— Gen3D</p>',
+  ].join('\n');
+  return { subject, text, html };
+}
+
+/** What the user reads when a job failed: the problem in plain words, and a reference for support. */
+export function userFailureEmail(input: { name: string; failure: FailureDocument }): Email {
+  const message = userMessageFor(input.failure.error.type);
+  const again = input.failure.retryable
+    ? 'Please try again in a few minutes.'
+    : 'Please upload another picture.';
+  const reference = input.failure.jobId ?? 'none';
+  const subject = `We could not make a 3D model of "${input.name}"`;
+  const text = ['Hello,', '', message, again, '', `Reference: ${reference}`, '— Gen3D'].join('\n');
+  const html = [
+    '<p>Hello,</p>',
+    `<p>${escapeHtml(message)} ${escapeHtml(again)}</p>`,
+    `<p>Reference: <code>${escapeHtml(reference)}</code></p>`,
+    '<p>— Gen3D</p>',
+  ].join('\n');
+  return { subject, text, html };
+}
+
+/** What the admin reads: every technical detail of the failure. */
+export function adminFailureEmail(input: { failure: FailureDocument; recipientKnown: boolean }): Email {
+  const f = input.failure;
+  const table = details([
+    ['Error type', f.error.type],
+    ['Message', f.error.message],
+    ['Stage', f.stage],
+    ['Retryable', f.retryable ? 'yes' : 'no'],
+    ['Job', f.jobId ?? 'none'],
+    ['User', f.userId ?? 'unknown (unusable key)'],
+    ['Input', `s3://${f.input.bucket}/${f.input.key}`],
+    ['Failed at', f.failedAt],
+    ['User notified', input.recipientKnown ? 'yes' : 'no (no address given at upload)'],
+  ]);
+  return {
+    subject: `[Gen3D] job failed: ${f.error.type} at ${f.stage}`,
+    text: ['A Gen3D job failed.', '', table.text].join('\n'),
+    html: ['<p>A Gen3D job failed.</p>', table.html].join('\n'),
+  };
+}
