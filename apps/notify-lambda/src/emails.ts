@@ -118,3 +118,27 @@ export function adminFailureEmail(input: { failure: FailureDocument; recipientKn
     html: ['<p>A Gen3D job failed.</p>', table.html].join('\n'),
   };
 }
+
+/** SageMaker recorded a failure the container did not describe (it crashed or timed out): the admin's problem. */
+export function sageMakerFailureEmail(input: { key: string; inferenceId: string; text: string }): Email {
+  const excerpt = input.text.length > 2000 ? `${input.text.slice(0, 2000)}…` : input.text;
+  const table = details([
+    ['Inference id', input.inferenceId],
+    ['SageMaker failure record', input.key],
+  ]);
+  return {
+    subject: `[Gen3D] SageMaker inference failed: ${input.inferenceId}`,
+    text: [
+      'SageMaker recorded a failed inference that the container did not describe.',
+      '',
+      table.text,
+      '',
+      excerpt,
+    ].join('\n'),
+    html: [
+      '<p>SageMaker recorded a failed inference that the container did not describe.</p>',
+      table.html,
+      `<pre>${escapeHtml(excerpt)}</pre>`,
+    ].join('\n'),
+  };
+}

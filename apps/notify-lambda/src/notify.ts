@@ -19,9 +19,10 @@ import {
   type FailureKey,
   type OutputKey,
   type RejectedKey,
+  type SageMakerOutputKey,
 } from '@gen3d/s3-keys';
 import type { NotifyConfig } from './config';
-import { adminFailureEmail, successEmail, userFailureEmail } from './emails';
+import { adminFailureEmail, sageMakerFailureEmail, successEmail, userFailureEmail } from './emails';
 import type { OutgoingEmail } from './ses';
 
 export interface NotifyDeps {
@@ -50,6 +51,7 @@ export async function notifyObject(object: CreatedObject, deps: NotifyDeps): Pro
   if (target.kind === 'failure' || (target.kind === 'rejected' && target.document === 'failure')) {
     return notifyFailure(object, target, deps);
   }
+  if (target.kind === 'sagemaker-failure') return notifySageMakerFailure(object, target, deps);
   return { status: 'ignored', reason: `a ${target.kind} key does not trigger an email` };
 }
 
@@ -90,19 +92,66 @@ async function notifyFailure(
   const failure = await readOptional(deps, object.key, parseFailureDocumentJson);
   if (!failure) return { status: 'ignored', reason: `${object.key} disappeared before it could be read` };
   const jobId = failure.jobId ?? (target.kind === 'rejected' ? target.jobId : fallbackJobId(object));
-  const log = deps.log.child({ jobId });
   const lockKey =
     target.kind === 'rejected'
       ? buildRejectedKey(target.jobId, 'notify-lock')
       : buildJobDocumentKey({ userId: target.userId, jobId, document: 'notify-lock' });
+  return sendFailureEmails(deps, failure, jobId, lockKey, nameOf(target, failure));
+}
+
+/**
+ * SageMaker's own failure record (S3FailurePath): when the container answered with a failure document, it is the
+ * same job as the users/ failure document, and the shared lock makes it one email; when the container died without
+ * answering, SageMaker's error text is all there is, and only the admin can act on it.
+ */
+async function notifySageMakerFailure(
+  object: CreatedObject,
+  target: SageMakerOutputKey,
+  deps: NotifyDeps,
+): Promise<NotifyOutcome> {
+  const text = Buffer.from(
+    await deps.store.get(deps.config.dataBucket, object.key, MAX_DOCUMENT_BYTES),
+  ).toString('utf8');
+  let failure: FailureDocument | undefined;
+  try {
+    failure = parseFailureDocumentJson(text);
+  } catch (error) {
+    if (!(error instanceof DocumentParseError)) throw error;
+  }
+  if (failure?.userId && failure.jobId) {
+    const lockKey = buildJobDocumentKey({
+      userId: failure.userId,
+      jobId: failure.jobId,
+      document: 'notify-lock',
+    });
+    const name = (failure.input.key.split('/').pop() ?? failure.input.key).replace(/\.png$/, '');
+    return sendFailureEmails(deps, failure, failure.jobId, lockKey, name);
+  }
+  const jobId = fallbackJobId(object);
+  const log = deps.log.child({ jobId, inferenceId: target.inferenceId });
+  return withLock(deps, buildRejectedKey(jobId, 'notify-lock'), jobId, log, async () => {
+    await deps.sendEmail({
+      ...sageMakerFailureEmail({ key: object.key, inferenceId: target.inferenceId, text }),
+      to: deps.config.adminEmail,
+    });
+    log.warn({ key: object.key }, 'SageMaker failure without a failure document: admin told');
+    return 1;
+  });
+}
+
+async function sendFailureEmails(
+  deps: NotifyDeps,
+  failure: FailureDocument,
+  jobId: string,
+  lockKey: string,
+  name: string,
+): Promise<NotifyOutcome> {
+  const log = deps.log.child({ jobId });
   return withLock(deps, lockKey, jobId, log, async () => {
     const recipient = await recipientOf(deps, failure.input.key);
     let sent = 0;
     if (recipient) {
-      await deps.sendEmail({
-        ...userFailureEmail({ name: nameOf(target, failure), failure }),
-        to: recipient,
-      });
+      await deps.sendEmail({ ...userFailureEmail({ name, failure }), to: recipient });
       sent += 1;
     }
     await deps.sendEmail({

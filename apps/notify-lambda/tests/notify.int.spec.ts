@@ -176,6 +176,46 @@ describe('notify-lambda against moto', () => {
     expect(await emailsTo('jane@example.com', before)).toHaveLength(1);
   });
 
+  it('treats the SageMaker failure record of the same job as a duplicate, and tells the admin about a bare one', async () => {
+    const bucket = await newBucket();
+    await put(bucket, 'users/u1/input/lost.png', 'png', { email: 'lost@example.com' });
+    const failure = {
+      version: 1,
+      jobId: 'aaaaaaaabbbbbbbbccccccccdddddddd',
+      userId: 'u1',
+      input: { bucket, key: 'users/u1/input/lost.png' },
+      stage: 'reconstruction',
+      error: { type: 'WorkerCrashedError', message: 'the worker stopped during the job' },
+      retryable: true,
+      failedAt: new Date().toISOString(),
+    };
+    await put(bucket, 'users/u1/output/lost.failure.json', JSON.stringify(failure));
+    await put(bucket, `sagemaker-output/failures/${failure.jobId}-error.out`, JSON.stringify(failure));
+    await put(
+      bucket,
+      'sagemaker-output/failures/other-inference-error.out',
+      'Received server error (500) from model',
+    );
+    const before = (await sentEmails()).length;
+    const handler = setup(bucket);
+    await handler(eventFor(bucket, ['users/u1/output/lost.failure.json']), context);
+    const again = await handler(
+      eventFor(bucket, [
+        `sagemaker-output/failures/${failure.jobId}-error.out`,
+        'sagemaker-output/failures/other-inference-error.out',
+      ]),
+      context,
+    );
+    expect(again).toMatchObject({ duplicates: 1, sent: 1 });
+    expect(await emailsTo('lost@example.com', before)).toHaveLength(1);
+    const admin = await emailsTo(ADMIN, before);
+    expect(admin.map((m) => m.subject)).toEqual([
+      '[Gen3D] job failed: WorkerCrashedError at reconstruction',
+      '[Gen3D] SageMaker inference failed: other-inference',
+    ]);
+    expect(admin[1]!.body).toContain('Received server error (500) from model');
+  });
+
   it('sends one email for a duplicate event', async () => {
     const bucket = await newBucket();
     await put(bucket, 'users/u1/input/dup.png', 'png', { email: 'dup@example.com' });
