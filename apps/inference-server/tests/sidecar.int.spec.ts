@@ -258,6 +258,33 @@ describe('sidecar with the embedded worker and moto S3', () => {
   });
 });
 
+describe('sidecar job timeout', () => {
+  it('fails a job that runs past JOB_TIMEOUT_SECONDS with a retryable timeout', async () => {
+    const bucket = await newBucket();
+    const sidecar = await startSidecar(bucket, { JOB_TIMEOUT_SECONDS: '1' });
+    try {
+      await s3.send(
+        new PutObjectCommand({ Bucket: bucket, Key: 'users/u1/input/slow.png', Body: png('big') }),
+      );
+      const { status, json } = await invoke(
+        sidecar,
+        request(bucket, 'users/u1/input/slow.png', { quality: 'high' }),
+      );
+      expect(status).toBe(504);
+      expect(parseFailureDocument(json)).toMatchObject({
+        error: { type: 'JobTimeoutError' },
+        retryable: true,
+      });
+      expect(await keys(bucket)).toContain('users/u1/output/slow.failure.json');
+      expect(await keys(bucket)).not.toContain('users/u1/output/slow.ply');
+    } finally {
+      const exited = new Promise((resolve) => sidecar.process.once('exit', resolve));
+      sidecar.process.kill('SIGTERM');
+      await exited;
+    }
+  }, 60_000);
+});
+
 describe('sidecar shutdown', () => {
   it('finishes the job in flight on SIGTERM, then exits 0 and stops the worker', async () => {
     const bucket = await newBucket();
