@@ -219,6 +219,8 @@ describe('extract-lambda against moto', () => {
     const bucket = await newBucket();
     await upload(bucket, 'users/u1/input/retry.png', PNG);
     const { handler: ok, invocations } = setup(bucket);
+    // A real SDK client whose endpoint refuses connections: the SDK retries, then the record fails.
+    const unreachable = sageMakerInvoker(createSageMakerRuntimeClient('http://127.0.0.1:9'));
     let calls = 0;
     const failing = createExtractHandler({
       config: parseExtractConfig({
@@ -227,9 +229,9 @@ describe('extract-lambda against moto', () => {
         ADMIN_EMAIL: 'a@b.co',
       }),
       store,
-      invokeAsync: async () => {
+      invokeAsync: (invocation) => {
         calls += 1;
-        throw Object.assign(new Error('ServiceUnavailable'), { name: 'ServiceUnavailable' });
+        return unreachable(invocation);
       },
       logger: createLogger({ service: 'extract-lambda', level: 'silent' }),
       now: () => new Date(),
