@@ -8,6 +8,8 @@ mkdir -p .gen3d/stamps
 
 stamp_ok() { [ -f ".gen3d/stamps/$1" ] && [ "$(cat ".gen3d/stamps/$1")" = "$2" ]; }
 hash_of() { cat "$@" | sha256sum | cut -c1-32; }
+# A venv is usable when its interpreter and its pip both start (a half-deleted venv is rebuilt from scratch).
+venv_ok() { [ -x "$1/bin/python" ] && "$1/bin/python" -m pip --version >/dev/null 2>&1; }
 
 npm_hash=$(hash_of package.json package-lock.json)
 if [ ! -x node_modules/.bin/node ] || ! stamp_ok npm "$npm_hash"; then
@@ -18,10 +20,9 @@ fi
 
 worker=apps/inference-server/worker
 py_hash=$(hash_of "$worker/requirements.txt" "$worker/requirements-dev.txt" "$worker/pyproject.toml")
-if [ ! -x .venv/bin/python ] || ! stamp_ok venv "$py_hash"; then
+if ! venv_ok .venv || ! stamp_ok venv "$py_hash"; then
   echo "setup: Python venv in .venv"
-  if [ -x .venv/bin/python ] && ! .venv/bin/python -m pip --version >/dev/null 2>&1; then rm -rf .venv; fi
-  [ -x .venv/bin/python ] || "${PYTHON:-python3}" -m venv .venv
+  venv_ok .venv || { rm -rf .venv && "${PYTHON:-python3}" -m venv .venv; }
   .venv/bin/python -m pip install --quiet -r "$worker/requirements-dev.txt"
   .venv/bin/python -m pip install --quiet --no-deps -e "$worker"
   echo "$py_hash" > .gen3d/stamps/venv
@@ -29,13 +30,9 @@ fi
 # The real TorchServe (GPU image's worker host) for its integration test: torch 2.5.1 + torchserve 0.12.0 in a venv of
 # their own, so the worker and the local stack never need torch. Large (about 5 GB), installed once.
 ts_hash=$(hash_of "$worker/requirements.txt" "$worker/requirements-torchserve.txt" "$worker/pyproject.toml")
-if [ "${GEN3D_SKIP_TORCHSERVE:-0}" != 1 ] && { [ ! -x .venv-torchserve/bin/torchserve ] || ! stamp_ok torchserve "$ts_hash"; }; then
+if [ "${GEN3D_SKIP_TORCHSERVE:-0}" != 1 ] && { ! venv_ok .venv-torchserve || [ ! -x .venv-torchserve/bin/torchserve ] || ! stamp_ok torchserve "$ts_hash"; }; then
   echo "setup: TorchServe venv in .venv-torchserve (torch 2.5.1, torchserve 0.12.0)"
-  # A venv whose pip cannot even start (seen once after an interrupted install) is rebuilt from scratch.
-  if [ -x .venv-torchserve/bin/python ] && ! .venv-torchserve/bin/python -m pip --version >/dev/null 2>&1; then
-    rm -rf .venv-torchserve
-  fi
-  [ -x .venv-torchserve/bin/python ] || "${PYTHON:-python3}" -m venv .venv-torchserve
+  venv_ok .venv-torchserve || { rm -rf .venv-torchserve && "${PYTHON:-python3}" -m venv .venv-torchserve; }
   .venv-torchserve/bin/python -m pip install --quiet -r "$worker/requirements-torchserve.txt"
   .venv-torchserve/bin/python -m pip install --quiet --no-deps -e "$worker"
   echo "$ts_hash" > .gen3d/stamps/torchserve

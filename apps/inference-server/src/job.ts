@@ -67,7 +67,7 @@ export async function runJob(request: InferenceRequest, deps: JobDeps): Promise<
     // The status write and the downloads are independent: overlap them.
     const [, image, mask] = await Promise.all([
       writeStatus(deps, request, input, 'running'),
-      download(deps, request.input.bucket, input.key),
+      download(deps, request.input.bucket, input.key, request.input.versionId),
       maskKey ? download(deps, deps.dataBucket, maskKey) : Promise.resolve(undefined),
     ]);
     lap('download', t);
@@ -170,9 +170,10 @@ function checkedMask(request: InferenceRequest, input: InputKey): string {
   return mask.key;
 }
 
-async function download(deps: JobDeps, bucket: string, key: string): Promise<Uint8Array> {
-  // Size first: an oversized object is refused before a byte of it is downloaded.
-  const info = await deps.store.head(bucket, key);
+async function download(deps: JobDeps, bucket: string, key: string, versionId?: string): Promise<Uint8Array> {
+  // Size first: an oversized object is refused before a byte of it is downloaded. With a version id, the job reads
+  // exactly the upload the extract lambda checked, even if the same name was uploaded again since.
+  const info = await deps.store.head(bucket, key, versionId);
   if (!info)
     throw new JobFailure('InputMissingError', 'download', `s3://${bucket}/${key} does not exist`, 404);
   if (info.size === 0)
@@ -185,7 +186,7 @@ async function download(deps: JobDeps, bucket: string, key: string): Promise<Uin
       413,
     );
   }
-  return deps.store.get(bucket, key, deps.maxInputBytes);
+  return deps.store.get(bucket, key, deps.maxInputBytes, versionId);
 }
 
 function workerOptions(request: InferenceRequest): WorkerJob['options'] {

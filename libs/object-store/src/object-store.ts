@@ -36,9 +36,10 @@ export class PreconditionFailedError extends Error {
  * Keys come from @gen3d/s3-keys; this port never interprets them.
  */
 export interface ObjectStore {
-  head(bucket: string, key: string): Promise<ObjectInfo | undefined>;
+  /** `versionId` reads one version of an object in a versioned bucket (the one an event or a job names). */
+  head(bucket: string, key: string, versionId?: string): Promise<ObjectInfo | undefined>;
   /** Reads a whole object, refusing (and stopping the download) past `maxBytes`. */
-  get(bucket: string, key: string, maxBytes: number): Promise<Uint8Array>;
+  get(bucket: string, key: string, maxBytes: number, versionId?: string): Promise<Uint8Array>;
   /** Reads bytes `start` to `end` inclusive (fewer if the object is shorter). */
   getRange(bucket: string, key: string, start: number, end: number): Promise<Uint8Array>;
   put(

@@ -1,4 +1,4 @@
-import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, PutBucketVersioningCommand } from '@aws-sdk/client-s3';
 import {
   createS3Client,
   ObjectMissingError,
@@ -30,6 +30,22 @@ describe('S3ObjectStore against moto', () => {
     });
     expect([...(await store.get(bucket, 'users/u1/input/a b.png', 10))]).toEqual([1, 2, 3]);
     expect(await store.head(bucket, 'nope')).toBeUndefined();
+  });
+
+  it('reads the version it is asked for in a versioned bucket', async () => {
+    const versioned = `${bucket}-v`;
+    await client.send(new CreateBucketCommand({ Bucket: versioned }));
+    await client.send(
+      new PutBucketVersioningCommand({ Bucket: versioned, VersioningConfiguration: { Status: 'Enabled' } }),
+    );
+    await store.put(versioned, 'users/u1/input/a.png', 'first', { contentType: 'image/png' });
+    const first = (await store.head(versioned, 'users/u1/input/a.png'))?.versionId as string;
+    await store.put(versioned, 'users/u1/input/a.png', 'second!', { contentType: 'image/png' });
+    expect(Buffer.from(await store.get(versioned, 'users/u1/input/a.png', 100, first)).toString()).toBe(
+      'first',
+    );
+    expect((await store.head(versioned, 'users/u1/input/a.png', first))?.size).toBe(5);
+    expect(Buffer.from(await store.get(versioned, 'users/u1/input/a.png', 100)).toString()).toBe('second!');
   });
 
   it('reads a range without the rest', async () => {

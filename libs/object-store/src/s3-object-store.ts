@@ -39,9 +39,11 @@ export function createS3Client(
 export class S3ObjectStore implements ObjectStore {
   constructor(private readonly client: S3Client) {}
 
-  async head(bucket: string, key: string): Promise<ObjectInfo | undefined> {
+  async head(bucket: string, key: string, versionId?: string): Promise<ObjectInfo | undefined> {
     try {
-      const out = await this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+      const out = await this.client.send(
+        new HeadObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }),
+      );
       return {
         size: out.ContentLength ?? 0,
         contentType: out.ContentType,
@@ -56,11 +58,11 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
-  async get(bucket: string, key: string, maxBytes: number): Promise<Uint8Array> {
+  async get(bucket: string, key: string, maxBytes: number, versionId?: string): Promise<Uint8Array> {
     const controller = new AbortController();
     let out;
     try {
-      out = await this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), {
+      out = await this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }), {
         abortSignal: controller.signal,
       });
     } catch (error) {
