@@ -91,3 +91,17 @@ test('built libraries load by package name, through their exports map, as anothe
     }`;
   execFileSync(process.execPath, ['-e', script], { env, stdio: 'pipe' });
 });
+
+test('the README quick start names the two commands, and CI runs exactly the test command', () => {
+  const readme = readFileSync('README.md', 'utf8');
+  const quickStart = readme.slice(
+    readme.indexOf('## Quick start'),
+    readme.indexOf('## ', readme.indexOf('## Quick start') + 3),
+  );
+  assert.match(quickStart, /^npm start\b/m);
+  assert.match(quickStart, /^npm run test:all\b/m);
+  const scripts = JSON.parse(readFileSync('package.json', 'utf8')).scripts;
+  assert.ok(scripts.start && scripts['test:all'], 'package.json defines start and test:all');
+  const ci = readFileSync('.ci/run', 'utf8');
+  assert.match(ci, /^npm run test:all$/m);
+});
