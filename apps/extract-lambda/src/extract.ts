@@ -15,6 +15,7 @@ import {
   buildRejectedKey,
   InvalidKeyError,
   outputKeysFor,
+  parseDataBucketKey,
   parseInputKey,
   type InputKey,
   type JobId,
@@ -42,6 +43,7 @@ export interface ExtractDeps {
 export type ExtractOutcome =
   | { readonly status: 'started'; readonly jobId: JobId; readonly outputLocation: string | undefined }
   | { readonly status: 'duplicate'; readonly jobId: JobId }
+  | { readonly status: 'ignored'; readonly reason: string }
   | {
       readonly status: 'rejected';
       readonly jobId: JobId;
@@ -65,8 +67,16 @@ interface Lock {
   readonly startedAt: string;
 }
 
-/** A lock older than this without an invocation belongs to an attempt that died (the lambda times out at 30 s). */
-const STALE_LOCK_MS = 120_000;
+/**
+ * A `starting` lock older than this belongs to an attempt that died: the function times out at 30 s (seed), so no
+ * live attempt holds a lock longer.
+ */
+export const STALE_LOCK_MS = 40_000;
+
+/** Another attempt is working on this job right now: not a duplicate to drop, a reason to retry later. */
+export class JobInProgressError extends Error {
+  override readonly name = 'JobInProgressError';
+}
 
 /**
  * One uploaded object: check it, lock it, write the inference request and start the SageMaker async job.
@@ -87,6 +97,12 @@ export async function extractObject(object: CreatedObject, deps: ExtractDeps): P
         'InvalidRequestError',
         `the object is in bucket ${object.bucket}, not ${deps.config.dataBucket}`,
       );
+    }
+    const parsed = parseDataBucketKey(object.key);
+    if (parsed.kind !== 'input') {
+      // A known key that is not an upload (a user mask under users/{u}/masks/ matches the same .png trigger).
+      log.info({ key: object.key, kind: parsed.kind }, 'not an upload: ignored');
+      return { status: 'ignored', reason: `a ${parsed.kind} key does not start a job` };
     }
     input = parseInputKey(object.key);
   } catch (error) {
@@ -113,6 +129,7 @@ export async function extractObject(object: CreatedObject, deps: ExtractDeps): P
   const lockETag = await acquireLock(deps, lockKey, jobId, log);
   if (lockETag === undefined) return { status: 'duplicate', jobId };
 
+  let invoked = false;
   try {
     const metadata = await checkInput(deps, object, input);
     const request: InferenceRequest = {
@@ -144,11 +161,15 @@ export async function extractObject(object: CreatedObject, deps: ExtractDeps): P
       requestTtlSeconds: deps.config.requestTtlSeconds,
       invocationTimeoutSeconds: deps.config.invocationTimeoutSeconds,
     });
+    invoked = true;
+    // The job runs now: a lock left at `starting` only makes a redelivery wait until it is stale, never run twice.
     await writeLock(
       deps,
       lockKey,
       { jobId, state: 'invoked', startedAt: deps.now().toISOString() },
       lockETag,
+    ).catch((error: unknown) =>
+      log.error({ err: error }, 'job started, but its lock could not be marked invoked'),
     );
     log.info(
       { key: object.key, userId: input.userId, options: request.options, outputLocation },
@@ -156,36 +177,50 @@ export async function extractObject(object: CreatedObject, deps: ExtractDeps): P
     );
     return { status: 'started', jobId, outputLocation };
   } catch (error) {
+    if (invoked) throw error;
     if (!(error instanceof Rejection || error instanceof DocumentParseError)) {
       // Transient: free the lock so that Lambda's retry of this event can start the job.
-      await deps.store.delete(deps.config.dataBucket, lockKey).catch(() => undefined);
+      await freeLock(deps, lockKey, log);
       throw error;
     }
     const rejection = asRejection(error);
     const failureKey = outputKeysFor(input).failure;
-    await deps.store.put(
-      deps.config.dataBucket,
-      failureKey,
-      JSON.stringify(failureDocument(object, jobId, rejection, deps, input)),
-      { contentType: 'application/json' },
-    );
+    try {
+      await deps.store.put(
+        deps.config.dataBucket,
+        failureKey,
+        JSON.stringify(failureDocument(object, jobId, rejection, deps, input)),
+        { contentType: 'application/json' },
+      );
+      await writeLock(
+        deps,
+        lockKey,
+        { jobId, state: 'rejected', startedAt: deps.now().toISOString() },
+        lockETag,
+      );
+    } catch (writeError) {
+      await freeLock(deps, lockKey, log);
+      throw writeError;
+    }
     await writeStatus(deps, input, jobId, 'failed', {
       error: { type: rejection.type, userMessage: JOB_ERRORS[rejection.type].user },
-    });
-    await writeLock(
-      deps,
-      lockKey,
-      { jobId, state: 'rejected', startedAt: deps.now().toISOString() },
-      lockETag,
-    );
+    }).catch((statusError: unknown) => log.warn({ err: statusError }, 'could not write the job status'));
     log.warn({ key: object.key, errorType: rejection.type, reason: rejection.message }, 'upload rejected');
     return { status: 'rejected', jobId, errorType: rejection.type, failureKey };
   }
 }
 
+async function freeLock(deps: ExtractDeps, lockKey: string, log: Logger): Promise<void> {
+  // If this fails too, the lock goes stale after STALE_LOCK_MS and a later retry takes it over.
+  await deps.store
+    .delete(deps.config.dataBucket, lockKey)
+    .catch((error: unknown) => log.warn({ err: error }, 'could not free the job lock'));
+}
+
 /** Size from HEAD, PNG signature from the first bytes only, options from the upload's metadata. */
 async function checkInput(deps: ExtractDeps, object: CreatedObject, input: InputKey) {
-  const info = await deps.store.head(object.bucket, input.key);
+  // The version the event names: a second upload under the same name must not stand in for this one.
+  const info = await deps.store.head(object.bucket, input.key, object.versionId);
   if (!info) throw new Rejection('InputMissingError', `s3://${object.bucket}/${input.key} no longer exists`);
   if (info.size === 0) throw new Rejection('EmptyImageError', 'the uploaded file is empty');
   if (info.size > deps.config.maxInputBytes) {
@@ -194,7 +229,7 @@ async function checkInput(deps: ExtractDeps, object: CreatedObject, input: Input
       `the upload is ${info.size} bytes; the limit is ${deps.config.maxInputBytes}`,
     );
   }
-  const head = await deps.store.getRange(object.bucket, input.key, 0, 15);
+  const head = await deps.store.getRange(object.bucket, input.key, 0, 15, object.versionId);
   if (!isPng(head)) {
     throw new Rejection('NotAPngError', `the upload is not a PNG: it looks like ${describeContent(head)}`);
   }
@@ -214,19 +249,36 @@ async function acquireLock(
     if (!(error instanceof PreconditionFailedError)) throw error;
   }
   const existing = await deps.store.head(deps.config.dataBucket, lockKey);
-  const body = existing ? await deps.store.get(deps.config.dataBucket, lockKey, 4096) : undefined;
-  const held = body ? (JSON.parse(Buffer.from(body).toString('utf8')) as Lock) : undefined;
-  const age = held ? deps.now().getTime() - Date.parse(held.startedAt) : Infinity;
-  if (held && (held.state !== 'starting' || age < STALE_LOCK_MS)) {
+  if (!existing) {
+    // Freed between our attempt and now: try once more to create it.
+    try {
+      return (await writeLock(deps, lockKey, lock, undefined, true)) ?? '';
+    } catch (error) {
+      if (error instanceof PreconditionFailedError)
+        throw new JobInProgressError(`job ${jobId} is being started`);
+      throw error;
+    }
+  }
+  const body = await deps.store.get(deps.config.dataBucket, lockKey, 4096);
+  const held = JSON.parse(Buffer.from(body).toString('utf8')) as Lock;
+  if (held.state !== 'starting') {
     log.info({ state: held.state }, 'duplicate event: the job already exists');
     return undefined;
+  }
+  const age = deps.now().getTime() - Date.parse(held.startedAt);
+  if (age < STALE_LOCK_MS) {
+    // Another attempt is starting this job right now, or died moments ago: retry later rather than drop the event.
+    throw new JobInProgressError(
+      `job ${jobId} is being started by another attempt (${Math.round(age / 1000)} s ago)`,
+    );
   }
   // The attempt that took the lock died before invoking: take over, unless someone else just did.
   try {
     log.warn({ ageMs: age }, 'taking over a stale lock');
-    return (await writeLock(deps, lockKey, lock, existing?.eTag)) ?? '';
+    return (await writeLock(deps, lockKey, lock, existing.eTag)) ?? '';
   } catch (error) {
-    if (error instanceof PreconditionFailedError) return undefined;
+    if (error instanceof PreconditionFailedError)
+      throw new JobInProgressError(`job ${jobId} was just taken over`);
     throw error;
   }
 }

@@ -1,10 +1,14 @@
-import { parseCreatedObject, parseS3EventEnvelope } from '@gen3d/events';
+import {
+  isS3TestEvent,
+  parseCreatedObject,
+  parseS3EventEnvelope,
+  RetryableBatchError,
+  settleEach,
+} from '@gen3d/events';
 import { forLambdaInvocation, type LambdaContextLike, type Logger } from '@gen3d/logging';
 import { notifyObject, type NotifyDeps, type NotifyOutcome } from './notify';
 
-export class RetryableBatchError extends Error {
-  override readonly name = 'RetryableBatchError';
-}
+export { RetryableBatchError };
 
 export interface NotifySummary {
   readonly sent: number;
@@ -17,25 +21,21 @@ export interface NotifySummary {
 export function createNotifyHandler(deps: Omit<NotifyDeps, 'log'> & { readonly logger: Logger }) {
   return async (event: unknown, context: LambdaContextLike): Promise<NotifySummary> => {
     const log = forLambdaInvocation(deps.logger, context);
+    if (isS3TestEvent(event)) {
+      log.info('S3 test event: nothing to do');
+      return { sent: 0, duplicates: 0, ignored: 0, outcomes: [] };
+    }
     const records = parseS3EventEnvelope(event).Records;
-    const settled = await Promise.allSettled(
-      records.map(async (record): Promise<NotifyOutcome> => {
-        let object;
-        try {
-          object = parseCreatedObject(record);
-          return await notifyObject(object, { ...deps, log });
-        } catch (error) {
-          const name = (error as Error).name;
-          if (name === 'DocumentParseError' || name === 'InvalidKeyError') {
-            log.warn({ reason: (error as Error).message }, 'record ignored');
-            return { status: 'ignored', reason: (error as Error).message };
-          }
-          throw error;
-        }
-      }),
-    );
-    const outcomes = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
-    const failures = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as Error] : []));
+    const { outcomes, failures } = await settleEach(records, async (record): Promise<NotifyOutcome> => {
+      try {
+        return await notifyObject(parseCreatedObject(record), { ...deps, log });
+      } catch (error) {
+        const name = (error as Error).name;
+        if (name !== 'DocumentParseError' && name !== 'InvalidKeyError') throw error;
+        log.warn({ reason: (error as Error).message }, 'record ignored');
+        return { status: 'ignored', reason: (error as Error).message };
+      }
+    });
     const summary: NotifySummary = {
       sent: outcomes.filter((o) => o.status === 'sent').length,
       duplicates: outcomes.filter((o) => o.status === 'duplicate').length,
@@ -45,9 +45,7 @@ export function createNotifyHandler(deps: Omit<NotifyDeps, 'log'> & { readonly l
     log.info({ ...summary, outcomes: undefined, failed: failures.length }, 'batch done');
     if (failures.length > 0) {
       for (const error of failures) log.error({ err: error }, 'record failed; the event will be retried');
-      throw new RetryableBatchError(
-        `${failures.length} of ${records.length} records failed: ${failures[0]?.message}`,
-      );
+      throw new RetryableBatchError(failures, records.length);
     }
     return summary;
   };

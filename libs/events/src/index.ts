@@ -2,3 +2,4 @@ export * from './parse';
 export * from './errors';
 export * from './s3-event';
 export * from './documents';
+export * from './batch';

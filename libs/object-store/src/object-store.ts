@@ -41,7 +41,7 @@ export interface ObjectStore {
   /** Reads a whole object, refusing (and stopping the download) past `maxBytes`. */
   get(bucket: string, key: string, maxBytes: number, versionId?: string): Promise<Uint8Array>;
   /** Reads bytes `start` to `end` inclusive (fewer if the object is shorter). */
-  getRange(bucket: string, key: string, start: number, end: number): Promise<Uint8Array>;
+  getRange(bucket: string, key: string, start: number, end: number, versionId?: string): Promise<Uint8Array>;
   put(
     bucket: string,
     key: string,

@@ -93,10 +93,21 @@ export class S3ObjectStore implements ObjectStore {
     return Buffer.concat(chunks, total);
   }
 
-  async getRange(bucket: string, key: string, start: number, end: number): Promise<Uint8Array> {
+  async getRange(
+    bucket: string,
+    key: string,
+    start: number,
+    end: number,
+    versionId?: string,
+  ): Promise<Uint8Array> {
     try {
       const out = await this.client.send(
-        new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${start}-${end}` }),
+        new GetObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          Range: `bytes=${start}-${end}`,
+          VersionId: versionId,
+        }),
       );
       return await (out.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray();
     } catch (error) {
