@@ -1,5 +1,6 @@
 import {
   isS3TestEvent,
+  objectIdentity,
   parseCreatedObject,
   parseS3EventEnvelope,
   RetryableBatchError,
@@ -45,7 +46,7 @@ export function createExtractHandler(deps: Omit<ExtractDeps, 'log'> & { readonly
         log.error({ reason: (error as Error).message }, 'unreadable record skipped');
         return { status: 'unreadable', reason: (error as Error).message };
       }
-      const identity = [object.bucket, object.key, object.versionId, object.eTag].join('\n');
+      const identity = objectIdentity(object);
       if (seen.has(identity)) return { status: 'repeated', key: object.key };
       seen.add(identity);
       return extractObject(object, { ...deps, log });

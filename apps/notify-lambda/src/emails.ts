@@ -33,11 +33,11 @@ function details(rows: readonly (readonly [string, string])[]): { text: string; 
 
 /** The "your model is ready" email, with the link and what was made, named honestly. */
 export function successEmail(input: {
-  name: string;
-  report: JobReport | undefined;
-  meshBytes: number;
-  link: string;
-  expiresAt: Date;
+  readonly name: string;
+  readonly report: JobReport | undefined;
+  readonly meshBytes: number;
+  readonly link: string;
+  readonly expiresAt: Date;
 }): Email {
   const { report } = input;
   const worker = report?.worker;

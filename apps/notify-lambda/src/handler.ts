@@ -1,5 +1,6 @@
 import {
   isS3TestEvent,
+  objectIdentity,
   parseCreatedObject,
   parseS3EventEnvelope,
   RetryableBatchError,
@@ -26,9 +27,14 @@ export function createNotifyHandler(deps: Omit<NotifyDeps, 'log'> & { readonly l
       return { sent: 0, duplicates: 0, ignored: 0, outcomes: [] };
     }
     const records = parseS3EventEnvelope(event).Records;
+    const seen = new Set<string>();
     const { outcomes, failures } = await settleEach(records, async (record): Promise<NotifyOutcome> => {
       try {
-        return await notifyObject(parseCreatedObject(record), { ...deps, log });
+        const object = parseCreatedObject(record);
+        if (seen.has(objectIdentity(object)))
+          return { status: 'duplicate', jobId: 'same record twice in a batch' };
+        seen.add(objectIdentity(object));
+        return await notifyObject(object, { ...deps, log });
       } catch (error) {
         const name = (error as Error).name;
         if (name !== 'DocumentParseError' && name !== 'InvalidKeyError') throw error;

@@ -22,7 +22,13 @@ import {
   type SageMakerOutputKey,
 } from '@gen3d/s3-keys';
 import type { NotifyConfig } from './config';
-import { adminFailureEmail, sageMakerFailureEmail, successEmail, userFailureEmail } from './emails';
+import {
+  adminFailureEmail,
+  sageMakerFailureEmail,
+  successEmail,
+  userFailureEmail,
+  type Email,
+} from './emails';
 import type { OutgoingEmail } from './ses';
 
 export interface NotifyDeps {
@@ -38,12 +44,42 @@ export type NotifyOutcome =
   | { readonly status: 'duplicate'; readonly jobId: string }
   | { readonly status: 'ignored'; readonly reason: string };
 
+/** One email of a notification, named so that a retry knows which ones already went out. */
+interface Delivery {
+  readonly id: 'user' | 'admin';
+  readonly email: () => Promise<OutgoingEmail | undefined>;
+}
+
+interface NotifyLock {
+  readonly jobId: string;
+  readonly state: 'sending' | 'sent';
+  readonly startedAt: string;
+  readonly done: readonly Delivery['id'][];
+}
+
+/** A `sending` lock older than this belongs to an attempt that died (the function times out at 15 s, seed). */
+export const STALE_NOTIFY_LOCK_MS = 25_000;
+
+/** Another attempt is sending this notification right now: retry later rather than drop it. */
+export class NotificationInProgressError extends Error {
+  override readonly name = 'NotificationInProgressError';
+}
+
+/** SES refusals that no retry will change: the address or the sender is refused. */
+const PERMANENT_SES_ERRORS = new Set([
+  'MessageRejected',
+  'InvalidParameterValue',
+  'MailFromDomainNotVerifiedException',
+  'ConfigurationSetDoesNotExistException',
+]);
+
 const MAX_DOCUMENT_BYTES = 1024 * 1024;
 
 /**
- * One created object: a mesh (users/{u}/output/{name}.ply) or a failure document (…/{name}.failure.json or
- * rejected/{jobId}.failure.json) becomes exactly one email to the user, plus one to the admin for failures.
- * Throws only for transient failures, after freeing the lock, so that Lambda retries.
+ * One created object: a mesh (users/{u}/output/{name}.ply), a failure document (…/{name}.failure.json or
+ * rejected/{jobId}.failure.json) or SageMaker's failure record becomes exactly one email to the user, plus one to
+ * the admin for failures. Throws only for transient failures, so that Lambda retries; a retry sends only what is
+ * still missing.
  */
 export async function notifyObject(object: CreatedObject, deps: NotifyDeps): Promise<NotifyOutcome> {
   const target = parseDataBucketKey(object.key);
@@ -60,28 +96,38 @@ async function notifyMesh(
   target: OutputKey,
   deps: NotifyDeps,
 ): Promise<NotifyOutcome> {
-  const report = await readOptional(deps, buildReportKey(target), parseJobReportJson);
-  const jobId = report?.jobId ?? fallbackJobId(object);
-  const log = deps.log.child({ jobId });
+  // The mesh's own metadata names its job; the report next to it may already belong to a newer upload of the name.
+  const mesh = await deps.store.head(deps.config.dataBucket, target.key, object.versionId);
+  if (!mesh) return { status: 'ignored', reason: `${object.key} disappeared before it could be read` };
+  const stored = await readOptional(deps, buildReportKey(target), parseJobReportJson);
+  const meshJobId = mesh.metadata['job-id'];
+  const report = stored && (meshJobId === undefined || stored.jobId === meshJobId) ? stored : undefined;
+  const jobId = meshJobId ?? report?.jobId ?? fallbackJobId(object);
   const inputKey = report?.input.key ?? buildInputKey(target);
-  const lockKey = buildJobDocumentKey({ userId: target.userId, jobId, document: 'notify-lock' });
-  return withLock(deps, lockKey, jobId, log, async () => {
-    const recipient = await recipientOf(deps, inputKey);
-    if (!recipient) {
-      log.warn({ key: object.key }, 'no address was given at upload: nobody to tell');
-      return 0;
-    }
-    const expiresAt = new Date(deps.now().getTime() + deps.config.linkExpirySeconds * 1000);
-    const link = await deps.store.presignGet(
-      deps.config.dataBucket,
-      target.key,
-      deps.config.linkExpirySeconds,
-    );
-    const email = successEmail({ name: target.name, report, meshBytes: object.size ?? 0, link, expiresAt });
-    await deps.sendEmail({ ...email, to: recipient });
-    log.info({ key: object.key, to: recipient }, 'result emailed');
-    return 1;
+  const lockKey = buildJobDocumentKey({
+    userId: target.userId,
+    jobId: parseJobId(jobId),
+    document: 'notify-lock',
   });
+  return deliver(deps, lockKey, jobId, [
+    {
+      id: 'user',
+      email: async () => {
+        const to = await recipientOf(deps, inputKey, report?.input.versionId);
+        if (!to) return undefined;
+        const link = await deps.store.presignGet(
+          deps.config.dataBucket,
+          target.key,
+          deps.config.linkExpirySeconds,
+          object.versionId,
+        );
+        return {
+          ...successEmail({ name: target.name, report, meshBytes: mesh.size, ...link, link: link.url }),
+          to,
+        };
+      },
+    },
+  ]);
 }
 
 async function notifyFailure(
@@ -96,13 +142,13 @@ async function notifyFailure(
     target.kind === 'rejected'
       ? buildRejectedKey(target.jobId, 'notify-lock')
       : buildJobDocumentKey({ userId: target.userId, jobId, document: 'notify-lock' });
-  return sendFailureEmails(deps, failure, jobId, lockKey, nameOf(target, failure));
+  return deliver(deps, lockKey, jobId, failureDeliveries(deps, failure, nameOf(failure)));
 }
 
 /**
  * SageMaker's own failure record (S3FailurePath): when the container answered with a failure document, it is the
- * same job as the users/ failure document, and the shared lock makes it one email; when the container died without
- * answering, SageMaker's error text is all there is, and only the admin can act on it.
+ * same job as the users/ failure document, and the shared lock makes it one notification; when the container died
+ * without answering, SageMaker's error text is all there is, and only the admin can act on it.
  */
 async function notifySageMakerFailure(
   object: CreatedObject,
@@ -124,82 +170,148 @@ async function notifySageMakerFailure(
       jobId: failure.jobId,
       document: 'notify-lock',
     });
-    const name = (failure.input.key.split('/').pop() ?? failure.input.key).replace(/\.png$/, '');
-    return sendFailureEmails(deps, failure, failure.jobId, lockKey, name);
+    return deliver(deps, lockKey, failure.jobId, failureDeliveries(deps, failure, nameOf(failure)));
   }
   const jobId = fallbackJobId(object);
-  const log = deps.log.child({ jobId, inferenceId: target.inferenceId });
-  return withLock(deps, buildRejectedKey(jobId, 'notify-lock'), jobId, log, async () => {
-    await deps.sendEmail({
-      ...sageMakerFailureEmail({ key: object.key, inferenceId: target.inferenceId, text }),
-      to: deps.config.adminEmail,
-    });
-    log.warn({ key: object.key }, 'SageMaker failure without a failure document: admin told');
-    return 1;
-  });
+  const email = sageMakerFailureEmail({ key: object.key, inferenceId: target.inferenceId, text });
+  return deliver(deps, buildRejectedKey(jobId, 'notify-lock'), jobId, [
+    { id: 'admin', email: async () => ({ ...email, to: deps.config.adminEmail }) },
+  ]);
 }
 
-async function sendFailureEmails(
+function failureDeliveries(deps: NotifyDeps, failure: FailureDocument, name: string): Delivery[] {
+  const recipient = recipientOf(deps, failure.input.key, failure.input.versionId);
+  return [
+    {
+      id: 'user',
+      email: async () => {
+        const to = await recipient;
+        return to ? { ...userFailureEmail({ name, failure }), to } : undefined;
+      },
+    },
+    {
+      id: 'admin',
+      email: async () => ({
+        ...adminFailureEmail({ failure, recipientKnown: (await recipient) !== undefined }),
+        to: deps.config.adminEmail,
+      }),
+    },
+  ];
+}
+
+/**
+ * Sends the deliveries of one notification exactly once across duplicate events and retries. The lock records what
+ * went out; a retry (after a timeout or a transient error) takes over a stale lock and sends only the rest.
+ */
+async function deliver(
   deps: NotifyDeps,
-  failure: FailureDocument,
-  jobId: string,
   lockKey: string,
-  name: string,
+  jobId: string,
+  deliveries: readonly Delivery[],
 ): Promise<NotifyOutcome> {
   const log = deps.log.child({ jobId });
-  return withLock(deps, lockKey, jobId, log, async () => {
-    const recipient = await recipientOf(deps, failure.input.key);
-    let sent = 0;
-    if (recipient) {
-      await deps.sendEmail({ ...userFailureEmail({ name, failure }), to: recipient });
-      sent += 1;
+  const taken = await takeLock(deps, lockKey, jobId, log);
+  if (!taken) return { status: 'duplicate', jobId };
+  let { eTag } = taken;
+  const done = [...taken.done];
+  let sent = 0;
+  for (const delivery of deliveries) {
+    if (done.includes(delivery.id)) continue;
+    const email = await delivery.email();
+    if (email) {
+      try {
+        await deps.sendEmail(email);
+        sent += 1;
+      } catch (error) {
+        if (!PERMANENT_SES_ERRORS.has((error as Error).name)) throw error; // transient: Lambda retries the rest
+        log.warn(
+          { delivery: delivery.id, errorType: (error as Error).name },
+          'SES refused the email for good',
+        );
+      }
+    } else {
+      log.warn({ delivery: delivery.id }, 'no address was given at upload: nobody to tell');
     }
-    await deps.sendEmail({
-      ...adminFailureEmail({ failure, recipientKnown: recipient !== undefined }),
-      to: deps.config.adminEmail,
-    });
-    log.info({ errorType: failure.error.type, userNotified: recipient !== undefined }, 'failure emailed');
-    return sent + 1;
-  });
+    done.push(delivery.id);
+    eTag = await writeLock(
+      deps,
+      lockKey,
+      { jobId, state: 'sending', startedAt: taken.startedAt, done },
+      eTag,
+    );
+  }
+  await writeLock(deps, lockKey, { jobId, state: 'sent', startedAt: taken.startedAt, done }, eTag);
+  log.info({ emails: sent, deliveries: done }, 'notification sent');
+  return { status: 'sent', jobId, emails: sent };
 }
 
-/** Takes the job's notify lock, runs `send`, and frees the lock again if sending failed (so a retry can send). */
-async function withLock(
+async function takeLock(
   deps: NotifyDeps,
   lockKey: string,
   jobId: string,
   log: Logger,
-  send: () => Promise<number>,
-): Promise<NotifyOutcome> {
+): Promise<{ eTag: string | undefined; done: readonly Delivery['id'][]; startedAt: string } | undefined> {
+  const startedAt = deps.now().toISOString();
+  const fresh: NotifyLock = { jobId, state: 'sending', startedAt, done: [] };
   try {
-    await deps.store.put(
-      deps.config.dataBucket,
-      lockKey,
-      JSON.stringify({ jobId, at: deps.now().toISOString() }),
-      {
-        contentType: 'application/json',
-        ifNoneMatch: '*',
-      },
-    );
+    return { eTag: await writeLock(deps, lockKey, fresh, undefined, true), done: [], startedAt };
   } catch (error) {
     if (!(error instanceof PreconditionFailedError)) throw error;
-    log.info('duplicate event: already notified');
-    return { status: 'duplicate', jobId };
   }
+  const info = await deps.store.head(deps.config.dataBucket, lockKey);
+  if (!info) throw new NotificationInProgressError(`the notification of job ${jobId} is being sent`);
+  const held = JSON.parse(
+    Buffer.from(await deps.store.get(deps.config.dataBucket, lockKey, 4096)).toString('utf8'),
+  ) as NotifyLock;
+  if (held.state === 'sent') {
+    log.info('duplicate event: already notified');
+    return undefined;
+  }
+  const age = deps.now().getTime() - Date.parse(held.startedAt);
+  if (age < STALE_NOTIFY_LOCK_MS) {
+    throw new NotificationInProgressError(
+      `the notification of job ${jobId} is being sent (${Math.round(age / 1000)} s)`,
+    );
+  }
+  log.warn({ ageMs: age, done: held.done }, 'taking over a stale notification');
   try {
-    return { status: 'sent', jobId, emails: await send() };
+    const eTag = await writeLock(deps, lockKey, { ...held, startedAt }, info.eTag);
+    return { eTag, done: held.done, startedAt };
   } catch (error) {
-    await deps.store.delete(deps.config.dataBucket, lockKey).catch(() => undefined);
+    if (error instanceof PreconditionFailedError) {
+      throw new NotificationInProgressError(`the notification of job ${jobId} was just taken over`);
+    }
     throw error;
   }
 }
 
-/** The address the user gave at upload (x-amz-meta-email on the input object), if any. */
-async function recipientOf(deps: NotifyDeps, inputKey: string): Promise<string | undefined> {
-  const info = await deps.store.head(deps.config.dataBucket, inputKey);
-  if (!info) return undefined;
+async function writeLock(
+  deps: NotifyDeps,
+  lockKey: string,
+  lock: NotifyLock,
+  ifMatch: string | undefined,
+  create = false,
+): Promise<string | undefined> {
+  const { eTag } = await deps.store.put(deps.config.dataBucket, lockKey, JSON.stringify(lock), {
+    contentType: 'application/json',
+    ...(create ? { ifNoneMatch: '*' as const } : {}),
+    ...(ifMatch ? { ifMatch } : {}),
+  });
+  return eTag;
+}
+
+/** The address the user gave at upload (x-amz-meta-email on the input object), if any and if it is one. */
+async function recipientOf(
+  deps: NotifyDeps,
+  inputKey: string,
+  versionId?: string,
+): Promise<string | undefined> {
+  const info = await deps.store.head(deps.config.dataBucket, inputKey, versionId);
+  const email = info?.metadata['email'];
+  if (email === undefined) return undefined;
   try {
-    return parseUploadMetadata(info.metadata).email;
+    // Only the address is checked here: a bad option elsewhere in the metadata must not silence the user's email.
+    return parseUploadMetadata({ email }).email;
   } catch (error) {
     if (error instanceof DocumentParseError) return undefined;
     throw error;
@@ -218,8 +330,8 @@ async function readOptional<T>(
   );
 }
 
-function nameOf(target: FailureKey | RejectedKey, failure: FailureDocument): string {
-  if (target.kind === 'failure') return target.name;
+/** The picture's name for the user: the input key's file name without `.png`. */
+function nameOf(failure: FailureDocument): string {
   const file = failure.input.key.split('/').pop() ?? failure.input.key;
   return file.replace(/\.png$/, '');
 }

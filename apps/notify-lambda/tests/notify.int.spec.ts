@@ -9,6 +9,7 @@ import { createS3Client, S3ObjectStore } from '@gen3d/object-store';
 import { encodeEventKey } from '@gen3d/s3-keys';
 import { parseNotifyConfig } from '../src/config';
 import { createNotifyHandler } from '../src/handler';
+import { STALE_NOTIFY_LOCK_MS } from '../src/notify';
 import { createSesClient, sesSender } from '../src/ses';
 
 // Integration: the handler with the real SDK v3 clients against moto server (S3, SES); sent emails are read back
@@ -63,6 +64,8 @@ function eventFor(bucket: string, keys: string[], size = 1234) {
       record.s3.bucket.name = bucket;
       record.s3.object.key = encodeEventKey(key);
       record.s3.object.size = size;
+      // These test buckets are not versioned: their events carry no version id.
+      delete (record.s3.object as { versionId?: string }).versionId;
       return record;
     }),
   };
@@ -300,6 +303,83 @@ describe('notify-lambda against moto', () => {
       expect(summary.sent).toBe(1);
       expect(await emailsTo('slow@example.com', before)).toHaveLength(1);
     });
+  });
+});
+
+describe('notify-lambda locks and refusals', () => {
+  const failureOf = (bucket: string, jobId: string) => ({
+    version: 1,
+    jobId,
+    userId: 'u1',
+    input: { bucket, key: 'users/u1/input/half.png' },
+    stage: 'reconstruction',
+    error: { type: 'NoObjectFoundError', message: 'the mask covers 0.00% of the picture' },
+    retryable: false,
+    failedAt: new Date().toISOString(),
+  });
+
+  it('asks for a retry while another attempt sends, and a takeover sends only what is missing', async () => {
+    const bucket = await newBucket();
+    const jobId = '11111111222222223333333344444444';
+    await put(bucket, 'users/u1/input/half.png', 'png', { email: 'half@example.com' });
+    await put(bucket, 'users/u1/output/half.failure.json', JSON.stringify(failureOf(bucket, jobId)));
+    const lockKey = `users/u1/jobs/${jobId}/notify.lock`;
+    const event = eventFor(bucket, ['users/u1/output/half.failure.json']);
+    const before = (await sentEmails()).length;
+    await put(
+      bucket,
+      lockKey,
+      JSON.stringify({ jobId, state: 'sending', startedAt: new Date().toISOString(), done: [] }),
+    );
+    await expect(setup(bucket)(event, context)).rejects.toThrow(/NotificationInProgressError/);
+    // An attempt that died after emailing the user: only the admin's email is left to send.
+    const stale = new Date(Date.now() - STALE_NOTIFY_LOCK_MS - 1000).toISOString();
+    await put(bucket, lockKey, JSON.stringify({ jobId, state: 'sending', startedAt: stale, done: ['user'] }));
+    expect((await setup(bucket)(event, context)).sent).toBe(1);
+    expect(await emailsTo('half@example.com', before)).toHaveLength(0);
+    expect(await emailsTo(ADMIN, before)).toHaveLength(1);
+    expect((await setup(bucket)(event, context)).duplicates).toBe(1);
+  });
+
+  it('does not retry what SES refuses for good (an unverified sender)', async () => {
+    const bucket = await newBucket();
+    await put(bucket, 'users/u1/input/half.png', 'png', { email: 'half@example.com' });
+    await put(
+      bucket,
+      'users/u1/output/half.failure.json',
+      JSON.stringify(failureOf(bucket, '55555555666666667777777788888888')),
+    );
+    const handler = createNotifyHandler({
+      config: parseNotifyConfig({
+        DATA_BUCKET: bucket,
+        ADMIN_EMAIL: ADMIN,
+        SOURCE_EMAIL: 'unverified@genesis3d.com',
+      }),
+      store,
+      sendEmail: sesSender(createSesClient(endpoint), 'unverified@genesis3d.com'),
+      logger: createLogger({ service: 'notify-lambda', level: 'silent' }),
+      now: () => new Date(),
+    });
+    const summary = await handler(eventFor(bucket, ['users/u1/output/half.failure.json']), context);
+    expect(summary.outcomes).toEqual([
+      { status: 'sent', jobId: '55555555666666667777777788888888', emails: 0 },
+    ]);
+  });
+
+  it('does not let a bad option in the upload metadata silence the user', async () => {
+    const bucket = await newBucket();
+    await put(bucket, 'users/u1/input/odd.png', 'png', { email: 'odd@example.com', backend: 'SAM3D' });
+    await put(
+      bucket,
+      'users/u1/output/odd.failure.json',
+      JSON.stringify({
+        ...failureOf(bucket, '99999999aaaaaaaabbbbbbbbcccccccc'),
+        input: { bucket, key: 'users/u1/input/odd.png' },
+      }),
+    );
+    const before = (await sentEmails()).length;
+    await setup(bucket)(eventFor(bucket, ['users/u1/output/odd.failure.json']), context);
+    expect(await emailsTo('odd@example.com', before)).toHaveLength(1);
   });
 });
 

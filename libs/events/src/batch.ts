@@ -1,3 +1,5 @@
+import type { CreatedObject } from './s3-event';
+
 /**
  * Thrown by a Lambda handler after the whole batch ran, when some records failed transiently: Lambda retries the
  * event, and the records that succeeded are recognised as duplicates then. The message names error types only:
@@ -36,4 +38,9 @@ export function isS3TestEvent(event: unknown): boolean {
   return (
     typeof event === 'object' && event !== null && (event as { Event?: unknown }).Event === 's3:TestEvent'
   );
+}
+
+/** One object version: two records with the same identity in a batch are the same upload delivered twice. */
+export function objectIdentity(object: CreatedObject): string {
+  return [object.bucket, object.key, object.versionId ?? '', object.eTag ?? ''].join('\n');
 }

@@ -49,6 +49,14 @@ export interface ObjectStore {
     options: PutOptions,
   ): Promise<{ eTag: string | undefined }>;
   delete(bucket: string, key: string): Promise<void>;
-  /** A time-limited link anyone can GET the object with. */
-  presignGet(bucket: string, key: string, expiresInSeconds: number): Promise<string>;
+  /**
+   * A time-limited link anyone can GET the object (or one version of it) with. `expiresAt` is when it really stops
+   * working: a link signed with temporary credentials (a Lambda role's) dies with them, whatever was asked.
+   */
+  presignGet(
+    bucket: string,
+    key: string,
+    expiresInSeconds: number,
+    versionId?: string,
+  ): Promise<{ url: string; expiresAt: Date }>;
 }

@@ -152,10 +152,23 @@ export class S3ObjectStore implements ObjectStore {
     await this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
   }
 
-  async presignGet(bucket: string, key: string, expiresInSeconds: number): Promise<string> {
-    return getSignedUrl(this.client, new GetObjectCommand({ Bucket: bucket, Key: key }), {
-      expiresIn: expiresInSeconds,
-    });
+  async presignGet(
+    bucket: string,
+    key: string,
+    expiresInSeconds: number,
+    versionId?: string,
+  ): Promise<{ url: string; expiresAt: Date }> {
+    const url = await getSignedUrl(
+      this.client,
+      new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }),
+      {
+        expiresIn: expiresInSeconds,
+      },
+    );
+    const asked = new Date(Date.now() + expiresInSeconds * 1000);
+    const credentials = await this.client.config.credentials();
+    const expiration = credentials.expiration;
+    return { url, expiresAt: expiration && expiration < asked ? expiration : asked };
   }
 }
 
