@@ -22,13 +22,7 @@ import {
   type SageMakerOutputKey,
 } from '@gen3d/s3-keys';
 import type { NotifyConfig } from './config';
-import {
-  adminFailureEmail,
-  sageMakerFailureEmail,
-  successEmail,
-  userFailureEmail,
-  type Email,
-} from './emails';
+import { adminFailureEmail, sageMakerFailureEmail, successEmail, userFailureEmail } from './emails';
 import type { OutgoingEmail } from './ses';
 
 export interface NotifyDeps {
