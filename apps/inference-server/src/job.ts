@@ -59,17 +59,22 @@ export async function runJob(request: InferenceRequest, deps: JobDeps): Promise<
   const lap = (stage: string, since: number) =>
     (timings[stage] = Math.round((performance.now() - since) * 10) / 10);
   let input: InputKey | undefined;
+  let running: Promise<unknown> = Promise.resolve();
   try {
     input = checkedInput(request, deps.dataBucket);
     const maskKey = request.options.maskKey ? checkedMask(request, input) : undefined;
 
     let t = performance.now();
     // The status write and the downloads are independent: overlap them.
-    const [, image, mask] = await Promise.all([
-      writeStatus(deps, request, input, 'running'),
+    // The `running` status is informative and overlaps the downloads; it must land before any later status.
+    running = writeStatus(deps, request, input, 'running').catch((error: unknown) =>
+      deps.log.warn({ err: error }, 'could not write the job status'),
+    );
+    const [image, mask] = await Promise.all([
       download(deps, request.input.bucket, input.key, request.input.versionId),
       maskKey ? download(deps, deps.dataBucket, maskKey) : Promise.resolve(undefined),
     ]);
+    await running;
     lap('download', t);
 
     t = performance.now();
@@ -108,7 +113,11 @@ export async function runJob(request: InferenceRequest, deps: JobDeps): Promise<
     });
     lap('upload', t);
     timings['total'] = Math.round(performance.now() - started);
-    await writeStatus(deps, request, input, 'succeeded', { meshKey: keys.mesh, report: outcome.report.mesh });
+    // The mesh is stored: from here on the job has succeeded, whatever happens to the status document.
+    await writeStatus(deps, request, input, 'succeeded', {
+      meshKey: keys.mesh,
+      report: outcome.report.mesh,
+    }).catch((error: unknown) => deps.log.warn({ err: error }, 'could not write the job status'));
     deps.log.info({ timings, mesh: outcome.report.mesh }, 'job succeeded');
     return {
       ok: true,
@@ -123,6 +132,7 @@ export async function runJob(request: InferenceRequest, deps: JobDeps): Promise<
       },
     };
   } catch (error) {
+    await running;
     const failure = asJobFailure(error);
     const document: FailureDocument = {
       version: 1,

@@ -86,6 +86,15 @@ export class WorkerSupervisor extends EventEmitter {
     child.once('error', (error) => this.log.error({ err: error }, 'worker could not be started'));
     child.once('exit', (code, signal) => {
       this.ready = false;
+      // Whatever the launcher left behind (TorchServe's Java frontend, Python workers) goes with it, so that a
+      // restarted host can bind its ports.
+      if (child.pid !== undefined) {
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          // the group is already gone
+        }
+      }
       generation.abort(new Error(`worker exited (${signal ?? code})`));
       this.emit('exit', code, signal);
       if (this.stopping) return;
@@ -132,6 +141,7 @@ export class WorkerSupervisor extends EventEmitter {
 
 /** The worker host command for a configuration: the embedded Python host locally, TorchServe in the GPU image. */
 export function workerSpecFor(config: {
+  maxConcurrentInvocations: number;
   workerHost: 'embedded' | 'torchserve';
   workerPython: string;
   torchserveConfig: string;
@@ -146,7 +156,15 @@ export function workerSpecFor(config: {
   }
   return {
     command: config.workerPython,
-    args: ['-m', 'gen3d_worker.hosts.embedded', '--port', '{port}', '--max-jobs', '64', '--exit-with-parent'],
+    args: [
+      '-m',
+      'gen3d_worker.hosts.embedded',
+      '--port',
+      '{port}',
+      '--max-jobs',
+      String(config.maxConcurrentInvocations),
+      '--exit-with-parent',
+    ],
     predictPath: '/predictions/gen3d',
   };
 }

@@ -34,8 +34,12 @@ export async function callWorker(url: string, job: WorkerJob, signal?: AbortSign
   const body = new Uint8Array(await response.arrayBuffer());
   if (response.ok) {
     const header = response.headers.get(REPORT_HEADER);
-    if (header === null) return workerFault(response.status, 'the worker answered without a report header');
-    return { ok: true, ply: body, report: parseWorkerReport(JSON.parse(header)) };
+    if (header === null) return workerFault('the worker answered without a report header');
+    try {
+      return { ok: true, ply: body, report: parseWorkerReport(JSON.parse(header)) };
+    } catch (error) {
+      return workerFault(`the worker's report is unreadable: ${(error as Error).message}`);
+    }
   }
   return { ok: false, status: response.status, error: errorFrom(response.status, body) };
 }
@@ -55,6 +59,7 @@ function errorFrom(status: number, body: Uint8Array): JobError {
   };
 }
 
-function workerFault(status: number, message: string): WorkerOutcome {
-  return { ok: false, status, error: { type: 'InternalError', message } };
+/** The worker answered, but not as its protocol says: a bad gateway, never a success. */
+function workerFault(message: string): WorkerOutcome {
+  return { ok: false, status: 502, error: { type: 'InternalError', message } };
 }
