@@ -1,4 +1,5 @@
-const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
+// The local part takes every character RFC 5322 allows unquoted (o'brien+3d@…), so no fragment stays in clear.
+const EMAIL = /[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
 // Query parameters that make a presigned URL usable by whoever reads it (SigV4 and the older SigV2 form).
 const URL_SECRET =
   /([?&](?:X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token|Signature|AWSAccessKeyId)=)[^&\s"'<>]*/gi;
