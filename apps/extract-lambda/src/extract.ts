@@ -9,7 +9,7 @@ import {
   type JobStatus,
 } from '@gen3d/events';
 import type { Logger } from '@gen3d/logging';
-import { PreconditionFailedError, type ObjectStore } from '@gen3d/object-store';
+import { getJson, PreconditionFailedError, putJson, type ObjectStore } from '@gen3d/object-store';
 import {
   buildJobDocumentKey,
   buildRejectedKey,
@@ -108,19 +108,17 @@ export async function extractObject(object: CreatedObject, deps: ExtractDeps): P
   } catch (error) {
     const rejection = asRejection(error);
     const failureKey = buildRejectedKey(jobId);
-    await deps.store
-      .put(
-        deps.config.dataBucket,
-        failureKey,
-        JSON.stringify(failureDocument(object, jobId, rejection, deps)),
-        {
-          contentType: 'application/json',
-          ifNoneMatch: '*',
-        },
-      )
-      .catch((e: unknown) => {
-        if (!(e instanceof PreconditionFailedError)) throw e;
-      });
+    await putJson(
+      deps.store,
+      deps.config.dataBucket,
+      failureKey,
+      failureDocument(object, jobId, rejection, deps),
+      {
+        ifNoneMatch: '*',
+      },
+    ).catch((e: unknown) => {
+      if (!(e instanceof PreconditionFailedError)) throw e;
+    });
     log.warn({ errorType: rejection.type, reason: rejection.message }, 'upload rejected: unusable key');
     return { status: 'rejected', jobId, errorType: rejection.type, failureKey };
   }
@@ -150,9 +148,7 @@ export async function extractObject(object: CreatedObject, deps: ExtractDeps): P
       requestedAt: deps.now().toISOString(),
     };
     const requestKey = buildJobDocumentKey({ userId: input.userId, jobId, document: 'request' });
-    await deps.store.put(deps.config.dataBucket, requestKey, JSON.stringify(request), {
-      contentType: 'application/json',
-    });
+    await putJson(deps.store, deps.config.dataBucket, requestKey, request);
     await writeStatus(deps, input, jobId, 'queued');
     const { outputLocation } = await deps.invokeAsync({
       endpointName: deps.config.endpointName,
@@ -186,11 +182,11 @@ export async function extractObject(object: CreatedObject, deps: ExtractDeps): P
     const rejection = asRejection(error);
     const failureKey = outputKeysFor(input).failure;
     try {
-      await deps.store.put(
+      await putJson(
+        deps.store,
         deps.config.dataBucket,
         failureKey,
-        JSON.stringify(failureDocument(object, jobId, rejection, deps, input)),
-        { contentType: 'application/json' },
+        failureDocument(object, jobId, rejection, deps, input),
       );
       await writeLock(
         deps,
@@ -259,8 +255,7 @@ async function acquireLock(
       throw error;
     }
   }
-  const body = await deps.store.get(deps.config.dataBucket, lockKey, 4096);
-  const held = JSON.parse(Buffer.from(body).toString('utf8')) as Lock;
+  const held = (await getJson(deps.store, deps.config.dataBucket, lockKey, 4096)) as Lock;
   if (held.state !== 'starting') {
     log.info({ state: held.state }, 'duplicate event: the job already exists');
     return undefined;
@@ -290,12 +285,10 @@ async function writeLock(
   ifMatch: string | undefined,
   create = false,
 ): Promise<string | undefined> {
-  const { eTag } = await deps.store.put(deps.config.dataBucket, lockKey, JSON.stringify(lock), {
-    contentType: 'application/json',
+  return putJson(deps.store, deps.config.dataBucket, lockKey, lock, {
     ...(create ? { ifNoneMatch: '*' as const } : {}),
     ...(ifMatch ? { ifMatch } : {}),
   });
-  return eTag;
 }
 
 async function writeStatus(
@@ -315,9 +308,7 @@ async function writeStatus(
     ...extra,
   };
   const key = buildJobDocumentKey({ userId: input.userId, jobId, document: 'status' });
-  await deps.store.put(deps.config.dataBucket, key, JSON.stringify(status), {
-    contentType: 'application/json',
-  });
+  await putJson(deps.store, deps.config.dataBucket, key, status);
 }
 
 function failureDocument(

@@ -16,7 +16,7 @@ import {
   parseMaskKey,
   type InputKey,
 } from '@gen3d/s3-keys';
-import { ObjectMissingError, ObjectTooLargeError, type ObjectStore } from '@gen3d/object-store';
+import { ObjectMissingError, ObjectTooLargeError, putJson, type ObjectStore } from '@gen3d/object-store';
 import type { WorkerJob, WorkerOutcome } from './worker-client';
 
 export interface JobDeps {
@@ -104,9 +104,7 @@ export async function runJob(request: InferenceRequest, deps: JobDeps): Promise<
     };
     // The report first, the mesh last: the mesh's ObjectCreated event is what notifies, and S3 makes an object
     // visible only once it is complete, so nothing partial is ever under the key the notify lambda reacts to.
-    await deps.store.put(deps.dataBucket, keys.report, JSON.stringify(report), {
-      contentType: 'application/json',
-    });
+    await putJson(deps.store, deps.dataBucket, keys.report, report);
     await deps.store.put(deps.dataBucket, keys.mesh, outcome.ply, {
       contentType: PLY_CONTENT_TYPE,
       metadata: { 'job-id': request.jobId, backend: outcome.report.backend },
@@ -147,9 +145,7 @@ export async function runJob(request: InferenceRequest, deps: JobDeps): Promise<
     deps.log.warn({ errorType: failure.type, stage: failure.stage, reason: failure.message }, 'job failed');
     if (input) {
       try {
-        await deps.store.put(deps.dataBucket, outputKeysFor(input).failure, JSON.stringify(document), {
-          contentType: 'application/json',
-        });
+        await putJson(deps.store, deps.dataBucket, outputKeysFor(input).failure, document);
         await writeStatus(deps, request, input, 'failed', {
           error: { type: failure.type, userMessage: JOB_ERRORS[failure.type].user },
         });
@@ -247,7 +243,7 @@ async function writeStatus(
     ...extra,
   };
   const key = buildJobDocumentKey({ userId: request.userId, jobId: request.jobId, document: 'status' });
-  await deps.store.put(deps.dataBucket, key, JSON.stringify(status), { contentType: 'application/json' });
+  await putJson(deps.store, deps.dataBucket, key, status);
 }
 
 function asJobFailure(error: unknown): JobFailure {

@@ -8,7 +8,7 @@ import {
   type FailureDocument,
 } from '@gen3d/events';
 import type { Logger } from '@gen3d/logging';
-import { PreconditionFailedError, type ObjectStore } from '@gen3d/object-store';
+import { getJson, PreconditionFailedError, putJson, type ObjectStore } from '@gen3d/object-store';
 import {
   buildInputKey,
   buildJobDocumentKey,
@@ -254,9 +254,7 @@ async function takeLock(
   }
   const info = await deps.store.head(deps.config.dataBucket, lockKey);
   if (!info) throw new NotificationInProgressError(`the notification of job ${jobId} is being sent`);
-  const held = JSON.parse(
-    Buffer.from(await deps.store.get(deps.config.dataBucket, lockKey, 4096)).toString('utf8'),
-  ) as NotifyLock;
+  const held = (await getJson(deps.store, deps.config.dataBucket, lockKey, 4096)) as NotifyLock;
   if (held.state === 'sent') {
     log.info('duplicate event: already notified');
     return undefined;
@@ -286,12 +284,10 @@ async function writeLock(
   ifMatch: string | undefined,
   create = false,
 ): Promise<string | undefined> {
-  const { eTag } = await deps.store.put(deps.config.dataBucket, lockKey, JSON.stringify(lock), {
-    contentType: 'application/json',
+  return putJson(deps.store, deps.config.dataBucket, lockKey, lock, {
     ...(create ? { ifNoneMatch: '*' as const } : {}),
     ...(ifMatch ? { ifMatch } : {}),
   });
-  return eTag;
 }
 
 /** The address the user gave at upload (x-amz-meta-email on the input object), if any and if it is one. */

@@ -1,4 +1,5 @@
-import type { CreatedObject } from './s3-event';
+import { DocumentParseError } from './parse';
+import { parseCreatedObject, parseS3EventEnvelope, type CreatedObject } from './s3-event';
 
 /**
  * Thrown by a Lambda handler after the whole batch ran, when some records failed transiently: Lambda retries the
@@ -17,16 +18,55 @@ export class RetryableBatchError extends Error {
   }
 }
 
-/** Runs `handle` on every item concurrently; one failing item never stops the others. */
-export async function settleEach<T>(
-  items: readonly unknown[],
-  handle: (item: unknown) => Promise<T>,
-): Promise<{ outcomes: T[]; failures: Error[] }> {
-  const settled = await Promise.allSettled(items.map((item) => handle(item)));
-  return {
-    outcomes: settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : [])),
-    failures: settled.flatMap((s) => (s.status === 'rejected' ? [asError(s.reason)] : [])),
-  };
+/** The two log calls a batch needs (a pino logger fits). */
+export interface BatchLog {
+  info(fields: object, message: string): void;
+  error(fields: object, message: string): void;
+}
+
+/** What became of one record that never reached the handler's own logic. */
+export type SkippedRecord =
+  | { readonly status: 'unreadable'; readonly reason: string }
+  | { readonly status: 'repeated'; readonly key: string };
+
+/**
+ * Runs `handle` on every ObjectCreated record of an S3 event notification, concurrently and each on its own:
+ * malformed records are skipped (never retried), the same object version twice in one batch is handled once, S3's
+ * test event is nothing to do. If any record failed transiently, throws RetryableBatchError after all ran.
+ */
+export async function handleS3Records<T>(
+  event: unknown,
+  log: BatchLog,
+  handle: (object: CreatedObject) => Promise<T>,
+): Promise<(T | SkippedRecord)[]> {
+  if (isS3TestEvent(event)) {
+    log.info({}, 'S3 test event: nothing to do');
+    return [];
+  }
+  const records = parseS3EventEnvelope(event).Records;
+  const seen = new Set<string>();
+  const settled = await Promise.allSettled(
+    records.map(async (record): Promise<T | SkippedRecord> => {
+      let object: CreatedObject;
+      try {
+        object = parseCreatedObject(record);
+      } catch (error) {
+        if (!(error instanceof DocumentParseError) && (error as Error).name !== 'InvalidKeyError')
+          throw error;
+        log.error({ reason: (error as Error).message }, 'unreadable record skipped');
+        return { status: 'unreadable', reason: (error as Error).message };
+      }
+      if (seen.has(objectIdentity(object))) return { status: 'repeated', key: object.key };
+      seen.add(objectIdentity(object));
+      return handle(object);
+    }),
+  );
+  const failures = settled.flatMap((s) => (s.status === 'rejected' ? [asError(s.reason)] : []));
+  if (failures.length > 0) {
+    for (const error of failures) log.error({ err: error }, 'record failed; the event will be retried');
+    throw new RetryableBatchError(failures, records.length);
+  }
+  return settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
 }
 
 function asError(reason: unknown): Error {

@@ -60,3 +60,28 @@ export interface ObjectStore {
     versionId?: string,
   ): Promise<{ url: string; expiresAt: Date }>;
 }
+
+/** Writes a JSON document (conditional options as for `put`) and returns the new ETag. */
+export async function putJson(
+  store: ObjectStore,
+  bucket: string,
+  key: string,
+  value: unknown,
+  conditions: Pick<PutOptions, 'ifNoneMatch' | 'ifMatch'> = {},
+): Promise<string | undefined> {
+  const { eTag } = await store.put(bucket, key, JSON.stringify(value), {
+    contentType: 'application/json',
+    ...conditions,
+  });
+  return eTag;
+}
+
+/** Reads a JSON document of at most `maxBytes` (1 MiB by default); parse the result with its schema. */
+export async function getJson(
+  store: ObjectStore,
+  bucket: string,
+  key: string,
+  maxBytes = 1024 * 1024,
+): Promise<unknown> {
+  return JSON.parse(Buffer.from(await store.get(bucket, key, maxBytes)).toString('utf8'));
+}
