@@ -9,7 +9,14 @@ import {
   type JobStatus,
 } from '@gen3d/events';
 import type { Logger } from '@gen3d/logging';
-import { getJson, PreconditionFailedError, putJson, type ObjectStore } from '@gen3d/object-store';
+import {
+  acquireLock,
+  PreconditionFailedError,
+  putJson,
+  updateLock,
+  type LockDocument,
+  type ObjectStore,
+} from '@gen3d/object-store';
 import {
   buildJobDocumentKey,
   buildRejectedKey,
@@ -61,7 +68,7 @@ class Rejection extends Error {
   }
 }
 
-interface Lock {
+interface Lock extends LockDocument {
   readonly jobId: string;
   readonly state: 'starting' | 'invoked' | 'rejected';
   readonly startedAt: string;
@@ -72,11 +79,6 @@ interface Lock {
  * live attempt holds a lock longer.
  */
 export const STALE_LOCK_MS = 40_000;
-
-/** Another attempt is working on this job right now: not a duplicate to drop, a reason to retry later. */
-export class JobInProgressError extends Error {
-  override readonly name = 'JobInProgressError';
-}
 
 /**
  * One uploaded object: check it, lock it, write the inference request and start the SageMaker async job.
@@ -124,7 +126,7 @@ export async function extractObject(object: CreatedObject, deps: ExtractDeps): P
   }
 
   const lockKey = buildJobDocumentKey({ userId: input.userId, jobId, document: 'extract-lock' });
-  const lockETag = await acquireLock(deps, lockKey, jobId, log);
+  const lockETag = await takeJobLock(deps, lockKey, jobId, log);
   if (lockETag === undefined) return { status: 'duplicate', jobId };
 
   let invoked = false;
@@ -158,9 +160,11 @@ export async function extractObject(object: CreatedObject, deps: ExtractDeps): P
       invocationTimeoutSeconds: deps.config.invocationTimeoutSeconds,
     });
     invoked = true;
-    // The job runs now: a lock left at `starting` only makes a redelivery wait until it is stale, never run twice.
-    await writeLock(
-      deps,
+    // The job runs now. If this update fails, a redelivery arriving after the lock went stale would start the job a
+    // second time: rare (a failed write right after a successful invoke), and logged.
+    await updateLock(
+      deps.store,
+      deps.config.dataBucket,
       lockKey,
       { jobId, state: 'invoked', startedAt: deps.now().toISOString() },
       lockETag,
@@ -188,8 +192,9 @@ export async function extractObject(object: CreatedObject, deps: ExtractDeps): P
         failureKey,
         failureDocument(object, jobId, rejection, deps, input),
       );
-      await writeLock(
-        deps,
+      await updateLock(
+        deps.store,
+        deps.config.dataBucket,
         lockKey,
         { jobId, state: 'rejected', startedAt: deps.now().toISOString() },
         lockETag,
@@ -232,63 +237,26 @@ async function checkInput(deps: ExtractDeps, object: CreatedObject, input: Input
   return parseUploadMetadata(info.metadata);
 }
 
-async function acquireLock(
+/** The job's lock: the id of a new lock's ETag, or undefined when the job already exists (a duplicate event). */
+async function takeJobLock(
   deps: ExtractDeps,
   lockKey: string,
   jobId: JobId,
   log: Logger,
 ): Promise<string | undefined> {
-  const lock: Lock = { jobId, state: 'starting', startedAt: deps.now().toISOString() };
-  try {
-    return (await writeLock(deps, lockKey, lock, undefined, true)) ?? '';
-  } catch (error) {
-    if (!(error instanceof PreconditionFailedError)) throw error;
-  }
-  const existing = await deps.store.head(deps.config.dataBucket, lockKey);
-  if (!existing) {
-    // Freed between our attempt and now: try once more to create it.
-    try {
-      return (await writeLock(deps, lockKey, lock, undefined, true)) ?? '';
-    } catch (error) {
-      if (error instanceof PreconditionFailedError)
-        throw new JobInProgressError(`job ${jobId} is being started`);
-      throw error;
-    }
-  }
-  const held = (await getJson(deps.store, deps.config.dataBucket, lockKey, 4096)) as Lock;
-  if (held.state !== 'starting') {
-    log.info({ state: held.state }, 'duplicate event: the job already exists');
+  const fresh: Lock = { jobId, state: 'starting', startedAt: deps.now().toISOString() };
+  const lock = await acquireLock(deps.store, deps.config.dataBucket, lockKey, fresh, {
+    staleMs: STALE_LOCK_MS,
+    now: deps.now(),
+    isFinished: (held) => held.state !== 'starting',
+  });
+  if (!lock.acquired) {
+    log.info({ state: lock.held.state }, 'duplicate event: the job already exists');
     return undefined;
   }
-  const age = deps.now().getTime() - Date.parse(held.startedAt);
-  if (age < STALE_LOCK_MS) {
-    // Another attempt is starting this job right now, or died moments ago: retry later rather than drop the event.
-    throw new JobInProgressError(
-      `job ${jobId} is being started by another attempt (${Math.round(age / 1000)} s ago)`,
-    );
-  }
-  // The attempt that took the lock died before invoking: take over, unless someone else just did.
-  try {
-    log.warn({ ageMs: age }, 'taking over a stale lock');
-    return (await writeLock(deps, lockKey, lock, existing.eTag)) ?? '';
-  } catch (error) {
-    if (error instanceof PreconditionFailedError)
-      throw new JobInProgressError(`job ${jobId} was just taken over`);
-    throw error;
-  }
-}
-
-async function writeLock(
-  deps: ExtractDeps,
-  lockKey: string,
-  lock: Lock,
-  ifMatch: string | undefined,
-  create = false,
-): Promise<string | undefined> {
-  return putJson(deps.store, deps.config.dataBucket, lockKey, lock, {
-    ...(create ? { ifNoneMatch: '*' as const } : {}),
-    ...(ifMatch ? { ifMatch } : {}),
-  });
+  if (lock.previous)
+    log.warn({ since: lock.previous.startedAt }, 'took over the lock of an attempt that died');
+  return lock.eTag ?? '';
 }
 
 async function writeStatus(

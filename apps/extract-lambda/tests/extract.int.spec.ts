@@ -259,7 +259,7 @@ describe('extract-lambda locks and odd events', () => {
     const lock = (startedAt: Date) =>
       JSON.stringify({ jobId, state: 'starting', startedAt: startedAt.toISOString() });
     await upload(bucket, lockKey, Buffer.from(lock(new Date())));
-    await expect(handler(event, context)).rejects.toThrow(/1 of 1 records failed \(JobInProgressError\)/);
+    await expect(handler(event, context)).rejects.toThrow(/1 of 1 records failed \(LockBusyError\)/);
     expect(invocations).toHaveLength(0);
     await upload(bucket, lockKey, Buffer.from(lock(new Date(Date.now() - STALE_LOCK_MS - 1000))));
     expect((await handler(event, context)).started).toBe(1);

@@ -8,7 +8,7 @@ import {
   type FailureDocument,
 } from '@gen3d/events';
 import type { Logger } from '@gen3d/logging';
-import { getJson, PreconditionFailedError, putJson, type ObjectStore } from '@gen3d/object-store';
+import { acquireLock, updateLock, type LockDocument, type ObjectStore } from '@gen3d/object-store';
 import {
   buildInputKey,
   buildJobDocumentKey,
@@ -44,7 +44,7 @@ interface Delivery {
   readonly email: () => Promise<OutgoingEmail | undefined>;
 }
 
-interface NotifyLock {
+interface NotifyLock extends LockDocument {
   readonly jobId: string;
   readonly state: 'sending' | 'sent';
   readonly startedAt: string;
@@ -53,11 +53,6 @@ interface NotifyLock {
 
 /** A `sending` lock older than this belongs to an attempt that died (the function times out at 15 s, seed). */
 export const STALE_NOTIFY_LOCK_MS = 25_000;
-
-/** Another attempt is sending this notification right now: retry later rather than drop it. */
-export class NotificationInProgressError extends Error {
-  override readonly name = 'NotificationInProgressError';
-}
 
 /** SES refusals that no retry will change: the address or the sender is refused. */
 const PERMANENT_SES_ERRORS = new Set([
@@ -204,10 +199,23 @@ async function deliver(
   deliveries: readonly Delivery[],
 ): Promise<NotifyOutcome> {
   const log = deps.log.child({ jobId });
-  const taken = await takeLock(deps, lockKey, jobId, log);
-  if (!taken) return { status: 'duplicate', jobId };
-  let { eTag } = taken;
-  const done = [...taken.done];
+  const startedAt = deps.now().toISOString();
+  const lock = await acquireLock<NotifyLock>(
+    deps.store,
+    deps.config.dataBucket,
+    lockKey,
+    { jobId, state: 'sending', startedAt, done: [] },
+    { staleMs: STALE_NOTIFY_LOCK_MS, now: deps.now(), isFinished: (held) => held.state === 'sent' },
+  );
+  if (!lock.acquired) {
+    log.info('duplicate event: already notified');
+    return { status: 'duplicate', jobId };
+  }
+  const done = [...(lock.previous?.done ?? [])];
+  if (lock.previous) log.warn({ done }, 'took over a notification whose sender died; sending the rest');
+  let eTag = lock.eTag;
+  const update = (state: NotifyLock['state']) =>
+    updateLock(deps.store, deps.config.dataBucket, lockKey, { jobId, state, startedAt, done }, eTag);
   let sent = 0;
   for (const delivery of deliveries) {
     if (done.includes(delivery.id)) continue;
@@ -227,67 +235,11 @@ async function deliver(
       log.warn({ delivery: delivery.id }, 'no address was given at upload: nobody to tell');
     }
     done.push(delivery.id);
-    eTag = await writeLock(
-      deps,
-      lockKey,
-      { jobId, state: 'sending', startedAt: taken.startedAt, done },
-      eTag,
-    );
+    eTag = await update('sending');
   }
-  await writeLock(deps, lockKey, { jobId, state: 'sent', startedAt: taken.startedAt, done }, eTag);
+  await update('sent');
   log.info({ emails: sent, deliveries: done }, 'notification sent');
   return { status: 'sent', jobId, emails: sent };
-}
-
-async function takeLock(
-  deps: NotifyDeps,
-  lockKey: string,
-  jobId: string,
-  log: Logger,
-): Promise<{ eTag: string | undefined; done: readonly Delivery['id'][]; startedAt: string } | undefined> {
-  const startedAt = deps.now().toISOString();
-  const fresh: NotifyLock = { jobId, state: 'sending', startedAt, done: [] };
-  try {
-    return { eTag: await writeLock(deps, lockKey, fresh, undefined, true), done: [], startedAt };
-  } catch (error) {
-    if (!(error instanceof PreconditionFailedError)) throw error;
-  }
-  const info = await deps.store.head(deps.config.dataBucket, lockKey);
-  if (!info) throw new NotificationInProgressError(`the notification of job ${jobId} is being sent`);
-  const held = (await getJson(deps.store, deps.config.dataBucket, lockKey, 4096)) as NotifyLock;
-  if (held.state === 'sent') {
-    log.info('duplicate event: already notified');
-    return undefined;
-  }
-  const age = deps.now().getTime() - Date.parse(held.startedAt);
-  if (age < STALE_NOTIFY_LOCK_MS) {
-    throw new NotificationInProgressError(
-      `the notification of job ${jobId} is being sent (${Math.round(age / 1000)} s)`,
-    );
-  }
-  log.warn({ ageMs: age, done: held.done }, 'taking over a stale notification');
-  try {
-    const eTag = await writeLock(deps, lockKey, { ...held, startedAt }, info.eTag);
-    return { eTag, done: held.done, startedAt };
-  } catch (error) {
-    if (error instanceof PreconditionFailedError) {
-      throw new NotificationInProgressError(`the notification of job ${jobId} was just taken over`);
-    }
-    throw error;
-  }
-}
-
-async function writeLock(
-  deps: NotifyDeps,
-  lockKey: string,
-  lock: NotifyLock,
-  ifMatch: string | undefined,
-  create = false,
-): Promise<string | undefined> {
-  return putJson(deps.store, deps.config.dataBucket, lockKey, lock, {
-    ...(create ? { ifNoneMatch: '*' as const } : {}),
-    ...(ifMatch ? { ifMatch } : {}),
-  });
 }
 
 /** The address the user gave at upload (x-amz-meta-email on the input object), if any and if it is one. */

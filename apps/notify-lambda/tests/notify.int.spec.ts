@@ -331,7 +331,7 @@ describe('notify-lambda locks and refusals', () => {
       lockKey,
       JSON.stringify({ jobId, state: 'sending', startedAt: new Date().toISOString(), done: [] }),
     );
-    await expect(setup(bucket)(event, context)).rejects.toThrow(/NotificationInProgressError/);
+    await expect(setup(bucket)(event, context)).rejects.toThrow(/LockBusyError/);
     // An attempt that died after emailing the user: only the admin's email is left to send.
     const stale = new Date(Date.now() - STALE_NOTIFY_LOCK_MS - 1000).toISOString();
     await put(bucket, lockKey, JSON.stringify({ jobId, state: 'sending', startedAt: stale, done: ['user'] }));

@@ -1,6 +1,9 @@
 import { CreateBucketCommand, PutBucketVersioningCommand } from '@aws-sdk/client-s3';
 import {
+  acquireLock,
   createS3Client,
+  LockBusyError,
+  updateLock,
   ObjectMissingError,
   ObjectTooLargeError,
   PreconditionFailedError,
@@ -84,5 +87,49 @@ describe('S3ObjectStore against moto', () => {
     const response = await fetch(url);
     expect(response.status).toBe(200);
     expect(await response.text()).toBe('ply\n');
+  });
+});
+
+describe('acquireLock against moto', () => {
+  interface Job {
+    readonly startedAt: string;
+    readonly state: 'working' | 'done';
+  }
+  const isFinished = (held: Job) => held.state === 'done';
+
+  it('gives the lock to one attempt, says busy while it works, and finished once it is done', async () => {
+    const now = new Date();
+    const fresh: Job = { startedAt: now.toISOString(), state: 'working' };
+    const first = await acquireLock(store, bucket, 'locks/a', fresh, { staleMs: 1000, now, isFinished });
+    expect(first).toMatchObject({ acquired: true, previous: undefined });
+    await expect(
+      acquireLock(store, bucket, 'locks/a', fresh, { staleMs: 1000, now, isFinished }),
+    ).rejects.toBeInstanceOf(LockBusyError);
+    if (!first.acquired) throw new Error('unreachable');
+    await updateLock(store, bucket, 'locks/a', { ...fresh, state: 'done' }, first.eTag);
+    expect(
+      await acquireLock(store, bucket, 'locks/a', fresh, { staleMs: 1000, now, isFinished }),
+    ).toMatchObject({
+      acquired: false,
+      held: { state: 'done' },
+    });
+  });
+
+  it('lets a later attempt take over a stale lock and resume from it', async () => {
+    const old: Job = { startedAt: new Date(Date.now() - 60_000).toISOString(), state: 'working' };
+    await acquireLock(store, bucket, 'locks/b', old, { staleMs: 1000, now: new Date(), isFinished });
+    const now = new Date();
+    const taken = await acquireLock(
+      store,
+      bucket,
+      'locks/b',
+      { startedAt: now.toISOString(), state: 'working' },
+      {
+        staleMs: 30_000,
+        now,
+        isFinished,
+      },
+    );
+    expect(taken).toMatchObject({ acquired: true, previous: old });
   });
 });
