@@ -4,7 +4,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
-bash tools/scripts/setup.sh >&2
+GEN3D_SKIP_TORCHSERVE=1 bash tools/scripts/setup.sh >&2
 mkdir -p dist/bench
 echo "## worker"
 .venv/bin/python apps/inference-server/worker/bench/bench_worker.py --json dist/bench/worker.json "$@"
