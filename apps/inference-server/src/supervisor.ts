@@ -83,8 +83,11 @@ export class WorkerSupervisor extends EventEmitter {
     this.generation = new AbortController();
     const generation = this.generation;
     this.log.info({ pid: child.pid, port: this.port, command: this.spec.command }, 'worker starting');
-    child.once('error', (error) => this.log.error({ err: error }, 'worker could not be started'));
-    child.once('exit', (code, signal) => {
+    let gone = false;
+    // A worker that exits, or one that cannot even be spawned ('error' without 'exit'), is gone the same way.
+    const onGone = (code: number | null, signal: NodeJS.Signals | null) => {
+      if (gone) return;
+      gone = true;
       this.ready = false;
       // Whatever the launcher left behind (TorchServe's Java frontend, Python workers) goes with it, so that a
       // restarted host can bind its ports.
@@ -102,13 +105,24 @@ export class WorkerSupervisor extends EventEmitter {
       const delay = Math.min(this.backoff.maxMs, this.backoff.initialMs * 2 ** (this.failures - 1));
       this.log.error({ pid: child.pid, code, signal, restartInMs: delay }, 'worker died; restarting');
       this.restartTimer = setTimeout(() => void this.start(), delay);
+    };
+    child.once('error', (error) => {
+      this.log.error({ err: error }, 'worker could not be started');
+      onGone(child.exitCode, child.signalCode);
     });
+    child.once('exit', (code, signal) => onGone(code, signal));
     await this.waitUntilReady(child);
   }
 
   private async waitUntilReady(child: ChildProcess): Promise<void> {
     const pingUrl = `http://127.0.0.1:${this.port}/ping`;
-    while (this.child === child && child.exitCode === null && child.signalCode === null && !this.stopping) {
+    while (
+      this.child === child &&
+      child.exitCode === null &&
+      child.signalCode === null &&
+      !this.stopping &&
+      !this.generation.signal.aborted
+    ) {
       try {
         const response = await fetch(pingUrl, { signal: AbortSignal.timeout(2000) });
         if (response.ok) {

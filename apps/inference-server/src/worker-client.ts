@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   JobErrorSchema,
   parseWorkerReport,
@@ -26,11 +27,20 @@ export type WorkerOutcome =
  * @example const outcome = await callWorker('http://127.0.0.1:8081/predictions/gen3d', { image, options: {} });
  */
 export async function callWorker(url: string, job: WorkerJob, signal?: AbortSignal): Promise<WorkerOutcome> {
-  const form = new FormData();
-  form.set('image', new Blob([job.image]), 'image.png');
-  if (job.mask) form.set('mask', new Blob([job.mask]), 'mask.png');
-  form.set('options', JSON.stringify(job.options));
-  const response = await fetch(url, { method: 'POST', body: form, signal: signal ?? null });
+  signal?.throwIfAborted();
+  const { body: requestBody, contentType } = multipart({
+    image: job.image,
+    ...(job.mask ? { mask: job.mask } : {}),
+    options: Buffer.from(JSON.stringify(job.options)),
+  });
+  // A finished buffer, not FormData: undici streams FormData bodies, and an abort racing that stream can throw
+  // outside the promise (seen on Node 24: "ReadableStream is already closed").
+  const response = await fetch(url, {
+    method: 'POST',
+    body: requestBody,
+    headers: { 'content-type': contentType },
+    signal: signal ?? null,
+  });
   const body = new Uint8Array(await response.arrayBuffer());
   if (response.ok) {
     const header = response.headers.get(REPORT_HEADER);
@@ -42,6 +52,23 @@ export async function callWorker(url: string, job: WorkerJob, signal?: AbortSign
     }
   }
   return { ok: false, status: response.status, error: errorFrom(response.status, body) };
+}
+
+/** multipart/form-data in one buffer: the fields of the worker protocol, each as application/octet-stream. */
+export function multipart(fields: Record<string, Uint8Array>): { body: Buffer; contentType: string } {
+  const boundary = `gen3d-${randomUUID()}`;
+  const parts = Object.entries(fields).flatMap(([name, value]) => [
+    Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${name}"\r\n` +
+        'Content-Type: application/octet-stream\r\n\r\n',
+    ),
+    value,
+    Buffer.from('\r\n'),
+  ]);
+  return {
+    body: Buffer.concat([...parts, Buffer.from(`--${boundary}--\r\n`)]),
+    contentType: `multipart/form-data; boundary=${boundary}`,
+  };
 }
 
 function errorFrom(status: number, body: Uint8Array): JobError {

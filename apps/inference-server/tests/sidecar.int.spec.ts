@@ -39,7 +39,11 @@ interface Sidecar {
   ): Promise<Record<string, unknown>>;
 }
 
-async function startSidecar(bucket: string, env: NodeJS.ProcessEnv = {}): Promise<Sidecar> {
+async function startSidecar(
+  bucket: string,
+  env: NodeJS.ProcessEnv = {},
+  readyLog = 'worker ready',
+): Promise<Sidecar> {
   const port = await freePort();
   const child = spawn(process.execPath, [join(root, 'dist/apps/inference-server/main.js'), 'serve'], {
     env: {
@@ -76,7 +80,7 @@ async function startSidecar(bucket: string, env: NodeJS.ProcessEnv = {}): Promis
       }
     },
   };
-  await sidecar.waitForLog((l) => l['msg'] === 'worker ready');
+  await sidecar.waitForLog((l) => l['msg'] === readyLog);
   return sidecar;
 }
 
@@ -256,6 +260,30 @@ describe('sidecar with the embedded worker and moto S3', () => {
     );
     expect(next.status).toBe(200);
   });
+});
+
+describe('sidecar without a worker', () => {
+  it('answers /ping 503 while the worker cannot start, and fails jobs retryably meanwhile', async () => {
+    const bucket = await newBucket();
+    const sidecar = await startSidecar(bucket, { WORKER_PYTHON: '/nonexistent/python' }, 'listening');
+    try {
+      const ping = await fetch(`${sidecar.url}/ping`);
+      expect(ping.status).toBe(503);
+      expect(await ping.json()).toEqual({ status: 'starting' });
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'users/u1/input/a.png', Body: png('disk') }));
+      const { status, json } = await invoke(sidecar, request(bucket, 'users/u1/input/a.png'));
+      expect(status).toBe(503);
+      expect(parseFailureDocument(json)).toMatchObject({
+        error: { type: 'WorkerCrashedError' },
+        retryable: true,
+      });
+      await sidecar.waitForLog((l) => l['msg'] === 'worker died; restarting');
+    } finally {
+      const exited = new Promise((resolve) => sidecar.process.once('exit', resolve));
+      sidecar.process.kill('SIGTERM');
+      await exited;
+    }
+  }, 60_000);
 });
 
 describe('sidecar job timeout', () => {
