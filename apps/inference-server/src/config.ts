@@ -1,3 +1,7 @@
+import { ConfigError, integerEnv, type Environment } from '@gen3d/events';
+
+export { ConfigError };
+
 /** How the sidecar is configured: environment variables, parsed once at start-up into a typed value. */
 export interface SidecarConfig {
   readonly port: number;
@@ -17,27 +21,13 @@ export interface SidecarConfig {
   readonly region: string;
 }
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
-
-function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(`${name} must be an integer from ${min} to ${max}; got ${JSON.stringify(raw)}`);
-  }
-  return value;
-}
-
 /**
  * Reads the sidecar's configuration. Port 8080 and 4 concurrent invocations are the SageMaker contract and the
  * seed's MaxConcurrentInvocationsPerInstance.
  *
  * @example parseSidecarConfig({ DATA_BUCKET: 'gen3d-data-bucket' }).port // 8080
  */
-export function parseSidecarConfig(env: NodeJS.ProcessEnv): SidecarConfig {
+export function parseSidecarConfig(env: Environment): SidecarConfig {
   const dataBucket = env['DATA_BUCKET'];
   if (!dataBucket)
     throw new ConfigError('DATA_BUCKET is required (the bucket holding users/{userId}/input/)');
@@ -48,14 +38,14 @@ export function parseSidecarConfig(env: NodeJS.ProcessEnv): SidecarConfig {
     );
   }
   return {
-    port: integer(env, 'SAGEMAKER_BIND_TO_PORT', integer(env, 'PORT', 8080, 0, 65535), 0, 65535),
+    port: integerEnv(env, 'SAGEMAKER_BIND_TO_PORT', integerEnv(env, 'PORT', 8080, 0, 65535), 0, 65535),
     bindHost: env['BIND_HOST'] || '127.0.0.1',
-    maxConcurrentInvocations: integer(env, 'MAX_CONCURRENT_INVOCATIONS', 4, 1, 64),
-    maxQueuedInvocations: integer(env, 'MAX_QUEUED_INVOCATIONS', 16, 0, 1024),
-    jobTimeoutMs: integer(env, 'JOB_TIMEOUT_SECONDS', 600, 1, 3600) * 1000,
-    shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_SECONDS', 25, 0, 300) * 1000,
-    maxRequestBytes: integer(env, 'MAX_REQUEST_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
-    maxInputBytes: integer(env, 'GEN3D_MAX_BYTES', 50 * 1024 * 1024, 1, 1024 * 1024 * 1024),
+    maxConcurrentInvocations: integerEnv(env, 'MAX_CONCURRENT_INVOCATIONS', 4, 1, 64),
+    maxQueuedInvocations: integerEnv(env, 'MAX_QUEUED_INVOCATIONS', 16, 0, 1024),
+    jobTimeoutMs: integerEnv(env, 'JOB_TIMEOUT_SECONDS', 600, 1, 3600) * 1000,
+    shutdownGraceMs: integerEnv(env, 'SHUTDOWN_GRACE_SECONDS', 25, 0, 300) * 1000,
+    maxRequestBytes: integerEnv(env, 'MAX_REQUEST_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
+    maxInputBytes: integerEnv(env, 'GEN3D_MAX_BYTES', 50 * 1024 * 1024, 1, 1024 * 1024 * 1024),
     workerHost,
     workerPython: env['WORKER_PYTHON'] || 'python3',
     torchserveConfig: env['TORCHSERVE_CONFIG'] || '/opt/gen3d/torchserve/config.properties',

@@ -3,3 +3,4 @@ export * from './errors';
 export * from './s3-event';
 export * from './documents';
 export * from './batch';
+export * from './env';
