@@ -129,7 +129,6 @@ export async function extractObject(object: CreatedObject, deps: ExtractDeps): P
   const lockETag = await takeJobLock(deps, lockKey, jobId, log);
   if (lockETag === undefined) return { status: 'duplicate', jobId };
 
-  let invoked = false;
   try {
     const metadata = await checkInput(deps, object, input);
     const request: InferenceRequest = {
@@ -159,7 +158,6 @@ export async function extractObject(object: CreatedObject, deps: ExtractDeps): P
       requestTtlSeconds: deps.config.requestTtlSeconds,
       invocationTimeoutSeconds: deps.config.invocationTimeoutSeconds,
     });
-    invoked = true;
     // The job runs now. If this update fails, a redelivery arriving after the lock went stale would start the job a
     // second time: rare (a failed write right after a successful invoke), and logged.
     await updateLock(
@@ -177,7 +175,6 @@ export async function extractObject(object: CreatedObject, deps: ExtractDeps): P
     );
     return { status: 'started', jobId, outputLocation };
   } catch (error) {
-    if (invoked) throw error;
     if (!(error instanceof Rejection || error instanceof DocumentParseError)) {
       // Transient: free the lock so that Lambda's retry of this event can start the job.
       await freeLock(deps, lockKey, log);

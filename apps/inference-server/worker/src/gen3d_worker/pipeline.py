@@ -25,7 +25,8 @@ class JobOptions:
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> JobOptions:
         """Parses options as the sidecar sends them (libs/events JobOptions); unknown keys are an error."""
-        known = {"backend", "quality", "point", "seed", "plyFormat", "maskKey"}
+        # maskKey is the sidecar's business: it sends the mask itself, never the key.
+        known = {"backend", "quality", "point", "seed", "plyFormat"}
         unknown = set(raw) - known
         if unknown:
             raise InvalidRequestError(f"unknown options: {', '.join(sorted(unknown))}")

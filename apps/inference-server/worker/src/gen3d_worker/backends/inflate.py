@@ -131,7 +131,7 @@ def sample_colours(
     inside = cv2.resize(mask.astype(np.uint8), (width, height), interpolation=cv2.INTER_NEAREST) > 0
     inside = ndimage.binary_erosion(inside, iterations=1) if inside.sum() > 64 else inside
     if inside.any():
-        _, (near_r, near_c) = ndimage.distance_transform_edt(~inside, return_indices=True)
+        near_r, near_c = ndimage.distance_transform_edt(~inside, return_distances=False, return_indices=True)
         small = small[near_r, near_c]
     map_x = ((cols + 0.5) * (width / grid_w) - 0.5).astype(np.float32)
     map_y = ((rows + 0.5) * (height / grid_h) - 0.5).astype(np.float32)
