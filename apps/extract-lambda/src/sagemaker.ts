@@ -1,5 +1,5 @@
 import { InvokeEndpointAsyncCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import type { AsyncInvocation } from './extract';
+import type { AsyncInferenceInvoker, AsyncInvocation } from '@gen3d/jobs';
 
 export function createSageMakerRuntimeClient(
   endpoint = process.env['AWS_ENDPOINT_URL'],
@@ -7,12 +7,20 @@ export function createSageMakerRuntimeClient(
   return new SageMakerRuntimeClient({ maxAttempts: 4, ...(endpoint ? { endpoint } : {}) });
 }
 
-/** InvokeEndpointAsync with the job's request document as InputLocation and the job id as InferenceId. */
-export function sageMakerInvoker(client: SageMakerRuntimeClient) {
-  return async (invocation: AsyncInvocation): Promise<{ outputLocation: string | undefined }> => {
-    const out = await client.send(
+/**
+ * The async-inference port on SageMaker: InvokeEndpointAsync with the job's request document as InputLocation, the
+ * job id as InferenceId, and both timeouts set explicitly (never SageMaker's defaults).
+ */
+export class SageMakerInvoker implements AsyncInferenceInvoker {
+  constructor(
+    private readonly client: SageMakerRuntimeClient,
+    private readonly endpointName: string,
+  ) {}
+
+  async invokeAsync(invocation: AsyncInvocation): Promise<{ outputLocation: string | undefined }> {
+    const out = await this.client.send(
       new InvokeEndpointAsyncCommand({
-        EndpointName: invocation.endpointName,
+        EndpointName: this.endpointName,
         InputLocation: invocation.inputLocation,
         InferenceId: invocation.inferenceId,
         ContentType: 'application/json',
@@ -22,5 +30,5 @@ export function sageMakerInvoker(client: SageMakerRuntimeClient) {
       }),
     );
     return { outputLocation: out.OutputLocation };
-  };
+  }
 }

@@ -1,4 +1,5 @@
-import { ConfigError, parseSidecarConfig } from './config';
+import { ConfigError } from '@gen3d/runtime';
+import { jobBudgetMs, parseSidecarConfig } from './config';
 
 describe('parseSidecarConfig', () => {
   it('uses the SageMaker contract defaults', () => {
@@ -22,5 +23,14 @@ describe('parseSidecarConfig', () => {
     expect(() => parseSidecarConfig({ DATA_BUCKET: 'b', JOB_TIMEOUT_SECONDS: '1.5' })).toThrow(
       /JOB_TIMEOUT_SECONDS/,
     );
+  });
+});
+
+describe('jobBudgetMs', () => {
+  it('ends a job before the InvocationTimeoutSeconds its request carries, and never under a second', () => {
+    expect(jobBudgetMs(1_800_000, undefined)).toBe(1_800_000);
+    expect(jobBudgetMs(1_800_000, 3600)).toBe(1_800_000);
+    expect(jobBudgetMs(1_800_000, 600)).toBe(585_000);
+    expect(jobBudgetMs(1_800_000, 10)).toBe(1000);
   });
 });

@@ -1,6 +1,4 @@
-import { ConfigError, integerEnv, type Environment } from '@gen3d/events';
-
-export { ConfigError };
+import { ConfigError, integerEnv, type Environment } from '@gen3d/runtime';
 
 /** How the sidecar is configured: environment variables, parsed once at start-up into a typed value. */
 export interface SidecarConfig {
@@ -9,6 +7,9 @@ export interface SidecarConfig {
   readonly bindHost: string;
   readonly maxConcurrentInvocations: number;
   readonly maxQueuedInvocations: number;
+  /** Jobs the worker host may run at once (default: the sidecar's own limit, which is what bounds the work). */
+  readonly workerMaxJobs: number;
+  /** The per-job timeout; a request's own InvocationTimeoutSeconds lowers it (see `jobBudgetMs`). */
   readonly jobTimeoutMs: number;
   readonly shutdownGraceMs: number;
   readonly maxRequestBytes: number;
@@ -19,6 +20,10 @@ export interface SidecarConfig {
   readonly dataBucket: string;
   readonly s3Endpoint: string | undefined;
   readonly region: string;
+  /** Where objects live: S3 (the container) or the local stack's data folder (`OBJECT_STORE=folder`). */
+  readonly objectStore: 's3' | 'folder';
+  /** The local stack's data folder (`GEN3D_DATA_DIR`), with `OBJECT_STORE=folder`. */
+  readonly dataDir: string | undefined;
 }
 
 /**
@@ -37,11 +42,22 @@ export function parseSidecarConfig(env: Environment): SidecarConfig {
       `WORKER_HOST must be "embedded" or "torchserve"; got ${JSON.stringify(workerHost)}`,
     );
   }
+  const objectStore = env['OBJECT_STORE'] || 's3';
+  if (objectStore !== 's3' && objectStore !== 'folder') {
+    throw new ConfigError(`OBJECT_STORE must be "s3" or "folder"; got ${JSON.stringify(objectStore)}`);
+  }
+  if (objectStore === 'folder' && !env['GEN3D_DATA_DIR']) {
+    throw new ConfigError(
+      "GEN3D_DATA_DIR is required with OBJECT_STORE=folder (the local stack's data folder)",
+    );
+  }
+  const maxConcurrentInvocations = integerEnv(env, 'MAX_CONCURRENT_INVOCATIONS', 4, 1, 64);
   return {
     port: integerEnv(env, 'SAGEMAKER_BIND_TO_PORT', integerEnv(env, 'PORT', 8080, 0, 65535), 0, 65535),
     bindHost: env['BIND_HOST'] || '127.0.0.1',
-    maxConcurrentInvocations: integerEnv(env, 'MAX_CONCURRENT_INVOCATIONS', 4, 1, 64),
+    maxConcurrentInvocations,
     maxQueuedInvocations: integerEnv(env, 'MAX_QUEUED_INVOCATIONS', 16, 0, 1024),
+    workerMaxJobs: integerEnv(env, 'WORKER_MAX_JOBS', maxConcurrentInvocations, 1, 64),
     jobTimeoutMs: integerEnv(env, 'JOB_TIMEOUT_SECONDS', 600, 1, 3600) * 1000,
     shutdownGraceMs: integerEnv(env, 'SHUTDOWN_GRACE_SECONDS', 25, 0, 300) * 1000,
     maxRequestBytes: integerEnv(env, 'MAX_REQUEST_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
@@ -52,5 +68,22 @@ export function parseSidecarConfig(env: Environment): SidecarConfig {
     dataBucket,
     s3Endpoint: env['S3_ENDPOINT'] || undefined,
     region: env['AWS_REGION'] || 'us-east-1',
+    objectStore,
+    dataDir: env['GEN3D_DATA_DIR'] || undefined,
   };
+}
+
+/** What the sidecar keeps of SageMaker's InvocationTimeoutSeconds for itself: writing the failure document, answering. */
+export const INVOCATION_MARGIN_MS = 15_000;
+
+/**
+ * The time one job may take: the configured per-job timeout, lowered so that it ends before the request's
+ * InvocationTimeoutSeconds (when extract set one), so that the container's failure document, not SageMaker's bare
+ * timeout, tells the user. Never under one second.
+ *
+ * @example jobBudgetMs(1_800_000, 3600) // 1_800_000; jobBudgetMs(1_800_000, 600) // 585_000
+ */
+export function jobBudgetMs(jobTimeoutMs: number, invocationTimeoutSeconds: number | undefined): number {
+  if (invocationTimeoutSeconds === undefined) return jobTimeoutMs;
+  return Math.max(1000, Math.min(jobTimeoutMs, invocationTimeoutSeconds * 1000 - INVOCATION_MARGIN_MS));
 }

@@ -1,4 +1,5 @@
-import { Limiter, QueueFullError } from './limiter';
+import { QueueFullError } from './errors';
+import { Limiter } from './limiter';
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
 

@@ -1,7 +1,4 @@
-/** Thrown when both the running slots and the waiting queue are full: the caller should retry later. */
-export class QueueFullError extends Error {
-  override readonly name = 'QueueFullError';
-}
+import { QueueFullError } from './errors';
 
 /**
  * At most `concurrency` tasks run at once; up to `queueSize` more wait in arrival order; beyond that, refuse.

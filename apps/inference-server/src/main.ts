@@ -1,7 +1,8 @@
 import { createLogger } from '@gen3d/logging';
-import { ConfigError, parseSidecarConfig } from './config';
+import { bindBucket, createS3Client, FolderObjectStore, S3ObjectStore } from '@gen3d/object-store';
+import { ConfigError } from '@gen3d/runtime';
+import { parseSidecarConfig } from './config';
 import { Limiter } from './limiter';
-import { createS3Client, S3ObjectStore } from '@gen3d/object-store';
 import { createSidecarServer } from './server';
 import { WorkerSupervisor, workerSpecFor } from './supervisor';
 import { callWorker } from './worker-client';
@@ -23,7 +24,13 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const supervisor = new WorkerSupervisor(workerSpecFor(config), logger.child({ component: 'supervisor' }));
-  const store = new S3ObjectStore(createS3Client({ region: config.region, endpoint: config.s3Endpoint }));
+  // The local stack runs this same sidecar on its data folder (OBJECT_STORE=folder); the container uses S3.
+  const data = bindBucket(
+    config.objectStore === 'folder'
+      ? new FolderObjectStore({ root: config.dataDir as string })
+      : new S3ObjectStore(createS3Client({ region: config.region, endpoint: config.s3Endpoint })),
+    config.dataBucket,
+  );
   const limiter = new Limiter(config.maxConcurrentInvocations, config.maxQueuedInvocations);
   const shutdown = new AbortController();
   let stopping = false;
@@ -34,8 +41,7 @@ async function main(): Promise<void> {
     maxRequestBytes: config.maxRequestBytes,
     log: logger,
     jobDeps: (log) => ({
-      store,
-      dataBucket: config.dataBucket,
+      data,
       maxInputBytes: config.maxInputBytes,
       timeoutMs: config.jobTimeoutMs,
       shutdown: shutdown.signal,

@@ -1,9 +1,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { DocumentParseError, parseInferenceRequest } from '@gen3d/events';
+import {
+  DocumentParseError,
+  parseInferenceRequestJson,
+  type InferenceRequest,
+  type JobErrorType,
+} from '@gen3d/events';
 import { forJob, type Logger } from '@gen3d/logging';
-import type { JobDeps, JobOutcome } from './job';
-import { runJob } from './job';
-import { Limiter, QueueFullError } from './limiter';
+import { JobFailure, QueueFullError, RequestTooLargeError } from './errors';
+import { failJob, runJob, type JobDeps, type JobOutcome } from './job';
+import type { Limiter } from './limiter';
 
 export interface SidecarDeps {
   readonly limiter: Limiter;
@@ -13,12 +18,34 @@ export interface SidecarDeps {
   readonly log: Logger;
 }
 
-class RequestTooLargeError extends Error {}
+/** The HTTP edge's map from a job's error type to the status SageMaker sees (any non-2xx is a failed inference). */
+const HTTP_STATUS: Readonly<Record<JobErrorType, number>> = {
+  EmptyImageError: 422,
+  NotAPngError: 422,
+  CorruptImageError: 422,
+  ImageTooLargeError: 413,
+  NoObjectFoundError: 422,
+  InvalidKeyError: 400,
+  InvalidRequestError: 400,
+  InputMissingError: 404,
+  BackendUnavailableError: 503,
+  WorkerCrashedError: 503,
+  JobTimeoutError: 504,
+  OverloadedError: 429,
+  InternalError: 500,
+};
 
-/** The SageMaker container contract: GET /ping, POST /invocations (body: the inference request document). */
+type Refusal = { readonly refused: true; readonly status: number; readonly message: string };
+
+/**
+ * The SageMaker container contract: GET /ping, POST /invocations (body: the inference request document).
+ * A body is size-checked before it is read, and read and parsed only once a job slot is free, so that waiting
+ * requests cost a socket, not memory. When the queue is full too, the request is read (it is small: size-checked)
+ * only to write its failure document, so that the user hears of it.
+ */
 export function createSidecarServer(deps: SidecarDeps): Server {
   return createServer((req, res) => {
-    void handle(req, res, deps).catch((error: unknown) => {
+    handle(req, res, deps).catch((error: unknown) => {
       deps.log.error({ err: error }, 'request handling failed');
       if (!res.headersSent) send(res, 500, { error: { type: 'InternalError', message: 'unexpected error' } });
     });
@@ -36,43 +63,74 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: SidecarDe
     send(res, 404, { error: { type: 'InvalidRequestError', message: `no route for ${req.method} ${path}` } });
     return;
   }
-  let request;
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > deps.maxRequestBytes) {
+    refuse(res, deps, {
+      refused: true,
+      status: 413,
+      message: `the request is ${declared} bytes; the limit is ${deps.maxRequestBytes}`,
+    });
+    return;
+  }
+  let result: Refusal | JobOutcome;
   try {
-    request = parseInferenceRequest(JSON.parse((await readBody(req, deps.maxRequestBytes)).toString('utf8')));
+    result = await deps.limiter.run(async () => {
+      const request = await readRequest(req, deps.maxRequestBytes);
+      if ('refused' in request) return request;
+      return runJob(request, deps.jobDeps(forJob(deps.log, request.jobId, { userId: request.userId })));
+    });
   } catch (error) {
-    const tooLarge = error instanceof RequestTooLargeError;
-    const message =
-      error instanceof DocumentParseError || tooLarge
-        ? error.message
-        : `not JSON: ${(error as Error).message}`;
-    deps.log.warn({ reason: message }, 'invocation refused');
-    if (tooLarge) res.setHeader('Connection', 'close');
-    send(res, tooLarge ? 413 : 400, { error: { type: 'InvalidRequestError', message } });
+    if (!(error instanceof QueueFullError)) throw error;
+    await queueFull(req, res, deps, error);
+    return;
+  }
+  if ('refused' in result) refuse(res, deps, result);
+  else if (result.ok) send(res, 200, result.result);
+  else send(res, HTTP_STATUS[result.failure.error.type], result.failure);
+}
+
+/** 429 with the failure document: the job is over as far as SageMaker is concerned, so the user must hear of it. */
+async function queueFull(
+  req: IncomingMessage,
+  res: ServerResponse,
+  deps: SidecarDeps,
+  error: QueueFullError,
+): Promise<void> {
+  res.setHeader('Retry-After', '5');
+  const request = await readRequest(req, deps.maxRequestBytes);
+  if ('refused' in request) {
+    refuse(res, deps, { ...request, status: 429, message: `${error.message}; ${request.message}` });
     return;
   }
   const log = forJob(deps.log, request.jobId, { userId: request.userId });
-  let outcome: JobOutcome;
+  log.warn({ reason: error.message }, 'invocation refused: queue full');
+  const failure = await failJob(
+    request,
+    new JobFailure('OverloadedError', 'queue', `the container's queue is full: ${error.message}`, {
+      cause: error,
+    }),
+    deps.jobDeps(log),
+  );
+  send(res, HTTP_STATUS.OverloadedError, failure);
+}
+
+function refuse(res: ServerResponse, deps: SidecarDeps, refusal: Refusal): void {
+  deps.log.warn({ reason: refusal.message }, 'invocation refused');
+  if (refusal.status === 413) res.setHeader('Connection', 'close');
+  send(res, refusal.status, { error: { type: 'InvalidRequestError', message: refusal.message } });
+}
+
+async function readRequest(req: IncomingMessage, maxBytes: number): Promise<InferenceRequest | Refusal> {
   try {
-    outcome = await deps.limiter.run(() => runJob(request, deps.jobDeps(log)));
+    return parseInferenceRequestJson((await readBody(req, maxBytes)).toString('utf8'));
   } catch (error) {
-    if (!(error instanceof QueueFullError)) throw error;
-    log.warn({ reason: error.message }, 'invocation refused: queue full');
-    res.setHeader('Retry-After', '5');
-    send(res, 429, { error: { type: 'OverloadedError', message: error.message } });
-    return;
+    if (error instanceof RequestTooLargeError) return { refused: true, status: 413, message: error.message };
+    if (error instanceof DocumentParseError) return { refused: true, status: 400, message: error.message };
+    throw error;
   }
-  if (outcome.ok) send(res, 200, outcome.result);
-  else send(res, outcome.status, outcome.failure);
 }
 
 function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > maxBytes) {
-    req.resume();
-    return Promise.reject(
-      new RequestTooLargeError(`the request is ${declared} bytes; the limit is ${maxBytes}`),
-    );
-  }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let total = 0;

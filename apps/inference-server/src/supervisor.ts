@@ -155,7 +155,7 @@ export class WorkerSupervisor extends EventEmitter {
 
 /** The worker host command for a configuration: the embedded Python host locally, TorchServe in the GPU image. */
 export function workerSpecFor(config: {
-  maxConcurrentInvocations: number;
+  workerMaxJobs: number;
   workerHost: 'embedded' | 'torchserve';
   workerPython: string;
   torchserveConfig: string;
@@ -176,7 +176,7 @@ export function workerSpecFor(config: {
       '--port',
       '{port}',
       '--max-jobs',
-      String(config.maxConcurrentInvocations),
+      String(config.workerMaxJobs),
       '--exit-with-parent',
     ],
     predictPath: '/predictions/gen3d',

@@ -8,17 +8,21 @@ import {
 } from '@gen3d/events';
 
 /** The header the worker host puts the report in (worker/src/gen3d_worker/service.py). */
-export const REPORT_HEADER = 'x-gen3d-report';
+const REPORT_HEADER = 'x-gen3d-report';
+/** The header that gives the worker its budget: it stops computing once the budget is spent (answers 504). */
+export const TIMEOUT_HEADER = 'X-Gen3D-Timeout-Ms';
 
 export interface WorkerJob {
   readonly image: Uint8Array;
   readonly mask?: Uint8Array;
   readonly options: Partial<JobOptions>;
+  /** How long the worker may compute, in ms; sent as `X-Gen3D-Timeout-Ms` so the worker stops when we give up. */
+  readonly timeoutMs?: number;
 }
 
 export type WorkerOutcome =
   | { readonly ok: true; readonly ply: Uint8Array; readonly report: WorkerReport }
-  | { readonly ok: false; readonly status: number; readonly error: JobError };
+  | { readonly ok: false; readonly error: JobError };
 
 /**
  * Sends one job to a worker host (the embedded host or TorchServe: same protocol) and reads its answer.
@@ -38,7 +42,12 @@ export async function callWorker(url: string, job: WorkerJob, signal?: AbortSign
   const response = await fetch(url, {
     method: 'POST',
     body: requestBody,
-    headers: { 'content-type': contentType },
+    headers: {
+      'content-type': contentType,
+      ...(job.timeoutMs !== undefined
+        ? { [TIMEOUT_HEADER]: String(Math.max(1, Math.round(job.timeoutMs))) }
+        : {}),
+    },
     signal: signal ?? null,
   });
   const body = new Uint8Array(await response.arrayBuffer());
@@ -51,11 +60,11 @@ export async function callWorker(url: string, job: WorkerJob, signal?: AbortSign
       return workerFault(`the worker's report is unreadable: ${(error as Error).message}`);
     }
   }
-  return { ok: false, status: response.status, error: errorFrom(response.status, body) };
+  return { ok: false, error: errorFrom(response.status, body) };
 }
 
 /** multipart/form-data in one buffer: the fields of the worker protocol, each as application/octet-stream. */
-export function multipart(fields: Record<string, Uint8Array>): { body: Buffer; contentType: string } {
+function multipart(fields: Record<string, Uint8Array>): { body: Buffer; contentType: string } {
   const boundary = `gen3d-${randomUUID()}`;
   const parts = Object.entries(fields).flatMap(([name, value]) => [
     Buffer.from(
@@ -80,13 +89,13 @@ function errorFrom(status: number, body: Uint8Array): JobError {
   } catch {
     // not JSON: fall through to a generic error that keeps the status
   }
-  return {
-    type: status === 503 ? 'BackendUnavailableError' : 'InternalError',
-    message: `worker answered ${status}`,
-  };
+  // The worker's HTTP edge maps its errors to statuses; without a readable body, the status is all there is.
+  const type =
+    status === 503 ? 'BackendUnavailableError' : status === 504 ? 'JobTimeoutError' : 'InternalError';
+  return { type, message: `worker answered ${status}` };
 }
 
 /** The worker answered, but not as its protocol says: a bad gateway, never a success. */
 function workerFault(message: string): WorkerOutcome {
-  return { ok: false, status: 502, error: { type: 'InternalError', message } };
+  return { ok: false, error: { type: 'InternalError', message } };
 }

@@ -5,6 +5,7 @@ import {
   CreateBucketCommand,
   GetObjectCommand,
   ListObjectsV2Command,
+  PutBucketVersioningCommand,
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
@@ -18,15 +19,32 @@ const python = join(root, '.venv/bin/python');
 const endpoint = process.env['GEN3D_TEST_MOTO_ENDPOINT'] as string;
 const s3 = new S3Client({ region: 'us-east-1', endpoint, forcePathStyle: true });
 
-function png(kind: 'disk' | 'big'): Buffer {
-  const script =
-    kind === 'disk'
-      ? 'from tests.pngs import rgba; from tests.shapes import disk, two_tone_rgba; out = rgba(two_tone_rgba(disk()))'
-      : 'from bench.bench_worker import picture; out = picture(2048, "rgb")';
-  return execFileSync(python, ['-c', `import sys; ${script}; sys.stdout.buffer.write(out)`], {
-    cwd: join(root, 'apps/inference-server/worker'),
-    maxBuffer: 64 * 1024 * 1024,
-  });
+/** The test pictures, made once by the worker's own helpers: a disk with alpha, a big photo, a photo and a mask. */
+const PICTURES = (() => {
+  const script = [
+    'import base64, json, sys',
+    'from tests.pngs import encode, rgb, rgba',
+    'from tests.shapes import disk, photo, square, two_tone_rgba',
+    'from bench.bench_worker import picture',
+    'out = {"disk": rgba(two_tone_rgba(disk())), "big": picture(2048, "rgb"), "photo": rgb(photo(disk())),',
+    '       "squareMask": encode(square(), greyscale=True, bitdepth=8)}',
+    'sys.stdout.write(json.dumps({k: base64.b64encode(v).decode() for k, v in out.items()}))',
+  ].join('\n');
+  const encoded = JSON.parse(
+    execFileSync(python, ['-c', script], {
+      cwd: join(root, 'apps/inference-server/worker'),
+      maxBuffer: 64 * 1024 * 1024,
+      encoding: 'utf8',
+    }),
+  ) as Record<'disk' | 'big' | 'photo' | 'squareMask', string>;
+  return Object.fromEntries(Object.entries(encoded).map(([k, v]) => [k, Buffer.from(v, 'base64')])) as Record<
+    keyof typeof encoded,
+    Buffer
+  >;
+})();
+
+function png(kind: 'disk' | 'big' | 'photo' | 'squareMask'): Buffer {
+  return PICTURES[kind];
 }
 
 interface Sidecar {
@@ -119,7 +137,30 @@ async function text(bucket: string, key: string): Promise<string> {
 async function newBucket(): Promise<string> {
   const bucket = `gen3d-test-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6)}`;
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  await s3.send(
+    new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }),
+  );
   return bucket;
+}
+
+async function stop(sidecar: Sidecar): Promise<void> {
+  if (sidecar.process.exitCode !== null) return;
+  const exited = new Promise((resolve) => sidecar.process.once('exit', resolve));
+  sidecar.process.kill('SIGTERM');
+  await exited;
+}
+
+/** The most jobs the worker host ran at once, from the start/finish times each report records. */
+function peakConcurrency(hosts: readonly { startedAtMs: number; finishedAtMs: number }[]): number {
+  const events = hosts.flatMap((h) => [
+    [h.startedAtMs, 1],
+    [h.finishedAtMs, -1],
+  ]) as [number, number][];
+  events.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let now = 0;
+  let peak = 0;
+  for (const [, delta] of events) peak = Math.max(peak, (now += delta));
+  return peak;
 }
 
 describe('sidecar with the embedded worker and moto S3', () => {
@@ -132,11 +173,7 @@ describe('sidecar with the embedded worker and moto S3', () => {
     sidecar = await startSidecar(bucket);
   }, 60_000);
 
-  afterAll(async () => {
-    const exited = new Promise((resolve) => sidecar?.process.once('exit', resolve));
-    sidecar?.process.kill('SIGTERM');
-    await exited;
-  });
+  afterAll(() => stop(sidecar));
 
   it('answers /ping once the worker is ready', async () => {
     const response = await fetch(`${sidecar.url}/ping`);
@@ -169,7 +206,13 @@ describe('sidecar with the embedded worker and moto S3', () => {
     const statusDoc = parseJobStatus(
       JSON.parse(await text(bucket, `users/u1/jobs/${job.jobId}/status.json`)),
     );
-    expect(statusDoc).toMatchObject({ state: 'succeeded', name: 'my chair (1)' });
+    expect(statusDoc).toMatchObject({ version: 2, state: 'done', name: 'my chair (1)' });
+    expect(Date.parse(statusDoc.finishedAt!)).toBeGreaterThanOrEqual(Date.parse(statusDoc.startedAt!));
+    const mesh = await s3.send(
+      new GetObjectCommand({ Bucket: bucket, Key: 'users/u1/output/my chair (1).ply', Range: 'bytes=0-0' }),
+    );
+    expect(mesh.Metadata).toMatchObject({ 'job-id': job.jobId, backend: 'inflate' });
+    expect(mesh.Metadata?.['report-version-id']).toBeTruthy();
     expect(sidecar.logs.filter((l) => l['jobId'] === job.jobId).length).toBeGreaterThan(1);
   });
 
@@ -209,32 +252,48 @@ describe('sidecar with the embedded worker and moto S3', () => {
     expect(await keys(bucket)).not.toContain('users/u3/output/broken.ply');
   });
 
-  it('runs 8 jobs with at most 4 in the worker at once, and finishes all', async () => {
-    await Promise.all(
-      Array.from({ length: 8 }, (_, i) =>
-        s3.send(new PutObjectCommand({ Bucket: bucket, Key: `users/u4/input/p${i}.png`, Body: disk })),
-      ),
+  it("reads the user's mask from the same user's masks/ area, and refuses another user's", async () => {
+    await s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: 'users/u6/input/photo.png', Body: png('photo') }),
     );
-    const results = await Promise.all(
-      Array.from({ length: 8 }, (_, i) => invoke(sidecar, request(bucket, `users/u4/input/p${i}.png`))),
+    await s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: 'users/u6/masks/photo.png', Body: png('squareMask') }),
     );
-    expect(results.map((r) => r.status)).toEqual(Array(8).fill(200));
-    const intervals = await Promise.all(
-      Array.from({ length: 8 }, async (_, i) => {
-        const report = parseJobReport(JSON.parse(await text(bucket, `users/u4/output/p${i}.report.json`)));
-        return report.worker.host!;
-      }),
+    await s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: 'users/u7/masks/photo.png', Body: png('squareMask') }),
     );
-    const events = intervals.flatMap((h) => [
-      [h.startedAtMs, 1],
-      [h.finishedAtMs, -1],
-    ]) as [number, number][];
-    events.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-    let now = 0;
-    let peak = 0;
-    for (const [, delta] of events) peak = Math.max(peak, (now += delta));
-    expect(peak).toBeLessThanOrEqual(4);
-    expect(peak).toBeGreaterThan(1);
+    const own = await invoke(
+      sidecar,
+      request(bucket, 'users/u6/input/photo.png', { quality: 'fast', maskKey: 'users/u6/masks/photo.png' }),
+    );
+    expect(own.status).toBe(200);
+    const report = parseJobReport(JSON.parse(await text(bucket, 'users/u6/output/photo.report.json')));
+    // The square mask, not the disk in the photo: 136 x 136 pixels.
+    expect(report.worker.mask).toEqual({ source: 'user-mask', area: 136 * 136 });
+    const foreign = await invoke(
+      sidecar,
+      request(bucket, 'users/u6/input/photo.png', { maskKey: 'users/u7/masks/photo.png' }),
+    );
+    expect(foreign.status).toBe(400);
+    expect(parseFailureDocument(foreign.json).error).toMatchObject({
+      type: 'InvalidRequestError',
+      message: 'the mask belongs to another user',
+    });
+  });
+
+  it("ends a job within the request's InvocationTimeoutSeconds, with a retryable timeout", async () => {
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'users/u8/input/slow.png', Body: png('big') }));
+    const started = Date.now();
+    const { status, json } = await invoke(sidecar, {
+      ...request(bucket, 'users/u8/input/slow.png', { quality: 'high' }),
+      // 15 s are the sidecar's own margin: one second is left for the worker.
+      invocationTimeoutSeconds: 16,
+    });
+    expect(status).toBe(504);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(parseFailureDocument(json)).toMatchObject({ error: { type: 'JobTimeoutError' }, retryable: true });
+    expect(await keys(bucket)).toContain('users/u8/output/slow.failure.json');
+    expect(await keys(bucket)).not.toContain('users/u8/output/slow.ply');
   });
 
   it('fails the job in flight when the worker dies, restarts it, and the next job succeeds', async () => {
@@ -286,31 +345,85 @@ describe('sidecar without a worker', () => {
   }, 60_000);
 });
 
-describe('sidecar job timeout', () => {
-  it('fails a job that runs past JOB_TIMEOUT_SECONDS with a retryable timeout', async () => {
-    const bucket = await newBucket();
-    const sidecar = await startSidecar(bucket, { JOB_TIMEOUT_SECONDS: '1' });
-    try {
-      await s3.send(
-        new PutObjectCommand({ Bucket: bucket, Key: 'users/u1/input/slow.png', Body: png('big') }),
-      );
-      const { status, json } = await invoke(
-        sidecar,
-        request(bucket, 'users/u1/input/slow.png', { quality: 'high' }),
-      );
-      expect(status).toBe(504);
-      expect(parseFailureDocument(json)).toMatchObject({
-        error: { type: 'JobTimeoutError' },
-        retryable: true,
-      });
-      expect(await keys(bucket)).toContain('users/u1/output/slow.failure.json');
-      expect(await keys(bucket)).not.toContain('users/u1/output/slow.ply');
-    } finally {
-      const exited = new Promise((resolve) => sidecar.process.once('exit', resolve));
-      sidecar.process.kill('SIGTERM');
-      await exited;
-    }
+describe("the sidecar's own limits", () => {
+  // A worker host with more slots (8) than the sidecar allows (2): whatever runs at most 2 at once is the sidecar.
+  let bucket: string;
+  let sidecar: Sidecar;
+
+  beforeAll(async () => {
+    bucket = await newBucket();
+    sidecar = await startSidecar(bucket, {
+      MAX_CONCURRENT_INVOCATIONS: '2',
+      MAX_QUEUED_INVOCATIONS: '1',
+      WORKER_MAX_JOBS: '8',
+      MAX_REQUEST_BYTES: '4096',
+    });
+    await Promise.all(
+      Array.from({ length: 4 }, (_, i) =>
+        s3.send(new PutObjectCommand({ Bucket: bucket, Key: `users/u4/input/p${i}.png`, Body: png('big') })),
+      ),
+    );
   }, 60_000);
+
+  afterAll(() => stop(sidecar));
+
+  it('runs at most MAX_CONCURRENT_INVOCATIONS jobs in the worker at once, though the worker has more slots', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 3 }, (_, i) => invoke(sidecar, request(bucket, `users/u4/input/p${i}.png`))),
+    );
+    expect(results.map((r) => r.status)).toEqual([200, 200, 200]);
+    const hosts = await Promise.all(
+      Array.from({ length: 3 }, async (_, i) => {
+        const report = parseJobReport(JSON.parse(await text(bucket, `users/u4/output/p${i}.report.json`)));
+        return report.worker.host!;
+      }),
+    );
+    expect(peakConcurrency(hosts)).toBe(2);
+  });
+
+  it('answers 429 beyond the queue and writes the failure document, so that the user hears of it', async () => {
+    const jobs = Array.from({ length: 4 }, (_, i) => request(bucket, `users/u4/input/p${i}.png`));
+    const results = await Promise.all(jobs.map((job) => invoke(sidecar, job)));
+    expect(results.map((r) => r.status).sort()).toEqual([200, 200, 200, 429]);
+    const refused = jobs[results.findIndex((r) => r.status === 429)]!;
+    const failure = parseFailureDocument(results.find((r) => r.status === 429)!.json);
+    expect(failure).toMatchObject({
+      jobId: refused.jobId,
+      stage: 'queue',
+      error: { type: 'OverloadedError' },
+    });
+    const name = refused.input.key.split('/').pop()!.replace('.png', '');
+    const stored = parseFailureDocument(
+      JSON.parse(await text(bucket, `users/u4/output/${name}.failure.json`)),
+    );
+    expect(stored).toMatchObject({ jobId: refused.jobId, retryable: true });
+    const status = parseJobStatus(
+      JSON.parse(await text(bucket, `users/u4/jobs/${refused.jobId}/status.json`)),
+    );
+    expect(status).toMatchObject({ state: 'failed', error: { code: 'OverloadedError' } });
+  });
+
+  it('refuses an oversized body before it is read, and parses a body only once a job slot is free', async () => {
+    const mark = sidecar.logs.length;
+    const running = [0, 1].map((i) => invoke(sidecar, request(bucket, `users/u4/input/p${i}.png`)));
+    const first = await sidecar.waitForLog((l) => l['msg'] === 'calling the worker', mark);
+    await sidecar.waitForLog((l) => l['msg'] === 'calling the worker', sidecar.logs.indexOf(first) + 1);
+    // Both slots are busy. A body over MAX_REQUEST_BYTES is refused from its Content-Length at once...
+    const oversized = await invoke(sidecar, 'x'.repeat(5000));
+    expect(oversized.status).toBe(413);
+    // ...while a malformed one waits for a slot before it is parsed at all.
+    const malformed = await invoke(sidecar, '{"version": 1');
+    expect(malformed.status).toBe(400);
+    await Promise.all(running);
+    const order = sidecar.logs
+      .slice(mark)
+      .filter((l) => l['msg'] === 'job succeeded' || l['msg'] === 'invocation refused')
+      .map((l) =>
+        l['msg'] === 'job succeeded' ? 'done' : String(l['reason']).includes('bytes') ? '413' : '400',
+      );
+    expect(order.indexOf('413')).toBeLessThan(order.indexOf('done'));
+    expect(order.indexOf('400')).toBeGreaterThan(order.indexOf('done'));
+  });
 });
 
 describe('sidecar shutdown', () => {

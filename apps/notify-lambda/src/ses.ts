@@ -1,9 +1,5 @@
-import { SendEmailCommand, SESClient } from '@aws-sdk/client-ses';
-import type { Email } from './emails';
-
-export interface OutgoingEmail extends Email {
-  readonly to: string;
-}
+import { SendEmailCommand, SESClient, SESServiceException } from '@aws-sdk/client-ses';
+import { PermanentMailError, type Mailer, type OutgoingEmail } from '@gen3d/jobs';
 
 export function createSesClient(endpoint = process.env['AWS_ENDPOINT_URL']): SESClient {
   // SES throttles at the account's sending rate (1/s in the sandbox): the SDK retries throttling with backoff.
@@ -11,22 +7,42 @@ export function createSesClient(endpoint = process.env['AWS_ENDPOINT_URL']): SES
   return new SESClient({ maxAttempts: 4, ...(endpoint ? { endpoint } : {}) });
 }
 
-/** Sends one email, plain text and HTML, from the configured source address. */
-export function sesSender(client: SESClient, source: string) {
-  return async (email: OutgoingEmail): Promise<string | undefined> => {
-    const out = await client.send(
-      new SendEmailCommand({
-        Source: source,
-        Destination: { ToAddresses: [email.to] },
-        Message: {
-          Subject: { Data: email.subject, Charset: 'UTF-8' },
-          Body: {
-            Text: { Data: email.text, Charset: 'UTF-8' },
-            Html: { Data: email.html, Charset: 'UTF-8' },
+/** SES refusals that no retry will change: the address or the sender is refused. */
+const PERMANENT_SES_ERRORS = new Set([
+  'MessageRejected',
+  'InvalidParameterValue',
+  'MailFromDomainNotVerifiedException',
+  'ConfigurationSetDoesNotExistException',
+]);
+
+/** The mailer port on SES: one email, plain text and HTML, from the configured source address. */
+export class SesMailer implements Mailer {
+  constructor(
+    private readonly client: SESClient,
+    private readonly source: string,
+  ) {}
+
+  async send(email: OutgoingEmail): Promise<string | undefined> {
+    try {
+      const out = await this.client.send(
+        new SendEmailCommand({
+          Source: this.source,
+          Destination: { ToAddresses: [email.to] },
+          Message: {
+            Subject: { Data: email.subject, Charset: 'UTF-8' },
+            Body: {
+              Text: { Data: email.text, Charset: 'UTF-8' },
+              Html: { Data: email.html, Charset: 'UTF-8' },
+            },
           },
-        },
-      }),
-    );
-    return out.MessageId;
-  };
+        }),
+      );
+      return out.MessageId;
+    } catch (error) {
+      if (error instanceof SESServiceException && PERMANENT_SES_ERRORS.has(error.name)) {
+        throw new PermanentMailError(error.name, { cause: error });
+      }
+      throw error;
+    }
+  }
 }

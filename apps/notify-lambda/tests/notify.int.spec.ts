@@ -1,24 +1,29 @@
 import { spawnSync } from 'node:child_process';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { join } from 'node:path';
-import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { VerifyEmailIdentityCommand } from '@aws-sdk/client-ses';
-import { fixture } from '@gen3d/events/testing';
+import { parseJobStatus } from '@gen3d/events';
+import { parseNotifyConfig } from '@gen3d/jobs';
 import { createLogger } from '@gen3d/logging';
-import { createS3Client, S3ObjectStore } from '@gen3d/object-store';
-import { encodeEventKey } from '@gen3d/s3-keys';
-import { parseNotifyConfig } from '../src/config';
+import { bindBucket, createS3Client, S3ObjectStore } from '@gen3d/object-store';
+import { s3CreatedEvent } from '@gen3d/object-store/testing';
 import { createNotifyHandler } from '../src/handler';
-import { STALE_NOTIFY_LOCK_MS } from '../src/notify';
-import { createSesClient, sesSender } from '../src/ses';
+import { createSesClient, SesMailer } from '../src/ses';
 
-// Integration: the handler with the real SDK v3 clients against moto server (S3, SES); sent emails are read back
-// from moto's model data. A throttling proxy in front of moto stands for SES's sending-rate limit.
+// Integration: the handler with the real SDK v3 clients against moto server (S3, SES), in versioned buckets like
+// production's; sent emails are read back from moto's model data. A throttling proxy in front of moto stands for
+// SES's sending-rate limit. Fixtures are written the way the sidecar and extract write them (mesh metadata naming
+// the job and the report version, request documents, upload versions).
 const root = join(__dirname, '../../..');
 const endpoint = process.env['GEN3D_TEST_MOTO_ENDPOINT'] as string;
 const s3 = createS3Client({ endpoint });
 const store = new S3ObjectStore(s3);
-const context = { awsRequestId: 'req-n', functionName: 'Gen3DNotifyLambda' };
+const context = {
+  awsRequestId: 'req-n',
+  functionName: 'Gen3DNotifyLambda',
+  getRemainingTimeInMillis: () => 15_000,
+};
 const SOURCE = 'noreply@genesis3d.com';
 const ADMIN = 'info@2112-lab.com';
 
@@ -41,58 +46,95 @@ async function emailsTo(address: string, since: number): Promise<SentEmail[]> {
   return (await sentEmails()).slice(since).filter((m) => m.destinations.ToAddresses.includes(address));
 }
 
-function setup(bucket: string, sesEndpoint = endpoint) {
-  return createNotifyHandler({
-    config: parseNotifyConfig({
-      DATA_BUCKET: bucket,
-      ADMIN_EMAIL: ADMIN,
-      SOURCE_EMAIL: SOURCE,
-      LINK_EXPIRY_SECONDS: '3600',
-    }),
-    store,
-    sendEmail: sesSender(createSesClient(sesEndpoint), SOURCE),
-    logger: createLogger({ service: 'notify-lambda', level: 'silent' }),
-    now: () => new Date(),
-  });
-}
-
-function eventFor(bucket: string, keys: string[], size = 1234) {
-  const template = fixture('s3PutOutput').Records[0]!;
-  return {
-    Records: keys.map((key) => {
-      const record = structuredClone(template);
-      record.s3.bucket.name = bucket;
-      record.s3.object.key = encodeEventKey(key);
-      record.s3.object.size = size;
-      // These test buckets are not versioned: their events carry no version id.
-      delete (record.s3.object as { versionId?: string }).versionId;
-      return record;
-    }),
-  };
+function setup(bucket: string, options: { sesEndpoint?: string; source?: string } = {}) {
+  const source = options.source ?? SOURCE;
+  return createNotifyHandler(
+    {
+      config: parseNotifyConfig({
+        DATA_BUCKET: bucket,
+        ADMIN_EMAIL: ADMIN,
+        SOURCE_EMAIL: source,
+        LINK_EXPIRY_SECONDS: '3600',
+      }),
+      data: bindBucket(store, bucket),
+      mailer: new SesMailer(createSesClient(options.sesEndpoint ?? endpoint), source),
+      clock: () => new Date(),
+    },
+    createLogger({ service: 'notify-lambda', level: 'silent' }),
+  );
 }
 
 async function newBucket(): Promise<string> {
   const bucket = `gen3d-notify-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6)}`;
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  await s3.send(
+    new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }),
+  );
   return bucket;
 }
 
+/** Writes an object and returns what S3's event for exactly that version says. */
 async function put(
   bucket: string,
   key: string,
   body: string | Buffer,
   metadata: Record<string, string> = {},
 ) {
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, Metadata: metadata }));
+  const out = await s3.send(
+    new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, Metadata: metadata }),
+  );
+  return {
+    bucket,
+    key,
+    versionId: out.VersionId as string,
+    eTag: out.ETag?.replace(/"/g, ''),
+    size: Buffer.byteLength(body),
+  };
 }
 
-const report = (bucket: string, name: string) =>
+let jobCounter = 0;
+function newJobId(): string {
+  jobCounter += 1;
+  return `${Date.now().toString(16)}${jobCounter.toString(16)}`.padEnd(32, '0').slice(0, 32);
+}
+
+/** What extract and the sidecar leave for a finished job: upload, request, report, then the mesh naming both. */
+async function finishedJob(bucket: string, name: string, email: string | undefined, reportBody?: string) {
+  const jobId = newJobId();
+  const upload = await put(bucket, `users/u1/input/${name}.png`, 'png', email ? { email } : {});
+  await put(
+    bucket,
+    `users/u1/jobs/${jobId}/request.json`,
+    JSON.stringify({
+      version: 1,
+      jobId,
+      userId: 'u1',
+      input: { bucket, key: upload.key, versionId: upload.versionId },
+      options: { backend: 'inflate', quality: 'standard' },
+      requestedAt: new Date().toISOString(),
+      invocationTimeoutSeconds: 3600,
+    }),
+  );
+  const report = await put(
+    bucket,
+    `users/u1/output/${name}.report.json`,
+    reportBody ?? reportOf(bucket, name, jobId, upload.versionId),
+  );
+  const mesh = await put(bucket, `users/u1/output/${name}.ply`, 'ply\n', {
+    'job-id': jobId,
+    backend: 'inflate',
+    'report-version-id': report.versionId,
+  });
+  return { jobId, upload, mesh };
+}
+
+const reportOf = (bucket: string, name: string, jobId: string, versionId: string) =>
   JSON.stringify({
     version: 1,
-    jobId: `job-${name.length}-abcdef12`,
+    jobId,
     userId: 'u1',
-    input: { bucket, key: `users/u1/input/${name}.png` },
-    output: { bucket, meshKey: `users/u1/output/${name}.ply`, bytes: 5 },
+    input: { bucket, key: `users/u1/input/${name}.png`, versionId },
+    output: { bucket, meshKey: `users/u1/output/${name}.ply`, bytes: 4 },
     worker: {
       backend: 'inflate',
       method: 'silhouette inflation (geometric, no learned model)',
@@ -105,6 +147,22 @@ const report = (bucket: string, name: string) =>
     finishedAt: new Date().toISOString(),
   });
 
+const failureOf = (
+  bucket: string,
+  jobId: string,
+  input: { key: string; versionId?: string },
+  error = { type: 'NoObjectFoundError', message: 'the mask covers 0.00% of the picture' },
+) => ({
+  version: 1,
+  jobId,
+  userId: 'u1',
+  input: { bucket, ...input },
+  stage: 'reconstruction',
+  error,
+  retryable: false,
+  failedAt: new Date().toISOString(),
+});
+
 beforeAll(async () => {
   const ses = createSesClient(endpoint);
   await ses.send(new VerifyEmailIdentityCommand({ EmailAddress: SOURCE }));
@@ -114,11 +172,9 @@ describe('notify-lambda against moto', () => {
   it('emails the user a working presigned link and the mesh details', async () => {
     const bucket = await newBucket();
     const name = 'my chair (1) é';
-    await put(bucket, `users/u1/input/${name}.png`, 'png', { email: 'jane@example.com' });
-    await put(bucket, `users/u1/output/${name}.report.json`, report(bucket, name));
-    await put(bucket, `users/u1/output/${name}.ply`, 'ply\n');
+    const { mesh } = await finishedJob(bucket, name, 'jane@example.com');
     const before = (await sentEmails()).length;
-    const summary = await setup(bucket)(eventFor(bucket, [`users/u1/output/${name}.ply`]), context);
+    const summary = await setup(bucket)(s3CreatedEvent([mesh]), context);
     expect(summary).toMatchObject({ sent: 1 });
     const [email] = await emailsTo('jane@example.com', before);
     expect(email!.source).toBe(SOURCE);
@@ -127,27 +183,42 @@ describe('notify-lambda against moto', () => {
     expect(email!.body).toContain('1000 vertices, 1996 triangles');
     const link = /href="([^"]+)"/.exec(email!.body)![1]!.replace(/&#38;/g, '&');
     expect(link).toContain('X-Amz-Expires=3600');
+    expect(link).toContain(`versionId=${encodeURIComponent(mesh.versionId)}`);
     const download = await fetch(link);
     expect(download.status).toBe(200);
     expect(await download.text()).toBe('ply\n');
   });
 
+  it.each([
+    ['unreadable', '{"version": 1, "jobId": '],
+    ['newer-format', JSON.stringify({ version: 2, jobId: 'x', somethingElse: true })],
+  ])('still sends the mesh email when the report is %s, with what is known', async (_kind, reportBody) => {
+    const bucket = await newBucket();
+    const { mesh } = await finishedJob(bucket, 'vase', 'vase@example.com', reportBody);
+    const before = (await sentEmails()).length;
+    const summary = await setup(bucket)(s3CreatedEvent([mesh]), context);
+    expect(summary).toMatchObject({ sent: 1, ignored: 0 });
+    const [email] = await emailsTo('vase@example.com', before);
+    expect(email!.subject).toBe('Your 3D model of "vase" is ready');
+    expect(email!.body).toContain('<th align="left">Method</th><td>unknown</td>');
+  });
+
   it('sends the user plain words and the admin the technical details of a failure', async () => {
     const bucket = await newBucket();
-    await put(bucket, 'users/u1/input/photo.png', 'jpeg', { email: 'jane@example.com' });
-    const failure = {
-      version: 1,
-      jobId: '0123456789abcdef0123456789abcdef',
-      userId: 'u1',
-      input: { bucket, key: 'users/u1/input/photo.png' },
-      stage: 'validation',
-      error: { type: 'NotAPngError', message: 'the upload is not a PNG: it looks like a JPEG image' },
-      retryable: false,
-      failedAt: new Date().toISOString(),
-    };
-    await put(bucket, 'users/u1/output/photo.failure.json', JSON.stringify(failure));
+    const upload = await put(bucket, 'users/u1/input/photo.png', 'jpeg', { email: 'jane@example.com' });
+    const failure = await put(
+      bucket,
+      'users/u1/output/photo.failure.json',
+      JSON.stringify({
+        ...failureOf(bucket, newJobId(), upload, {
+          type: 'NotAPngError',
+          message: 'the upload is not a PNG: it looks like a JPEG image',
+        }),
+        stage: 'validation',
+      }),
+    );
     const before = (await sentEmails()).length;
-    await setup(bucket)(eventFor(bucket, ['users/u1/output/photo.failure.json']), context);
+    await setup(bucket)(s3CreatedEvent([failure]), context);
     const [user] = await emailsTo('jane@example.com', before);
     const [admin] = await emailsTo(ADMIN, before);
     expect(user!.body).toContain('not a PNG image');
@@ -156,59 +227,91 @@ describe('notify-lambda against moto', () => {
     expect(admin!.body).toContain('it looks like a JPEG image');
   });
 
+  it('gives two same-name uploads that both fail two emails, each to its own uploader', async () => {
+    const bucket = await newBucket();
+    const key = 'users/u1/input/shared.png';
+    const first = await put(bucket, key, 'png', { email: 'first@example.com' });
+    const firstFailure = await put(
+      bucket,
+      'users/u1/output/shared.failure.json',
+      JSON.stringify(failureOf(bucket, newJobId(), first)),
+    );
+    const second = await put(bucket, key, 'png', { email: 'second@example.com' });
+    const secondFailure = await put(
+      bucket,
+      'users/u1/output/shared.failure.json',
+      JSON.stringify(failureOf(bucket, newJobId(), second)),
+    );
+    const before = (await sentEmails()).length;
+    // Both events arrive after both writes: each must be read at its own version.
+    const summary = await setup(bucket)(s3CreatedEvent([firstFailure, secondFailure]), context);
+    expect(summary).toMatchObject({ sent: 2, duplicates: 0 });
+    expect(await emailsTo('first@example.com', before)).toHaveLength(1);
+    expect(await emailsTo('second@example.com', before)).toHaveLength(1);
+    expect(await emailsTo(ADMIN, before)).toHaveLength(2);
+  });
+
+  it('sends the mesh email to the uploader of that job, not of a later upload under the same name', async () => {
+    const bucket = await newBucket();
+    const { mesh } = await finishedJob(bucket, 'lamp', 'owner@example.com');
+    await put(bucket, 'users/u1/input/lamp.png', 'png', { email: 'later@example.com' });
+    const before = (await sentEmails()).length;
+    await setup(bucket)(s3CreatedEvent([mesh]), context);
+    expect(await emailsTo('owner@example.com', before)).toHaveLength(1);
+    expect(await emailsTo('later@example.com', before)).toHaveLength(0);
+  });
+
   it('tells the admin about an upload with an unusable key', async () => {
     const bucket = await newBucket();
-    await put(bucket, 'users/u1/input/nested/x.png', 'png', { email: 'jane@example.com' });
-    const failure = {
-      version: 1,
-      jobId: 'fedcba9876543210fedcba9876543210',
-      input: { bucket, key: 'users/u1/input/nested/x.png' },
-      stage: 'validation',
-      error: { type: 'InvalidKeyError', message: 'expected users/{userId}/input/{file} with no sub-folders' },
-      retryable: false,
-      failedAt: new Date().toISOString(),
-    };
-    await put(bucket, 'rejected/fedcba9876543210fedcba9876543210.failure.json', JSON.stringify(failure));
-    const before = (await sentEmails()).length;
-    const summary = await setup(bucket)(
-      eventFor(bucket, ['rejected/fedcba9876543210fedcba9876543210.failure.json']),
-      context,
+    const upload = await put(bucket, 'users/u1/input/nested/x.png', 'png', { email: 'jane@example.com' });
+    const failure = await put(
+      bucket,
+      'rejected/fedcba9876543210fedcba9876543210.failure.json',
+      JSON.stringify({
+        version: 1,
+        jobId: 'fedcba9876543210fedcba9876543210',
+        input: { bucket, key: upload.key, versionId: upload.versionId },
+        stage: 'validation',
+        error: {
+          type: 'InvalidKeyError',
+          message: 'expected users/{userId}/input/{file} with no sub-folders',
+        },
+        retryable: false,
+        failedAt: new Date().toISOString(),
+      }),
     );
+    const before = (await sentEmails()).length;
+    const summary = await setup(bucket)(s3CreatedEvent([failure]), context);
     expect(summary.sent).toBe(1);
     expect((await emailsTo(ADMIN, before))[0]!.body).toContain('unknown (unusable key)');
     expect(await emailsTo('jane@example.com', before)).toHaveLength(1);
   });
 
-  it('treats the SageMaker failure record of the same job as a duplicate, and tells the admin about a bare one', async () => {
+  it('treats the SageMaker failure record of the same job as a duplicate, and tells the admin about an unknown one', async () => {
     const bucket = await newBucket();
-    await put(bucket, 'users/u1/input/lost.png', 'png', { email: 'lost@example.com' });
+    const upload = await put(bucket, 'users/u1/input/lost.png', 'png', { email: 'lost@example.com' });
     const failure = {
-      version: 1,
-      jobId: 'aaaaaaaabbbbbbbbccccccccdddddddd',
-      userId: 'u1',
-      input: { bucket, key: 'users/u1/input/lost.png' },
-      stage: 'reconstruction',
-      error: { type: 'WorkerCrashedError', message: 'the worker stopped during the job' },
+      ...failureOf(bucket, 'aaaaaaaabbbbbbbbccccccccdddddddd', upload, {
+        type: 'WorkerCrashedError',
+        message: 'the worker stopped during the job',
+      }),
       retryable: true,
-      failedAt: new Date().toISOString(),
     };
-    await put(bucket, 'users/u1/output/lost.failure.json', JSON.stringify(failure));
-    await put(bucket, `sagemaker-output/failures/${failure.jobId}-error.out`, JSON.stringify(failure));
-    await put(
+    const written = await put(bucket, 'users/u1/output/lost.failure.json', JSON.stringify(failure));
+    const record = await put(
+      bucket,
+      `sagemaker-output/failures/${failure.jobId}-error.out`,
+      JSON.stringify(failure),
+    );
+    const unknown = await put(
       bucket,
       'sagemaker-output/failures/other-inference-error.out',
       'Received server error (500) from model',
     );
     const before = (await sentEmails()).length;
     const handler = setup(bucket);
-    await handler(eventFor(bucket, ['users/u1/output/lost.failure.json']), context);
-    const again = await handler(
-      eventFor(bucket, [
-        `sagemaker-output/failures/${failure.jobId}-error.out`,
-        'sagemaker-output/failures/other-inference-error.out',
-      ]),
-      context,
-    );
+    await handler(s3CreatedEvent([written]), context);
+    const again = await handler(s3CreatedEvent([record, unknown]), context);
     expect(again).toMatchObject({ duplicates: 1, sent: 1 });
     expect(await emailsTo('lost@example.com', before)).toHaveLength(1);
     const admin = await emailsTo(ADMIN, before);
@@ -219,14 +322,60 @@ describe('notify-lambda against moto', () => {
     expect(admin[1]!.body).toContain('Received server error (500) from model');
   });
 
+  it.each([
+    [
+      'the container crashed',
+      'Received server error (0) from primary with message "Worker died."',
+      'WorkerCrashedError',
+    ],
+    ['SageMaker timed out', 'Inference request timed out after 3600 seconds', 'JobTimeoutError'],
+    ['the request expired in the queue', 'Request expired: TTL of 21600 seconds exceeded', 'OverloadedError'],
+  ])(
+    'maps a bare SageMaker failure record (%s) back to its job: user in plain words, admin in detail, status failed',
+    async (_what, text, type) => {
+      const bucket = await newBucket();
+      const jobId = newJobId();
+      const upload = await put(bucket, 'users/u1/input/mug.png', 'png', { email: 'mug@example.com' });
+      const requestedAt = new Date().toISOString();
+      await put(
+        bucket,
+        `users/u1/jobs/${jobId}/request.json`,
+        JSON.stringify({
+          version: 1,
+          jobId,
+          userId: 'u1',
+          input: { bucket, key: upload.key, versionId: upload.versionId },
+          options: {},
+          requestedAt,
+        }),
+      );
+      await put(bucket, `jobs/${jobId}.json`, JSON.stringify({ version: 1, jobId, userId: 'u1' }));
+      // A later upload of the same name by someone else must not receive this job's failure.
+      await put(bucket, 'users/u1/input/mug.png', 'png', { email: 'someone-else@example.com' });
+      const record = await put(bucket, `sagemaker-output/failures/${jobId}-error.out`, text);
+      const before = (await sentEmails()).length;
+      const summary = await setup(bucket)(s3CreatedEvent([record]), context);
+      expect(summary).toMatchObject({ sent: 1 });
+      const [user] = await emailsTo('mug@example.com', before);
+      expect(user!.subject).toBe('We could not make a 3D model of "mug"');
+      expect(user!.body).not.toContain(text);
+      expect(await emailsTo('someone-else@example.com', before)).toHaveLength(0);
+      const [admin] = await emailsTo(ADMIN, before);
+      expect(admin!.subject).toBe(`[Gen3D] job failed: ${type} at inference`);
+      expect(admin!.body).toContain(text.replace(/"/g, '&#34;'));
+      const status = parseJobStatus(
+        JSON.parse(await bindBucket(store, bucket).getText(`users/u1/jobs/${jobId}/status.json`)),
+      );
+      expect(status).toMatchObject({ state: 'failed', queuedAt: requestedAt, error: { code: type } });
+    },
+  );
+
   it('sends one email for a duplicate event', async () => {
     const bucket = await newBucket();
-    await put(bucket, 'users/u1/input/dup.png', 'png', { email: 'dup@example.com' });
-    await put(bucket, 'users/u1/output/dup.report.json', report(bucket, 'dup'));
-    await put(bucket, 'users/u1/output/dup.ply', 'ply\n');
+    const { mesh } = await finishedJob(bucket, 'dup', 'dup@example.com');
     const before = (await sentEmails()).length;
     const handler = setup(bucket);
-    const event = eventFor(bucket, ['users/u1/output/dup.ply', 'users/u1/output/dup.ply']);
+    const event = s3CreatedEvent([mesh, mesh]);
     const first = await handler(event, context);
     const second = await handler(event, context);
     expect(first.sent + second.sent).toBe(1);
@@ -236,7 +385,10 @@ describe('notify-lambda against moto', () => {
   it('ignores keys that are not results', async () => {
     const bucket = await newBucket();
     const summary = await setup(bucket)(
-      eventFor(bucket, ['users/u1/output/x.report.json', 'elsewhere/x.ply']),
+      s3CreatedEvent([
+        { bucket, key: 'users/u1/output/x.report.json' },
+        { bucket, key: 'elsewhere/x.ply' },
+      ]),
       context,
     );
     expect(summary).toMatchObject({ sent: 0, ignored: 2 });
@@ -291,14 +443,9 @@ describe('notify-lambda against moto', () => {
 
     it('retries with backoff and sends exactly one email', async () => {
       const bucket = await newBucket();
-      await put(bucket, 'users/u1/input/slow.png', 'png', { email: 'slow@example.com' });
-      await put(bucket, 'users/u1/output/slow.report.json', report(bucket, 'slow'));
-      await put(bucket, 'users/u1/output/slow.ply', 'ply\n');
+      const { mesh } = await finishedJob(bucket, 'slow', 'slow@example.com');
       const before = (await sentEmails()).length;
-      const summary = await setup(bucket, proxyEndpoint)(
-        eventFor(bucket, ['users/u1/output/slow.ply']),
-        context,
-      );
+      const summary = await setup(bucket, { sesEndpoint: proxyEndpoint })(s3CreatedEvent([mesh]), context);
       expect(throttled).toBe(2);
       expect(summary.sent).toBe(1);
       expect(await emailsTo('slow@example.com', before)).toHaveLength(1);
@@ -307,34 +454,30 @@ describe('notify-lambda against moto', () => {
 });
 
 describe('notify-lambda locks and refusals', () => {
-  const failureOf = (bucket: string, jobId: string) => ({
-    version: 1,
-    jobId,
-    userId: 'u1',
-    input: { bucket, key: 'users/u1/input/half.png' },
-    stage: 'reconstruction',
-    error: { type: 'NoObjectFoundError', message: 'the mask covers 0.00% of the picture' },
-    retryable: false,
-    failedAt: new Date().toISOString(),
-  });
-
-  it('asks for a retry while another attempt sends, and a takeover sends only what is missing', async () => {
+  it('asks for a retry while the sender may still work, and a takeover after its deadline sends only what is missing', async () => {
     const bucket = await newBucket();
     const jobId = '11111111222222223333333344444444';
-    await put(bucket, 'users/u1/input/half.png', 'png', { email: 'half@example.com' });
-    await put(bucket, 'users/u1/output/half.failure.json', JSON.stringify(failureOf(bucket, jobId)));
-    const lockKey = `users/u1/jobs/${jobId}/notify.lock`;
-    const event = eventFor(bucket, ['users/u1/output/half.failure.json']);
-    const before = (await sentEmails()).length;
-    await put(
+    const upload = await put(bucket, 'users/u1/input/half.png', 'png', { email: 'half@example.com' });
+    const failure = await put(
       bucket,
-      lockKey,
-      JSON.stringify({ jobId, state: 'sending', startedAt: new Date().toISOString(), done: [] }),
+      'users/u1/output/half.failure.json',
+      JSON.stringify(failureOf(bucket, jobId, upload)),
     );
+    const lockKey = `users/u1/jobs/${jobId}/notify.lock`;
+    const event = s3CreatedEvent([failure]);
+    const before = (await sentEmails()).length;
+    const lock = (expiresAt: number, done: string[]) =>
+      JSON.stringify({
+        jobId,
+        state: 'sending',
+        startedAt: new Date().toISOString(),
+        expiresAt: new Date(expiresAt).toISOString(),
+        done,
+      });
+    await put(bucket, lockKey, lock(Date.now() + 60_000, []));
     await expect(setup(bucket)(event, context)).rejects.toThrow(/LockBusyError/);
     // An attempt that died after emailing the user: only the admin's email is left to send.
-    const stale = new Date(Date.now() - STALE_NOTIFY_LOCK_MS - 1000).toISOString();
-    await put(bucket, lockKey, JSON.stringify({ jobId, state: 'sending', startedAt: stale, done: ['user'] }));
+    await put(bucket, lockKey, lock(Date.now() - 1, ['user']));
     expect((await setup(bucket)(event, context)).sent).toBe(1);
     expect(await emailsTo('half@example.com', before)).toHaveLength(0);
     expect(await emailsTo(ADMIN, before)).toHaveLength(1);
@@ -343,24 +486,16 @@ describe('notify-lambda locks and refusals', () => {
 
   it('does not retry what SES refuses for good (an unverified sender)', async () => {
     const bucket = await newBucket();
-    await put(bucket, 'users/u1/input/half.png', 'png', { email: 'half@example.com' });
-    await put(
+    const upload = await put(bucket, 'users/u1/input/half.png', 'png', { email: 'half@example.com' });
+    const failure = await put(
       bucket,
       'users/u1/output/half.failure.json',
-      JSON.stringify(failureOf(bucket, '55555555666666667777777788888888')),
+      JSON.stringify(failureOf(bucket, '55555555666666667777777788888888', upload)),
     );
-    const handler = createNotifyHandler({
-      config: parseNotifyConfig({
-        DATA_BUCKET: bucket,
-        ADMIN_EMAIL: ADMIN,
-        SOURCE_EMAIL: 'unverified@genesis3d.com',
-      }),
-      store,
-      sendEmail: sesSender(createSesClient(endpoint), 'unverified@genesis3d.com'),
-      logger: createLogger({ service: 'notify-lambda', level: 'silent' }),
-      now: () => new Date(),
-    });
-    const summary = await handler(eventFor(bucket, ['users/u1/output/half.failure.json']), context);
+    const summary = await setup(bucket, { source: 'unverified@genesis3d.com' })(
+      s3CreatedEvent([failure]),
+      context,
+    );
     expect(summary.outcomes).toEqual([
       { status: 'sent', jobId: '55555555666666667777777788888888', emails: 0 },
     ]);
@@ -368,17 +503,17 @@ describe('notify-lambda locks and refusals', () => {
 
   it('does not let a bad option in the upload metadata silence the user', async () => {
     const bucket = await newBucket();
-    await put(bucket, 'users/u1/input/odd.png', 'png', { email: 'odd@example.com', backend: 'SAM3D' });
-    await put(
+    const upload = await put(bucket, 'users/u1/input/odd.png', 'png', {
+      email: 'odd@example.com',
+      backend: 'SAM3D',
+    });
+    const failure = await put(
       bucket,
       'users/u1/output/odd.failure.json',
-      JSON.stringify({
-        ...failureOf(bucket, '99999999aaaaaaaabbbbbbbbcccccccc'),
-        input: { bucket, key: 'users/u1/input/odd.png' },
-      }),
+      JSON.stringify(failureOf(bucket, '99999999aaaaaaaabbbbbbbbcccccccc', upload)),
     );
     const before = (await sentEmails()).length;
-    await setup(bucket)(eventFor(bucket, ['users/u1/output/odd.failure.json']), context);
+    await setup(bucket)(s3CreatedEvent([failure]), context);
     expect(await emailsTo('odd@example.com', before)).toHaveLength(1);
   });
 });

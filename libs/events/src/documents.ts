@@ -1,6 +1,6 @@
 import { parseJobId, parseUserId, type JobId, type UserId } from '@gen3d/s3-keys';
 import { z } from 'zod';
-import { JobErrorSchema } from './errors';
+import { JobErrorSchema, JobErrorTypeSchema } from './job-errors';
 import { jsonParserFor, parserFor } from './parse';
 
 const userId = z.string().transform((value, ctx): UserId => {
@@ -61,6 +61,8 @@ export const UploadMetadataSchema = z
     email: z.email().max(254).optional(),
     backend: BackendSchema.optional(),
     quality: QualitySchema.optional(),
+    /** Key of a user-drawn mask, `users/{userId}/masks/{name}.png` of the same user (checked by extract). */
+    mask: z.string().min(1).max(1024).optional(),
     point: z
       .string()
       .regex(/^\d{1,5},\d{1,5}$/, 'expected "x,y" in pixels')
@@ -84,6 +86,11 @@ export const InferenceRequestSchema = z.strictObject({
   input: objectRef,
   options: JobOptionsSchema,
   requestedAt: isoTime,
+  /**
+   * The `InvocationTimeoutSeconds` extract gave SageMaker for this request: the container stops the job before it
+   * (so that its own failure document, not SageMaker's bare timeout, tells the user).
+   */
+  invocationTimeoutSeconds: z.number().int().positive().max(3600).optional(),
 });
 export type InferenceRequest = z.output<typeof InferenceRequestSchema>;
 export type InferenceRequestInput = z.input<typeof InferenceRequestSchema>;
@@ -147,6 +154,7 @@ export type InferenceResult = z.output<typeof InferenceResultSchema>;
 export const FAILURE_STAGES = [
   'validation',
   'queue',
+  'inference',
   'download',
   'reconstruction',
   'upload',
@@ -170,19 +178,26 @@ export const FailureDocumentSchema = z.object({
 });
 export type FailureDocument = z.output<typeof FailureDocumentSchema>;
 
-export const JOB_STATES = ['queued', 'running', 'succeeded', 'failed'] as const;
+/** A job's life: queued (extract) → reconstructing (sidecar) → done (sidecar) or failed (whoever saw it fail). */
+export const JOB_STATES = ['queued', 'reconstructing', 'done', 'failed'] as const;
+export type JobState = (typeof JOB_STATES)[number];
 
-/** What the web UI polls: users/{userId}/jobs/{jobId}/status.json. */
+/** What the web UI polls: users/{userId}/jobs/{jobId}/status.json. Times are when each state began. */
 export const JobStatusSchema = z.object({
-  version: z.literal(1),
+  version: z.literal(2),
   jobId,
   userId,
+  /** The picture's name, as the user gave it. */
   name: z.string(),
   state: z.enum(JOB_STATES),
+  queuedAt: isoTime,
+  startedAt: isoTime.optional(),
+  finishedAt: isoTime.optional(),
   updatedAt: isoTime,
   meshKey: z.string().optional(),
-  report: MeshStatsSchema.optional(),
-  error: z.object({ type: JobErrorSchema.shape.type, userMessage: z.string() }).optional(),
+  mesh: MeshStatsSchema.optional(),
+  /** Why it failed: the error code (JOB_ERRORS) and the reason in plain words, as the user's email says it. */
+  error: z.object({ code: JobErrorTypeSchema, reason: z.string() }).optional(),
 });
 export type JobStatus = z.output<typeof JobStatusSchema>;
 
@@ -197,3 +212,4 @@ export const parseInferenceResult = parserFor('inference result', InferenceResul
 export const parseFailureDocument = parserFor('failure document', FailureDocumentSchema);
 export const parseFailureDocumentJson = jsonParserFor('failure document', FailureDocumentSchema);
 export const parseJobStatus = parserFor('job status', JobStatusSchema);
+export const parseJobStatusJson = jsonParserFor('job status', JobStatusSchema);

@@ -1,6 +1,32 @@
-export * from './parse';
-export * from './errors';
-export * from './s3-event';
-export * from './documents';
-export * from './batch';
-export * from './env';
+export {
+  BACKENDS,
+  FAILURE_STAGES,
+  JOB_STATES,
+  parseFailureDocument,
+  parseFailureDocumentJson,
+  parseInferenceRequest,
+  parseInferenceRequestJson,
+  parseInferenceResult,
+  parseJobReport,
+  parseJobReportJson,
+  parseJobStatus,
+  parseJobStatusJson,
+  parseUploadMetadata,
+  parseWorkerReport,
+  QUALITIES,
+  type Backend,
+  type FailureDocument,
+  type InferenceRequest,
+  type InferenceResult,
+  type JobOptions,
+  type JobReport,
+  type JobState,
+  type JobStatus,
+  type Quality,
+  type UploadMetadata,
+  type WorkerReport,
+} from './documents';
+export { DocumentParseError, EventsError } from './errors';
+export { JOB_ERRORS, JobErrorSchema, userMessageFor, type JobError, type JobErrorType } from './job-errors';
+export { jsonParserFor, parserFor } from './parse';
+export { parseCreatedObject, parseS3EventEnvelope, type CreatedObject } from './s3-event';

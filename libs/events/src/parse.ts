@@ -1,21 +1,5 @@
-import { z } from 'zod';
-
-/** A document or event that does not have the shape its schema promises. `issues` lists every problem found. */
-export class DocumentParseError extends Error {
-  override readonly name = 'DocumentParseError';
-
-  constructor(
-    readonly documentType: string,
-    readonly issues: readonly z.core.$ZodIssue[],
-  ) {
-    super(`invalid ${documentType}: ${issues.map(describeIssue).join('; ')}`);
-  }
-}
-
-function describeIssue(issue: z.core.$ZodIssue): string {
-  const path = issue.path.length > 0 ? issue.path.join('.') : '(root)';
-  return `${path}: ${issue.message}`;
-}
+import type { z } from 'zod';
+import { DocumentParseError } from './errors';
 
 /** Builds a `parseX(value)` function that returns the typed document or throws {@link DocumentParseError}. */
 export function parserFor<S extends z.ZodType>(
@@ -40,9 +24,11 @@ export function jsonParserFor<S extends z.ZodType>(
     try {
       value = JSON.parse(text);
     } catch (error) {
-      throw new DocumentParseError(documentType, [
-        { code: 'custom', path: [], message: `not JSON (${(error as Error).message})`, input: text },
-      ]);
+      throw new DocumentParseError(
+        documentType,
+        [{ code: 'custom', path: [], message: `not JSON (${(error as Error).message})`, input: text }],
+        { cause: error },
+      );
     }
     return parse(value);
   };

@@ -1,7 +1,8 @@
 import { S3Schema } from '@aws-lambda-powertools/parser/schemas/s3';
 import { decodeEventKey } from '@gen3d/s3-keys';
 import { z } from 'zod';
-import { DocumentParseError, parserFor } from './parse';
+import { DocumentParseError } from './errors';
+import { parserFor } from './parse';
 
 /** One record of an S3 event notification, exactly as S3 sends it (Powertools' schema). */
 export const S3EventRecordSchema = S3Schema.shape.Records.element;

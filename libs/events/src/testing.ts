@@ -1,7 +1,8 @@
 /**
- * Real-shaped S3 event fixtures for tests of projects that consume this library (`@gen3d/events/testing`).
- * Test code only: runtime code imports `@gen3d/events`.
+ * Real-shaped S3 event fixtures and builders for tests of projects that consume this library
+ * (`@gen3d/events/testing`). Test code only: runtime code imports `@gen3d/events`.
  */
+import { encodeEventKey } from '@gen3d/s3-keys';
 import s3BatchMixed from './fixtures/s3-batch-mixed.json';
 import s3PutInput from './fixtures/s3-put-input.json';
 import s3PutOutput from './fixtures/s3-put-output.json';
@@ -11,4 +12,38 @@ export const fixtures = { s3PutInput, s3PutOutput, s3BatchMixed } as const;
 /** A deep copy of a fixture, safe to modify in a test. */
 export function fixture<K extends keyof typeof fixtures>(name: K): (typeof fixtures)[K] {
   return structuredClone(fixtures[name]);
+}
+
+/** One object an S3 ObjectCreated record describes (the key decoded; the builder encodes it as S3 does). */
+export interface CreatedObjectSpec {
+  readonly bucket: string;
+  readonly key: string;
+  readonly versionId?: string | undefined;
+  readonly eTag?: string | undefined;
+  readonly size?: number | undefined;
+}
+
+/**
+ * An S3 event notification with one `ObjectCreated:Put` record per object, shaped exactly as S3 sends it (the
+ * real fixture's fields, the key URL-encoded with `+` for spaces, no versionId when the object has none).
+ *
+ * @example await handler(s3CreatedEvent([{ bucket, key: 'users/u1/input/my chair.png', versionId }]), context)
+ */
+export function s3CreatedEvent(objects: readonly CreatedObjectSpec[]): typeof s3PutInput {
+  const [template] = s3PutInput.Records;
+  if (!template) throw new Error('the s3PutInput fixture has no record');
+  return {
+    Records: objects.map((object, i) => {
+      const record = structuredClone(template);
+      record.s3.bucket.name = object.bucket;
+      record.s3.bucket.arn = `arn:aws:s3:::${object.bucket}`;
+      record.s3.object.key = encodeEventKey(object.key);
+      record.s3.object.size = object.size ?? 1;
+      record.s3.object.eTag = (object.eTag ?? `etag-${i}-${object.key.length}`).replace(/"/g, '');
+      record.s3.object.sequencer = (0x1000 + i).toString(16).toUpperCase();
+      if (object.versionId === undefined) delete (record.s3.object as { versionId?: string }).versionId;
+      else record.s3.object.versionId = object.versionId;
+      return record;
+    }),
+  };
 }

@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { createLogger, forJob, forLambdaInvocation, levelFromEnv } from './index';
+import { createLogger, forJob, levelFromEnv } from './index';
 
 function capture() {
   const lines: Record<string, unknown>[] = [];
@@ -60,18 +60,6 @@ describe('createLogger', () => {
     expect(lines.map((l) => [l['jobId'], l['userId']])).toEqual([
       ['job-1234', 'u1'],
       ['job-1234', 'u1'],
-    ]);
-  });
-
-  it('adds Lambda request fields and marks only the first invocation as the cold start', () => {
-    const { lines, destination } = capture();
-    const log = createLogger({ service: 's', destination, level: 'info' });
-    const context = { awsRequestId: 'req-1', functionName: 'Gen3DExtractLambda', functionVersion: '$LATEST' };
-    forLambdaInvocation(log, context).info('first');
-    forLambdaInvocation(log, { ...context, awsRequestId: 'req-2' }).info('second');
-    expect(lines.map((l) => [l['requestId'], l['functionName'], l['coldStart']])).toEqual([
-      ['req-1', 'Gen3DExtractLambda', true],
-      ['req-2', 'Gen3DExtractLambda', false],
     ]);
   });
 });

@@ -60,24 +60,3 @@ export function createLogger(settings: LoggerSettings): Logger {
 export function forJob(logger: Logger, jobId: string, fields: Record<string, unknown> = {}): Logger {
   return logger.child({ jobId, ...fields });
 }
-
-/** The part of the Lambda context object worth logging. */
-export interface LambdaContextLike {
-  readonly awsRequestId: string;
-  readonly functionName: string;
-  readonly functionVersion?: string;
-}
-
-let coldStart = true;
-
-/** A child logger with the Lambda request id, function name and whether this is the cold start. */
-export function forLambdaInvocation(logger: Logger, context: LambdaContextLike): Logger {
-  const child = logger.child({
-    requestId: context.awsRequestId,
-    functionName: context.functionName,
-    functionVersion: context.functionVersion,
-    coldStart,
-  });
-  coldStart = false;
-  return child;
-}

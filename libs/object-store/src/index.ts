@@ -1,3 +1,26 @@
-export * from './object-store';
-export * from './s3-object-store';
-export * from './lock';
+export { bindBucket, BucketStore, type WriteConditions } from './bucket-store';
+export {
+  LockBusyError,
+  ObjectMissingError,
+  ObjectStoreError,
+  ObjectTooLargeError,
+  PreconditionFailedError,
+} from './errors';
+export { acquireLock, lockDeadline, updateLock, type LockDocument, type LockResult } from './lock';
+export {
+  FolderKeyError,
+  FolderObjectStore,
+  PresignedRequestError,
+  type FolderObjectStoreOptions,
+} from './folder-object-store';
+export type {
+  ObjectInfo,
+  ObjectStore,
+  ObjectSummary,
+  PresignedLink,
+  PresignedPost,
+  PresignPostOptions,
+  PutOptions,
+  PutResult,
+} from './object-store';
+export { createS3Client, S3ObjectStore } from './s3-object-store';

@@ -9,6 +9,14 @@ export interface ObjectInfo {
   readonly lastModified: Date | undefined;
 }
 
+/** One entry of a listing (the latest version of each key). */
+export interface ObjectSummary {
+  readonly key: string;
+  readonly size: number;
+  readonly eTag: string | undefined;
+  readonly lastModified: Date | undefined;
+}
+
 export interface PutOptions {
   readonly contentType: string;
   readonly metadata?: Record<string, string>;
@@ -18,22 +26,40 @@ export interface PutOptions {
   readonly ifMatch?: string;
 }
 
-export class ObjectMissingError extends Error {
-  override readonly name = 'ObjectMissingError';
+/** What a write produced: the new ETag, and the new version's id in a versioned bucket. */
+export interface PutResult {
+  readonly eTag: string | undefined;
+  readonly versionId: string | undefined;
 }
 
-export class ObjectTooLargeError extends Error {
-  override readonly name = 'ObjectTooLargeError';
+/** A link anyone can GET the object with, and when it really stops working. */
+export interface PresignedLink {
+  readonly url: string;
+  readonly expiresAt: Date;
 }
 
-/** A conditional write lost: the object exists (If-None-Match) or changed (If-Match). */
-export class PreconditionFailedError extends Error {
-  override readonly name = 'PreconditionFailedError';
+/** What a presigned POST's policy fixes (S3 POST policy conditions): the form must match it exactly. */
+export interface PresignPostOptions {
+  readonly contentType: string;
+  /** The size range of the file, in bytes (`content-length-range`). */
+  readonly minBytes: number;
+  readonly maxBytes: number;
+  /** User metadata the form must carry exactly (`x-amz-meta-<name>` fields); no other metadata is accepted. */
+  readonly metadata?: Record<string, string>;
+  readonly expiresInSeconds: number;
+}
+
+/** A browser upload form: POST `fields` (in this order), then the file as `file`, to `url`. */
+export interface PresignedPost {
+  readonly url: string;
+  readonly fields: Record<string, string>;
+  readonly expiresAt: Date;
 }
 
 /**
- * The storage port every Gen3D process uses: S3 in AWS, moto in tests, a folder in the local stack.
- * Keys come from @gen3d/s3-keys; this port never interprets them.
+ * The storage port every Gen3D process uses: S3 in AWS, moto in tests, a folder in the local stack, memory in unit
+ * tests. It is the adapter interface, so it takes the bucket on each call; code that works in one bucket uses
+ * {@link BucketStore} (`bindBucket`). Keys come from @gen3d/s3-keys; this port never interprets them.
  */
 export interface ObjectStore {
   /** `versionId` reads one version of an object in a versioned bucket (the one an event or a job names). */
@@ -42,13 +68,10 @@ export interface ObjectStore {
   get(bucket: string, key: string, maxBytes: number, versionId?: string): Promise<Uint8Array>;
   /** Reads bytes `start` to `end` inclusive (fewer if the object is shorter). */
   getRange(bucket: string, key: string, start: number, end: number, versionId?: string): Promise<Uint8Array>;
-  put(
-    bucket: string,
-    key: string,
-    body: Uint8Array | string,
-    options: PutOptions,
-  ): Promise<{ eTag: string | undefined }>;
+  put(bucket: string, key: string, body: Uint8Array | string, options: PutOptions): Promise<PutResult>;
   delete(bucket: string, key: string): Promise<void>;
+  /** Every key under `prefix` (all pages), in key order. */
+  list(bucket: string, prefix: string): Promise<ObjectSummary[]>;
   /**
    * A time-limited link anyone can GET the object (or one version of it) with. `expiresAt` is when it really stops
    * working: a link signed with temporary credentials (a Lambda role's) dies with them, whatever was asked.
@@ -58,30 +81,10 @@ export interface ObjectStore {
     key: string,
     expiresInSeconds: number,
     versionId?: string,
-  ): Promise<{ url: string; expiresAt: Date }>;
-}
-
-/** Writes a JSON document (conditional options as for `put`) and returns the new ETag. */
-export async function putJson(
-  store: ObjectStore,
-  bucket: string,
-  key: string,
-  value: unknown,
-  conditions: Pick<PutOptions, 'ifNoneMatch' | 'ifMatch'> = {},
-): Promise<string | undefined> {
-  const { eTag } = await store.put(bucket, key, JSON.stringify(value), {
-    contentType: 'application/json',
-    ...conditions,
-  });
-  return eTag;
-}
-
-/** Reads a JSON document of at most `maxBytes` (1 MiB by default); parse the result with its schema. */
-export async function getJson(
-  store: ObjectStore,
-  bucket: string,
-  key: string,
-  maxBytes = 1024 * 1024,
-): Promise<unknown> {
-  return JSON.parse(Buffer.from(await store.get(bucket, key, maxBytes)).toString('utf8'));
+  ): Promise<PresignedLink>;
+  /**
+   * A form a browser uploads one object with, straight to the store (no credentials): its policy fixes the exact
+   * key, the content type, the size range and the metadata, and expires.
+   */
+  presignPost(bucket: string, key: string, options: PresignPostOptions): Promise<PresignedPost>;
 }

@@ -2,19 +2,24 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
   S3ServiceException,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
+import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import {
-  ObjectMissingError,
-  ObjectTooLargeError,
-  PreconditionFailedError,
-  type ObjectInfo,
-  type ObjectStore,
-  type PutOptions,
+import { ObjectMissingError, ObjectTooLargeError, PreconditionFailedError } from './errors';
+import type {
+  ObjectInfo,
+  ObjectStore,
+  ObjectSummary,
+  PresignedLink,
+  PresignedPost,
+  PresignPostOptions,
+  PutOptions,
+  PutResult,
 } from './object-store';
 
 /**
@@ -22,7 +27,12 @@ import {
  * S3-compatible server, with path-style addressing.
  */
 export function createS3Client(
-  options: { region?: string; endpoint?: string; maxAttempts?: number } = {},
+  options: {
+    region?: string;
+    endpoint?: string;
+    maxAttempts?: number;
+    credentials?: S3ClientConfig['credentials'];
+  } = {},
 ): S3Client {
   const endpoint = options.endpoint ?? process.env['AWS_ENDPOINT_URL'];
   const config: S3ClientConfig = {
@@ -31,6 +41,7 @@ export function createS3Client(
     // Reads may stop early (size limits): validate response checksums only when asked for.
     responseChecksumValidation: 'WHEN_REQUIRED',
     ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
+    ...(options.credentials ? { credentials: options.credentials } : {}),
   };
   return new S3Client(config);
 }
@@ -66,7 +77,8 @@ export class S3ObjectStore implements ObjectStore {
         abortSignal: controller.signal,
       });
     } catch (error) {
-      if (isNotFound(error)) throw new ObjectMissingError(`s3://${bucket}/${key} does not exist`);
+      if (isNotFound(error))
+        throw new ObjectMissingError(`s3://${bucket}/${key} does not exist`, { cause: error });
       throw error;
     }
     const body = out.Body as AsyncIterable<Uint8Array> & {
@@ -111,7 +123,8 @@ export class S3ObjectStore implements ObjectStore {
       );
       return await (out.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray();
     } catch (error) {
-      if (isNotFound(error)) throw new ObjectMissingError(`s3://${bucket}/${key} does not exist`);
+      if (isNotFound(error))
+        throw new ObjectMissingError(`s3://${bucket}/${key} does not exist`, { cause: error });
       // An empty object has no satisfiable range.
       if (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 416)
         return new Uint8Array();
@@ -119,12 +132,7 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
-  async put(
-    bucket: string,
-    key: string,
-    body: Uint8Array | string,
-    options: PutOptions,
-  ): Promise<{ eTag: string | undefined }> {
+  async put(bucket: string, key: string, body: Uint8Array | string, options: PutOptions): Promise<PutResult> {
     try {
       const out = await this.client.send(
         new PutObjectCommand({
@@ -137,12 +145,17 @@ export class S3ObjectStore implements ObjectStore {
           IfMatch: options.ifMatch,
         }),
       );
-      return { eTag: out.ETag };
+      return { eTag: out.ETag, versionId: out.VersionId };
     } catch (error) {
       if (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 412) {
         throw new PreconditionFailedError(
           `s3://${bucket}/${key}: ${options.ifNoneMatch ? 'exists' : 'changed'}`,
+          { cause: error },
         );
+      }
+      // S3 answers If-Match on a key that does not exist with 404: the object does not have that ETag either.
+      if (options.ifMatch !== undefined && isNotFound(error)) {
+        throw new PreconditionFailedError(`s3://${bucket}/${key}: gone`, { cause: error });
       }
       throw error;
     }
@@ -152,12 +165,28 @@ export class S3ObjectStore implements ObjectStore {
     await this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
   }
 
+  async list(bucket: string, prefix: string): Promise<ObjectSummary[]> {
+    const out: ObjectSummary[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+      );
+      for (const item of page.Contents ?? []) {
+        if (item.Key === undefined) continue;
+        out.push({ key: item.Key, size: item.Size ?? 0, eTag: item.ETag, lastModified: item.LastModified });
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return out;
+  }
+
   async presignGet(
     bucket: string,
     key: string,
     expiresInSeconds: number,
     versionId?: string,
-  ): Promise<{ url: string; expiresAt: Date }> {
+  ): Promise<PresignedLink> {
     const url = await getSignedUrl(
       this.client,
       new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }),
@@ -169,6 +198,30 @@ export class S3ObjectStore implements ObjectStore {
     const credentials = await this.client.config.credentials();
     const expiration = credentials.expiration;
     return { url, expiresAt: expiration && expiration < asked ? expiration : asked };
+  }
+
+  /** S3's browser POST: a policy with exact-match conditions on the key, Content-Type and every metadata field. */
+  async presignPost(bucket: string, key: string, options: PresignPostOptions): Promise<PresignedPost> {
+    const metadata = Object.fromEntries(
+      Object.entries(options.metadata ?? {}).map(([name, value]) => [
+        `x-amz-meta-${name.toLowerCase()}`,
+        value,
+      ]),
+    );
+    const fields = { 'Content-Type': options.contentType, ...metadata };
+    const { url, fields: signed } = await createPresignedPost(this.client, {
+      Bucket: bucket,
+      Key: key,
+      Fields: fields,
+      Conditions: [
+        ['content-length-range', options.minBytes, options.maxBytes],
+        ...Object.entries(fields).map(([name, value]) => ['eq', `$${name}`, value] as ['eq', string, string]),
+      ],
+      Expires: options.expiresInSeconds,
+    });
+    const asked = new Date(Date.now() + options.expiresInSeconds * 1000);
+    const expiration = (await this.client.config.credentials()).expiration;
+    return { url, fields: signed, expiresAt: expiration && expiration < asked ? expiration : asked };
   }
 }
 

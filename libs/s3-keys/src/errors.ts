@@ -1,3 +1,12 @@
+/** Base of this library's errors; `cause` survives (ErrorOptions). Callers branch with `instanceof`. */
+export class S3KeysError extends Error {
+  override readonly name: string = 'S3KeysError';
+
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+  }
+}
+
 /** Why a key was refused. Stable codes: callers branch on them, people read the message. */
 export type InvalidKeyReason =
   | 'empty'
@@ -21,15 +30,16 @@ export type InvalidKeyReason =
  * @example
  * try { parseInputKey('users/u1/input/../x.png') } catch (e) { if (e instanceof InvalidKeyError) e.reason // 'traversal' }
  */
-export class InvalidKeyError extends Error {
-  override readonly name = 'InvalidKeyError';
+export class InvalidKeyError extends S3KeysError {
+  override readonly name: string = 'InvalidKeyError';
 
   constructor(
     readonly reason: InvalidKeyReason,
     readonly key: string,
     detail: string,
+    options?: ErrorOptions,
   ) {
-    super(`invalid S3 key ${JSON.stringify(truncate(key))}: ${detail}`);
+    super(`invalid S3 key ${JSON.stringify(truncate(key))}: ${detail}`, options);
   }
 }
 

@@ -9,8 +9,10 @@ import { InvalidKeyError } from './errors';
 export function decodeEventKey(encoded: string): string {
   try {
     return decodeURIComponent(encoded.replace(/\+/g, ' '));
-  } catch {
-    throw new InvalidKeyError('malformed-encoding', encoded, 'the key is not valid URL encoding');
+  } catch (error) {
+    throw new InvalidKeyError('malformed-encoding', encoded, 'the key is not valid URL encoding', {
+      cause: error,
+    });
   }
 }
 

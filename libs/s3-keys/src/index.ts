@@ -1,7 +1,36 @@
-export * from './errors';
-export * from './ids';
-export * from './event-key';
-export * from './keys';
+export { InvalidKeyError, S3KeysError, type InvalidKeyReason } from './errors';
+export { JOB_ID_PATTERN, parseJobId, parseUserId, USER_ID_PATTERN, type JobId, type UserId } from './ids';
+export { decodeEventKey, encodeEventKey } from './event-key';
+export {
+  buildFailureKey,
+  buildInputKey,
+  buildJobDocumentKey,
+  buildJobIndexKey,
+  buildMaskKey,
+  buildOutputKey,
+  buildPublicKey,
+  buildRejectedKey,
+  buildReportKey,
+  FAILURE_SUFFIX,
+  INPUT_EXTENSION,
+  OUTPUT_EXTENSION,
+  outputKeysFor,
+  parseDataBucketKey,
+  parseInputKey,
+  parseJobDocumentKey,
+  parseMaskKey,
+  parseModelArtifactKey,
+  parseOutputKey,
+  REJECTED_PREFIX,
+  SAGEMAKER_FAILURE_PREFIX,
+  SAGEMAKER_OUTPUT_PREFIX,
+  type FailureKey,
+  type InputKey,
+  type JobIndexKey,
+  type OutputKey,
+  type RejectedKey,
+  type SageMakerOutputKey,
+} from './keys';
 export { MAX_KEY_BYTES, MAX_NAME_LENGTH } from './segments';
 export {
   matchesNotificationRule,

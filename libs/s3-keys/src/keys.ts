@@ -11,6 +11,7 @@ import { checkName, splitKey, stripExtension } from './segments';
  *   users/{userId}/output/{name}.failure.json       failure document; triggers the notify lambda
  *   users/{userId}/masks/{name}.png                 optional user-drawn object mask (never triggers a job)
  *   users/{userId}/jobs/{jobId}/{document}          job documents (request, status, locks)
+ *   jobs/{jobId}.json                               job index: which user a job id belongs to (SageMaker failures)
  *   rejected/{jobId}.failure.json                   failure document of an upload whose key is unusable
  *   rejected/{jobId}.notify.lock                    its notification lock
  *   sagemaker-output/{inferenceId}.out              SageMaker async success output
@@ -27,6 +28,8 @@ export const SAGEMAKER_OUTPUT_PREFIX = 'sagemaker-output/';
 export const SAGEMAKER_FAILURE_PREFIX = 'sagemaker-output/failures/';
 export const PUBLIC_PREFIX = 'public/';
 export const REJECTED_PREFIX = 'rejected/';
+export const JOB_INDEX_PREFIX = 'jobs/';
+const JOB_INDEX_SUFFIX = '.json';
 const REJECTED_LOCK_SUFFIX = '.notify.lock';
 
 export const JOB_DOCUMENTS = {
@@ -83,6 +86,15 @@ export interface RejectedKey {
   readonly jobId: JobId;
   readonly document: 'failure' | 'notify-lock';
 }
+/**
+ * Where a job id leads to its owner: jobs/{jobId}.json names the user, so that a SageMaker failure record (which
+ * knows only the inference id, the job id) finds the job's request document and so its upload.
+ */
+export interface JobIndexKey {
+  readonly kind: 'job-index';
+  readonly key: string;
+  readonly jobId: JobId;
+}
 export interface PublicKey {
   readonly kind: 'public';
   readonly key: string;
@@ -104,6 +116,7 @@ export type DataBucketKey =
   | JobDocumentKey
   | SageMakerOutputKey
   | RejectedKey
+  | JobIndexKey
   | PublicKey;
 export type KeyKind = DataBucketKey['kind'];
 
@@ -124,6 +137,10 @@ export function parseDataBucketKey(key: string): DataBucketKey {
     return { kind: 'public', key, path: segments.slice(1).join('/') };
   }
   if (top === 'sagemaker-output') return parseSageMakerKey(key, segments);
+  if (top === 'jobs' && segments.length === 2) {
+    const jobId = parseJobId(stripExtension(segments[1] as string, JOB_INDEX_SUFFIX, key), key);
+    return { kind: 'job-index', key, jobId };
+  }
   if (top === 'rejected' && segments.length === 2) {
     const fileName = segments[1] as string;
     const document = fileName.endsWith(REJECTED_LOCK_SUFFIX) ? 'notify-lock' : 'failure';
@@ -133,7 +150,7 @@ export function parseDataBucketKey(key: string): DataBucketKey {
   throw new InvalidKeyError(
     'foreign-prefix',
     key,
-    'the key is outside users/, public/, rejected/ and sagemaker-output/',
+    'the key is outside users/, public/, jobs/, rejected/ and sagemaker-output/',
   );
 }
 
@@ -266,6 +283,13 @@ export function userOutputPrefix(userId: string): string {
 /** @example buildRejectedKey('0123456789abcdef') // 'rejected/0123456789abcdef.failure.json' */
 export function buildRejectedKey(jobId: string, document: RejectedKey['document'] = 'failure'): string {
   const key = `${REJECTED_PREFIX}${jobId}${document === 'failure' ? FAILURE_SUFFIX : REJECTED_LOCK_SUFFIX}`;
+  parseJobId(jobId, key);
+  return key;
+}
+
+/** @example buildJobIndexKey('0123456789abcdef') // 'jobs/0123456789abcdef.json' */
+export function buildJobIndexKey(jobId: string): string {
+  const key = `${JOB_INDEX_PREFIX}${jobId}${JOB_INDEX_SUFFIX}`;
   parseJobId(jobId, key);
   return key;
 }

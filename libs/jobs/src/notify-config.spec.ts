@@ -1,4 +1,5 @@
-import { ConfigError, parseNotifyConfig } from './config';
+import { ConfigError } from '@gen3d/runtime';
+import { parseNotifyConfig } from './notify-config';
 
 const seed = {
   DATA_BUCKET: 'gen3d-data-bucket',

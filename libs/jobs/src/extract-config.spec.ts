@@ -1,4 +1,5 @@
-import { ConfigError, parseExtractConfig } from './config';
+import { ConfigError } from '@gen3d/runtime';
+import { parseExtractConfig } from './extract-config';
 
 const seed = {
   SAGEMAKER_ENDPOINT_NAME: 'Gen3DSAMAsyncEndpoint',
@@ -11,17 +12,25 @@ describe('parseExtractConfig', () => {
     expect(parseExtractConfig(seed)).toEqual({
       endpointName: 'Gen3DSAMAsyncEndpoint',
       dataBucket: 'gen3d-data-bucket',
-      adminEmail: 'info@2112-lab.com',
       maxInputBytes: 50 * 1024 * 1024,
       requestTtlSeconds: 21600,
-      invocationTimeoutSeconds: 900,
+      invocationTimeoutSeconds: 3600,
     });
+  });
+
+  it('keeps the invocation timeout below the request TTL', () => {
+    expect(() =>
+      parseExtractConfig({ ...seed, REQUEST_TTL_SECONDS: '600', INVOCATION_TIMEOUT_SECONDS: '600' }),
+    ).toThrow(/INVOCATION_TIMEOUT_SECONDS \(600\) must be below REQUEST_TTL_SECONDS \(600\)/);
+    expect(
+      parseExtractConfig({ ...seed, REQUEST_TTL_SECONDS: '900', INVOCATION_TIMEOUT_SECONDS: '600' }),
+    ).toMatchObject({ requestTtlSeconds: 900, invocationTimeoutSeconds: 600 });
   });
 
   it.each([
     [{ ...seed, SAGEMAKER_ENDPOINT_NAME: undefined }, /SAGEMAKER_ENDPOINT_NAME is not set/],
     [{ ...seed, DATA_BUCKET: 'Not_A_Bucket' }, /DATA_BUCKET is not an S3 bucket name/],
-    [{ ...seed, ADMIN_EMAIL: 'nobody' }, /ADMIN_EMAIL is not an email address/],
+    [{ ...seed, INVOCATION_TIMEOUT_SECONDS: '3601' }, /INVOCATION_TIMEOUT_SECONDS must be an integer/],
     [{ ...seed, MAX_INPUT_BYTES: '-1' }, /MAX_INPUT_BYTES must be an integer/],
   ])('refuses %#: a missing or malformed variable is named', (env, message) => {
     expect(() => parseExtractConfig(env)).toThrow(ConfigError);

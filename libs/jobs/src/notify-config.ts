@@ -1,8 +1,6 @@
-import { BUCKET_NAME, EMAIL_ADDRESS, integerEnv, requiredEnv, type Environment } from '@gen3d/events';
+import { BUCKET_NAME, EMAIL_ADDRESS, integerEnv, requiredEnv, type Environment } from '@gen3d/runtime';
 
-export { ConfigError } from '@gen3d/events';
-
-/** The notify lambda's settings: the seed's environment variables, checked once at cold start. */
+/** The notify core's settings: the seed's environment variables, checked once at cold start. */
 export interface NotifyConfig {
   readonly dataBucket: string;
   readonly adminEmail: string;

@@ -1,9 +1,23 @@
 import { userMessageFor, type FailureDocument, type JobReport } from '@gen3d/events';
+import type { Email } from './ports';
 
-export interface Email {
-  readonly subject: string;
-  readonly text: string;
-  readonly html: string;
+// C0/C1 controls (CR and LF among them), line/paragraph separators, bidi embeddings, overrides and isolates, and
+// the invisible marks that reorder text: none may reach a subject line (header injection, a name that reads
+// backwards).
+const UNSAFE_IN_SUBJECT =
+  // eslint-disable-next-line no-control-regex
+  /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/** A name as a subject may show it: unsafe characters dropped, runs of white space collapsed, at most 80 characters. */
+export function subjectSafe(name: string): string {
+  const clean = name.replace(UNSAFE_IN_SUBJECT, ' ').replace(/\s+/g, ' ').trim();
+  return clean.length > 80 ? `${clean.slice(0, 79)}…` : clean;
+}
+
+/** The picture's name for the user: the upload key's file name without `.png`. */
+export function displayName(inputKey: string): string {
+  const file = inputKey.split('/').pop() ?? inputKey;
+  return file.replace(/\.png$/, '');
 }
 
 function escapeHtml(text: string): string {
@@ -57,7 +71,7 @@ export function successEmail(input: {
   ];
   const table = details(rows);
   const until = input.expiresAt.toUTCString();
-  const subject = `Your 3D model of "${input.name}" is ready`;
+  const subject = `Your 3D model of "${subjectSafe(input.name)}" is ready`;
   const text = [
     'Hello,',
     '',
@@ -87,7 +101,7 @@ export function userFailureEmail(input: { name: string; failure: FailureDocument
     ? 'Please try again in a few minutes.'
     : 'Please upload another picture.';
   const reference = input.failure.jobId ?? 'none';
-  const subject = `We could not make a 3D model of "${input.name}"`;
+  const subject = `We could not make a 3D model of "${subjectSafe(input.name)}"`;
   const text = ['Hello,', '', message, again, '', `Reference: ${reference}`, '— Gen3D'].join('\n');
   const html = [
     '<p>Hello,</p>',
@@ -127,7 +141,7 @@ export function sageMakerFailureEmail(input: { key: string; inferenceId: string;
     ['SageMaker failure record', input.key],
   ]);
   return {
-    subject: `[Gen3D] SageMaker inference failed: ${input.inferenceId}`,
+    subject: `[Gen3D] SageMaker inference failed: ${subjectSafe(input.inferenceId)}`,
     text: [
       'SageMaker recorded a failed inference that the container did not describe.',
       '',

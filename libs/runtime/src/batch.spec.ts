@@ -1,5 +1,5 @@
+import { fixture } from '@gen3d/events/testing';
 import { handleS3Records, RetryableBatchError } from './index';
-import { fixture } from './testing';
 
 const log = { info: () => undefined, error: () => undefined };
 

@@ -1,22 +1,11 @@
-import { DocumentParseError } from './parse';
-import { parseCreatedObject, parseS3EventEnvelope, type CreatedObject } from './s3-event';
-
-/**
- * Thrown by a Lambda handler after the whole batch ran, when some records failed transiently: Lambda retries the
- * event, and the records that succeeded are recognised as duplicates then. The message names error types only:
- * AWS error messages can quote email addresses, and Lambda logs what a handler throws verbatim.
- */
-export class RetryableBatchError extends Error {
-  override readonly name = 'RetryableBatchError';
-
-  constructor(
-    readonly failures: readonly Error[],
-    readonly total: number,
-  ) {
-    const names = [...new Set(failures.map((e) => e.name))].join(', ');
-    super(`${failures.length} of ${total} records failed (${names}); see the logs`);
-  }
-}
+import {
+  DocumentParseError,
+  parseCreatedObject,
+  parseS3EventEnvelope,
+  type CreatedObject,
+} from '@gen3d/events';
+import { InvalidKeyError } from '@gen3d/s3-keys';
+import { RetryableBatchError } from './errors';
 
 /** The two log calls a batch needs (a pino logger fits). */
 export interface BatchLog {
@@ -51,10 +40,9 @@ export async function handleS3Records<T>(
       try {
         object = parseCreatedObject(record);
       } catch (error) {
-        if (!(error instanceof DocumentParseError) && (error as Error).name !== 'InvalidKeyError')
-          throw error;
-        log.error({ reason: (error as Error).message }, 'unreadable record skipped');
-        return { status: 'unreadable', reason: (error as Error).message };
+        if (!(error instanceof DocumentParseError || error instanceof InvalidKeyError)) throw error;
+        log.error({ reason: error.message }, 'unreadable record skipped');
+        return { status: 'unreadable', reason: error.message };
       }
       if (seen.has(objectIdentity(object))) return { status: 'repeated', key: object.key };
       seen.add(objectIdentity(object));
@@ -74,13 +62,13 @@ function asError(reason: unknown): Error {
 }
 
 /** S3 sends `{ "Event": "s3:TestEvent", ... }` (no Records) when a notification is first configured. */
-export function isS3TestEvent(event: unknown): boolean {
+function isS3TestEvent(event: unknown): boolean {
   return (
     typeof event === 'object' && event !== null && (event as { Event?: unknown }).Event === 's3:TestEvent'
   );
 }
 
 /** One object version: two records with the same identity in a batch are the same upload delivered twice. */
-export function objectIdentity(object: CreatedObject): string {
+function objectIdentity(object: CreatedObject): string {
   return [object.bucket, object.key, object.versionId ?? '', object.eTag ?? ''].join('\n');
 }

@@ -1,12 +1,10 @@
+import { ConfigError } from './errors';
+
 /**
  * Process configuration is a boundary too: environment variables are parsed once, at start-up, into typed values,
  * and a missing or malformed one is named in a ConfigError.
  */
 export type Environment = Readonly<Record<string, string | undefined>>;
-
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
 
 export const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 export const EMAIL_ADDRESS = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;

@@ -1,0 +1,38 @@
+import type { JobErrorType } from '@gen3d/events';
+
+/** Base of this library's errors; `cause` survives (ErrorOptions). Callers branch with `instanceof`. */
+export class JobsError extends Error {
+  override readonly name: string = 'JobsError';
+
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+  }
+}
+
+/**
+ * An input the pipeline refuses for good, with the catalogue type the user's email explains: it gets a failure
+ * document (and so emails), never a retry.
+ */
+export class InputRejectedError extends JobsError {
+  override readonly name: string = 'InputRejectedError';
+
+  constructor(
+    readonly type: JobErrorType,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** A refusal by the mail provider that no retry changes (SES `MessageRejected`, an unverified sender). */
+export class PermanentMailError extends JobsError {
+  override readonly name: string = 'PermanentMailError';
+
+  constructor(
+    readonly code: string,
+    options?: ErrorOptions,
+  ) {
+    super(`the mail provider refused the email for good (${code})`, options);
+  }
+}

@@ -1,0 +1,286 @@
+import {
+  DocumentParseError,
+  parseUploadMetadata,
+  type CreatedObject,
+  type InferenceRequest,
+  type JobOptions,
+  type UploadMetadata,
+} from '@gen3d/events';
+import {
+  acquireLock,
+  lockDeadline,
+  PreconditionFailedError,
+  updateLock,
+  type BucketStore,
+  type LockDocument,
+} from '@gen3d/object-store';
+import type { Invocation } from '@gen3d/runtime';
+import {
+  buildJobDocumentKey,
+  InvalidKeyError,
+  parseDataBucketKey,
+  parseInputKey,
+  parseMaskKey,
+  type InputKey,
+  type JobId,
+} from '@gen3d/s3-keys';
+import { buildFailureDocument, JobDocuments, type ObjectRef } from './documents';
+import { InputRejectedError } from './errors';
+import type { ExtractConfig } from './extract-config';
+import { jobIdFor } from './job-id';
+import { describeContent, isPng } from './png-signature';
+import type { AsyncInferenceInvoker, Clock } from './ports';
+
+/** What the extract core is given: the data bucket, SageMaker (or the local runner), its settings and the time. */
+export interface ExtractPorts {
+  readonly data: BucketStore;
+  readonly invoker: AsyncInferenceInvoker;
+  readonly config: ExtractConfig;
+  readonly clock: Clock;
+}
+
+export type ExtractOutcome =
+  | { readonly status: 'started'; readonly jobId: JobId; readonly outputLocation: string | undefined }
+  | { readonly status: 'duplicate'; readonly jobId: JobId }
+  | { readonly status: 'ignored'; readonly reason: string }
+  | {
+      readonly status: 'rejected';
+      readonly jobId: JobId;
+      readonly errorType: InputRejectedError['type'];
+      readonly failureKey: string;
+    };
+
+/** How a batch of extract outcomes is summed up (see createS3BatchHandler in @gen3d/runtime). */
+export const EXTRACT_TALLY = {
+  started: ['started'],
+  duplicates: ['duplicate', 'repeated'],
+  rejected: ['rejected', 'unreadable'],
+} as const;
+
+interface ExtractLock extends LockDocument {
+  readonly jobId: string;
+  readonly state: 'starting' | 'invoked' | 'rejected';
+}
+
+/**
+ * One uploaded object: check it, lock it, write the inference request and start the async inference.
+ * Throws only for transient failures (AWS errors after the SDK's retries), so that Lambda retries the event; every
+ * refusal ends in a failure document (and so in emails), never in silence.
+ *
+ * @example await extractObject(parseCreatedObject(record), { data, invoker, config, clock }, invocation)
+ */
+export async function extractObject(
+  object: CreatedObject,
+  ports: ExtractPorts,
+  invocation: Invocation,
+): Promise<ExtractOutcome> {
+  const jobId = jobIdFor(object);
+  const log = invocation.log.child({ jobId });
+  const docs = new JobDocuments(ports.data, ports.clock);
+  const upload: ObjectRef = {
+    bucket: object.bucket,
+    key: object.key,
+    ...(object.versionId ? { versionId: object.versionId } : {}),
+    ...(object.eTag ? { eTag: object.eTag } : {}),
+  };
+  let input: InputKey;
+  try {
+    if (object.bucket !== ports.data.bucket) {
+      throw new InputRejectedError(
+        'InvalidRequestError',
+        `the object is in bucket ${object.bucket}, not ${ports.data.bucket}`,
+      );
+    }
+    const parsed = parseDataBucketKey(object.key);
+    if (parsed.kind !== 'input') {
+      // A known key that is not an upload (a user mask under users/{u}/masks/ matches the same .png trigger).
+      log.info({ key: object.key, kind: parsed.kind }, 'not an upload: ignored');
+      return { status: 'ignored', reason: `a ${parsed.kind} key does not start a job` };
+    }
+    input = parseInputKey(object.key);
+  } catch (error) {
+    const rejection = asRejection(error);
+    const failureKey = docs.failureKey(undefined, jobId);
+    const failure = buildFailureDocument({
+      job: { jobId },
+      input: upload,
+      stage: 'validation',
+      type: rejection.type,
+      message: rejection.message,
+      at: ports.clock(),
+    });
+    await docs.writeFailure(failureKey, failure, true).catch((e: unknown) => {
+      if (!(e instanceof PreconditionFailedError)) throw e;
+    });
+    log.warn({ errorType: rejection.type, reason: rejection.message }, 'upload rejected: unusable key');
+    return { status: 'rejected', jobId, errorType: rejection.type, failureKey };
+  }
+
+  const job = { userId: input.userId, jobId };
+  const lockKey = buildJobDocumentKey({ ...job, document: 'extract-lock' });
+  const lock = await takeJobLock(ports, lockKey, jobId, invocation);
+  if (!lock) return { status: 'duplicate', jobId };
+  let lockETag = lock.eTag;
+  const setLock = async (state: ExtractLock['state']) => {
+    lockETag = await updateLock<ExtractLock>(ports.data, lockKey, { ...lock.document, state }, lockETag);
+  };
+
+  const requestedAt = ports.clock();
+  try {
+    const metadata = await checkInput(ports, object, input);
+    const request: InferenceRequest = {
+      version: 1,
+      jobId,
+      userId: input.userId,
+      input: upload,
+      options: jobOptions(metadata, input),
+      requestedAt: requestedAt.toISOString(),
+      invocationTimeoutSeconds: ports.config.invocationTimeoutSeconds,
+    };
+    const requestKey = await docs.writeRequest(request);
+    await docs.writeStatus({ ...request, name: input.name }, 'queued');
+    const { outputLocation } = await ports.invoker.invokeAsync({
+      inputLocation: ports.data.uri(requestKey),
+      inferenceId: jobId,
+      requestTtlSeconds: ports.config.requestTtlSeconds,
+      invocationTimeoutSeconds: ports.config.invocationTimeoutSeconds,
+    });
+    // The job runs now. If this update fails, a redelivery arriving after the lock expired would start the job a
+    // second time: rare (a failed write right after a successful invoke), and logged.
+    await setLock('invoked').catch((error: unknown) =>
+      log.error({ err: error }, 'job started, but its lock could not be marked invoked'),
+    );
+    log.info(
+      { key: object.key, userId: input.userId, options: request.options, outputLocation },
+      'job started',
+    );
+    return { status: 'started', jobId, outputLocation };
+  } catch (error) {
+    if (!(
+      error instanceof InputRejectedError ||
+      error instanceof DocumentParseError ||
+      error instanceof InvalidKeyError
+    )) {
+      // Transient: free the lock so that Lambda's retry of this event can start the job.
+      await freeLock(ports, lockKey, invocation);
+      throw error;
+    }
+    const rejection = asRejection(error);
+    const failureKey = docs.failureKey(input, jobId);
+    try {
+      await docs.writeFailure(
+        failureKey,
+        buildFailureDocument({
+          job,
+          input: upload,
+          stage: 'validation',
+          type: rejection.type,
+          message: rejection.message,
+          at: ports.clock(),
+        }),
+      );
+      await setLock('rejected');
+    } catch (writeError) {
+      await freeLock(ports, lockKey, invocation);
+      throw writeError;
+    }
+    await docs
+      .writeStatus({ ...job, name: input.name, requestedAt: requestedAt.toISOString() }, 'failed', {
+        error: rejection.type,
+      })
+      .catch((statusError: unknown) => log.warn({ err: statusError }, 'could not write the job status'));
+    log.warn({ key: object.key, errorType: rejection.type, reason: rejection.message }, 'upload rejected');
+    return { status: 'rejected', jobId, errorType: rejection.type, failureKey };
+  }
+}
+
+async function freeLock(ports: ExtractPorts, lockKey: string, invocation: Invocation): Promise<void> {
+  // If this fails too, the lock expires with this invocation's deadline and a later retry takes it over.
+  await ports.data
+    .delete(lockKey)
+    .catch((error: unknown) => invocation.log.warn({ err: error }, 'could not free the job lock'));
+}
+
+/** Size from HEAD, PNG signature from the first bytes only, options from the upload's metadata. */
+async function checkInput(
+  ports: ExtractPorts,
+  object: CreatedObject,
+  input: InputKey,
+): Promise<UploadMetadata> {
+  // The version the event names: a second upload under the same name must not stand in for this one.
+  const info = await ports.data.head(input.key, object.versionId);
+  if (!info)
+    throw new InputRejectedError('InputMissingError', `${ports.data.uri(input.key)} no longer exists`);
+  if (info.size === 0) throw new InputRejectedError('EmptyImageError', 'the uploaded file is empty');
+  if (info.size > ports.config.maxInputBytes) {
+    throw new InputRejectedError(
+      'ImageTooLargeError',
+      `the upload is ${info.size} bytes; the limit is ${ports.config.maxInputBytes}`,
+    );
+  }
+  const head = await ports.data.getRange(input.key, 0, 15, object.versionId);
+  if (!isPng(head)) {
+    throw new InputRejectedError(
+      'NotAPngError',
+      `the upload is not a PNG: it looks like ${describeContent(head)}`,
+    );
+  }
+  return parseUploadMetadata(info.metadata);
+}
+
+/** The job's options from the upload metadata; a mask must be the same user's `users/{userId}/masks/{name}.png`. */
+function jobOptions(metadata: UploadMetadata, input: InputKey): JobOptions {
+  let maskKey: string | undefined;
+  if (metadata.mask !== undefined) {
+    const mask = parseMaskKey(metadata.mask);
+    if (mask.userId !== input.userId) {
+      throw new InputRejectedError(
+        'InvalidRequestError',
+        'the mask named in the upload belongs to another user',
+      );
+    }
+    maskKey = mask.key;
+  }
+  return {
+    backend: metadata.backend ?? 'inflate',
+    quality: metadata.quality ?? 'standard',
+    ...(metadata.point ? { point: metadata.point } : {}),
+    ...(maskKey ? { maskKey } : {}),
+  };
+}
+
+/** The job's lock, or undefined when the job already exists (a duplicate event). */
+async function takeJobLock(
+  ports: ExtractPorts,
+  lockKey: string,
+  jobId: JobId,
+  invocation: Invocation,
+): Promise<{ eTag: string | undefined; document: ExtractLock } | undefined> {
+  const now = ports.clock();
+  const document: ExtractLock = {
+    jobId,
+    state: 'starting',
+    startedAt: now.toISOString(),
+    expiresAt: lockDeadline(now, invocation.remainingTimeMs()).toISOString(),
+  };
+  const lock = await acquireLock(ports.data, lockKey, document, {
+    now,
+    isFinished: (held) => held.state !== 'starting',
+  });
+  if (!lock.acquired) {
+    invocation.log.info({ state: lock.held.state }, 'duplicate event: the job already exists');
+    return undefined;
+  }
+  if (lock.previous)
+    invocation.log.warn({ since: lock.previous.startedAt }, 'took over the lock of an attempt that died');
+  return { eTag: lock.eTag, document };
+}
+
+function asRejection(error: unknown): InputRejectedError {
+  if (error instanceof InputRejectedError) return error;
+  if (error instanceof InvalidKeyError)
+    return new InputRejectedError('InvalidKeyError', error.message, { cause: error });
+  if (error instanceof DocumentParseError)
+    return new InputRejectedError('InvalidRequestError', error.message, { cause: error });
+  throw error;
+}

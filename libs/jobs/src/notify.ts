@@ -1,0 +1,356 @@
+import { createHash } from 'node:crypto';
+import {
+  DocumentParseError,
+  parseFailureDocumentJson,
+  parseUploadMetadata,
+  type CreatedObject,
+  type FailureDocument,
+  type JobErrorType,
+  type JobReport,
+} from '@gen3d/events';
+import {
+  acquireLock,
+  lockDeadline,
+  updateLock,
+  type BucketStore,
+  type LockDocument,
+} from '@gen3d/object-store';
+import type { Invocation } from '@gen3d/runtime';
+import {
+  buildInputKey,
+  buildJobDocumentKey,
+  buildRejectedKey,
+  buildReportKey,
+  InvalidKeyError,
+  JOB_ID_PATTERN,
+  parseDataBucketKey,
+  parseInputKey,
+  parseJobId,
+  type FailureKey,
+  type JobId,
+  type OutputKey,
+  type RejectedKey,
+  type SageMakerOutputKey,
+} from '@gen3d/s3-keys';
+import { buildFailureDocument, JobDocuments, type ObjectRef } from './documents';
+import {
+  adminFailureEmail,
+  displayName,
+  sageMakerFailureEmail,
+  successEmail,
+  userFailureEmail,
+} from './emails';
+import { PermanentMailError } from './errors';
+import type { NotifyConfig } from './notify-config';
+import type { Clock, Mailer, OutgoingEmail } from './ports';
+
+/** What the notify core is given: the data bucket, the mailer (SES or an outbox), its settings and the time. */
+export interface NotifyPorts {
+  readonly data: BucketStore;
+  readonly mailer: Mailer;
+  readonly config: NotifyConfig;
+  readonly clock: Clock;
+}
+
+export type NotifyOutcome =
+  | { readonly status: 'sent'; readonly jobId: string; readonly emails: number }
+  | { readonly status: 'duplicate'; readonly jobId: string }
+  | { readonly status: 'ignored'; readonly reason: string };
+
+/** How a batch of notify outcomes is summed up (see createS3BatchHandler in @gen3d/runtime). */
+export const NOTIFY_TALLY = {
+  sent: ['sent'],
+  duplicates: ['duplicate', 'repeated'],
+  ignored: ['ignored', 'unreadable'],
+} as const;
+
+/** One email of a notification, named so that a retry knows which ones already went out. */
+interface Delivery {
+  readonly id: 'user' | 'admin';
+  readonly email: () => Promise<OutgoingEmail | undefined>;
+}
+
+interface NotifyLock extends LockDocument {
+  readonly jobId: string;
+  readonly state: 'sending' | 'sent';
+  readonly done: readonly Delivery['id'][];
+}
+
+const MAX_RECORD_BYTES = 1024 * 1024;
+
+interface Context {
+  readonly ports: NotifyPorts;
+  readonly docs: JobDocuments;
+  readonly invocation: Invocation;
+}
+
+/**
+ * One created object: a mesh (users/{u}/output/{name}.ply), a failure document (…/{name}.failure.json or
+ * rejected/{jobId}.failure.json) or SageMaker's failure record becomes exactly one email to the person who uploaded
+ * that version, plus one to the admin for failures. Every document is read at the version its event or its job names.
+ * Throws only for transient failures, so that Lambda retries; a retry sends only what is still missing.
+ *
+ * @example await notifyObject(parseCreatedObject(record), { data, mailer, config, clock }, invocation)
+ */
+export async function notifyObject(
+  object: CreatedObject,
+  ports: NotifyPorts,
+  invocation: Invocation,
+): Promise<NotifyOutcome> {
+  const context: Context = { ports, docs: new JobDocuments(ports.data, ports.clock), invocation };
+  try {
+    const target = parseDataBucketKey(object.key);
+    if (target.kind === 'output') return await notifyMesh(context, object, target);
+    if (target.kind === 'failure' || (target.kind === 'rejected' && target.document === 'failure')) {
+      return await notifyFailure(context, object, target);
+    }
+    if (target.kind === 'sagemaker-failure') return await notifySageMakerFailure(context, object, target);
+    return { status: 'ignored', reason: `a ${target.kind} key does not trigger an email` };
+  } catch (error) {
+    if (!(error instanceof DocumentParseError || error instanceof InvalidKeyError)) throw error;
+    invocation.log.warn({ reason: error.message }, 'record ignored: not a result, or unreadable');
+    return { status: 'ignored', reason: error.message };
+  }
+}
+
+async function notifyMesh(
+  context: Context,
+  object: CreatedObject,
+  target: OutputKey,
+): Promise<NotifyOutcome> {
+  const { ports, docs, invocation } = context;
+  const mesh = await ports.data.head(target.key, object.versionId);
+  if (!mesh) return { status: 'ignored', reason: `${object.key} disappeared before it could be read` };
+  // The mesh's own metadata names its job and its report's version: a newer upload of the same name has its own.
+  const named = docs.readMeshMetadata(mesh.metadata);
+  const jobId =
+    named.jobId && JOB_ID_PATTERN.test(named.jobId) ? parseJobId(named.jobId) : fallbackJobId(object);
+  const read = await docs.readReport(buildReportKey(target), named.reportVersionId);
+  let report: JobReport | undefined;
+  if (read.ok && (named.reportVersionId !== undefined || read.report.jobId === jobId)) report = read.report;
+  else
+    invocation.log.warn(
+      { jobId, problem: read.ok ? 'the report belongs to another job' : read.problem },
+      'mesh email without its report',
+    );
+  const request = await docs.readRequest({ userId: target.userId, jobId }).catch((error: unknown) => {
+    if (error instanceof DocumentParseError) return undefined;
+    throw error;
+  });
+  const upload: ObjectRef = request?.input ??
+    report?.input ?? { bucket: ports.data.bucket, key: buildInputKey(target) };
+  const lockKey = buildJobDocumentKey({ userId: target.userId, jobId, document: 'notify-lock' });
+  return deliver(context, lockKey, jobId, [
+    {
+      id: 'user',
+      email: async () => {
+        const to = await recipientOf(ports, upload);
+        if (!to) return undefined;
+        const link = await ports.data.presignGet(
+          target.key,
+          ports.config.linkExpirySeconds,
+          object.versionId,
+        );
+        return {
+          ...successEmail({
+            name: target.name,
+            report,
+            meshBytes: mesh.size,
+            link: link.url,
+            expiresAt: link.expiresAt,
+          }),
+          to,
+        };
+      },
+    },
+  ]);
+}
+
+async function notifyFailure(
+  context: Context,
+  object: CreatedObject,
+  target: FailureKey | RejectedKey,
+): Promise<NotifyOutcome> {
+  // Exactly the version the event names: a second failure under the same name belongs to another upload.
+  const failure = await context.docs.readFailure(object.key, object.versionId);
+  if (!failure) return { status: 'ignored', reason: `${object.key} disappeared before it could be read` };
+  const jobId = failure.jobId ?? (target.kind === 'rejected' ? target.jobId : fallbackJobId(object));
+  const lockKey =
+    target.kind === 'rejected'
+      ? buildRejectedKey(target.jobId, 'notify-lock')
+      : buildJobDocumentKey({ userId: target.userId, jobId, document: 'notify-lock' });
+  return deliver(context, lockKey, jobId, failureDeliveries(context.ports, failure));
+}
+
+/**
+ * SageMaker's own failure record (S3FailurePath). When the container answered with a failure document, it is the
+ * same job as the users/ failure document, and the shared lock makes it one notification. When the container never
+ * answered (it crashed or ran out of memory, SageMaker's invocation timeout, a queued request that expired), the
+ * inference id is the job id: the job index leads to the request, the request to the upload and its uploader, who
+ * is told in plain words; the admin gets SageMaker's text; the status becomes failed.
+ */
+async function notifySageMakerFailure(
+  context: Context,
+  object: CreatedObject,
+  target: SageMakerOutputKey,
+): Promise<NotifyOutcome> {
+  const { ports, docs, invocation } = context;
+  const text = Buffer.from(await ports.data.get(object.key, MAX_RECORD_BYTES, object.versionId)).toString(
+    'utf8',
+  );
+  let failure: FailureDocument | undefined;
+  try {
+    failure = parseFailureDocumentJson(text);
+  } catch (error) {
+    if (!(error instanceof DocumentParseError)) throw error;
+  }
+  if (failure?.userId && failure.jobId) {
+    const lockKey = buildJobDocumentKey({
+      userId: failure.userId,
+      jobId: failure.jobId,
+      document: 'notify-lock',
+    });
+    return deliver(context, lockKey, failure.jobId, failureDeliveries(ports, failure));
+  }
+  const request = JOB_ID_PATTERN.test(target.inferenceId)
+    ? await docs.findRequest(parseJobId(target.inferenceId)).catch((error: unknown) => {
+        if (error instanceof DocumentParseError) return undefined;
+        throw error;
+      })
+    : undefined;
+  if (!request) {
+    const jobId = fallbackJobId(object);
+    const email = sageMakerFailureEmail({ key: object.key, inferenceId: target.inferenceId, text });
+    return deliver(context, buildRejectedKey(jobId, 'notify-lock'), jobId, [
+      { id: 'admin', email: async () => ({ ...email, to: ports.config.adminEmail }) },
+    ]);
+  }
+  const type = classifySageMakerFailure(text);
+  const document = buildFailureDocument({
+    job: request,
+    input: request.input,
+    stage: 'inference',
+    type,
+    message: `SageMaker recorded a failure the container did not describe (${object.key}): ${text.slice(0, 2000)}`,
+    at: ports.clock(),
+  });
+  const name = parseInputKey(request.input.key).name;
+  await docs
+    .writeStatus({ ...request, name }, 'failed', { error: type })
+    .catch((error: unknown) => invocation.log.warn({ err: error }, 'could not write the job status'));
+  const lockKey = buildJobDocumentKey({
+    userId: request.userId,
+    jobId: request.jobId,
+    document: 'notify-lock',
+  });
+  return deliver(context, lockKey, request.jobId, failureDeliveries(ports, document));
+}
+
+/** What SageMaker's failure text says happened, as a catalogue type the user's email can explain. */
+export function classifySageMakerFailure(text: string): JobErrorType {
+  if (/expired|ttl/i.test(text)) return 'OverloadedError';
+  if (/time(d)?[ -]?out/i.test(text)) return 'JobTimeoutError';
+  return 'WorkerCrashedError';
+}
+
+function failureDeliveries(ports: NotifyPorts, failure: FailureDocument): Delivery[] {
+  let recipient: Promise<string | undefined> | undefined;
+  const to = () => (recipient ??= recipientOf(ports, failure.input));
+  const name = displayName(failure.input.key);
+  return [
+    {
+      id: 'user',
+      email: async () => {
+        const address = await to();
+        return address ? { ...userFailureEmail({ name, failure }), to: address } : undefined;
+      },
+    },
+    {
+      id: 'admin',
+      email: async () => ({
+        ...adminFailureEmail({ failure, recipientKnown: (await to()) !== undefined }),
+        to: ports.config.adminEmail,
+      }),
+    },
+  ];
+}
+
+/**
+ * Sends the deliveries of one notification exactly once across duplicate events and retries. The lock records what
+ * went out and expires with this invocation's real deadline; a retry after it takes over and sends only the rest.
+ */
+async function deliver(
+  context: Context,
+  lockKey: string,
+  jobId: string,
+  deliveries: readonly Delivery[],
+): Promise<NotifyOutcome> {
+  const { ports, invocation } = context;
+  const log = invocation.log.child({ jobId });
+  const now = ports.clock();
+  const fresh: NotifyLock = {
+    jobId,
+    state: 'sending',
+    startedAt: now.toISOString(),
+    expiresAt: lockDeadline(now, invocation.remainingTimeMs()).toISOString(),
+    done: [],
+  };
+  const lock = await acquireLock<NotifyLock>(ports.data, lockKey, fresh, {
+    now,
+    isFinished: (held) => held.state === 'sent',
+  });
+  if (!lock.acquired) {
+    log.info('duplicate event: already notified');
+    return { status: 'duplicate', jobId };
+  }
+  const done = [...(lock.previous?.done ?? [])];
+  if (lock.previous) log.warn({ done }, 'took over a notification whose sender died; sending the rest');
+  let eTag = lock.eTag;
+  const update = async (state: NotifyLock['state']) => {
+    eTag = await updateLock(ports.data, lockKey, { ...fresh, state, done }, eTag);
+  };
+  let sent = 0;
+  for (const delivery of deliveries) {
+    if (done.includes(delivery.id)) continue;
+    const email = await delivery.email();
+    if (email) {
+      try {
+        await ports.mailer.send(email);
+        sent += 1;
+      } catch (error) {
+        if (!(error instanceof PermanentMailError)) throw error; // transient: Lambda retries the rest
+        log.warn(
+          { delivery: delivery.id, errorType: error.code },
+          'the mail provider refused the email for good',
+        );
+      }
+    } else {
+      log.warn({ delivery: delivery.id }, 'no address was given at upload: nobody to tell');
+    }
+    done.push(delivery.id);
+    await update('sending');
+  }
+  await update('sent');
+  log.info({ emails: sent, deliveries: done }, 'notification sent');
+  return { status: 'sent', jobId, emails: sent };
+}
+
+/** The address given with exactly this upload version (x-amz-meta-email), if any and if it is one. */
+async function recipientOf(ports: NotifyPorts, upload: ObjectRef): Promise<string | undefined> {
+  if (upload.bucket !== ports.data.bucket) return undefined;
+  const info = await ports.data.head(upload.key, upload.versionId);
+  const email = info?.metadata['email'];
+  if (email === undefined) return undefined;
+  try {
+    // Only the address is checked here: a bad option elsewhere in the metadata must not silence the user's email.
+    return parseUploadMetadata({ email }).email;
+  } catch (error) {
+    if (error instanceof DocumentParseError) return undefined;
+    throw error;
+  }
+}
+
+function fallbackJobId(object: CreatedObject): JobId {
+  const identity = [object.bucket, object.key, object.versionId ?? '', object.eTag ?? ''].join('\n');
+  return parseJobId(createHash('sha256').update(identity).digest('hex').slice(0, 32));
+}

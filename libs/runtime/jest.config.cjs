@@ -1,0 +1,6 @@
+module.exports = {
+  ...require('../../jest.preset.cjs'),
+  displayName: 'runtime',
+  rootDir: __dirname,
+  coverageDirectory: '../../coverage/libs/runtime',
+};

@@ -1,0 +1,11 @@
+export { handleS3Records, type BatchLog, type SkippedRecord } from './batch';
+export { BUCKET_NAME, EMAIL_ADDRESS, integerEnv, requiredEnv, type Environment } from './env';
+export { ConfigError, RetryableBatchError, RuntimeError } from './errors';
+export {
+  createS3BatchHandler,
+  forLambdaInvocation,
+  type BatchSummary,
+  type Invocation,
+  type LambdaContextLike,
+  type Tally,
+} from './invocation';
