@@ -21,6 +21,7 @@ export {
   parseMaskKey,
   parseModelArtifactKey,
   parseOutputKey,
+  PUBLIC_PREFIX,
   REJECTED_PREFIX,
   SAGEMAKER_FAILURE_PREFIX,
   SAGEMAKER_OUTPUT_PREFIX,
