@@ -11,7 +11,20 @@ export default [
     ignores: ['**/dist', '**/node_modules', '**/cdk.out', '**/coverage', '.nx', '.venv', '**/worker/**'],
   },
   {
-    files: ['**/src/**/*.ts', '**/src/**/*.js'],
+    // Type-aware rules: a promise nobody awaits (or one handed to something expecting a plain callback) loses its
+    // errors, which in a Lambda or the sidecar means a job that ends with no email.
+    files: ['**/src/**/*.ts', '**/tests/**/*.ts'],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+    },
+  },
+  {
+    // The module-boundary rule covers tests too: a test that imports across a boundary is the next import that does.
+    files: ['**/src/**/*.ts', '**/src/**/*.js', '**/tests/**/*.ts', '**/tests/**/*.js'],
     rules: {
       '@nx/enforce-module-boundaries': [
         'error',

@@ -302,7 +302,7 @@ describe('extract-lambda locks and odd events', () => {
 
   it("sets a new lock's expiry from the invocation's remaining time", async () => {
     const bucket = await newBucket();
-    const { handler, invocations } = setup(bucket);
+    const { invocations } = setup(bucket);
     const uploaded = await upload(bucket, 'users/u1/input/slow.png', PNG);
     const jobId = jobIdFor({ bucket, key: uploaded.key, versionId: uploaded.versionId, eTag: uploaded.eTag });
     // SageMaker refuses while we look at the lock: the attempt fails, and its lock is freed.

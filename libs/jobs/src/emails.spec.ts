@@ -57,3 +57,35 @@ describe('emails', () => {
     expect(email.html).toContain('&#60;b&#62;chair&#60;/b&#62;');
   });
 });
+
+describe('subjects', () => {
+  it.each([
+    [
+      'a line break that would add a header',
+      'chair\r\nBcc: everyone@example.com',
+      'chair Bcc: everyone@example.com',
+    ],
+    ['control characters', 'cha\u0000ir\u0007\u009b', 'cha ir'],
+    ['a right-to-left override that reverses the name', 'invoice\u202egnp.exe', 'invoice gnp.exe'],
+    ['bidi isolates and marks', '\u2066chair\u2069\u200f', 'chair'],
+    ['line and paragraph separators', 'chair\u2028\u2029two', 'chair two'],
+  ])('are sanitised of %s', (_what, name, shown) => {
+    for (const email of [
+      successEmail({ name, report, meshBytes: 1, link: 'https://x', expiresAt: new Date() }),
+      userFailureEmail({ name, failure }),
+    ]) {
+      expect(email.subject).toContain(`"${shown}"`);
+      expect(email.subject).not.toMatch(
+        // eslint-disable-next-line no-control-regex
+        /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/,
+      );
+    }
+  });
+
+  it('keep a long name short', () => {
+    expect(
+      successEmail({ name: 'x'.repeat(300), report, meshBytes: 1, link: 'https://x', expiresAt: new Date() })
+        .subject.length,
+    ).toBeLessThan(120);
+  });
+});

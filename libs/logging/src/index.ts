@@ -1,2 +1,10 @@
-export * from './logger';
-export * from './redact';
+export { InvalidLogLevelError, LoggingError } from './errors';
+export {
+  createLogger,
+  forJob,
+  levelFromEnv,
+  type Logger,
+  type LoggerSettings,
+  type LogLevel,
+} from './logger';
+export { redactText, redactValue } from './redact';

@@ -1,4 +1,5 @@
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import { InvalidLogLevelError } from './errors';
 import { redactText, redactValue } from './redact';
 
 export type { Logger } from 'pino';
@@ -20,7 +21,9 @@ export interface LoggerSettings {
 export function levelFromEnv(env: NodeJS.ProcessEnv = process.env): LogLevel {
   const raw = (env['LOG_LEVEL'] ?? 'info').toLowerCase();
   if (!(LOG_LEVELS as readonly string[]).includes(raw)) {
-    throw new Error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}; got ${JSON.stringify(raw)}`);
+    throw new InvalidLogLevelError(
+      `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}; got ${JSON.stringify(raw)}`,
+    );
   }
   return raw as LogLevel;
 }

@@ -3,6 +3,8 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  NoSuchKey,
+  NotFound,
   PutObjectCommand,
   S3Client,
   S3ServiceException,
@@ -225,9 +227,11 @@ export class S3ObjectStore implements ObjectStore {
   }
 }
 
+/** A missing key or version: the SDK's modelled errors, or any 404 (HEAD answers carry no error code). */
 function isNotFound(error: unknown): boolean {
   return (
-    error instanceof S3ServiceException &&
-    (error.name === 'NotFound' || error.name === 'NoSuchKey' || error.$metadata.httpStatusCode === 404)
+    error instanceof NoSuchKey ||
+    error instanceof NotFound ||
+    (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 404)
   );
 }
