@@ -6,7 +6,8 @@ stack="${1:?usage: deploy.sh STACK_NAME}"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
 app="node dist/apps/infra/main.js"
-if ! npx cdk list --app "$app" 2>/dev/null | grep -qx "$stack"; then
+# `cdk list` prints "ID" or, when the CloudFormation name differs (the sandbox stage), "ID (NAME)".
+if ! npx cdk list --app "$app" 2>/dev/null | grep -Eq "^${stack}( \(|$)"; then
   echo "deploy: the CDK app defines no stack named $stack yet (see apps/infra/src/app.ts)" >&2
   exit 1
 fi

@@ -1,32 +1,57 @@
-import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
+import { NOTIFICATION_RULES, PUBLIC_PREFIX, type NotificationTarget } from '@gen3d/s3-keys';
+import type { Names } from '../names';
+import { acknowledgeWildcardResource } from '../nag';
 import { SEED } from '../seed';
+import type { Settings } from '../settings';
 
-/** The two buckets of the seed: data (inputs, outputs, web site, SageMaker output) and model artifacts. */
+export interface StorageStackProps extends StackProps {
+  readonly names: Names;
+  readonly settings: Settings;
+}
+
+/** The tag uploads carry so that the optional Glacier rule archives users/{userId}/input/ and nothing else. */
+export const INPUT_TAG = { key: 'gen3d-area', value: 'input' } as const;
+
+/**
+ * The seed's two buckets and the image repository, plus the data bucket's S3 event notifications.
+ *
+ * The notifications live here, on the bucket resource itself, and point at the functions by their fixed names
+ * (`arn:…:function:Gen3DExtractLambda`), from the one list in libs/s3-keys. No other stack writes the bucket's
+ * notification configuration, and this one needs nothing from the function stacks: deploying the extract or notify
+ * stack alone leaves the configuration untouched (the function keeps its name, hence its ARN, and its own stack
+ * holds the permission that lets S3 invoke it), and deploying this stack alone writes the same full list again.
+ * S3 checks the destinations when the configuration is written, so on an empty account the function stacks go
+ * first (docs/deploy.md).
+ */
 export class StorageStack extends Stack {
   readonly dataBucket: s3.Bucket;
   readonly modelBucket: s3.Bucket;
 
-  constructor(scope: Construct, id: string, props?: StackProps) {
+  constructor(scope: Construct, id: string, props: StorageStackProps) {
     super(scope, id, props);
+    const { names, settings } = props;
 
     this.dataBucket = new s3.Bucket(this, 'DataBucket', {
-      bucketName: SEED.dataBucketName,
+      bucketName: names.dataBucket,
       versioned: true,
       encryption: s3.BucketEncryption.S3_MANAGED,
       enforceSSL: true,
-      // Public read is limited to public/* by the bucket policy below, never the users/ area.
+      // No ACLs at all (so none can make an object public or writable); public read is the policy below, public/* only.
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       blockPublicAccess: new s3.BlockPublicAccess({
         blockPublicAcls: true,
         ignorePublicAcls: true,
         blockPublicPolicy: false,
         restrictPublicBuckets: false,
       }),
-      websiteIndexDocument: 'public/index.html',
       cors: [
         {
-          allowedOrigins: ['*'],
+          allowedOrigins: settings.webOrigin ? [settings.webOrigin] : ['*'],
           allowedMethods: [s3.HttpMethods.GET, s3.HttpMethods.PUT, s3.HttpMethods.POST],
           allowedHeaders: ['*'],
           exposedHeaders: ['ETag'],
@@ -34,23 +59,132 @@ export class StorageStack extends Stack {
         },
       ],
       lifecycleRules: [
-        {
-          id: 'ArchiveToGlacierAfter90Days',
-          transitions: [{ storageClass: s3.StorageClass.GLACIER, transitionAfter: Duration.days(90) }],
-        },
         { id: 'ExpireNoncurrentVersionsAfter90Days', noncurrentVersionExpiration: Duration.days(90) },
+        { id: 'AbortIncompleteUploadsAfter7Days', abortIncompleteMultipartUploadAfter: Duration.days(7) },
+        ...(settings.glacierArchive
+          ? [
+              {
+                id: 'ArchiveUploadsToGlacierAfter90Days',
+                prefix: 'users/',
+                tagFilters: { [INPUT_TAG.key]: INPUT_TAG.value },
+                transitions: [{ storageClass: s3.StorageClass.GLACIER, transitionAfter: Duration.days(90) }],
+              },
+            ]
+          : []),
       ],
+      metrics: settings.s3RequestMetrics ? [{ id: 'EntireBucket' }] : undefined,
+      replicationRules: settings.drReplica
+        ? [
+            {
+              destination: s3.Bucket.fromBucketAttributes(this, 'ReplicaBucket', {
+                bucketName: names.replicaBucket,
+                region: SEED.replicaRegion,
+              }),
+              priority: 1,
+              deleteMarkerReplication: true,
+            },
+          ]
+        : undefined,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    this.dataBucket.grantPublicAccess('public/*', 's3:GetObject');
+
+    // Seed §10.1, as written: anyone may read the web site under public/ (and nothing else).
+    this.dataBucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'PublicReadGetObject',
+        principals: [new iam.StarPrincipal()],
+        actions: ['s3:GetObject'],
+        resources: [this.dataBucket.arnForObjects(`${PUBLIC_PREFIX}*`)],
+      }),
+    );
+    // CloudFront (Gen3DWebStack) reads public/ through origin access control: any distribution of this account, so
+    // that this policy needs no reference to the web stack.
+    this.dataBucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudFrontReadPublic',
+        principals: [new iam.ServicePrincipal('cloudfront.amazonaws.com')],
+        actions: ['s3:GetObject'],
+        resources: [this.dataBucket.arnForObjects(`${PUBLIC_PREFIX}*`)],
+        conditions: {
+          StringLike: {
+            'AWS:SourceArn': this.formatArn({
+              service: 'cloudfront',
+              region: '',
+              resource: 'distribution',
+              resourceName: '*',
+            }),
+          },
+        },
+      }),
+    );
+
+    const functionArn: Record<NotificationTarget, string> = {
+      extract: this.functionArn(names.extractFunction),
+      notify: this.functionArn(names.notifyFunction),
+    };
+    (this.dataBucket.node.defaultChild as s3.CfnBucket).notificationConfiguration = {
+      lambdaConfigurations: NOTIFICATION_RULES.map((rule) => ({
+        event: rule.event,
+        function: functionArn[rule.target],
+        filter: {
+          s3Key: {
+            rules: [
+              { name: 'prefix', value: rule.prefix },
+              { name: 'suffix', value: rule.suffix },
+            ],
+          },
+        },
+      })),
+    };
 
     this.modelBucket = new s3.Bucket(this, 'ModelBucket', {
-      bucketName: SEED.modelBucketName,
+      bucketName: names.modelBucket,
       versioned: false,
       encryption: s3.BucketEncryption.S3_MANAGED,
       enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    // One image repository per account: the sandbox stage runs images from the production repository.
+    if (names.stage === 'production') {
+      new ecr.Repository(this, 'InferenceRepository', {
+        repositoryName: names.ecrRepository,
+        imageScanOnPush: true,
+        imageTagMutability: ecr.TagMutability.MUTABLE,
+        lifecycleRules: [{ description: 'Keep the last 5 images', maxImageCount: SEED.keepImages }],
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+    }
+
+    for (const bucket of [this.dataBucket, this.modelBucket]) {
+      Validations.of(bucket).acknowledge({
+        id: 'AwsSolutions-S1',
+        reason:
+          'No server access log bucket: requests are audited by the optional CloudTrail trail (gen3d:cloudTrail) and S3 request metrics.',
+      });
+    }
+    Validations.of(this.dataBucket).acknowledge({
+      id: 'AwsSolutions-S2',
+      reason:
+        'Seed §10.1 asks for public read of public/* (the web site); ACLs are blocked and ignored, and the bucket policy grants the public s3:GetObject on public/* only.',
+    });
+    if (settings.drReplica) {
+      const role = this.dataBucket.node.findChild('ReplicationRole');
+      const why =
+        'S3 replication reads every object version of the data bucket and writes them to the replica (CDK replication grant).';
+      acknowledgeWildcardResource(role, `${this.dataBucket.bucketArn}/*`, why);
+      acknowledgeWildcardResource(role, `arn:${this.partition}:s3:::${names.replicaBucket}/*`, why);
+    }
+  }
+
+  private functionArn(name: string): string {
+    return this.formatArn({
+      service: 'lambda',
+      resource: 'function',
+      resourceName: name,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
   }
 }

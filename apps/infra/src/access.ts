@@ -1,0 +1,93 @@
+/**
+ * What each role may do in the buckets, by key pattern: the prefixes the pipeline really uses (docs/architecture.md,
+ * libs/s3-keys). Kept as data so the stacks, the tests and docs/resources.md read one list. `*` in a pattern stands
+ * for one user id, job id or file name (IAM's `*` also crosses `/`, so a pattern never grants more than its prefix).
+ * Reads with a VersionId (the exact upload the extract lambda checked) and links signed for a version need
+ * s3:GetObjectVersion beside s3:GetObject.
+ */
+export interface S3Grant {
+  readonly bucket: 'data' | 'model';
+  readonly actions: readonly string[];
+  readonly patterns: readonly string[];
+  readonly why: string;
+}
+
+const READ = ['s3:GetObject', 's3:GetObjectVersion'] as const;
+
+export const EXTRACT_S3_GRANTS: readonly S3Grant[] = [
+  {
+    bucket: 'data',
+    actions: READ,
+    patterns: ['users/*/input/*'],
+    why: 'HEAD and the first bytes of the upload',
+  },
+  {
+    bucket: 'data',
+    actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+    patterns: ['users/*/jobs/*/extract.lock'],
+    why: 'the job lock (conditional writes; freed on a transient error)',
+  },
+  {
+    bucket: 'data',
+    actions: ['s3:PutObject'],
+    patterns: ['users/*/jobs/*/request.json', 'users/*/jobs/*/status.json'],
+    why: 'the inference request and the job status',
+  },
+  {
+    bucket: 'data',
+    actions: ['s3:PutObject'],
+    patterns: ['users/*/output/*.failure.json', 'rejected/*.failure.json'],
+    why: 'failure documents of rejected uploads',
+  },
+];
+
+export const NOTIFY_S3_GRANTS: readonly S3Grant[] = [
+  {
+    bucket: 'data',
+    actions: READ,
+    patterns: ['users/*/output/*', 'rejected/*.failure.json', 'sagemaker-output/failures/*'],
+    why: 'meshes (and links signed for their version), reports, failure documents',
+  },
+  {
+    bucket: 'data',
+    actions: READ,
+    patterns: ['users/*/input/*'],
+    why: "the uploader's address (x-amz-meta-email)",
+  },
+  {
+    bucket: 'data',
+    actions: ['s3:GetObject', 's3:PutObject'],
+    patterns: ['users/*/jobs/*/notify.lock', 'rejected/*.notify.lock'],
+    why: 'the notification lock (which emails went out)',
+  },
+];
+
+export const SAGEMAKER_S3_GRANTS: readonly S3Grant[] = [
+  {
+    bucket: 'data',
+    actions: READ,
+    patterns: ['users/*/input/*', 'users/*/masks/*', 'users/*/jobs/*/request.json'],
+    why: 'the upload (exact version), the optional mask, the inference request (InputLocation)',
+  },
+  {
+    bucket: 'data',
+    actions: ['s3:PutObject'],
+    patterns: ['users/*/output/*', 'users/*/jobs/*/status.json', 'sagemaker-output/*'],
+    why: 'mesh, report, failure document, job status; SageMaker’s own output and failure records',
+  },
+  {
+    bucket: 'model',
+    actions: ['s3:GetObject'],
+    patterns: ['sam3d-model/*'],
+    why: 'SAM 3D checkpoints and config',
+  },
+];
+
+export const API_S3_GRANTS: readonly S3Grant[] = [
+  {
+    bucket: 'data',
+    actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 's3:PutObjectTagging'],
+    patterns: ['users/*', 'api/*'],
+    why: 'signed uploads and downloads, job listings, the API’s own records',
+  },
+];

@@ -1,0 +1,51 @@
+import { Aws } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type { IConstruct } from 'constructs';
+import type { S3Grant } from '../access';
+import { acknowledgeWildcardResource } from '../nag';
+
+/** The S3 statements of a role: one per grant, plus s3:ListBucket on each bucket it reads (404 instead of 403). */
+export function s3Statements(
+  grants: readonly S3Grant[],
+  buckets: { readonly data: string; readonly model: string },
+): iam.PolicyStatement[] {
+  const statements = grants.map(
+    (grant) =>
+      new iam.PolicyStatement({
+        actions: [...grant.actions],
+        resources: grant.patterns.map((pattern) => s3ObjectArn(buckets[grant.bucket], pattern)),
+      }),
+  );
+  const listed = [...new Set(grants.map((grant) => buckets[grant.bucket]))];
+  statements.push(
+    new iam.PolicyStatement({
+      actions: ['s3:ListBucket'],
+      resources: listed.map((bucket) => `arn:${Aws.PARTITION}:s3:::${bucket}`),
+    }),
+  );
+  return statements;
+}
+
+/**
+ * Acknowledges cdk-nag's AwsSolutions-IAM5 finding for every wildcard resource of the grants: each pattern is a
+ * prefix with a user id, job id or file name in it, which IAM can only express as `*`.
+ */
+export function acknowledgePrefixWildcards(
+  scope: IConstruct,
+  grants: readonly S3Grant[],
+  buckets: { readonly data: string; readonly model: string },
+): void {
+  for (const grant of grants) {
+    for (const pattern of grant.patterns) {
+      acknowledgeWildcardResource(
+        scope,
+        s3ObjectArn(buckets[grant.bucket], pattern),
+        `Scoped to the key prefix the role uses (${grant.why}); the * stands for a user id, job id or file name.`,
+      );
+    }
+  }
+}
+
+function s3ObjectArn(bucket: string, pattern: string): string {
+  return `arn:${Aws.PARTITION}:s3:::${bucket}/${pattern}`;
+}

@@ -1,0 +1,105 @@
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { SEED } from '../seed';
+import { bundleDir } from '../workspace';
+
+export interface PipelineFunctionProps {
+  /** The Nx project whose bundle (dist/apps/<project>/lambda_function.js) is the code. */
+  readonly project: string;
+  readonly functionName: string;
+  readonly roleName: string;
+  /** The role's one inline policy (seed: Gen3DLambdaExtractPolicy, Gen3DLambdaNotifyPolicy). */
+  readonly policyName: string;
+  readonly statements: readonly iam.PolicyStatement[];
+  readonly memoryMb: number;
+  readonly timeoutSeconds: number;
+  readonly reservedConcurrency: number;
+  readonly environment: Readonly<Record<string, string>>;
+  /** S3 invokes the function asynchronously: after two retries the event goes to this queue (kept 14 days). */
+  readonly failureQueueName: string;
+  /** The bucket allowed to invoke the function (by name: no reference to the storage stack). */
+  readonly invokingBucket: string;
+}
+
+/**
+ * One pipeline function as the seed describes it (name, role with one inline policy, log group kept 30 days,
+ * memory, timeout, reserved concurrency, environment), running the esbuild bundle of its app, plus what the seed
+ * leaves out: an on-failure destination so that no S3 event is dropped silently.
+ */
+export class PipelineFunction extends Construct {
+  readonly function: lambda.Function;
+  readonly role: iam.Role;
+  readonly failureQueue: sqs.Queue;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: PipelineFunctionProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      logGroupName: `/aws/lambda/${props.functionName}`,
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.failureQueue = new sqs.Queue(this, 'FailureQueue', {
+      queueName: props.failureQueueName,
+      retentionPeriod: Duration.days(14),
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+    });
+
+    this.role = new iam.Role(this, 'Role', {
+      roleName: props.roleName,
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      inlinePolicies: {
+        [props.policyName]: new iam.PolicyDocument({
+          statements: [
+            ...props.statements,
+            new iam.PolicyStatement({
+              actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+              resources: [`${this.logGroup.logGroupArn}`],
+            }),
+            new iam.PolicyStatement({
+              actions: ['sqs:SendMessage'],
+              resources: [this.failureQueue.queueArn],
+            }),
+          ],
+        }),
+      },
+    });
+
+    this.function = new lambda.Function(this, 'Function', {
+      functionName: props.functionName,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      handler: SEED.handler,
+      code: lambda.Code.fromAsset(bundleDir(props.project, 'lambda_function.js')),
+      memorySize: props.memoryMb,
+      timeout: Duration.seconds(props.timeoutSeconds),
+      reservedConcurrentExecutions: props.reservedConcurrency,
+      // Every permission is in the seed's inline policy above: CDK adds no second policy to the role.
+      role: this.role.withoutPolicyUpdates(),
+      environment: { ...props.environment },
+      logGroup: this.logGroup,
+      retryAttempts: 2,
+      onFailure: new destinations.SqsDestination(this.failureQueue),
+    });
+
+    this.function.addPermission('AllowDataBucketInvoke', {
+      principal: new iam.ServicePrincipal('s3.amazonaws.com'),
+      action: 'lambda:InvokeFunction',
+      sourceArn: `arn:${stack.partition}:s3:::${props.invokingBucket}`,
+      sourceAccount: stack.account,
+    });
+
+    Validations.of(this.failureQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the on-failure destination (the dead letters) of the function.',
+    });
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * GPU memory per SageMaker instance type (one GPU's memory: the worker runs one model per GPU), from the instance
+ * type pages of Amazon EC2 and SageMaker pricing. CPU-only types are absent: they have no GPU.
+ */
+export const GPU_MEMORY_GB: Readonly<Record<string, { gpu: string; memoryGb: number }>> = Object.freeze({
+  'ml.g4dn.xlarge': { gpu: 'NVIDIA T4', memoryGb: 16 },
+  'ml.g4dn.2xlarge': { gpu: 'NVIDIA T4', memoryGb: 16 },
+  'ml.g4dn.4xlarge': { gpu: 'NVIDIA T4', memoryGb: 16 },
+  'ml.g5.xlarge': { gpu: 'NVIDIA A10G', memoryGb: 24 },
+  'ml.g5.2xlarge': { gpu: 'NVIDIA A10G', memoryGb: 24 },
+  'ml.g5.4xlarge': { gpu: 'NVIDIA A10G', memoryGb: 24 },
+  'ml.g6.xlarge': { gpu: 'NVIDIA L4', memoryGb: 24 },
+  'ml.g6.2xlarge': { gpu: 'NVIDIA L4', memoryGb: 24 },
+  'ml.g6e.xlarge': { gpu: 'NVIDIA L40S', memoryGb: 48 },
+  'ml.g6e.2xlarge': { gpu: 'NVIDIA L40S', memoryGb: 48 },
+  'ml.g6e.4xlarge': { gpu: 'NVIDIA L40S', memoryGb: 48 },
+  'ml.p3.2xlarge': { gpu: 'NVIDIA V100', memoryGb: 16 },
+  'ml.p4d.24xlarge': { gpu: 'NVIDIA A100', memoryGb: 40 },
+  'ml.p5.48xlarge': { gpu: 'NVIDIA H100', memoryGb: 80 },
+});
+
+/** SAM 3D Objects needs at least this much GPU memory (decision 0004). */
+export const SAM3D_MIN_GPU_MEMORY_GB = 32;
+
+export class GpuMemoryError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'GpuMemoryError';
+  }
+}
+
+/** Instance types of the table whose GPU can hold SAM 3D, smallest memory first. */
+export function instanceTypesFor(minMemoryGb: number): string[] {
+  return Object.entries(GPU_MEMORY_GB)
+    .filter(([, spec]) => spec.memoryGb >= minMemoryGb)
+    .sort(([a, x], [b, y]) => x.memoryGb - y.memoryGb || a.localeCompare(b))
+    .map(([type]) => type);
+}
+
+/**
+ * Refuses, at synth time, an endpoint that cannot run its backend: `sam3d` on an instance with less than 32 GB of
+ * GPU memory (or an instance type the table does not know). `inflate` runs on any instance (it needs no GPU).
+ *
+ * @example assertBackendFits('sam3d', 'ml.g4dn.xlarge') // throws: 16 GB (NVIDIA T4) < 32 GB; use ml.g6e.xlarge, …
+ */
+export function assertBackendFits(backend: 'inflate' | 'sam3d', instanceType: string): void {
+  if (backend !== 'sam3d') return;
+  const spec = GPU_MEMORY_GB[instanceType];
+  const fits = instanceTypesFor(SAM3D_MIN_GPU_MEMORY_GB).join(', ');
+  if (!spec) {
+    throw new GpuMemoryError(
+      `the sam3d backend needs a GPU with at least ${SAM3D_MIN_GPU_MEMORY_GB} GB of memory, and ${instanceType} ` +
+        `is not in the GPU table (apps/infra/src/gpu.ts); instance types that fit: ${fits}`,
+    );
+  }
+  if (spec.memoryGb < SAM3D_MIN_GPU_MEMORY_GB) {
+    throw new GpuMemoryError(
+      `the sam3d backend needs a GPU with at least ${SAM3D_MIN_GPU_MEMORY_GB} GB of memory, and ${instanceType} ` +
+        `has ${spec.memoryGb} GB (${spec.gpu}; see docs/decisions/0004); instance types that fit: ${fits}. ` +
+        `Set gen3d:instanceType (GEN3D_INSTANCE_TYPE) to one of them, or gen3d:backend=inflate.`,
+    );
+  }
+}

@@ -1,0 +1,110 @@
+import { SEED } from './seed';
+import type { Settings } from './settings';
+
+/**
+ * Every physical name the stacks use. Production uses the seed's names; the sandbox stage prefixes them
+ * (`Sandbox-Gen3DExtractLambda`, `sandbox-gen3d-data-bucket`), so both can live in one account. Stacks refer to each
+ * other only through these names (never CloudFormation exports), so each stack deploys on its own.
+ */
+export interface Names {
+  readonly stage: Settings['stage'];
+  readonly stacks: {
+    readonly storage: string;
+    readonly inference: string;
+    readonly extract: string;
+    readonly notify: string;
+    readonly web: string;
+    readonly api: string;
+    readonly operations: string;
+    readonly replica: string;
+  };
+  readonly dataBucket: string;
+  readonly modelBucket: string;
+  readonly replicaBucket: string;
+  readonly auditBucket: string;
+  readonly ecrRepository: string;
+  readonly sageMakerRole: string;
+  readonly sageMakerPolicy: string;
+  readonly extractRole: string;
+  readonly extractPolicy: string;
+  readonly notifyRole: string;
+  readonly notifyPolicy: string;
+  readonly apiRole: string;
+  readonly apiPolicy: string;
+  readonly replicationRole: string;
+  readonly model: string;
+  readonly endpointConfig: string;
+  readonly endpoint: string;
+  readonly variant: string;
+  readonly extractFunction: string;
+  readonly notifyFunction: string;
+  readonly apiFunction: string;
+  readonly extractFailureQueue: string;
+  readonly notifyFailureQueue: string;
+  readonly applicationLogGroup: string;
+  readonly extractErrorsAlarm: string;
+  readonly modelLatencyAlarm: string;
+  readonly backlogWithoutCapacityAlarm: string;
+  readonly extractFailuresAlarm: string;
+  readonly notifyFailuresAlarm: string;
+  readonly dashboard: string;
+  readonly alarmTopic: string;
+  readonly trail: string;
+  readonly apiTokenSecret: string;
+}
+
+export function namesFor(stage: Settings['stage']): Names {
+  const upper = (name: string) => (stage === 'production' ? name : `Sandbox-${name}`);
+  const lower = (name: string) => (stage === 'production' ? name : `sandbox-${name}`);
+  return {
+    stage,
+    stacks: {
+      storage: upper('Gen3DStorageStack'),
+      inference: upper('Gen3DInferenceStack'),
+      extract: upper('Gen3DExtractStack'),
+      notify: upper('Gen3DNotifyStack'),
+      web: upper('Gen3DWebStack'),
+      api: upper('Gen3DApiStack'),
+      operations: upper('Gen3DOperationsStack'),
+      replica: upper('Gen3DReplicaStack'),
+    },
+    dataBucket: lower(SEED.dataBucketName),
+    modelBucket: lower(SEED.modelBucketName),
+    replicaBucket: lower(`${SEED.dataBucketName}-replica-${SEED.replicaRegion}`),
+    auditBucket: lower('gen3d-audit-bucket'),
+    ecrRepository: lower('gen3d-sam3d-inference'),
+    sageMakerRole: upper('Gen3DSageMakerExecutionRole'),
+    sageMakerPolicy: upper('Gen3DSageMakerPolicy'),
+    extractRole: upper('Gen3DLambdaExtractRole'),
+    extractPolicy: upper('Gen3DLambdaExtractPolicy'),
+    notifyRole: upper('Gen3DLambdaNotifyRole'),
+    notifyPolicy: upper('Gen3DLambdaNotifyPolicy'),
+    apiRole: upper('Gen3DLambdaApiRole'),
+    apiPolicy: upper('Gen3DLambdaApiPolicy'),
+    replicationRole: upper('Gen3DDataReplicationRole'),
+    model: upper('Gen3DSAM3DModel'),
+    endpointConfig: upper('Gen3DSAM-AsyncConfig'),
+    endpoint: upper('Gen3DSAMAsyncEndpoint'),
+    variant: 'AllTraffic',
+    extractFunction: upper('Gen3DExtractLambda'),
+    notifyFunction: upper('Gen3DNotifyLambda'),
+    apiFunction: upper('Gen3DApiLambda'),
+    extractFailureQueue: upper('Gen3DExtractLambda-Failures'),
+    notifyFailureQueue: upper('Gen3DNotifyLambda-Failures'),
+    applicationLogGroup: stage === 'production' ? '/gen3d/application' : '/sandbox/gen3d/application',
+    extractErrorsAlarm: upper('Gen3D-ExtractLambda-HighErrors'),
+    modelLatencyAlarm: upper('Gen3D-SageMaker-ModelLatency'),
+    backlogWithoutCapacityAlarm: upper('Gen3D-SageMaker-HasBacklogWithoutCapacity'),
+    extractFailuresAlarm: upper('Gen3D-ExtractLambda-FailedEvents'),
+    notifyFailuresAlarm: upper('Gen3D-NotifyLambda-FailedEvents'),
+    dashboard: upper('Gen3D-Operations'),
+    alarmTopic: upper('Gen3D-Alarms'),
+    trail: upper('Gen3D-Trail'),
+    apiTokenSecret: stage === 'production' ? 'gen3d/api/token-key' : 'sandbox/gen3d/api/token-key',
+  };
+}
+
+/** SageMaker resource ARNs use the lower-cased name (seed: …:endpoint/gen3dsamasyncendpoint). */
+export function sageMakerArnName(name: string): string {
+  return name.toLowerCase();
+}

@@ -1,0 +1,126 @@
+import { z } from 'zod';
+import { SEED } from './seed';
+
+/**
+ * Everything a deployment may choose, read once when the app is built. Each setting comes from CDK context
+ * (`cdk synth -c gen3d:maxInstances=2`) or, for CI and `nx affected -t deploy`, from the environment
+ * (`GEN3D_MAX_INSTANCES=2`). Values that decide the template's shape (instance type, backend, stage) are known at
+ * synth time on purpose: the GPU-memory guard must refuse a bad combination before anything is deployed.
+ */
+export interface Settings {
+  /** `production` uses the seed's names; `sandbox` deploys the same stacks beside it with prefixed names. */
+  readonly stage: 'production' | 'sandbox';
+  /** SageMaker instance type of the endpoint's variant (seed: ml.g4dn.xlarge). */
+  readonly instanceType: string;
+  /** Upper bound of the variant's auto scaling (the lower bound is 0: scale to zero when idle). */
+  readonly maxInstances: number;
+  /** Reconstruction backend the endpoint serves: `sam3d` needs ≥ 32 GB of GPU memory (decision 0004). */
+  readonly backend: 'inflate' | 'sam3d';
+  /** Image tag of gen3d-sam3d-inference the model runs (CI passes the commit that ecr-push.sh pushed). */
+  readonly imageTag: string;
+  /** Where alarms are emailed (an SNS topic with this subscription); no topic when absent. */
+  readonly alarmEmail: string | undefined;
+  /** The web app's origin (https://…): narrows the data bucket's CORS rule from the seed's `*` to it. */
+  readonly webOrigin: string | undefined;
+  /** Archive uploads (users/{userId}/input/) to Glacier after 90 days: the seed's "optional" lifecycle rule. */
+  readonly glacierArchive: boolean;
+  /** Lifetime of the emailed download link; at most what the notify role's credentials are known to last. */
+  readonly linkExpirySeconds: number;
+  /** Seed §15: a CloudTrail trail to an audit bucket, log file validation, CloudWatch Logs. */
+  readonly cloudTrail: boolean;
+  /** Seed §15: the five AWS Config rules. */
+  readonly configRules: boolean;
+  /** Seed §12/§16: a replica of the data bucket in us-west-2, with replication. */
+  readonly drReplica: boolean;
+  /** Seed §7.3: S3 request metrics on the data bucket (billed per metric) and their dashboard widget. */
+  readonly s3RequestMetrics: boolean;
+  readonly adminEmail: string;
+  readonly sourceEmail: string;
+}
+
+/**
+ * AWS does not document how long the credentials Lambda hands a function stay valid, and a presigned URL dies with
+ * the credentials that signed it (AWS knowledge center: "Why is my presigned URL … expiring before the expiration
+ * time"). One hour is the lifetime we promise: the notify function signs right after the mesh is written, with
+ * credentials Lambda has just issued or refreshed. Longer-lived links come from the web API (issue 11).
+ */
+export const MAX_LINK_EXPIRY_SECONDS = 3600;
+
+export class SettingsError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'SettingsError';
+  }
+}
+
+const flag = z.union([z.boolean(), z.stringbool()]);
+const positiveInt = z.coerce.number().int().positive();
+
+const schema = z.object({
+  stage: z.enum(['production', 'sandbox']).default('production'),
+  instanceType: z
+    .string()
+    .regex(/^ml\.[a-z0-9-]+\.[a-z0-9]+$/, 'a SageMaker instance type such as ml.g4dn.xlarge')
+    .default('ml.g4dn.xlarge'),
+  maxInstances: positiveInt.max(20).default(3),
+  backend: z.enum(['inflate', 'sam3d']).default('inflate'),
+  imageTag: z
+    .string()
+    .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'a Docker image tag')
+    .default('latest'),
+  alarmEmail: z.email().optional(),
+  webOrigin: z
+    .string()
+    .regex(
+      /^https:\/\/[a-z0-9.-]+(:\d+)?$/,
+      'an https origin without a path, e.g. https://d111.cloudfront.net',
+    )
+    .optional(),
+  glacierArchive: flag.default(false),
+  linkExpirySeconds: positiveInt.min(60).max(MAX_LINK_EXPIRY_SECONDS).default(MAX_LINK_EXPIRY_SECONDS),
+  cloudTrail: flag.default(false),
+  configRules: flag.default(false),
+  drReplica: flag.default(false),
+  s3RequestMetrics: flag.default(false),
+  adminEmail: z.email().default(SEED.adminEmail),
+  sourceEmail: z.email().default(SEED.sourceEmail),
+});
+
+export const SETTING_NAMES = Object.keys(schema.shape) as (keyof Settings)[];
+
+/** `maxInstances` → `GEN3D_MAX_INSTANCES`. */
+export function envNameOf(setting: string): string {
+  return `GEN3D_${setting.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+}
+
+/** `maxInstances` → `gen3d:maxInstances`. */
+export function contextKeyOf(setting: string): string {
+  return `gen3d:${setting}`;
+}
+
+/**
+ * Reads the settings: CDK context first, then the environment, then the defaults (the seed's values, governance
+ * off). Empty strings count as unset.
+ *
+ * @example readSettings((key) => app.node.tryGetContext(key), process.env)
+ * @throws SettingsError naming every setting that is malformed
+ */
+export function readSettings(
+  context: (key: string) => unknown,
+  env: Record<string, string | undefined> = {},
+): Settings {
+  const raw: Record<string, unknown> = {};
+  for (const name of SETTING_NAMES) {
+    const value = context(contextKeyOf(name)) ?? env[envNameOf(name)];
+    if (value !== undefined && value !== '') raw[name] = value;
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? '');
+      return `${contextKeyOf(name)} (${envNameOf(name)}): ${issue.message}`;
+    });
+    throw new SettingsError(`invalid Gen3D settings: ${problems.join('; ')}`);
+  }
+  return { alarmEmail: undefined, webOrigin: undefined, ...parsed.data };
+}

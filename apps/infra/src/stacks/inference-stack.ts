@@ -1,0 +1,224 @@
+import { createHash } from 'node:crypto';
+import { ArnFormat, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
+import type { Construct } from 'constructs';
+import { SAGEMAKER_FAILURE_PREFIX, SAGEMAKER_OUTPUT_PREFIX } from '@gen3d/s3-keys';
+import { SAGEMAKER_S3_GRANTS } from '../access';
+import { acknowledgePrefixWildcards, s3Statements } from '../constructs/iam';
+import { assertBackendFits } from '../gpu';
+import type { Names } from '../names';
+import { acknowledgeWildcardResource } from '../nag';
+import { SEED } from '../seed';
+import type { Settings } from '../settings';
+
+export interface InferenceStackProps extends StackProps {
+  readonly names: Names;
+  readonly settings: Settings;
+}
+
+/** Target of the target-tracking policy: requests waiting per instance (each instance runs 4 at once). */
+export const BACKLOG_PER_INSTANCE_TARGET = SEED.maxConcurrentInvocationsPerInstance;
+/** Idle minutes before the last instance goes (scale-in cooldown of the target-tracking policy). */
+export const SCALE_IN_COOLDOWN_SECONDS = 900;
+export const SCALE_OUT_COOLDOWN_SECONDS = 300;
+
+/** Where SageMaker's model data lands in the container: SAM 3D's checkpoints and config (GEN3D_SAM3D_MODEL_DIR). */
+export const MODEL_DIR = '/opt/ml/model';
+
+/**
+ * The SageMaker model, asynchronous endpoint configuration and endpoint of the seed, with the execution role,
+ * and Application Auto Scaling from 0 instances: target tracking on ApproximateBacklogSizePerInstance scales between
+ * 1 and the maximum and back to 0 when idle; a step policy on HasBacklogWithoutCapacity brings the first instance
+ * when work arrives at an endpoint with none (target tracking cannot divide by zero instances).
+ */
+export class InferenceStack extends Stack {
+  readonly endpoint: sagemaker.CfnEndpoint;
+  readonly model: sagemaker.CfnModel;
+  readonly endpointConfig: sagemaker.CfnEndpointConfig;
+
+  constructor(scope: Construct, id: string, props: InferenceStackProps) {
+    super(scope, id, props);
+    const { names, settings } = props;
+    assertBackendFits(settings.backend, settings.instanceType);
+    const buckets = { data: names.dataBucket, model: names.modelBucket };
+    const repository = ecr.Repository.fromRepositoryName(this, 'Repository', names.ecrRepository);
+    const endpointLogs = this.formatArn({
+      service: 'logs',
+      resource: 'log-group',
+      resourceName: `/aws/sagemaker/Endpoints/${names.endpoint}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+
+    const role = new iam.Role(this, 'ExecutionRole', {
+      roleName: names.sageMakerRole,
+      assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
+      inlinePolicies: {
+        [names.sageMakerPolicy]: new iam.PolicyDocument({
+          statements: [
+            ...s3Statements(SAGEMAKER_S3_GRANTS, buckets),
+            new iam.PolicyStatement({
+              actions: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'],
+              resources: [repository.repositoryArn],
+            }),
+            // GetAuthorizationToken has no resource-level permissions.
+            new iam.PolicyStatement({ actions: ['ecr:GetAuthorizationToken'], resources: ['*'] }),
+            new iam.PolicyStatement({
+              actions: [
+                'logs:CreateLogGroup',
+                'logs:CreateLogStream',
+                'logs:PutLogEvents',
+                'logs:DescribeLogStreams',
+              ],
+              resources: [endpointLogs],
+            }),
+          ],
+        }),
+      },
+    });
+    acknowledgePrefixWildcards(role, SAGEMAKER_S3_GRANTS, buckets);
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'ecr:GetAuthorizationToken supports no resource-level permissions; image pulls are limited to the repository.',
+    });
+    acknowledgeWildcardResource(
+      role,
+      endpointLogs,
+      "The endpoint's own log group; SageMaker creates a log stream per instance.",
+    );
+
+    const sam3d = settings.backend === 'sam3d';
+    const container: sagemaker.CfnModel.ContainerDefinitionProperty = {
+      image: repository.repositoryUriForTag(settings.imageTag),
+      mode: 'SingleModel',
+      environment: {
+        DATA_BUCKET: names.dataBucket,
+        GEN3D_BACKENDS: sam3d ? 'sam3d,inflate' : 'inflate',
+        MAX_CONCURRENT_INVOCATIONS: String(SEED.maxConcurrentInvocationsPerInstance),
+        ...(sam3d ? { GEN3D_SAM3D_MODEL_DIR: MODEL_DIR } : {}),
+      },
+      // SAM 3D's weights are not in the image: SageMaker copies s3://gen3d-model-bucket/sam3d-model/ to /opt/ml/model.
+      ...(sam3d
+        ? {
+            modelDataSource: {
+              s3DataSource: {
+                s3Uri: `s3://${names.modelBucket}/sam3d-model/`,
+                s3DataType: 'S3Prefix',
+                compressionType: 'None',
+              },
+            },
+          }
+        : {}),
+    };
+    // A model and an endpoint configuration cannot change in place, and CloudFormation cannot replace a resource
+    // with a fixed name: the seed's names get a suffix that changes with their content (docs/decisions/0008).
+    const modelName = `${names.model}-${contentHash({
+      ...container,
+      image: `${names.ecrRepository}:${settings.imageTag}`,
+      role: names.sageMakerRole,
+    })}`;
+    this.model = new sagemaker.CfnModel(this, 'Model', {
+      modelName,
+      executionRoleArn: role.roleArn,
+      primaryContainer: container,
+    });
+
+    const variant: sagemaker.CfnEndpointConfig.ProductionVariantProperty = {
+      variantName: names.variant,
+      modelName,
+      instanceType: settings.instanceType,
+      initialInstanceCount: 1,
+      initialVariantWeight: 1,
+    };
+    const asyncInferenceConfig: sagemaker.CfnEndpointConfig.AsyncInferenceConfigProperty = {
+      outputConfig: {
+        s3OutputPath: `s3://${names.dataBucket}/${SAGEMAKER_OUTPUT_PREFIX}`,
+        s3FailurePath: `s3://${names.dataBucket}/${SAGEMAKER_FAILURE_PREFIX}`,
+      },
+      clientConfig: { maxConcurrentInvocationsPerInstance: SEED.maxConcurrentInvocationsPerInstance },
+    };
+    this.endpointConfig = new sagemaker.CfnEndpointConfig(this, 'EndpointConfig', {
+      endpointConfigName: `${names.endpointConfig}-${contentHash({ variant, asyncInferenceConfig })}`,
+      productionVariants: [variant],
+      asyncInferenceConfig,
+    });
+    this.endpointConfig.node.addDependency(this.model);
+
+    this.endpoint = new sagemaker.CfnEndpoint(this, 'Endpoint', {
+      endpointName: names.endpoint,
+      endpointConfigName: this.endpointConfig.attrEndpointConfigName,
+      // An update keeps the instance count auto scaling chose (0 when idle) instead of going back to 1.
+      retainAllVariantProperties: true,
+    });
+
+    this.addScaling(names, settings);
+  }
+
+  private addScaling(names: Names, settings: Settings): void {
+    const resourceId = `endpoint/${names.endpoint}/variant/${names.variant}`;
+    // No RoleARN: Application Auto Scaling uses its service-linked role for SageMaker endpoints.
+    const target = new appscaling.CfnScalableTarget(this, 'ScalableTarget', {
+      serviceNamespace: 'sagemaker',
+      resourceId,
+      scalableDimension: 'sagemaker:variant:DesiredInstanceCount',
+      minCapacity: 0,
+      maxCapacity: settings.maxInstances,
+    });
+    target.node.addDependency(this.endpoint);
+
+    new appscaling.CfnScalingPolicy(this, 'BacklogTracking', {
+      policyName: `${names.endpoint}-BacklogPerInstance`,
+      policyType: 'TargetTrackingScaling',
+      scalingTargetId: target.ref,
+      targetTrackingScalingPolicyConfiguration: {
+        targetValue: BACKLOG_PER_INSTANCE_TARGET,
+        customizedMetricSpecification: {
+          namespace: 'AWS/SageMaker',
+          metricName: 'ApproximateBacklogSizePerInstance',
+          dimensions: [{ name: 'EndpointName', value: names.endpoint }],
+          statistic: 'Average',
+        },
+        scaleInCooldown: SCALE_IN_COOLDOWN_SECONDS,
+        scaleOutCooldown: SCALE_OUT_COOLDOWN_SECONDS,
+      },
+    });
+
+    const scaleOutFromZero = new appscaling.CfnScalingPolicy(this, 'ScaleOutFromZero', {
+      policyName: `${names.endpoint}-ScaleOutFromZero`,
+      policyType: 'StepScaling',
+      scalingTargetId: target.ref,
+      stepScalingPolicyConfiguration: {
+        adjustmentType: 'ChangeInCapacity',
+        cooldown: SCALE_OUT_COOLDOWN_SECONDS,
+        metricAggregationType: 'Maximum',
+        stepAdjustments: [{ metricIntervalLowerBound: 0, scalingAdjustment: 1 }],
+      },
+    });
+
+    const hasBacklog = new cloudwatch.Alarm(this, 'HasBacklogWithoutCapacity', {
+      alarmName: names.backlogWithoutCapacityAlarm,
+      alarmDescription: 'Work is waiting at an endpoint with no instance: start one (scale out from 0).',
+      metric: new cloudwatch.Metric({
+        namespace: 'AWS/SageMaker',
+        metricName: 'HasBacklogWithoutCapacity',
+        dimensionsMap: { EndpointName: names.endpoint },
+        statistic: 'Maximum',
+        period: Duration.minutes(1),
+      }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    hasBacklog.addAlarmAction({ bind: () => ({ alarmActionArn: scaleOutFromZero.ref }) });
+  }
+}
+
+/** Eight hex characters that change whenever the resource's content does (only plain values: no tokens). */
+function contentHash(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 8);
+}

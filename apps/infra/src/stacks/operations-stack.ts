@@ -1,0 +1,246 @@
+import { Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as config from 'aws-cdk-lib/aws-config';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { Construct } from 'constructs';
+import type { Names } from '../names';
+import { SEED } from '../seed';
+import type { Settings } from '../settings';
+
+export interface OperationsStackProps extends StackProps {
+  readonly names: Names;
+  readonly settings: Settings;
+}
+
+/** CloudWatch reports ModelLatency in microseconds; the seed's threshold is in milliseconds. */
+export const MICROSECONDS_PER_MS = 1000;
+
+/** The five AWS Config rules of seed §15, by the managed rule that checks each. */
+export const CONFIG_RULES = [
+  {
+    name: 'Gen3D-S3-Encryption',
+    identifier: 'S3_BUCKET_SERVER_SIDE_ENCRYPTION_ENABLED',
+    seed: 'S3 bucket encryption enabled',
+  },
+  {
+    name: 'Gen3D-S3-Versioning',
+    identifier: 'S3_BUCKET_VERSIONING_ENABLED',
+    seed: 'S3 bucket versioning enabled',
+  },
+  {
+    name: 'Gen3D-Lambda-Runtime',
+    identifier: 'LAMBDA_FUNCTION_SETTINGS_CHECK',
+    seed: 'Lambda functions using supported runtime',
+  },
+  {
+    name: 'Gen3D-IAM-PoliciesOnRoles',
+    identifier: 'IAM_USER_NO_POLICIES_CHECK',
+    seed: 'IAM policies attached to roles',
+  },
+  {
+    name: 'Gen3D-Logs-Retention',
+    identifier: 'CW_LOGGROUP_RETENTION_PERIOD_CHECK',
+    seed: 'CloudWatch log retention configured',
+  },
+] as const;
+
+/**
+ * Monitoring of seed §7 (the application log group, the two alarms, the dashboard Gen3D-Operations), the alarms
+ * that watch the on-failure queues, the alarm topic, and the governance of §15 behind parameters. Every metric is
+ * found by the seed's fixed names, so this stack imports nothing from the others.
+ */
+export class OperationsStack extends Stack {
+  readonly alarms: cloudwatch.Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: OperationsStackProps) {
+    super(scope, id, props);
+    const { names, settings } = props;
+
+    new logs.LogGroup(this, 'ApplicationLogGroup', {
+      logGroupName: names.applicationLogGroup,
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    const topic = settings.alarmEmail
+      ? new sns.Topic(this, 'AlarmTopic', { topicName: names.alarmTopic, enforceSSL: true })
+      : undefined;
+    if (topic && settings.alarmEmail) {
+      topic.addSubscription(new subscriptions.EmailSubscription(settings.alarmEmail));
+      Validations.of(topic).acknowledge({
+        id: 'AwsSolutions-SNS2',
+        reason:
+          'CloudWatch alarms cannot publish to a topic encrypted with the AWS managed SNS key; the messages are alarm state changes, no user data.',
+      });
+    }
+
+    const lambdaMetric = (metricName: string, functionName: string, statistic = 'Sum') =>
+      new cloudwatch.Metric({
+        namespace: 'AWS/Lambda',
+        metricName,
+        dimensionsMap: { FunctionName: functionName },
+        statistic,
+        period: Duration.minutes(5),
+      });
+    const endpointMetric = (metricName: string, statistic: string, variant = true) =>
+      new cloudwatch.Metric({
+        namespace: 'AWS/SageMaker',
+        metricName,
+        dimensionsMap: variant
+          ? { EndpointName: names.endpoint, VariantName: names.variant }
+          : { EndpointName: names.endpoint },
+        statistic,
+        period: Duration.minutes(5),
+      });
+    const queueDepth = (queueName: string) =>
+      new cloudwatch.Metric({
+        namespace: 'AWS/SQS',
+        metricName: 'ApproximateNumberOfMessagesVisible',
+        dimensionsMap: { QueueName: queueName },
+        statistic: 'Maximum',
+        period: Duration.minutes(5),
+      });
+
+    const alarm = (id: string, props: cloudwatch.AlarmProps) => {
+      const created = new cloudwatch.Alarm(this, id, props);
+      if (topic) created.addAlarmAction(new actions.SnsAction(topic));
+      this.alarms.push(created);
+      return created;
+    };
+    alarm('ExtractHighErrors', {
+      alarmName: names.extractErrorsAlarm,
+      alarmDescription: 'Seed §7.2: more than 5 errors of the extract lambda, two 5-minute periods in a row.',
+      metric: lambdaMetric('Errors', names.extractFunction).with({
+        period: Duration.minutes(SEED.extractErrors.periodMinutes),
+      }),
+      threshold: SEED.extractErrors.threshold,
+      evaluationPeriods: SEED.extractErrors.evaluationPeriods,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    alarm('ModelLatency', {
+      alarmName: names.modelLatencyAlarm,
+      alarmDescription: 'Seed §7.2: average model latency above 60000 ms (the metric is in microseconds).',
+      metric: endpointMetric('ModelLatency', 'Average').with({
+        period: Duration.minutes(SEED.modelLatency.periodMinutes),
+      }),
+      threshold: SEED.modelLatency.thresholdMs * MICROSECONDS_PER_MS,
+      evaluationPeriods: SEED.modelLatency.evaluationPeriods,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    for (const [id, alarmName, queueName, fn] of [
+      ['ExtractFailedEvents', names.extractFailuresAlarm, names.extractFailureQueue, names.extractFunction],
+      ['NotifyFailedEvents', names.notifyFailuresAlarm, names.notifyFailureQueue, names.notifyFunction],
+    ] as const) {
+      alarm(id, {
+        alarmName,
+        alarmDescription: `Events ${fn} failed after two retries wait in ${queueName}: see docs/deploy.md, "Redrive".`,
+        metric: queueDepth(queueName),
+        threshold: 0,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    }
+
+    const functions = [names.extractFunction, names.notifyFunction];
+    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: names.dashboard,
+      defaultInterval: Duration.hours(3),
+    });
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Lambda invocations',
+        left: functions.map((fn) => lambdaMetric('Invocations', fn)),
+        width: 12,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'SageMaker latency (microseconds)',
+        left: [endpointMetric('ModelLatency', 'Average'), endpointMetric('ModelLatency', 'p90')],
+        right: [endpointMetric('ApproximateBacklogSizePerInstance', 'Average', false)],
+        width: 12,
+      }),
+    );
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Errors',
+        left: [
+          ...functions.map((fn) => lambdaMetric('Errors', fn)),
+          endpointMetric('Invocation4XXErrors', 'Sum'),
+          endpointMetric('Invocation5XXErrors', 'Sum'),
+        ],
+        right: [queueDepth(names.extractFailureQueue), queueDepth(names.notifyFailureQueue)],
+        width: 12,
+      }),
+      new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 12 }),
+    );
+    if (settings.s3RequestMetrics) {
+      dashboard.addWidgets(
+        new cloudwatch.GraphWidget({
+          title: 'S3 requests (data bucket)',
+          left: ['AllRequests', 'PutRequests', 'GetRequests', '4xxErrors', '5xxErrors'].map(
+            (metricName) =>
+              new cloudwatch.Metric({
+                namespace: 'AWS/S3',
+                metricName,
+                dimensionsMap: { BucketName: names.dataBucket, FilterId: 'EntireBucket' },
+                statistic: 'Sum',
+                period: Duration.minutes(5),
+              }),
+          ),
+          width: 24,
+        }),
+      );
+    }
+
+    if (settings.cloudTrail) this.addTrail(names);
+    if (settings.configRules) {
+      for (const rule of CONFIG_RULES) {
+        new config.ManagedRule(this, rule.name, {
+          configRuleName: names.stage === 'production' ? rule.name : `Sandbox-${rule.name}`,
+          identifier: rule.identifier,
+          description: `Seed §15: ${rule.seed}.`,
+          inputParameters:
+            rule.identifier === 'LAMBDA_FUNCTION_SETTINGS_CHECK'
+              ? { runtime: 'nodejs24.x,nodejs22.x' }
+              : undefined,
+        });
+      }
+    }
+  }
+
+  private addTrail(names: Names): void {
+    const auditBucket = new s3.Bucket(this, 'AuditBucket', {
+      bucketName: names.auditBucket,
+      versioned: true,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(auditBucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'The audit bucket holds CloudTrail logs; logging its own access would log the logger.',
+    });
+    new cloudtrail.Trail(this, 'Trail', {
+      trailName: names.trail,
+      bucket: auditBucket,
+      enableFileValidation: true,
+      isMultiRegionTrail: true,
+      includeGlobalServiceEvents: true,
+      sendToCloudWatchLogs: true,
+      cloudWatchLogGroup: new logs.LogGroup(this, 'TrailLogGroup', {
+        logGroupName: names.stage === 'production' ? '/gen3d/cloudtrail' : '/sandbox/gen3d/cloudtrail',
+        retention: logs.RetentionDays.ONE_MONTH,
+        removalPolicy: RemovalPolicy.RETAIN,
+      }),
+    });
+  }
+}

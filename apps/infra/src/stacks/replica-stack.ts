@@ -1,0 +1,31 @@
+import { RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import type { Construct } from 'constructs';
+import type { Names } from '../names';
+
+export interface ReplicaStackProps extends StackProps {
+  readonly names: Names;
+}
+
+/**
+ * Seed §16: the disaster-recovery replica of gen3d-data-bucket in us-west-2 (only with gen3d:drReplica). The storage
+ * stack's replication rule names this bucket, so this stack is deployed first.
+ */
+export class ReplicaStack extends Stack {
+  constructor(scope: Construct, id: string, props: ReplicaStackProps) {
+    super(scope, id, props);
+    const bucket = new s3.Bucket(this, 'ReplicaBucket', {
+      bucketName: props.names.replicaBucket,
+      versioned: true,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(bucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'A replica written only by S3 replication; access is audited by the optional CloudTrail trail.',
+    });
+  }
+}
