@@ -8,7 +8,7 @@ import pytest
 
 from gen3d_worker.decode import decode_png
 from gen3d_worker.errors import InvalidRequestError, NoObjectFoundError
-from gen3d_worker.mask import Point, clean_mask, object_mask
+from gen3d_worker.mask import PromptPoint, Prompts, clean_mask, object_mask
 
 from .pngs import encode, rgb, rgba
 from .shapes import SIZE, disk, photo, ring, square, two_blobs, two_tone_rgba
@@ -43,14 +43,14 @@ def test_point_prompt_picks_the_object_under_it() -> None:
     truth = two_blobs()
     image = decode_png(rgb(photo(truth)))
     default = object_mask(image, GRID)
-    prompted = object_mask(image, GRID, point=Point(200, 128))
+    prompted = object_mask(image, GRID, Prompts(points=(PromptPoint(200, 128, True),)))
     assert default.mask[128, 80] and not default.mask[128, 200]
     assert prompted.mask[128, 200] and not prompted.mask[128, 80]
 
 
 def test_point_outside_the_image_is_refused() -> None:
     with pytest.raises(InvalidRequestError, match="outside"):
-        object_mask(decode_png(rgb(photo(disk()))), GRID, point=Point(SIZE, 3))
+        object_mask(decode_png(rgb(photo(disk()))), GRID, Prompts(points=(PromptPoint(SIZE, 3, True),)))
 
 
 def test_user_mask_wins_over_alpha_and_must_match_the_size() -> None:

@@ -20,7 +20,7 @@ from gen3d_worker.backends.sam3d import (
     mesh_from_output,
 )
 from gen3d_worker.errors import BackendUnavailableError
-from gen3d_worker.service import WorkerService, load_backends
+from gen3d_worker.service import Success, WorkerService, load_backends
 
 from .pngs import rgba
 from .shapes import disk, two_tone_rgba
@@ -130,11 +130,9 @@ def test_backend_size_caps_large_images() -> None:
 
 def test_fallback_only_when_configured_and_said_in_the_report() -> None:
     service = WorkerService.from_env({"GEN3D_BACKENDS": "inflate", "GEN3D_SAM3D_FALLBACK": "inflate"})
-    response = service.handle({"image": rgba(two_tone_rgba(disk())), "options": b'{"backend": "sam3d"}'})
-    assert response.status == 200
-    assert '"fallbackFrom":"sam3d"' in response.headers["X-Gen3D-Report"]
+    outcome = service.handle({"image": rgba(two_tone_rgba(disk())), "options": b'{"backend": "sam3d"}'})
+    assert isinstance(outcome, Success)
+    assert outcome.report["fallbackFrom"] == "sam3d"
     strict = WorkerService.from_env({"GEN3D_BACKENDS": "inflate"})
-    assert (
-        strict.handle({"image": rgba(two_tone_rgba(disk())), "options": b'{"backend": "sam3d"}'}).status
-        == 503
-    )
+    refused = strict.handle({"image": rgba(two_tone_rgba(disk())), "options": b'{"backend": "sam3d"}'})
+    assert isinstance(refused, BackendUnavailableError)

@@ -1,8 +1,26 @@
-"""Object mask: from a meaningful alpha channel, a user mask, or GrabCut seeded from the border colours."""
+"""Object mask: a user mask, else a meaningful alpha channel, else automatic segmentation (prompts steer it).
+
+Segmentation (docs/decisions/0012) runs GrabCut (Rother et al. 2004) from several seedings and keeps the best by
+a score of the outline, as classical salient-object methods do with their candidate regions:
+
+- `border`: the image border is background and pixels of the border's colours are probably background (the
+  boundary prior of Wei et al. 2012 and Zhu et al. 2014);
+- `box`: GrabCut's own initialisation, a rectangle around the salient region (border-colour contrast times a
+  centre prior, as in Achanta et al. 2009 and Cheng et al. 2015), everything outside it background;
+- `saliency`: the salient region itself as the probable object, its core as certain;
+- each also without its cast shadow (pixels with the background's chromaticity, only darker: Finlayson et al.'s
+  chromaticity invariance).
+
+A hypothesis scores by the contrast along its outline (an object's edge is sharp, a shadow's or a wrong cut's is
+not), less its contact with the picture's border and a small weight on compactness. Prompts work as in SAM
+(Kirillov et al. 2023): a box (outside is background), positive and negative points (certain object/background).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import cv2
@@ -10,21 +28,28 @@ import numpy as np
 import numpy.typing as npt
 from scipy import ndimage
 
+from .deadline import Deadline
 from .decode import DecodedImage
 from .errors import InvalidRequestError, NoObjectFoundError
 
 Mask = npt.NDArray[np.bool_]
+Floats = npt.NDArray[np.float32]
 MaskSource = Literal["alpha", "segmentation", "user-mask"]
 
 ALPHA_THRESHOLD = 128
-# An alpha channel whose every pixel is this opaque carries no shape: segment the colours instead.
-OPAQUE_ALPHA = 250
+# An alpha channel carries a shape only when its opaque part is neither (almost) nothing nor (almost) everything:
+# a PNG exported with a fully opaque alpha, or with everything transparent, is segmented from its colours.
+ALPHA_MIN_SHARE = 0.001
+ALPHA_MAX_SHARE = 0.97
 # Holes smaller than this share of the object are filled (specks of glare, GrabCut misses); larger ones
 # are real (a ring, a handle) and kept.
 SMALL_HOLE_SHARE = 0.02
 # Objects smaller than this share of the frame, or covering nearly all of it, are not an object.
 MIN_OBJECT_SHARE = 0.001
 MAX_OBJECT_SHARE = 0.995
+GRABCUT_ITERATIONS = 2
+# Segmentation works at this many pixels on the long side at most, whatever the reconstruction grid.
+SEGMENT_LONG_SIDE = 160
 
 
 @dataclass(frozen=True)
@@ -34,9 +59,65 @@ class Point:
 
 
 @dataclass(frozen=True)
+class PromptPoint:
+    x: int
+    y: int
+    positive: bool  # True: on the object (SAM label 1); False: background (label 0)
+
+
+@dataclass(frozen=True)
+class Box:
+    x0: int
+    y0: int
+    x1: int  # exclusive
+    y1: int  # exclusive
+
+
+@dataclass(frozen=True)
+class Prompts:
+    """SAM-style prompts, in pixels of the uploaded image (origin top-left)."""
+
+    box: Box | None = None
+    points: tuple[PromptPoint, ...] = ()
+
+    @property
+    def positives(self) -> tuple[PromptPoint, ...]:
+        return tuple(p for p in self.points if p.positive)
+
+    def check_inside(self, width: int, height: int) -> None:
+        for p in self.points:
+            if not (0 <= p.x < width and 0 <= p.y < height):
+                raise InvalidRequestError(f"the point ({p.x}, {p.y}) is outside the {width}x{height} image")
+        if self.box is not None:
+            b = self.box
+            if not (0 <= b.x0 < b.x1 <= width and 0 <= b.y0 < b.y1 <= height):
+                raise InvalidRequestError(
+                    f"the box ({b.x0}, {b.y0})-({b.x1}, {b.y1}) is empty or outside the {width}x{height} image"
+                )
+
+    def scaled(self, sx: float, sy: float, size: tuple[int, int]) -> Prompts:
+        width, height = size
+        points = tuple(
+            PromptPoint(min(width - 1, int(p.x * sx)), min(height - 1, int(p.y * sy)), p.positive)
+            for p in self.points
+        )
+        box = None
+        if self.box is not None:
+            b = self.box
+            x0, y0 = min(width - 1, int(b.x0 * sx)), min(height - 1, int(b.y0 * sy))
+            box = Box(
+                x0, y0, max(x0 + 1, min(width, round(b.x1 * sx))), max(y0 + 1, min(height, round(b.y1 * sy)))
+            )
+        return Prompts(box=box, points=points)
+
+
+@dataclass(frozen=True)
 class ObjectMask:
     mask: Mask  # at the working resolution given to `object_mask`
     source: MaskSource
+    hypothesis: str | None = None  # which segmentation hypothesis won (segmentation only)
+    score: float | None = None  # its score (higher is better; below ~0.5 the mask is doubtful)
+    scores: dict[str, float] = field(default_factory=dict)  # every hypothesis tried, for the report
 
 
 def _scaled(mask_or_image: npt.NDArray[np.uint8], size: tuple[int, int]) -> npt.NDArray[np.uint8]:
@@ -48,8 +129,10 @@ def _scaled(mask_or_image: npt.NDArray[np.uint8], size: tuple[int, int]) -> npt.
 
 
 def mask_from_alpha(alpha: npt.NDArray[np.uint8], size: tuple[int, int]) -> Mask | None:
-    """The alpha channel as a mask at `size`, or None when it is not meaningful (all opaque)."""
-    if int(alpha.min()) >= OPAQUE_ALPHA:
+    """The alpha channel as a mask at `size`, or None when it carries no shape (nearly all opaque, or nearly all
+    transparent): then the picture is segmented from its colours instead."""
+    share = float(np.count_nonzero(alpha >= ALPHA_THRESHOLD)) / alpha.size
+    if not ALPHA_MIN_SHARE <= share <= ALPHA_MAX_SHARE:
         return None
     return _scaled(alpha, size) >= ALPHA_THRESHOLD
 
@@ -60,102 +143,427 @@ def mask_from_user(user_mask: DecodedImage, image: DecodedImage, size: tuple[int
         raise InvalidRequestError(
             f"the mask is {user_mask.width}x{user_mask.height} but the image is {image.width}x{image.height}"
         )
-    plane = user_mask.alpha if user_mask.alpha is not None and user_mask.alpha.min() < OPAQUE_ALPHA else None
+    plane = user_mask.alpha if user_mask.alpha is not None and user_mask.alpha.min() < 250 else None
     if plane is None:
         plane = user_mask.rgb.max(axis=2)
     return _scaled(np.ascontiguousarray(plane), size) >= 128
 
 
-def segment(rgb: npt.NDArray[np.uint8], point: tuple[int, int] | None, iterations: int = 4) -> Mask:
-    """GrabCut at the size of `rgb`, seeded from a border colour model and an optional point on the object."""
-    height, width = rgb.shape[:2]
+# --- segmentation ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Scene:
+    """What every hypothesis shares: the picture in Lab, its gradient, the background's colours, saliency."""
+
+    rgb: npt.NDArray[np.uint8]
+    lab: Floats
+    gradient: Floats
+    border: Mask
+    background_lab: Floats  # k x 3 representative border colours
+    background_distance: Floats  # each pixel's Lab distance to the nearest border colour
+    shadow_like: Mask  # the background's chromaticity, only darker
+    foreign: Mask  # clearly none of the border's colours
+    frame: Mask  # the outer 4 % of the picture
+    background_like: Mask  # as close to a border colour as the border's own pixels are
+    saliency: Floats  # 0..1
+
+
+def _border_band(height: int, width: int) -> Mask:
     band = max(2, round(0.02 * max(width, height)))
-    seeds = np.full((height, width), cv2.GC_PR_FGD, np.uint8)
     border = np.zeros((height, width), bool)
     border[:band, :] = border[-band:, :] = border[:, :band] = border[:, -band:] = True
-
-    # Pixels whose colour is close to the border's colours start as probable background.
-    lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32)
-    border_colours = lab[border]
-    centres = _colour_centres(border_colours, 4)
-    distance = np.min(np.linalg.norm(lab[:, :, None, :] - centres[None, None, :, :], axis=3), axis=2)
-    seeds[distance < 12.0] = cv2.GC_PR_BGD
-    seeds[border] = cv2.GC_BGD
-    if point is not None:
-        x, y = point
-        cv2.circle(seeds, (x, y), max(2, round(0.02 * max(width, height))), int(cv2.GC_FGD), -1)
-    if not np.any((seeds == cv2.GC_PR_FGD) | (seeds == cv2.GC_FGD)):
-        raise NoObjectFoundError("every pixel has the background's colour")
-
-    bgd_model = np.zeros((1, 65), np.float64)
-    fgd_model = np.zeros((1, 65), np.float64)
-    bgr = np.ascontiguousarray(rgb[:, :, ::-1])
-    cv2.grabCut(bgr, seeds, None, bgd_model, fgd_model, iterations, cv2.GC_INIT_WITH_MASK)
-    result: Mask = (seeds == cv2.GC_FGD) | (seeds == cv2.GC_PR_FGD)
-    return result
+    return border
 
 
-def _colour_centres(colours: npt.NDArray[np.float32], k: int) -> npt.NDArray[np.float32]:
+def _colour_centres(colours: Floats, k: int) -> Floats:
     """A few representative border colours (k-means), so a two-tone or gradient background is still background."""
-    sample = colours[:: max(1, len(colours) // 4000)]
+    sample = np.ascontiguousarray(colours[:: max(1, len(colours) // 3000)], np.float32)
     k = min(k, len(sample))
     criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 10, 1.0)
     _, _, centres = cv2.kmeans(sample, k, None, criteria, 1, cv2.KMEANS_PP_CENTERS)
     return np.asarray(centres, np.float32)
 
 
-def clean_mask(mask: Mask, point: tuple[int, int] | None = None) -> Mask:
-    """Keeps the component under the point (or the largest), removes specks, fills small holes."""
+def _nearest_distance(pixels: Floats, centres: Floats) -> Floats:
+    best = np.full(pixels.shape[:-1], np.inf, np.float32)
+    for centre in centres:
+        np.minimum(best, np.sqrt(((pixels - centre) ** 2).sum(axis=-1)), out=best)
+    return best
+
+
+def _scene(rgb: npt.NDArray[np.uint8]) -> _Scene:
+    height, width = rgb.shape[:2]
+    lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32)
+    smooth = cv2.GaussianBlur(lab, (0, 0), 1.0)
+    gx = cv2.Sobel(smooth, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(smooth, cv2.CV_32F, 0, 1, ksize=3)
+    gradient = np.sqrt((gx * gx + gy * gy).sum(axis=2)).astype(np.float32)
+    border = _border_band(height, width)
+    centres = _colour_centres(lab[border], 10)
+    distance = _nearest_distance(lab, centres)
+
+    # Shadow: the chromaticity of a background colour (invariant to how much light falls on it), 30-92 % as bright.
+    rgb_f = rgb.astype(np.float32) + 1.0
+    brightness = rgb_f.sum(axis=2)
+    chroma = rgb_f[..., :2] / brightness[..., None]
+    border_rgb = _colour_centres(rgb_f[border], 6)
+    shadow_like = np.zeros((height, width), bool)
+    for centre in border_rgb:
+        centre_chroma = centre[:2] / centre.sum()
+        ratio = brightness / float(centre.sum())
+        close = np.sqrt(((chroma - centre_chroma) ** 2).sum(axis=2)) < 0.025
+        shadow_like |= close & (ratio > 0.3) & (ratio < 0.92)
+
+    # Salient: far from every border colour, weighted by a centre prior.
+    rows = (np.arange(height, dtype=np.float32) - (height - 1) / 2) / height
+    cols = (np.arange(width, dtype=np.float32) - (width - 1) / 2) / width
+    centre_prior = np.exp(-(rows[:, None] ** 2 + cols[None, :] ** 2) / (2 * 0.3**2))
+    contrast = np.clip(distance / max(1e-3, float(np.percentile(distance, 99))), 0, 1)
+    # Texture: the local spread of lightness. A pixel unlike the background in colour or in texture is "foreign".
+    lightness = lab[..., 0]
+    mean = cv2.blur(lightness, (5, 5))
+    spread = np.sqrt(np.maximum(cv2.blur(lightness * lightness, (5, 5)) - mean * mean, 0))
+    textured = spread > 2.0 * float(np.percentile(spread[border], 90)) + 4.0
+    far = distance > 1.5 * float(np.percentile(distance[border], 90)) + 6.0
+    foreign = (far | textured) & ~shadow_like
+    # Salient: unlike the border in colour (or in texture), weighted by a centre prior.
+    texture_contrast = np.clip(spread / max(1e-3, float(np.percentile(spread, 99))), 0, 1) * textured
+    salient = np.maximum(contrast, 0.8 * texture_contrast)
+    saliency = cv2.GaussianBlur((salient * (0.4 + 0.6 * centre_prior)).astype(np.float32), (0, 0), 2.0)
+    saliency = saliency / max(1e-6, float(saliency.max()))
+    frame = np.zeros((height, width), bool)
+    inset = max(3, round(0.04 * max(width, height)))
+    frame[:inset, :] = frame[-inset:, :] = frame[:, :inset] = frame[:, -inset:] = True
+    background_like = distance <= float(np.percentile(distance[border], 90))
+    return _Scene(
+        rgb,
+        lab,
+        gradient,
+        border,
+        centres,
+        distance,
+        shadow_like,
+        foreign,
+        frame,
+        background_like,
+        saliency.astype(np.float32),
+    )
+
+
+def _otsu(values: Floats) -> float:
+    scaled = np.clip(values * 255, 0, 255).astype(np.uint8)
+    threshold, _ = cv2.threshold(scaled, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    return float(threshold) / 255.0
+
+
+def _apply_prompts(seeds: npt.NDArray[np.uint8], prompts: Prompts) -> None:
+    height, width = seeds.shape
+    if prompts.box is not None:
+        b = prompts.box
+        outside = np.ones_like(seeds, bool)
+        outside[b.y0 : b.y1, b.x0 : b.x1] = False
+        seeds[outside] = cv2.GC_BGD
+    radius = max(2, round(0.015 * max(width, height)))
+    for p in prompts.points:
+        cv2.circle(seeds, (p.x, p.y), radius, int(cv2.GC_FGD if p.positive else cv2.GC_BGD), -1)
+
+
+def _grabcut(scene: _Scene, seeds: npt.NDArray[np.uint8], deadline: Deadline) -> Mask | None:
+    if not np.any((seeds == cv2.GC_PR_FGD) | (seeds == cv2.GC_FGD)) or not np.any(
+        (seeds == cv2.GC_BGD) | (seeds == cv2.GC_PR_BGD)
+    ):
+        return None
+    bgd_model = np.zeros((1, 65), np.float64)
+    fgd_model = np.zeros((1, 65), np.float64)
+    bgr = np.ascontiguousarray(scene.rgb[:, :, ::-1])
+    labels = seeds.copy()
+    try:
+        cv2.grabCut(bgr, labels, None, bgd_model, fgd_model, 1, cv2.GC_INIT_WITH_MASK)
+        for _ in range(GRABCUT_ITERATIONS - 1):
+            deadline.check("segmentation")
+            cv2.grabCut(bgr, labels, None, bgd_model, fgd_model, 1, cv2.GC_EVAL)
+    except cv2.error:  # a colour model it cannot fit (too few distinct pixels on one side)
+        return None
+    result: Mask = (labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)
+    return result
+
+
+def _border_seeds(scene: _Scene) -> npt.NDArray[np.uint8]:
+    seeds = np.full(scene.border.shape, cv2.GC_PR_FGD, np.uint8)
+    seeds[scene.background_distance < 12.0] = cv2.GC_PR_BGD
+    seeds[scene.border] = cv2.GC_BGD
+    return seeds
+
+
+def _salient_region(scene: _Scene) -> Mask:
+    region = scene.saliency > max(0.1, _otsu(scene.saliency))
+    labels, count = ndimage.label(region)
+    if count == 0:
+        return region
+    sizes = ndimage.sum_labels(scene.saliency, labels, index=np.arange(1, count + 1))
+    keep: Mask = labels == (int(np.argmax(sizes)) + 1)
+    return keep
+
+
+def _box_seeds(scene: _Scene) -> npt.NDArray[np.uint8]:
+    height, width = scene.border.shape
+    seeds = np.full((height, width), cv2.GC_BGD, np.uint8)
+    region = _salient_region(scene)
+    if not region.any():
+        return seeds
+    ys, xs = np.nonzero(region)
+    pad_x, pad_y = round(0.05 * width), round(0.05 * height)
+    x0, x1 = max(1, xs.min() - pad_x), min(width - 1, xs.max() + 1 + pad_x)
+    y0, y1 = max(1, ys.min() - pad_y), min(height - 1, ys.max() + 1 + pad_y)
+    seeds[y0:y1, x0:x1] = cv2.GC_PR_FGD
+    return seeds
+
+
+def _saliency_seeds(scene: _Scene) -> npt.NDArray[np.uint8]:
+    seeds = np.full(scene.border.shape, cv2.GC_PR_BGD, np.uint8)
+    region = _salient_region(scene)
+    seeds[region] = cv2.GC_PR_FGD
+    core = ndimage.binary_erosion(region, iterations=max(2, round(0.03 * max(region.shape))))
+    seeds[core & scene.foreign] = cv2.GC_FGD
+    seeds[scene.border] = cv2.GC_BGD
+    return seeds
+
+
+def _local_contrast(scene: _Scene, mask: Mask) -> tuple[float, Mask]:
+    """Mean Lab distance between the colours just inside and just outside the outline, compared locally."""
+    radius = max(2, round(0.015 * max(mask.shape)))
+    eroded = ndimage.binary_erosion(mask, iterations=radius)
+    dilated = ndimage.binary_dilation(mask, iterations=radius)
+    outline = mask & ~ndimage.binary_erosion(mask)
+    sigma = 1.5 * radius
+
+    def local_mean(ring: Mask) -> Floats:
+        weight = cv2.GaussianBlur(ring.astype(np.float32), (0, 0), sigma) + 1e-6
+        total = cv2.GaussianBlur(scene.lab * ring[..., None], (0, 0), sigma)
+        mean: Floats = total / weight[..., None]
+        return mean
+
+    inside, outside = local_mean(mask & ~eroded), local_mean(dilated & ~mask)
+    difference = np.sqrt(((inside - outside) ** 2).sum(axis=2))
+    return float(difference[outline].mean()) if outline.any() else 0.0, outline
+
+
+def _score(scene: _Scene, mask: Mask) -> float:
+    """Outline contrast (a true outline separates different colours everywhere; a shadow's edge does not), less
+    what it leaves out that does not look like background just around it (a cut through the object), less the
+    share of the picture's border it touches, plus a little compactness."""
+    area = int(mask.sum())
+    if area < MIN_OBJECT_SHARE * mask.size or area > MAX_OBJECT_SHARE * mask.size:
+        return -1.0
+    contrast, outline = _local_contrast(scene, mask)
+    perimeter = max(1, int(outline.sum()))
+    filled = ndimage.binary_fill_holes(mask)  # a hole may show anything: it is not "left out"
+    band = ndimage.binary_dilation(filled, iterations=max(3, round(0.05 * max(mask.shape)))) & ~filled
+    # Foreign pixels left just outside: a part cut off the object, unless they reach the frame (clutter).
+    outside_foreign, count = ndimage.label(scene.foreign & ~filled)
+    clutter = np.unique(outside_foreign[scene.frame & (outside_foreign > 0)])
+    cut_off = (outside_foreign > 0) & ~np.isin(outside_foreign, clutter)
+    left_out = float(cut_off[band].mean()) if band.any() and count else 0.0
+    # Contact with the frame: within 4 % of the picture's edge (the border seeding keeps a band of 2 % clear).
+    border_contact = float(mask[scene.frame].mean())
+    compactness = min(1.0, 4 * np.pi * area / perimeter**2)
+    touch = 0.3 if border_contact > 0 else 0.0
+    # Background taken in: the share of the mask whose colour is one of the border's (a filled see-through hole).
+    taken_in = float(scene.background_like[mask].mean())
+    return round(
+        contrast / 60.0
+        - 4.0 * max(0.0, left_out - 0.04)
+        - 1.0 * taken_in
+        - touch
+        - 1.5 * border_contact
+        + 0.05 * compactness,
+        4,
+    )
+
+
+def _without_shadow(scene: _Scene, mask: Mask) -> Mask | None:
+    """The mask less its cast shadow: the shadow-like pixels, opened so that thin dark parts of the object stay."""
+    shadow = ndimage.binary_opening(
+        mask & scene.shadow_like & (scene.background_distance > 4.0), iterations=2
+    )
+    if shadow.sum() < 0.01 * mask.sum():
+        return None
+    rest = mask & ~shadow
+    return rest if rest.any() else None
+
+
+def _fill_interior(scene: _Scene, mask: Mask) -> Mask:
+    """Fills holes that do not show the background: a hole is kept when most of its pixels have the colours found
+    just around the object (a handle's hole shows the table) and filled otherwise (a white stripe on a logo)."""
+    filled = ndimage.binary_fill_holes(mask)
+    labels, count = ndimage.label(filled & ~mask)
+    if count == 0:
+        return mask
+    band = ndimage.binary_dilation(filled, iterations=max(3, round(0.04 * max(mask.shape)))) & ~filled
+    if not band.any():
+        return np.asarray(filled, bool)
+    around = _colour_centres(scene.lab[band], 6)
+    band_distance = _nearest_distance(scene.lab[band], around)
+    typical = float(np.percentile(band_distance, 90)) + 4.0
+    see_through = ndimage.mean(
+        (_nearest_distance(scene.lab, around) <= typical).astype(np.float32),
+        labels,
+        index=np.arange(1, count + 1),
+    )
+    fill = np.flatnonzero(np.asarray(see_through) < 0.5) + 1
+    return mask | np.isin(labels, fill)
+
+
+def segment(
+    rgb: npt.NDArray[np.uint8], prompts: Prompts | None = None, deadline: Deadline | None = None
+) -> ObjectMask:
+    """The best of several GrabCut hypotheses at the size of `rgb` (already cleaned)."""
+    prompts = prompts or Prompts()
+    deadline = deadline or Deadline.none()
+    cv2.setRNGSeed(0)  # k-means and GrabCut's colour models start from OpenCV's RNG: same picture, same mask
+    scene = _scene(rgb)
+    seeders: dict[str, Callable[[_Scene], npt.NDArray[np.uint8]]] = (
+        {"box": _box_seeds_from_prompt(prompts)}
+        if prompts.box is not None
+        else {"border": _border_seeds, "box": _box_seeds, "saliency": _saliency_seeds}
+    )
+    candidates: dict[str, Mask] = {}
+    for name, seeder in seeders.items():
+        deadline.check("segmentation")
+        seeds = seeder(scene)
+        _apply_prompts(seeds, prompts)
+        raw = _grabcut(scene, seeds, deadline)
+        if raw is None or not raw.any():
+            continue
+        try:
+            candidates[name] = _fill_interior(scene, clean_mask(raw, prompts))
+        except NoObjectFoundError:
+            continue
+        shadowless = _without_shadow(scene, candidates[name])
+        if shadowless is not None:
+            with contextlib.suppress(NoObjectFoundError):
+                candidates[f"{name}-shadowless"] = _fill_interior(scene, clean_mask(shadowless, prompts))
+    if not candidates:
+        raise NoObjectFoundError("no object found (segmentation): every pixel looks like the background")
+    scores = {name: _score(scene, mask) for name, mask in candidates.items()}
+    best = max(scores, key=lambda name: scores[name])
+    return ObjectMask(candidates[best], "segmentation", best, scores[best], scores)
+
+
+def _box_seeds_from_prompt(prompts: Prompts) -> Callable[[_Scene], npt.NDArray[np.uint8]]:
+    def seeds(scene: _Scene) -> npt.NDArray[np.uint8]:
+        inside = np.full(scene.border.shape, cv2.GC_PR_FGD, np.uint8)
+        inside[scene.background_distance < 8.0] = cv2.GC_PR_BGD
+        return inside  # _apply_prompts makes everything outside the box background
+
+    return seeds
+
+
+def clean_mask(mask: Mask, prompts: Prompts | None = None, holes: bool = True) -> Mask:
+    """Keeps the component(s) under the positive points (or the largest), removes specks, fills small holes."""
     opened = ndimage.binary_opening(mask, structure=np.ones((3, 3), bool)) if mask.sum() > 64 else mask
     labels, count = ndimage.label(opened if opened.any() else mask)
     if count == 0:
         raise NoObjectFoundError("the mask is empty: no pixel belongs to an object")
-    if point is not None and labels[point[1], point[0]] > 0:
-        keep = labels[point[1], point[0]]
-    else:
+    chosen = {int(labels[p.y, p.x]) for p in (prompts.positives if prompts else ())} - {0}
+    if not chosen:
         sizes = ndimage.sum_labels(np.ones_like(labels), labels, index=np.arange(1, count + 1))
-        keep = int(np.argmax(sizes)) + 1
-    component = labels == keep
-    holes = ndimage.binary_fill_holes(component) & ~component
-    hole_labels, hole_count = ndimage.label(holes)
-    if hole_count:
-        hole_sizes = ndimage.sum_labels(
-            np.ones_like(hole_labels), hole_labels, index=np.arange(1, hole_count + 1)
-        )
-        small = np.flatnonzero(hole_sizes < SMALL_HOLE_SHARE * component.sum()) + 1
-        component |= np.isin(hole_labels, small)
+        chosen = {int(np.argmax(sizes)) + 1}
+    component = np.isin(labels, list(chosen))
+    if holes:
+        hole_mask = ndimage.binary_fill_holes(component) & ~component
+        hole_labels, hole_count = ndimage.label(hole_mask)
+        if hole_count:
+            hole_sizes = ndimage.sum_labels(
+                np.ones_like(hole_labels), hole_labels, index=np.arange(1, hole_count + 1)
+            )
+            small = np.flatnonzero(hole_sizes < SMALL_HOLE_SHARE * component.sum()) + 1
+            component |= np.isin(hole_labels, small)
     return np.asarray(component, dtype=bool)
 
 
 def object_mask(
     image: DecodedImage,
     size: tuple[int, int],
-    point: Point | None = None,
+    prompts: Prompts | None = None,
     user_mask: DecodedImage | None = None,
+    deadline: Deadline | None = None,
 ) -> ObjectMask:
     """The cleaned object mask at `size` (width, height): user mask, else meaningful alpha, else segmentation."""
-    scale_x, scale_y = size[0] / image.width, size[1] / image.height
-    if point is not None and not (0 <= point.x < image.width and 0 <= point.y < image.height):
-        raise InvalidRequestError(
-            f"the point ({point.x}, {point.y}) is outside the {image.width}x{image.height} image"
-        )
-    scaled_point = (
-        None
-        if point is None
-        else (min(size[0] - 1, int(point.x * scale_x)), min(size[1] - 1, int(point.y * scale_y)))
-    )
-    source: MaskSource
+    prompts = prompts or Prompts()
+    prompts.check_inside(image.width, image.height)
+    scaled = prompts.scaled(size[0] / image.width, size[1] / image.height, size)
     if user_mask is not None:
-        raw, source = mask_from_user(user_mask, image, size), "user-mask"
+        found = ObjectMask(_checked(mask_from_user(user_mask, image, size), "user-mask"), "user-mask")
     else:
         from_alpha = None if image.alpha is None else mask_from_alpha(image.alpha, size)
         if from_alpha is not None:
-            raw, source = from_alpha, "alpha"
+            found = ObjectMask(_checked(from_alpha, "alpha"), "alpha")
         else:
-            raw, source = segment(_scaled(image.rgb, size), scaled_point), "segmentation"
-    share = float(raw.mean())
+            rough = segment_at(image.rgb, size, prompts, deadline)
+            refined = refine_outline(image.rgb, rough.mask, size, scaled)
+            return replace(rough, mask=_checked(refined, "segmentation"))
+    return ObjectMask(clean_mask(found.mask, scaled), found.source)
+
+
+def segment_at(
+    rgb: npt.NDArray[np.uint8], size: tuple[int, int], prompts: Prompts, deadline: Deadline | None
+) -> ObjectMask:
+    """Segments at most SEGMENT_LONG_SIDE pixels on the long side (GrabCut's cost grows with the pixel count);
+    the mask comes back at that working size (refine_outline brings it to `size`)."""
+    width, height = size
+    factor = min(1.0, SEGMENT_LONG_SIDE / max(width, height))
+    work = (max(8, round(width * factor)), max(8, round(height * factor)))
+    image_h, image_w = rgb.shape[:2]
+    return segment(_scaled(rgb, work), prompts.scaled(work[0] / image_w, work[1] / image_h, work), deadline)
+
+
+def refine_outline(
+    rgb: npt.NDArray[np.uint8], mask: Mask, size: tuple[int, int], prompts: Prompts | None = None
+) -> Mask:
+    """The mask at `size`, its outline snapped to the picture's colour edges: in a thin band around the upsampled
+    outline each pixel joins the side (object or background) whose nearby colours it is closer to. The nearby
+    colours are averaged at the mask's own resolution (they vary slowly) and only the band is compared at `size`."""
+    width, height = size
+    small_h, small_w = mask.shape
+    soft = cv2.resize(mask.astype(np.float32), size, interpolation=cv2.INTER_LINEAR)
+    upsampled: Mask = np.asarray(soft >= 0.5, bool)
+    if (small_w, small_h) == size:
+        return upsampled
+    radius = max(1, round(0.75 * max(width, height) / max(small_w, small_h)))
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+    as_u8 = upsampled.astype(np.uint8)
+    band = (cv2.dilate(as_u8, kernel) > 0) & ~(cv2.erode(as_u8, kernel) > 0)
+    if not band.any():
+        return upsampled
+    small_lab = cv2.cvtColor(_scaled(rgb, (small_w, small_h)), cv2.COLOR_RGB2LAB).astype(np.float32)
+    ring = np.ones((3, 3), bool)
+
+    def local_mean(region: Mask) -> Floats:
+        weight = cv2.GaussianBlur(region.astype(np.float32), (0, 0), 2.0) + 1e-6
+        mean = cv2.GaussianBlur(small_lab * region[..., None], (0, 0), 2.0) / weight[..., None]
+        upscaled: Floats = cv2.resize(mean, size, interpolation=cv2.INTER_LINEAR)
+        return upscaled
+
+    inside = local_mean(ndimage.binary_erosion(mask, ring))
+    outside = local_mean(~ndimage.binary_dilation(mask, ring))
+    rows, cols = np.nonzero(band)
+    lab = cv2.cvtColor(rgb if rgb.shape[1::-1] == size else _scaled(rgb, size), cv2.COLOR_RGB2LAB)
+    pixels = lab[rows, cols].astype(np.float32)
+    closer_inside = ((pixels - inside[rows, cols]) ** 2).sum(axis=1) < (
+        (pixels - outside[rows, cols]) ** 2
+    ).sum(axis=1)
+    refined = upsampled.copy()
+    refined[rows, cols] = closer_inside
+    # The snap may only move the outline, never open holes or leave islands.
+    return clean_mask(refined, prompts, holes=False) if refined.any() else upsampled
+
+
+def _checked(mask: Mask, source: str) -> Mask:
+    share = float(mask.mean())
     if share < MIN_OBJECT_SHARE:
         raise NoObjectFoundError(f"no object found ({source}): the mask covers {share:.2%} of the picture")
     if share > MAX_OBJECT_SHARE:
         raise NoObjectFoundError(f"no object found ({source}): the mask covers the whole picture")
-    return ObjectMask(mask=clean_mask(raw, scaled_point), source=source)
+    return mask

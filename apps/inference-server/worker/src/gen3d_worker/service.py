@@ -1,8 +1,12 @@
-"""The worker's request/response protocol, shared by every host (embedded HTTP, TorchServe, tests).
+"""The worker's request/response protocol, shared by every host (embedded HTTP, TorchServe, tests): PROTOCOL.md.
 
-Request: multipart/form-data fields `image` (PNG), optional `mask` (PNG), optional `options` (JSON, libs/events
-JobOptions). Response: 200 with the PLY (application/octet-stream) and the report as JSON in the X-Gen3D-Report
-header; or an error status with {"error": {"type", "message"}}.
+Request: multipart/form-data fields `image` (PNG), optional `mask` (PNG), optional `options` (JSON). Outcome: a
+`Success` (body, content type and the report for the X-Gen3D-Report header) or a `WorkerError`; the hosts turn
+it into HTTP at their edge (hosts/http.py), where the statuses live.
+
+- task "reconstruct", formats ["ply"] (the default): the PLY itself, application/octet-stream (as before);
+- task "reconstruct" with other formats: multipart/form-data, one part per format, named after it;
+- task "mask": the mask as an 8-bit greyscale PNG (255 = object), image/png.
 """
 
 from __future__ import annotations
@@ -11,13 +15,16 @@ import json
 import logging
 import os
 import time
-from dataclasses import dataclass, field
+import uuid
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .backends import Backend, BackendName
 from .backends.inflate import InflateBackend
 from .backends.sam3d import Sam3dBackend, Sam3dSettings
+from .deadline import Deadline
 from .errors import BackendUnavailableError, InvalidRequestError, WorkerError
+from .export import CONTENT_TYPES, MeshFormat
 from .limits import ImageLimits
 from .pipeline import JobOptions, Reconstructor
 
@@ -27,15 +34,36 @@ log = logging.getLogger("gen3d_worker")
 
 
 @dataclass(frozen=True)
-class Response:
-    status: int
+class Success:
     body: bytes
-    headers: dict[str, str] = field(default_factory=dict)
+    content_type: str
+    report: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {
+            "Content-Type": self.content_type,
+            REPORT_HEADER: json.dumps(self.report, separators=(",", ":")),
+        }
 
 
-def error_response(error: WorkerError) -> Response:
-    body = json.dumps({"error": error.to_dict()}).encode()
-    return Response(error.http_status, body, {"Content-Type": "application/json"})
+Outcome = Success | WorkerError
+
+
+def multipart_files(files: dict[MeshFormat, bytes]) -> tuple[bytes, str]:
+    """The mesh files as one multipart/form-data body: a part per format, named after it (PROTOCOL.md)."""
+    boundary = f"gen3d-{uuid.uuid4().hex}"
+    parts = [
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{fmt}"; filename="mesh.{fmt}"\r\n'
+            f"Content-Type: {CONTENT_TYPES[fmt]}\r\nContent-Length: {len(data)}\r\n\r\n"
+        ).encode("ascii")
+        + data
+        + b"\r\n"
+        for fmt, data in files.items()
+    ]
+    body = b"".join(parts) + f"--{boundary}--\r\n".encode("ascii")
+    return body, f"multipart/form-data; boundary={boundary}"
 
 
 def load_backends(env: dict[str, str] | None = None) -> dict[BackendName, Backend]:
@@ -77,46 +105,47 @@ class WorkerService:
             raise BackendUnavailableError("GEN3D_SAM3D_FALLBACK may only be 'inflate'")
         return cls(load_backends(source), ImageLimits.from_env(source), "inflate" if fallback else None)
 
-    def handle(self, fields: dict[str, bytes]) -> Response:
+    def handle(self, fields: dict[str, bytes], deadline: Deadline | None = None) -> Outcome:
+        """One request. Never raises: a bug is reported as an InternalError and the host keeps serving."""
+        deadline = deadline or Deadline.none()
         try:
-            image = fields.get("image")
-            if image is None:
-                raise InvalidRequestError("the request has no 'image' field")
-            options = parse_options(fields.get("options"))
-            started_ms = time.time() * 1000
-            fallback_from: BackendName | None = None
-            if (
-                options.backend == "sam3d"
-                and "sam3d" not in self.reconstructor.backends
-                and self.sam3d_fallback is not None
-            ):
-                fallback_from, options = (
-                    "sam3d",
-                    JobOptions(**{**options.__dict__, "backend": self.sam3d_fallback}),
-                )
-            output = self.reconstructor.run(image, options, fields.get("mask"))
-            report: dict[str, Any] = dict(output.report)
-            if fallback_from is not None:
-                report["fallbackFrom"] = fallback_from
-            report["host"] = {
-                "pid": os.getpid(),
-                "startedAtMs": started_ms,
-                "finishedAtMs": time.time() * 1000,
-            }
-            return Response(
-                200,
-                output.ply,
-                {
-                    "Content-Type": "application/octet-stream",
-                    REPORT_HEADER: json.dumps(report, separators=(",", ":")),
-                },
-            )
+            return self._handle(fields, deadline)
         except WorkerError as error:
             log.warning("job refused: %s: %s", error.type_name, error)
-            return error_response(error)
+            return error
         except Exception as error:  # a bug must not take the host down: report it, keep serving
             log.exception("job failed unexpectedly")
-            return error_response(WorkerError(f"unexpected {type(error).__name__}: {error}"))
+            return WorkerError(f"unexpected {type(error).__name__}: {error}")
+
+    def _handle(self, fields: dict[str, bytes], deadline: Deadline) -> Success:
+        image = fields.get("image")
+        if image is None:
+            raise InvalidRequestError("the request has no 'image' field")
+        options = parse_options(fields.get("options"))
+        started_ms = time.time() * 1000
+        if options.task == "mask":
+            preview = self.reconstructor.mask(image, options, fields.get("mask"), deadline)
+            return Success(preview.png, "image/png", {**preview.report, "host": _host(started_ms)})
+        fallback_from: BackendName | None = None
+        if (
+            options.backend == "sam3d"
+            and "sam3d" not in self.reconstructor.backends
+            and self.sam3d_fallback is not None
+        ):
+            fallback_from, options = "sam3d", replace(options, backend=self.sam3d_fallback)
+        output = self.reconstructor.run(image, options, fields.get("mask"), deadline)
+        report: dict[str, Any] = dict(output.report)
+        if fallback_from is not None:
+            report["fallbackFrom"] = fallback_from
+        report["host"] = _host(started_ms)
+        if options.formats == ("ply",):
+            return Success(output.ply, "application/octet-stream", report)
+        body, content_type = multipart_files(output.files)
+        return Success(body, content_type, report)
+
+
+def _host(started_ms: float) -> dict[str, Any]:
+    return {"pid": os.getpid(), "startedAtMs": started_ms, "finishedAtMs": time.time() * 1000}
 
 
 def parse_options(raw: bytes | None) -> JobOptions:

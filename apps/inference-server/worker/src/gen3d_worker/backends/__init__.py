@@ -8,6 +8,7 @@ from typing import Literal, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from ..deadline import Deadline
 from ..mesh import Mesh
 
 BackendName = Literal["inflate", "sam3d"]
@@ -20,6 +21,7 @@ class ReconstructionInput:
     mask: npt.NDArray[np.bool_]  # cleaned object mask at the backend's working grid
     quality: Quality = "standard"
     seed: int = 0
+    deadline: Deadline = field(default_factory=Deadline.none)  # checked between the backend's own stages
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from . import Quality, Reconstruction, ReconstructionInput
 
 GRID_LONG_SIDE: dict[Quality, int] = {"fast": 128, "standard": 224, "high": 384}
 PAD = 2
+MIN_FIELD = np.float32(0.02)
 
 
 class InflateBackend:
@@ -41,15 +42,19 @@ class InflateBackend:
         started = time.perf_counter()
         mask = np.pad(job.mask, PAD)
         height_field = inflate_heights(mask, self.depth)
+        job.deadline.check("reconstruction (height field)")
         volume, z_step, z0 = height_volume(height_field)
+        band = surface_band(volume, height_field)
+        job.deadline.check("reconstruction (volume)")
         after_field = time.perf_counter()
         vertices, faces, _normals, _values = marching_cubes(
             volume,
             level=0.0,
             spacing=(1.0, 1.0, z_step),
             allow_degenerate=False,
-            mask=surface_band(volume, height_field),
+            mask=band,
         )
+        job.deadline.check("reconstruction (surface)")
         after_mesh = time.perf_counter()
         rows, cols, zs = vertices[:, 0] - PAD, vertices[:, 1] - PAD, vertices[:, 2] + z0
         colours = sample_colours(job.rgb, job.mask, cols, rows)
@@ -92,7 +97,12 @@ def height_volume(heights: npt.NDArray[np.float32]) -> tuple[npt.NDArray[np.floa
     z_step = 1.0
     zs = (np.arange(-layers, layers, dtype=np.float32) + 0.5) * z_step
     volume = heights[:, :, None] - np.abs(zs)[None, None, :]
-    volume[volume == 0.0] = -1e-6
+    # A sample on (or within float noise of) the surface puts a marching-cubes vertex on a grid corner, where
+    # the vertices of the neighbouring edges land too: distinct vertices at one position, which every mesh tool
+    # merges on load into a non-manifold pinch. Keeping |f| >= MIN_FIELD keeps every vertex at least ~1 % of a
+    # cell away from every corner (the surface moves by at most MIN_FIELD, a fiftieth of a pixel).
+    near = np.abs(volume) < MIN_FIELD
+    volume[near] = np.where(volume[near] > 0.0, MIN_FIELD, -MIN_FIELD)
     return np.ascontiguousarray(volume), z_step, float(zs[0])
 
 

@@ -120,9 +120,12 @@ class Sam3dBackend:
             import cv2  # noqa: PLC0415 - only needed when the image is larger than the model input
 
             image = cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
+        # The model call itself cannot be interrupted: the budget is checked before it and after it.
+        job.deadline.check("sam3d inference")
         started = time.perf_counter()
         output = self._inference(np.ascontiguousarray(image), job.mask.astype(bool), seed=job.seed)
         inferred = time.perf_counter()
+        job.deadline.check("sam3d mesh conversion")
         mesh = mesh_from_output(output)
         return Reconstruction(
             mesh=mesh,

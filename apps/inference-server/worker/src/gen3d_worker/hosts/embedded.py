@@ -16,8 +16,10 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from ..errors import ImageTooLargeError, InvalidRequestError, WorkerError
-from ..service import MODEL_NAME, Response, WorkerService, error_response
+from ..deadline import TIMEOUT_HEADER, Deadline
+from ..errors import ImageTooLargeError, InvalidRequestError, JobTimeoutError, WorkerError
+from ..service import MODEL_NAME, WorkerService
+from .http import HttpResponse, error_response, http_response
 from .multipart import parse_form
 
 MAX_BODY_BYTES = 64 * 1024 * 1024
@@ -41,17 +43,17 @@ class RequestHandler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         if self.path == "/ping":
-            self.send(Response(200, b'{"status": "Healthy"}', {"Content-Type": "application/json"}))
+            self.send(HttpResponse(200, b'{"status": "Healthy"}', {"Content-Type": "application/json"}))
         else:
-            self.send(Response(404, b'{"error": {"type": "NotFound", "message": "no such path"}}'))
+            self.send(error_response(InvalidRequestError(f"no such path: {self.path}"), 404))
 
     def do_POST(self) -> None:
         if self.path.split("?")[0] not in (f"/predictions/{MODEL_NAME}", "/invocations"):
-            self.send(
-                Response(404, json.dumps({"error": {"type": "NotFound", "message": self.path}}).encode())
-            )
+            self.send(error_response(InvalidRequestError(f"no such path: {self.path}"), 404))
             return
+        arrived = time.monotonic()  # the caller's budget runs from here, waiting for a slot included
         try:
+            deadline = Deadline.from_header(self.headers.get(TIMEOUT_HEADER), arrived)
             length = int(self.headers.get("Content-Length", "-1"))
             if length < 0:
                 raise InvalidRequestError("Content-Length is required")
@@ -62,11 +64,20 @@ class RequestHandler(BaseHTTPRequestHandler):
         except WorkerError as error:
             self.send(error_response(error))
             return
-        with self.server.slots:
-            response = self.server.service.handle(fields)
-        self.send(response)
+        remaining = deadline.remaining_s()
+        if not self.server.slots.acquire(timeout=None if remaining is None else max(0.0, remaining)):
+            timeout = JobTimeoutError(
+                f"the {deadline.budget_ms} ms budget ran out waiting for a free job slot"
+            )
+            self.send(error_response(timeout))
+            return
+        try:
+            outcome = self.server.service.handle(fields, deadline)
+        finally:
+            self.server.slots.release()
+        self.send(http_response(outcome))
 
-    def send(self, response: Response) -> None:
+    def send(self, response: HttpResponse) -> None:
         self.send_response(response.status)
         for key, value in response.headers.items():
             self.send_header(key, value)

@@ -10,7 +10,9 @@ from typing import Any
 
 from ts.torch_handler.base_handler import BaseHandler
 
+from gen3d_worker.deadline import TIMEOUT_HEADER, Deadline
 from gen3d_worker.errors import WorkerError
+from gen3d_worker.hosts.http import error_response, http_response
 from gen3d_worker.service import WorkerService
 
 log = logging.getLogger(__name__)
@@ -22,6 +24,15 @@ def _as_bytes(value: Any) -> bytes:
     if isinstance(value, str):
         return value.encode("utf-8")
     raise TypeError(f"unexpected field type {type(value).__name__}")
+
+
+def _header(context: Any, index: int, name: str) -> str | None:
+    """A request header as TorchServe passes it on (its frontend keeps the client's spelling or lower-cases it)."""
+    for key in (name, name.lower()):
+        value = context.get_request_header(index, key)
+        if value is not None:
+            return value.decode("latin-1") if isinstance(value, bytes | bytearray) else str(value)
+    return None
 
 
 class Gen3DHandler(BaseHandler):  # type: ignore[misc]
@@ -43,7 +54,12 @@ class Gen3DHandler(BaseHandler):  # type: ignore[misc]
             fields = {str(key): _as_bytes(value) for key, value in request.items() if value is not None}
             if "image" not in fields and "body" in fields:
                 fields["image"] = fields.pop("body")
-            response = self.service.handle(fields)
+            try:
+                deadline = Deadline.from_header(_header(context, index, TIMEOUT_HEADER))
+            except WorkerError as error:
+                response = error_response(error)
+            else:
+                response = http_response(self.service.handle(fields, deadline))
             context.set_response_status(response.status, "", idx=index)
             for key, value in response.headers.items():
                 context.set_response_header(index, key, value)
