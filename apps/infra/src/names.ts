@@ -72,7 +72,8 @@ export function namesFor(stage: Settings['stage']): Names {
     modelBucket: lower(SEED.modelBucketName),
     replicaBucket: lower(`${SEED.dataBucketName}-replica-${SEED.replicaRegion}`),
     auditBucket: lower('gen3d-audit-bucket'),
-    ecrRepository: lower('gen3d-sam3d-inference'),
+    // One image repository per account (ecr-push.sh pushes there): the sandbox runs images from it too.
+    ecrRepository: 'gen3d-sam3d-inference',
     sageMakerRole: upper('Gen3DSageMakerExecutionRole'),
     sageMakerPolicy: upper('Gen3DSageMakerPolicy'),
     extractRole: upper('Gen3DLambdaExtractRole'),

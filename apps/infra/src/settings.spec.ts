@@ -1,0 +1,66 @@
+import { contextKeyOf, envNameOf, MAX_LINK_EXPIRY_SECONDS, readSettings, SettingsError } from './settings';
+
+const none = () => undefined;
+
+describe('readSettings', () => {
+  it('defaults to the seed: production, ml.g4dn.xlarge, inflate, governance off, links for one hour', () => {
+    expect(readSettings(none)).toEqual({
+      stage: 'production',
+      instanceType: 'ml.g4dn.xlarge',
+      maxInstances: 3,
+      backend: 'inflate',
+      imageTag: 'latest',
+      alarmEmail: undefined,
+      webOrigin: undefined,
+      glacierArchive: false,
+      linkExpirySeconds: MAX_LINK_EXPIRY_SECONDS,
+      cloudTrail: false,
+      configRules: false,
+      drReplica: false,
+      s3RequestMetrics: false,
+      adminEmail: 'info@2112-lab.com',
+      sourceEmail: 'noreply@genesis3d.com',
+    });
+  });
+
+  it('reads CDK context first, then GEN3D_* environment variables', () => {
+    const context: Record<string, string> = { 'gen3d:maxInstances': '5', 'gen3d:cloudTrail': 'true' };
+    const settings = readSettings((key) => context[key], {
+      GEN3D_MAX_INSTANCES: '7',
+      GEN3D_STAGE: 'sandbox',
+      GEN3D_IMAGE_TAG: '0123abcd4567',
+      GEN3D_GLACIER_ARCHIVE: 'false',
+    });
+    expect(settings).toMatchObject({
+      maxInstances: 5,
+      cloudTrail: true,
+      stage: 'sandbox',
+      imageTag: '0123abcd4567',
+      glacierArchive: false,
+    });
+  });
+
+  it('refuses a link lifetime longer than the notify role’s credentials are known to last', () => {
+    expect(() => readSettings(none, { GEN3D_LINK_EXPIRY_SECONDS: String(7 * 24 * 3600) })).toThrow(
+      /gen3d:linkExpirySeconds \(GEN3D_LINK_EXPIRY_SECONDS\)/,
+    );
+  });
+
+  it('names every malformed setting, with its context key and variable', () => {
+    try {
+      readSettings(none, { GEN3D_INSTANCE_TYPE: 'g4dn.xlarge', GEN3D_WEB_ORIGIN: 'http://example.com/app' });
+      throw new Error('expected a SettingsError');
+    } catch (error) {
+      expect(error).toBeInstanceOf(SettingsError);
+      expect((error as Error).message).toMatch(
+        /gen3d:instanceType \(GEN3D_INSTANCE_TYPE\): a SageMaker instance type/,
+      );
+      expect((error as Error).message).toMatch(/gen3d:webOrigin \(GEN3D_WEB_ORIGIN\): an https origin/);
+    }
+  });
+
+  it('maps setting names to context keys and environment variables', () => {
+    expect(envNameOf('s3RequestMetrics')).toBe('GEN3D_S3_REQUEST_METRICS');
+    expect(contextKeyOf('drReplica')).toBe('gen3d:drReplica');
+  });
+});
