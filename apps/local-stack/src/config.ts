@@ -1,0 +1,92 @@
+import { cpus } from 'node:os';
+import path from 'node:path';
+import { BUCKET_NAME, ConfigError, EMAIL_ADDRESS, integerEnv, type Environment } from '@gen3d/runtime';
+
+export { ConfigError };
+
+/** The local stack's settings: environment variables with defaults that make `npm start` work as is. */
+export interface LocalStackConfig {
+  /** Everything the stack keeps between runs (default `.gen3d`): data, outbox, queues, keys. */
+  readonly home: string;
+  readonly dataDir: string;
+  readonly outboxDir: string;
+  readonly queuesDir: string;
+  readonly runDir: string;
+  readonly signingKeyFile: string;
+  readonly operatorTokenFile: string;
+  readonly apiKeyFile: string;
+  readonly bindHost: string;
+  readonly port: number;
+  /** 0: a free loopback port each start. */
+  readonly sidecarPort: number;
+  /** The web UI's address (the API's WEB_URL, CORS); default: the stack's own origin, which serves `webDir`. */
+  readonly webUrl: string | undefined;
+  /** The built web UI (dist/apps/web), served at `/`. */
+  readonly webDir: string;
+  readonly dataBucket: string;
+  readonly adminEmail: string;
+  readonly sourceEmail: string;
+  /** The container's MaxConcurrentInvocationsPerInstance (and the embedded worker's slots). */
+  readonly concurrency: number;
+  readonly linkExpirySeconds: number;
+  /** How long Ctrl-C waits for jobs in flight before it stops the sidecar hard (they are redone on the next start). */
+  readonly stopGraceMs: number;
+  readonly sidecarMainJs: string;
+  readonly workerPython: string;
+  readonly jobTimeoutSeconds: number;
+}
+
+const HOST = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|0\.0\.0\.0|localhost|::1|::|[0-9a-f:.]+)$/i;
+
+/**
+ * @example parseLocalStackConfig({}, '/repo').port // 4300
+ * @throws ConfigError naming the variable that is wrong.
+ */
+export function parseLocalStackConfig(env: Environment, repoRoot: string): LocalStackConfig {
+  const home = path.resolve(repoRoot, env['GEN3D_HOME'] || '.gen3d');
+  const bindHost = env['GEN3D_BIND_HOST'] || '127.0.0.1';
+  if (!HOST.test(bindHost))
+    throw new ConfigError(`GEN3D_BIND_HOST is not an IP address: ${JSON.stringify(bindHost)}`);
+  const dataBucket = env['DATA_BUCKET'] || 'gen3d-data-bucket';
+  if (!BUCKET_NAME.test(dataBucket)) throw new ConfigError(`DATA_BUCKET is not a bucket name: ${dataBucket}`);
+  const email = (name: string, fallback: string) => {
+    const value = env[name] || fallback;
+    if (!EMAIL_ADDRESS.test(value))
+      throw new ConfigError(`${name} is not an email address: ${JSON.stringify(value)}`);
+    return value;
+  };
+  const webUrl = env['GEN3D_WEB_URL'] || undefined;
+  if (webUrl !== undefined && !URL.canParse(webUrl)) {
+    throw new ConfigError(`GEN3D_WEB_URL is not a URL: ${JSON.stringify(webUrl)}`);
+  }
+  return {
+    home,
+    dataDir: path.resolve(repoRoot, env['GEN3D_DATA_DIR'] || path.join(home, 'data')),
+    outboxDir: path.resolve(repoRoot, env['GEN3D_OUTBOX_DIR'] || path.join(home, 'outbox')),
+    queuesDir: path.join(home, 'queues'),
+    runDir: path.join(home, 'run'),
+    signingKeyFile: path.join(home, 'signing.key'),
+    operatorTokenFile: path.join(home, 'operator.token'),
+    apiKeyFile: path.join(home, 'api.key'),
+    bindHost,
+    port: integerEnv(env, 'GEN3D_STACK_PORT', 4300, 0, 65535),
+    sidecarPort: integerEnv(env, 'GEN3D_SIDECAR_PORT', 0, 0, 65535),
+    webUrl,
+    webDir: path.resolve(repoRoot, env['GEN3D_WEB_DIR'] || 'dist/apps/web'),
+    dataBucket,
+    adminEmail: email('ADMIN_EMAIL', 'admin@gen3d.local'),
+    sourceEmail: email('SOURCE_EMAIL', 'no-reply@gen3d.local'),
+    concurrency: integerEnv(
+      env,
+      'MAX_CONCURRENT_INVOCATIONS',
+      Math.max(1, Math.min(4, cpus().length)),
+      1,
+      64,
+    ),
+    linkExpirySeconds: integerEnv(env, 'LINK_EXPIRY_SECONDS', 7 * 24 * 3600, 60, 7 * 24 * 3600),
+    stopGraceMs: integerEnv(env, 'GEN3D_STOP_GRACE_SECONDS', 30, 0, 600) * 1000,
+    sidecarMainJs: path.resolve(repoRoot, env['GEN3D_SIDECAR_MAIN'] || 'dist/apps/inference-server/main.js'),
+    workerPython: path.resolve(repoRoot, env['WORKER_PYTHON'] || '.venv/bin/python'),
+    jobTimeoutSeconds: integerEnv(env, 'JOB_TIMEOUT_SECONDS', 600, 1, 3600),
+  };
+}

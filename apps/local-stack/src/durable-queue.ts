@@ -1,0 +1,265 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { Logger } from '@gen3d/logging';
+
+/**
+ * A queue on disk, one JSON file per message, for the local stack's at-least-once deliveries (S3 events to the
+ * handlers, async inference requests to the sidecar):
+ *
+ *   <dir>/ready/<id>.json      waiting (with the earliest time of its next attempt)
+ *   <dir>/inflight/<id>.json   being handled; moved back to ready/ when the process starts again (a crash or a
+ *                              restart mid-delivery redelivers: at least once, never dropped)
+ *   <dir>/dead/<id>.json       gave up after `maxAttempts`, with the last error (logged at error level)
+ *
+ * Every move is a rename, so a message is in exactly one folder whatever moment the process dies at. One consumer
+ * per folder (this process); any process may enqueue.
+ */
+export interface QueueMessage<T> {
+  readonly id: string;
+  readonly body: T;
+  readonly attempts: number;
+  /** Epoch ms before which the message is not handled (backoff). */
+  readonly notBefore: number;
+  readonly enqueuedAt: string;
+  readonly lastError?: string;
+}
+
+export interface DurableQueueOptions<T> {
+  readonly dir: string;
+  readonly name: string;
+  readonly handle: (body: T, message: QueueMessage<T>) => Promise<void>;
+  readonly concurrency: number;
+  readonly maxAttempts: number;
+  readonly backoff: { readonly initialMs: number; readonly maxMs: number };
+  readonly log: Logger;
+  /** How often the folder is looked at for messages other processes wrote or whose backoff ended. */
+  readonly pollMs?: number;
+  /** A handler error that says how long to wait before the next attempt (e.g. a 429's Retry-After). */
+  readonly retryAfterMs?: (error: unknown) => number | undefined;
+}
+
+/** A handler error meaning "not now": retried after `delayMs` without counting as an attempt. */
+export class RetryLaterError extends Error {
+  override readonly name = 'RetryLaterError';
+
+  constructor(
+    message: string,
+    readonly delayMs: number,
+  ) {
+    super(message);
+  }
+}
+
+export class DurableQueue<T> {
+  private readonly ready: string;
+  private readonly inflight: string;
+  private readonly dead: string;
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly notBefore = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+  private started = false;
+  private stopping = false;
+  private scanning: Promise<void> | undefined;
+  private rescan = false;
+
+  constructor(private readonly options: DurableQueueOptions<T>) {
+    this.ready = path.join(options.dir, 'ready');
+    this.inflight = path.join(options.dir, 'inflight');
+    this.dead = path.join(options.dir, 'dead');
+  }
+
+  /** Messages handled now or waiting. */
+  get size(): Promise<number> {
+    return Promise.all([fs.readdir(this.ready), fs.readdir(this.inflight)]).then(
+      ([r, i]) => r.filter(isMessage).length + i.filter(isMessage).length,
+    );
+  }
+
+  get active(): number {
+    return this.running.size;
+  }
+
+  /**
+   * Adds a message durably (it is on disk when this resolves). An id already waiting or in flight is not added twice.
+   * @returns false when a message with this id was already queued.
+   */
+  async enqueue(id: string, body: T): Promise<boolean> {
+    if (!/^[A-Za-z0-9._-]{1,200}$/.test(id)) throw new Error(`not a queue message id: ${id}`);
+    await this.ensureDirs();
+    const message: QueueMessage<T> = {
+      id,
+      body,
+      attempts: 0,
+      notBefore: 0,
+      enqueuedAt: new Date().toISOString(),
+    };
+    const temp = path.join(this.options.dir, `.tmp-${randomBytes(6).toString('hex')}`);
+    await fs.writeFile(temp, JSON.stringify(message));
+    try {
+      if (await exists(path.join(this.inflight, `${id}.json`))) return false;
+      // link() refuses an existing name: a second enqueue of a waiting id is a no-op.
+      await fs.link(temp, path.join(this.ready, `${id}.json`));
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw error;
+    } finally {
+      await fs.rm(temp, { force: true });
+      this.wake();
+    }
+  }
+
+  /** Recovers what a previous run left in flight, then handles messages until `stop`. */
+  async start(): Promise<void> {
+    await this.ensureDirs();
+    for (const file of (await fs.readdir(this.inflight)).filter(isMessage)) {
+      await fs.rename(path.join(this.inflight, file), path.join(this.ready, file));
+      this.options.log.warn(
+        { queue: this.options.name, message: file.slice(0, -5) },
+        'redelivering a message left in flight by the last run',
+      );
+    }
+    this.started = true;
+    this.schedule(0);
+  }
+
+  /** Stops taking messages; waits for the ones being handled (at most `graceMs`), leaves the rest on disk. */
+  async stop(graceMs: number): Promise<boolean> {
+    this.stopping = true;
+    clearTimeout(this.timer);
+    await this.scanning;
+    const all = Promise.all(this.running.values()).then(() => true);
+    return Promise.race([
+      all,
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), graceMs).unref()),
+    ]);
+  }
+
+  private wake(): void {
+    if (this.started && !this.stopping) this.schedule(0);
+  }
+
+  private schedule(delayMs: number): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.scan(), delayMs);
+  }
+
+  private async scan(): Promise<void> {
+    if (this.scanning) {
+      this.rescan = true;
+      return;
+    }
+    this.scanning = this.claimAndRun().finally(() => {
+      this.scanning = undefined;
+      if (this.stopping) return;
+      if (this.rescan) {
+        this.rescan = false;
+        this.schedule(0);
+      } else this.schedule(this.options.pollMs ?? 250);
+    });
+    await this.scanning;
+  }
+
+  private async claimAndRun(): Promise<void> {
+    let files: string[];
+    try {
+      files = (await fs.readdir(this.ready)).filter(isMessage).sort();
+    } catch (error) {
+      this.options.log.error({ err: error, queue: this.options.name }, 'cannot read the queue folder');
+      return;
+    }
+    const now = Date.now();
+    for (const file of files) {
+      if (this.stopping || this.running.size >= this.options.concurrency) return;
+      if (this.running.has(file) || (this.notBefore.get(file) ?? 0) > now) continue;
+      const message = await readMessage<T>(path.join(this.ready, file));
+      if (!message) continue;
+      if (message.notBefore > now) {
+        this.notBefore.set(file, message.notBefore);
+        continue;
+      }
+      try {
+        await fs.rename(path.join(this.ready, file), path.join(this.inflight, file));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw error;
+      }
+      this.notBefore.delete(file);
+      const run = this.deliver(file, message).finally(() => {
+        this.running.delete(file);
+        this.wake();
+      });
+      this.running.set(file, run);
+    }
+  }
+
+  private async deliver(file: string, message: QueueMessage<T>): Promise<void> {
+    const { log, name } = this.options;
+    const inflight = path.join(this.inflight, file);
+    try {
+      await this.options.handle(message.body, message);
+      await fs.rm(inflight, { force: true });
+      return;
+    } catch (error) {
+      const later = error instanceof RetryLaterError ? error.delayMs : this.options.retryAfterMs?.(error);
+      const attempts = later === undefined ? message.attempts + 1 : message.attempts;
+      const reason = `${(error as Error).name}: ${(error as Error).message}`;
+      if (attempts >= this.options.maxAttempts) {
+        await fs.rename(inflight, path.join(this.dead, file));
+        await fs.writeFile(
+          path.join(this.dead, file),
+          JSON.stringify({ ...message, attempts, lastError: reason }),
+        );
+        log.error(
+          { queue: name, message: message.id, attempts, reason },
+          'delivery failed for good: moved to dead/',
+        );
+        return;
+      }
+      const { initialMs, maxMs } = this.options.backoff;
+      const delay = later ?? Math.min(maxMs, initialMs * 2 ** (attempts - 1)) * (0.8 + Math.random() * 0.4);
+      const retry: QueueMessage<T> = {
+        ...message,
+        attempts,
+        notBefore: Date.now() + delay,
+        lastError: reason,
+      };
+      const temp = path.join(this.options.dir, `.tmp-${randomBytes(6).toString('hex')}`);
+      await fs.writeFile(temp, JSON.stringify(retry));
+      await fs.rename(temp, path.join(this.ready, file));
+      await fs.rm(inflight, { force: true });
+      this.notBefore.set(file, retry.notBefore);
+      (later === undefined ? log.warn : log.debug).call(
+        log,
+        { queue: name, message: message.id, attempts, retryInMs: Math.round(delay), reason },
+        'delivery failed; retrying with backoff',
+      );
+    }
+  }
+
+  private async ensureDirs(): Promise<void> {
+    await Promise.all(
+      [this.ready, this.inflight, this.dead].map((dir) => fs.mkdir(dir, { recursive: true })),
+    );
+  }
+}
+
+function isMessage(file: string): boolean {
+  return file.endsWith('.json') && !file.startsWith('.');
+}
+
+async function exists(file: string): Promise<boolean> {
+  return fs.access(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function readMessage<T>(file: string): Promise<QueueMessage<T> | undefined> {
+  try {
+    return JSON.parse(await fs.readFile(file, 'utf8')) as QueueMessage<T>;
+  } catch {
+    return undefined; // claimed by nobody else (one consumer), so only a message removed meanwhile lands here
+  }
+}

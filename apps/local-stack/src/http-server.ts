@@ -1,0 +1,274 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { timingSafeEqual } from 'node:crypto';
+import type { Logger } from '@gen3d/logging';
+import { FolderObjectStore, ObjectMissingError, PresignedRequestError } from '@gen3d/object-store';
+import type { OperatorApi } from './operator-api';
+
+/** The API of issue 11 (libs/api), as the local stack mounts it under /api: plain request in, plain response out. */
+export interface MountedApi {
+  (request: {
+    method: string;
+    path: string;
+    query: Record<string, string>;
+    headers: Record<string, string>;
+    body?: string;
+  }): Promise<{ status: number; headers?: Record<string, string>; body?: string }>;
+}
+
+/** What the routes serve, known once the stack is wired (its port is in the links the store signs). */
+export interface Routes {
+  readonly store: FolderObjectStore;
+  /** The web UI's origin: browser uploads (POST /s3/…) and API calls come from there. */
+  readonly webOrigin: string;
+  readonly operator: OperatorApi;
+  readonly api: MountedApi | undefined;
+}
+
+export interface HttpServerDeps {
+  /** Undefined while the stack is starting (503). */
+  readonly routes: () => Routes | undefined;
+  /** The built web UI, served at `/` (GET only; files under it only). */
+  readonly webDir: string;
+  readonly operatorToken: string;
+  readonly health: () => Record<string, unknown>;
+  readonly maxUploadBytes: number;
+  readonly log: Logger;
+}
+
+/** An error the HTTP edge answers with its status (domain errors carry no status: decided here). */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The local stack's one HTTP origin (127.0.0.1 by default):
+ *   GET  /health                      the stack and its sidecar
+ *   GET  /s3/{bucket}/{key}?…         presigned GET links of the folder store (403 when expired or altered)
+ *   POST /s3/{bucket}                 browser uploads with a presigned POST form (403 outside the policy)
+ *   /api/…                            the web API (libs/api), prefix stripped
+ *   /local/…                          operator routes for the CLI (bearer token from .gen3d/operator.token)
+ */
+export function createHttpServer(deps: HttpServerDeps): Server {
+  return createServer((req, res) => {
+    const started = performance.now();
+    void route(req, res, deps)
+      .catch((error: unknown) => {
+        const status = error instanceof HttpError ? error.status : statusOf(error);
+        if (status >= 500)
+          deps.log.error({ err: error, method: req.method, path: pathOf(req) }, 'request failed');
+        if (!res.headersSent)
+          sendJson(res, status, {
+            error: { type: (error as Error).name, message: (error as Error).message },
+          });
+        else res.destroy();
+      })
+      .finally(() => {
+        deps.log.debug(
+          {
+            method: req.method,
+            path: pathOf(req),
+            status: res.statusCode,
+            ms: Math.round(performance.now() - started),
+          },
+          'http',
+        );
+      });
+  });
+}
+
+function pathOf(req: IncomingMessage): string {
+  return (req.url ?? '/').split('?')[0] as string;
+}
+
+function statusOf(error: unknown): number {
+  if (error instanceof PresignedRequestError) return 403;
+  if (error instanceof ObjectMissingError) return 404;
+  if (
+    ['FolderKeyError', 'InvalidKeyError', 'ZodError', 'DocumentParseError', 'SyntaxError'].includes(
+      (error as Error).name,
+    )
+  )
+    return 400;
+  return 500;
+}
+
+async function route(req: IncomingMessage, res: ServerResponse, deps: HttpServerDeps): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://local');
+  const method = req.method ?? 'GET';
+  const routes = deps.routes();
+  if (!routes) throw new HttpError(503, 'the local stack is starting');
+  if (method === 'OPTIONS') {
+    res.writeHead(204, corsHeaders(routes, req)).end();
+    return;
+  }
+  if (url.pathname === '/health' && method === 'GET') return sendJson(res, 200, deps.health());
+  if (url.pathname.startsWith('/s3/')) return objectRoute(req, res, url, routes, deps.maxUploadBytes);
+  if (url.pathname === '/api' || url.pathname.startsWith('/api/')) {
+    if (!routes.api) throw new HttpError(503, 'the web API (libs/api) is not mounted in this build');
+    const answer = await routes.api({
+      method,
+      path: url.pathname.slice(4) || '/',
+      query: Object.fromEntries(url.searchParams),
+      headers: Object.fromEntries(
+        Object.entries(req.headers).map(([name, value]) => [
+          name,
+          Array.isArray(value) ? value.join(', ') : (value ?? ''),
+        ]),
+      ),
+      ...(method === 'GET' || method === 'HEAD'
+        ? {}
+        : { body: (await readBody(req, 1024 * 1024)).toString('utf8') }),
+    });
+    res.writeHead(answer.status, { ...corsHeaders(routes, req), ...answer.headers });
+    res.end(answer.body ?? '');
+    return;
+  }
+  if (url.pathname.startsWith('/local/')) {
+    checkOperator(req, deps.operatorToken);
+    const body =
+      method === 'POST' ? JSON.parse((await readBody(req, 64 * 1024)).toString('utf8') || '{}') : undefined;
+    const answer = await routes.operator.handle(
+      method,
+      url.pathname.slice('/local'.length),
+      url.searchParams,
+      body,
+    );
+    return sendJson(res, answer.status, answer.body);
+  }
+  if (method === 'GET' || method === 'HEAD') return serveWebFile(res, url.pathname, deps.webDir);
+  throw new HttpError(404, `no route for ${method} ${url.pathname}`);
+}
+
+const WEB_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.map': 'application/json',
+};
+
+async function serveWebFile(res: ServerResponse, urlPath: string, webDir: string): Promise<void> {
+  const root = path.resolve(webDir);
+  const file = path.resolve(root, `.${decodeURIComponent(urlPath === '/' ? '/index.html' : urlPath)}`);
+  if (!file.startsWith(root + path.sep)) throw new HttpError(403, 'outside the web folder');
+  let body: Buffer;
+  try {
+    body = await fs.readFile(file);
+  } catch {
+    if (urlPath === '/')
+      throw new HttpError(404, `the web UI is not built (${webDir}): run npx nx build web`);
+    throw new HttpError(404, `no file ${urlPath}`);
+  }
+  res.writeHead(200, {
+    'Content-Type': WEB_TYPES[path.extname(file)] ?? 'application/octet-stream',
+    'Content-Length': body.length,
+    'Cache-Control': 'no-cache',
+  });
+  res.end(body);
+}
+
+async function objectRoute(
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  deps: Routes,
+  maxUploadBytes: number,
+): Promise<void> {
+  const [bucket = '', ...rest] = url.pathname.slice('/s3/'.length).split('/');
+  if (req.method === 'POST' && rest.length === 0) {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > maxUploadBytes)
+      throw new HttpError(413, `the upload is larger than ${maxUploadBytes} bytes`);
+    const form = await new Request(`http://local${url.pathname}`, {
+      method: 'POST',
+      headers: { 'content-type': req.headers['content-type'] ?? '' },
+      body: Readable.toWeb(req) as ReadableStream,
+      duplex: 'half',
+    } as RequestInit)
+      .formData()
+      .catch((error: unknown) => {
+        throw new HttpError(400, `not a multipart form: ${(error as Error).message}`);
+      });
+    const file = form.get('file');
+    if (!(file instanceof Blob)) throw new HttpError(400, 'the form has no file field');
+    const fields = new Map<string, string>();
+    for (const [name, value] of form) if (typeof value === 'string') fields.set(name, value);
+    const stored = await deps.store.acceptPost(bucket, fields, new Uint8Array(await file.arrayBuffer()));
+    res.writeHead(204, {
+      ...corsHeaders(deps, req),
+      ETag: stored.eTag,
+      'x-amz-version-id': stored.versionId,
+      Location: `/s3/${bucket}/${stored.key.split('/').map(encodeURIComponent).join('/')}`,
+      'Access-Control-Expose-Headers': 'ETag, x-amz-version-id, Location',
+    });
+    res.end();
+    return;
+  }
+  if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'only GET, HEAD and POST');
+  const key = rest.map(decodeURIComponent).join('/');
+  const { versionId } = deps.store.verifyGetLink(bucket, key, url.searchParams);
+  const info = await deps.store.head(bucket, key, versionId);
+  if (!info) throw new HttpError(404, 'no such object');
+  res.writeHead(200, {
+    'Content-Type': info.contentType ?? 'application/octet-stream',
+    'Content-Length': info.size,
+    ETag: info.eTag ?? '',
+    'Last-Modified': info.lastModified?.toUTCString() ?? '',
+    'Content-Disposition': `attachment; filename*=UTF-8''${encodeURIComponent(key.split('/').pop() ?? 'download')}`,
+    ...corsHeaders(deps, req),
+  });
+  if (req.method === 'HEAD') return void res.end();
+  res.end(Buffer.from(await deps.store.get(bucket, key, Number.MAX_SAFE_INTEGER, versionId)));
+}
+
+function corsHeaders(deps: Routes, req: IncomingMessage): Record<string, string> {
+  const origin = req.headers.origin;
+  if (origin !== deps.webOrigin) return {};
+  return {
+    'Access-Control-Allow-Origin': origin,
+    'Access-Control-Allow-Methods': 'GET, HEAD, POST, OPTIONS',
+    'Access-Control-Allow-Headers': 'content-type, authorization, x-gen3d-access',
+    Vary: 'Origin',
+  };
+}
+
+function checkOperator(req: IncomingMessage, token: string): void {
+  const given = Buffer.from((req.headers.authorization ?? '').replace(/^Bearer\s+/i, ''));
+  const expected = Buffer.from(token);
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    throw new HttpError(401, 'operator routes need the token in .gen3d/operator.token (the CLI sends it)');
+  }
+}
+
+function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    req.on('data', (chunk: Buffer) => {
+      total += chunk.length;
+      if (total > maxBytes) {
+        reject(new HttpError(413, `the request is larger than ${maxBytes} bytes`));
+        req.destroy();
+      } else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}

@@ -1,0 +1,74 @@
+import { createLogger } from '@gen3d/logging';
+import pinoPretty from 'pino-pretty';
+import { ConfigError, parseLocalStackConfig } from './config';
+import { PortInUseError, startLocalStack, type RunningStack } from './stack';
+
+/**
+ * `node dist/apps/local-stack/main.js` (what `npm start` runs): the pipeline on this machine until Ctrl-C.
+ * The first Ctrl-C lets jobs in flight finish (GEN3D_STOP_GRACE_SECONDS), a second one stops at once; either way
+ * the sidecar and its worker host stop with the stack, and what was not finished is redone on the next start.
+ */
+async function main(): Promise<void> {
+  // Readable lines on a terminal (or GEN3D_LOG_FORMAT=pretty), JSON lines otherwise; the sidecar's lines too.
+  const format = process.env['GEN3D_LOG_FORMAT'] ?? (process.stdout.isTTY ? 'pretty' : 'json');
+  const pretty =
+    format === 'pretty'
+      ? pinoPretty({
+          colorize: Boolean(process.stdout.isTTY),
+          translateTime: 'SYS:HH:MM:ss.l',
+          ignore: 'pid,hostname,service,function,component,jobId',
+          messageFormat:
+            '{service}{if function}/{function}{end}{if component}/{component}{end} {if jobId}[job {jobId}] {end}{msg}',
+          singleLine: true,
+        })
+      : undefined;
+  const log = createLogger({ service: 'local-stack', ...(pretty ? { destination: pretty } : {}) });
+  let config;
+  try {
+    config = parseLocalStackConfig(process.env, process.cwd());
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`gen3d local stack: ${error.message}\n`);
+    process.exit(2);
+  }
+  let stack: RunningStack;
+  try {
+    stack = await startLocalStack(config, log, {
+      ...(pretty ? { sidecarOutput: pretty } : {}),
+    });
+  } catch (error) {
+    if (error instanceof PortInUseError) {
+      process.stderr.write(`gen3d local stack: ${error.message}\n`);
+      process.exit(3);
+    }
+    log.fatal({ err: error }, 'the local stack could not start');
+    process.exit(1);
+  }
+  log.info(
+    { url: stack.url, web: config.webUrl, dataDir: config.dataDir, outboxDir: config.outboxDir },
+    `ready: API and links on ${stack.url}, data in ${config.dataDir}, mail in ${config.outboxDir}`,
+  );
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals += 1;
+    const force = signals > 1;
+    log.info(
+      { signal, force },
+      force ? 'stopping now' : 'stopping: letting jobs in flight finish (Ctrl-C again to stop now)',
+    );
+    void stack
+      .stop({ force })
+      .then(() => {
+        log.info('stopped');
+        process.exit(0);
+      })
+      .catch((error: unknown) => {
+        log.error({ err: error }, 'stopping failed');
+        process.exit(1);
+      });
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}
+
+void main();

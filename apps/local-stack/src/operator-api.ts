@@ -1,0 +1,140 @@
+import path from 'node:path';
+import { BACKENDS, parseJobStatusJson, QUALITIES, type JobStatus } from '@gen3d/events';
+import type { BucketStore } from '@gen3d/object-store';
+import {
+  buildInputKey,
+  buildJobDocumentKey,
+  buildMaskKey,
+  buildReportKey,
+  parseJobId,
+  parseUserId,
+} from '@gen3d/s3-keys';
+import { z } from 'zod';
+import { HttpError } from './http-server';
+
+/** The routes the CLI uses on this machine (`/local/...`), answered from the data folder. */
+export interface OperatorApi {
+  handle(
+    method: string,
+    route: string,
+    query: URLSearchParams,
+    body: unknown,
+  ): Promise<{ status: number; body: unknown }>;
+}
+
+export interface OperatorApiDeps {
+  readonly data: BucketStore;
+  readonly dataDir: string;
+  readonly maxUploadBytes: number;
+  readonly linkExpirySeconds: number;
+  /** The job id the extract handler gives an upload (the same function, imported, never re-derived here). */
+  readonly jobIdOf: (upload: { bucket: string; key: string; versionId?: string; eTag?: string }) => string;
+}
+
+const UploadRequestSchema = z.strictObject({
+  userId: z.string(),
+  name: z.string().min(1).max(200),
+  email: z.email().max(254).optional(),
+  quality: z.enum(QUALITIES).optional(),
+  backend: z.enum(BACKENDS).optional(),
+  point: z.strictObject({ x: z.number().int().nonnegative(), y: z.number().int().nonnegative() }).optional(),
+  mask: z.boolean().optional(),
+});
+
+/** A job as the CLI shows it: the status document, where its mesh is, and a link to it. */
+export interface JobView {
+  readonly status: JobStatus;
+  readonly meshPath?: string;
+  readonly meshLink?: { url: string; expiresAt: string };
+  readonly report?: unknown;
+}
+
+/**
+ * The operator's API: presigned POST forms for an upload (and its mask), a user's jobs, one job, its mesh link.
+ * The same shape as the web API's GET /jobs and GET /jobs/{jobId}, for a user the operator names.
+ */
+export function createOperatorApi(deps: OperatorApiDeps): OperatorApi {
+  const view = async (userId: string, jobId: string): Promise<JobView | undefined> => {
+    const key = buildJobDocumentKey({ userId, jobId, document: 'status' });
+    if (!(await deps.data.head(key))) return undefined;
+    const status = parseJobStatusJson(await deps.data.getText(key));
+    if (status.state !== 'done' || !status.meshKey) return { status };
+    const reportKey = buildReportKey({ userId: status.userId, name: status.name });
+    const report = (await deps.data.head(reportKey))
+      ? JSON.parse(await deps.data.getText(reportKey))
+      : undefined;
+    const link = await deps.data.presignGet(status.meshKey, deps.linkExpirySeconds);
+    return {
+      status,
+      meshPath: path.join(deps.dataDir, deps.data.bucket, ...status.meshKey.split('/')),
+      meshLink: { url: link.url, expiresAt: link.expiresAt.toISOString() },
+      report,
+    };
+  };
+
+  return {
+    async handle(method, route, query, body) {
+      if (method === 'POST' && route === '/uploads') {
+        const request = UploadRequestSchema.parse(body);
+        const userId = parseUserId(request.userId);
+        const key = buildInputKey({ userId, name: request.name });
+        const metadata: Record<string, string> = {
+          ...(request.email ? { email: request.email } : {}),
+          ...(request.quality ? { quality: request.quality } : {}),
+          ...(request.backend ? { backend: request.backend } : {}),
+          ...(request.point ? { point: `${request.point.x},${request.point.y}` } : {}),
+        };
+        const maskKey = request.mask ? buildMaskKey({ userId, name: request.name }) : undefined;
+        if (maskKey) metadata['mask'] = maskKey;
+        const form = (k: string, meta: Record<string, string>) =>
+          deps.data.store.presignPost(deps.data.bucket, k, {
+            contentType: 'image/png',
+            minBytes: 1,
+            maxBytes: deps.maxUploadBytes,
+            metadata: meta,
+            expiresInSeconds: 600,
+          });
+        return {
+          status: 200,
+          body: {
+            bucket: deps.data.bucket,
+            key,
+            upload: await form(key, metadata),
+            ...(maskKey ? { maskKey, maskUpload: await form(maskKey, {}) } : {}),
+          },
+        };
+      }
+      const userId = parseUserId(query.get('userId') ?? '');
+      if (method === 'GET' && route === '/jobs/by-upload') {
+        const versionId = query.get('versionId') ?? undefined;
+        const eTag = query.get('eTag') ?? undefined;
+        const key = query.get('key') ?? '';
+        const jobId = deps.jobIdOf({
+          bucket: deps.data.bucket,
+          key,
+          ...(versionId ? { versionId } : {}),
+          ...(eTag ? { eTag: eTag.replace(/"/g, '') } : {}),
+        });
+        return { status: 200, body: { jobId, job: await view(userId, jobId) } };
+      }
+      if (method === 'GET' && route === '/jobs') {
+        const listed = await deps.data.list(`users/${userId}/jobs/`);
+        const jobIds = listed
+          .filter((o) => o.key.endsWith('/status.json'))
+          .map((o) => o.key.split('/')[3] as string);
+        const jobs = (await Promise.all(jobIds.map((id) => view(userId, id)))).filter(
+          (j): j is JobView => j !== undefined,
+        );
+        jobs.sort((a, b) => b.status.updatedAt.localeCompare(a.status.updatedAt));
+        return { status: 200, body: { jobs } };
+      }
+      const match = /^\/jobs\/([^/]+)$/.exec(route);
+      if (method === 'GET' && match) {
+        const job = await view(userId, parseJobId(match[1] as string));
+        if (!job) throw new HttpError(404, `no job ${match[1]} for user ${userId}`);
+        return { status: 200, body: job };
+      }
+      throw new HttpError(404, `no operator route ${method} ${route}`);
+    },
+  };
+}

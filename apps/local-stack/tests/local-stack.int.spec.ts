@@ -1,0 +1,279 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { cli, isRunning, outbox, readPly, recipient, sleep, StackProcess, until } from './harness';
+import { discPng, JPEG_BYTES } from './pictures';
+
+// End to end, as a person uses it: the local stack started as a process (`npm start` runs the same file), pictures
+// submitted with the built CLI, the mesh read by a real PLY reader, the mail by a real mail parser, links followed.
+const work = mkdtempSync(path.join(tmpdir(), 'gen3d-e2e-'));
+const pictures = path.join(work, 'pictures');
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+beforeAll(() => {
+  mkdirSync(pictures);
+  writeFileSync(path.join(pictures, 'red chair.png'), discPng(256));
+  writeFileSync(path.join(pictures, 'large.png'), discPng(2048));
+  writeFileSync(path.join(pictures, 'nothing.png'), discPng(128, { empty: true }));
+  writeFileSync(path.join(pictures, 'truncated.png'), discPng(256).subarray(0, 400));
+  writeFileSync(path.join(pictures, 'photo.png'), JPEG_BYTES);
+});
+
+const env = (stack: StackProcess, user: string) => ({
+  GEN3D_HOME: stack.home,
+  GEN3D_STACK_URL: stack.url,
+  GEN3D_USER: user,
+});
+
+interface JobJson {
+  status: { jobId: string; state: string; error?: { code: string; reason: string } };
+  meshPath?: string;
+  meshLink?: { url: string };
+}
+
+describe('the local stack, end to end', () => {
+  let stack: StackProcess;
+  beforeAll(async () => {
+    stack = await new StackProcess(path.join(work, 'home-main')).ready();
+  });
+  afterAll(async () => {
+    await stack.stop('SIGINT');
+  });
+
+  it('turns a PNG into a PLY and one email whose link downloads that PLY', async () => {
+    const result = await cli(
+      [
+        'submit',
+        path.join(pictures, 'red chair.png'),
+        '--email',
+        'ada@example.com',
+        '--quality',
+        'fast',
+        '--wait',
+        '--json',
+      ],
+      env(stack, 'ada'),
+    );
+    expect(result).toMatchObject({ code: 0 });
+    const job = JSON.parse(result.stdout) as JobJson;
+    expect(job.status.state).toBe('done');
+    expect(job.meshPath).toBe(path.join(stack.home, 'data/gen3d-data-bucket/users/ada/output/red chair.ply'));
+    const ply = await readPly(job.meshPath as string);
+    expect(ply).toMatchObject({ watertight: true, colours: true });
+    expect(ply.faces).toBeGreaterThan(1000);
+
+    const mails = await until('the email', async () => {
+      const all = (await outbox(path.join(stack.home, 'outbox'))).filter(
+        (m) => recipient(m.mail) === 'ada@example.com',
+      );
+      return all.length > 0 ? all : undefined;
+    });
+    expect(mails).toHaveLength(1);
+    const { mail } = mails[0] as (typeof mails)[number];
+    expect(mail.subject).toBe('Your 3D model of "red chair" is ready');
+    expect(mail.html).toContain('<a href=');
+    const link = /(http:\/\/127\.0\.0\.1:\d+\/s3\/\S+)/.exec(mail.text ?? '')?.[1] as string;
+    const download = await fetch(link);
+    expect(download.status).toBe(200);
+    expect(Buffer.from(await download.arrayBuffer()).equals(readFileSync(job.meshPath as string))).toBe(true);
+    expect((await fetch(link.replace('red%20chair.ply', 'red%20chair.report.json'))).status).toBe(403);
+    expect((await fetch(link.replace(/X-Gen3D-Expires=\d+/, 'X-Gen3D-Expires=99999999999'))).status).toBe(
+      403,
+    );
+
+    const status = await cli(['status', job.status.jobId, '--json'], env(stack, 'ada'));
+    expect(JSON.parse(status.stdout).status.state).toBe('done');
+    const list = await cli(['list', '--json'], env(stack, 'ada'));
+    expect(JSON.parse(list.stdout).jobs.map((j: JobJson) => j.status.jobId)).toEqual([job.status.jobId]);
+    const out = path.join(work, 'opened.ply');
+    expect((await cli(['open', job.status.jobId, '--out', out], env(stack, 'ada'))).code).toBe(0);
+    expect(readFileSync(out).equals(readFileSync(job.meshPath as string))).toBe(true);
+  });
+
+  it.each([
+    ['a truncated PNG', 'truncated.png', 'CorruptImageError'],
+    ['a picture with no object', 'nothing.png', 'NoObjectFoundError'],
+  ])('ends %s in a failed status and one failure email', async (_what, file, code) => {
+    const user = `u-${code}`;
+    const result = await cli(
+      ['submit', path.join(pictures, file), '--email', `${user}@example.com`, '--wait', '--json'],
+      env(stack, user),
+    );
+    expect(result.code).toBe(1);
+    const job = JSON.parse(result.stdout) as JobJson;
+    expect(job.status).toMatchObject({ state: 'failed', error: { code } });
+    const mails = await until('the failure email', async () => {
+      const all = (await outbox(path.join(stack.home, 'outbox'))).filter(
+        (m) => recipient(m.mail) === `${user}@example.com`,
+      );
+      return all.length > 0 ? all : undefined;
+    });
+    await sleep(300);
+    expect(
+      (await outbox(path.join(stack.home, 'outbox'))).filter(
+        (m) => recipient(m.mail) === `${user}@example.com`,
+      ),
+    ).toHaveLength(1);
+    expect(mails[0]?.mail.subject).toMatch(/^We could not make a 3D model of/);
+    expect(mails[0]?.mail.text).toContain(job.status.error?.reason);
+  });
+
+  it('refuses a JPEG named .png before uploading; uploaded anyway, it fails with an email', async () => {
+    const refused = await cli(
+      ['submit', path.join(pictures, 'photo.png'), '--email', 'jo@example.com'],
+      env(stack, 'jo'),
+    );
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('is not a PNG: it is a JPEG image. Nothing was uploaded.');
+    // The same bytes through a browser-style upload (no check in between): the pipeline refuses them itself.
+    const token = readFileSync(path.join(stack.home, 'operator.token'), 'utf8').trim();
+    const local = (route: string, init: RequestInit = {}) =>
+      fetch(`${stack.url}/local${route}`, {
+        ...init,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      });
+    const forms = (await (
+      await local('/uploads', {
+        method: 'POST',
+        body: JSON.stringify({ userId: 'jo', name: 'photo', email: 'jo@example.com' }),
+      })
+    ).json()) as { key: string; upload: { url: string; fields: Record<string, string> } };
+    const form = new FormData();
+    for (const [name, value] of Object.entries(forms.upload.fields)) form.append(name, value);
+    form.append('file', new Blob([JPEG_BYTES]));
+    const posted = await fetch(forms.upload.url, { method: 'POST', body: form });
+    expect(posted.status).toBe(204);
+    const query = new URLSearchParams({
+      userId: 'jo',
+      key: forms.key,
+      versionId: posted.headers.get('x-amz-version-id') as string,
+      eTag: posted.headers.get('etag') as string,
+    });
+    const { jobId } = (await (await local(`/jobs/by-upload?${query}`)).json()) as { jobId: string };
+    const status = await until('the failed status', async () => {
+      const answer = await cli(['status', jobId, '--json'], env(stack, 'jo'));
+      const job =
+        answer.code === 2 || answer.stdout === '' ? undefined : (JSON.parse(answer.stdout) as JobJson);
+      return job?.status.state === 'failed' ? job.status : undefined;
+    });
+    expect(status.error).toMatchObject({ code: 'NotAPngError' });
+    const mails = await until('the failure email', async () => {
+      const all = (await outbox(path.join(stack.home, 'outbox'))).filter(
+        (m) => recipient(m.mail) === 'jo@example.com',
+      );
+      return all.length > 0 ? all : undefined;
+    });
+    expect(mails).toHaveLength(1);
+    expect(mails[0]?.mail.text).toContain('not a PNG image');
+  });
+
+  it('fails a job whose worker is killed mid-job, with an email, and the next job works', async () => {
+    const submitted = await cli(
+      [
+        'submit',
+        path.join(pictures, 'large.png'),
+        '--email',
+        'kim@example.com',
+        '--quality',
+        'high',
+        '--json',
+      ],
+      env(stack, 'kim'),
+    );
+    const { jobId } = JSON.parse(submitted.stdout) as { jobId: string };
+    const statusOf = async () =>
+      JSON.parse((await cli(['status', jobId, '--json'], env(stack, 'kim'))).stdout || '{}') as JobJson;
+    await until('reconstructing', async () =>
+      (await statusOf()).status?.state === 'reconstructing' ? true : undefined,
+    );
+    await sleep(300); // inside the worker call
+    const { workers } = await stack.processes();
+    expect(workers.length).toBe(1);
+    process.kill(workers[0] as number, 'SIGKILL');
+    const failed = await until('the failed status', async () => {
+      const job = await statusOf();
+      return job.status?.state === 'failed' || job.status?.state === 'done' ? job : undefined;
+    });
+    expect(failed.status).toMatchObject({ state: 'failed', error: { code: 'WorkerCrashedError' } });
+    await until('the failure email', async () =>
+      (await outbox(path.join(stack.home, 'outbox'))).some((m) => recipient(m.mail) === 'kim@example.com')
+        ? true
+        : undefined,
+    );
+    const again = await cli(
+      ['submit', path.join(pictures, 'red chair.png'), '--email', 'kim@example.com', '--wait', '--json'],
+      env(stack, 'kim'),
+    );
+    expect(again.code).toBe(0);
+  });
+});
+
+describe('restarts and stops', () => {
+  it('loses no job and sends no email twice when the stack is killed mid-job and started again', async () => {
+    const home = path.join(work, 'home-restart');
+    const first = await new StackProcess(home).ready();
+    const before = await first.processes();
+    const submitted = await cli(
+      [
+        'submit',
+        path.join(pictures, 'large.png'),
+        '--email',
+        'rex@example.com',
+        '--quality',
+        'high',
+        '--json',
+      ],
+      env(first, 'rex'),
+    );
+    const { jobId } = JSON.parse(submitted.stdout) as { jobId: string };
+    const state = async (s: StackProcess) =>
+      (JSON.parse((await cli(['status', jobId, '--json'], env(s, 'rex'))).stdout || '{}') as JobJson).status
+        ?.state;
+    await until('reconstructing', async () => ((await state(first)) === 'reconstructing' ? true : undefined));
+    first.kill('SIGKILL'); // a crash: no clean-up at all
+    await first.exited;
+
+    const second = await new StackProcess(home).ready();
+    expect(isRunning(before.sidecar)).toBe(false); // the orphaned sidecar of the first run was stopped
+    await until(
+      'done after the restart',
+      async () => ((await state(second)) === 'done' ? true : undefined),
+      90_000,
+    );
+    await sleep(1500); // any duplicate delivery would land now
+    const mails = (await outbox(path.join(home, 'outbox'))).filter(
+      (m) => recipient(m.mail) === 'rex@example.com',
+    );
+    expect(mails.map((m) => m.mail.subject)).toEqual(['Your 3D model of "large" is ready']);
+
+    const running = await second.processes();
+    expect(await second.stop('SIGINT')).toBe(0);
+    await sleep(1000); // the worker host notices its parent is gone within half a second
+    for (const pid of [running.sidecar, ...running.workers, ...before.workers])
+      expect(isRunning(pid)).toBe(false);
+  });
+
+  it('says in one line that its port is taken, and the CLI says when no stack runs', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    const stack = new StackProcess(path.join(work, 'home-port'), { GEN3D_STACK_PORT: String(port) });
+    expect(await stack.exited).toBe(3);
+    expect(stack.errors.trim()).toBe(
+      `gen3d local stack: port ${port} on 127.0.0.1 is in use: stop what runs there or set GEN3D_STACK_PORT`,
+    );
+    await new Promise((resolve) => blocker.close(resolve)); // now nothing listens there
+    const down = await cli(['list'], {
+      GEN3D_HOME: path.join(work, 'home-main'),
+      GEN3D_STACK_URL: `http://127.0.0.1:${port}`,
+    });
+    expect(down.code).toBe(3);
+    expect(down.stderr).toMatch(
+      /^gen3d: the local stack is not running on http:\/\/127\.0\.0\.1:\d+ .*start it with `npm start`/,
+    );
+    const bad = await cli(['submit', 'x.png', '--colour', 'red'], {});
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^gen3d: Unknown option '--colour'/);
+  });
+});
