@@ -17,8 +17,8 @@ import pytest
 import trimesh
 from PIL import Image
 
-from .pngs import rgba
-from .shapes import disk, two_tone_rgba
+from .pngs import rgb, rgba
+from .shapes import disk, photo, two_tone_rgba
 
 PYTHON = sys.executable
 DISK_PNG = rgba(two_tone_rgba(disk()))
@@ -164,3 +164,71 @@ def test_embedded_host_survives_bad_input(
 
 def test_embedded_host_unknown_model_is_404(embedded_port: int) -> None:
     assert post(embedded_port, {"image": DISK_PNG}, "/predictions/other")[0] == 404
+
+
+def test_embedded_host_answers_a_mask_request_with_a_png_of_the_picture(embedded_port: int) -> None:
+    picture = rgb(photo(disk()))
+    options = b'{"task": "mask", "points": [{"x": 128, "y": 128, "label": 1}]}'
+    status, headers, body = post(embedded_port, {"image": picture, "options": options})
+    assert status == 200 and headers["Content-Type"] == "image/png"
+    mask = np.asarray(Image.open(io.BytesIO(body)))
+    assert mask.shape == (256, 256) and set(np.unique(mask).tolist()) == {0, 255}
+    truth = disk() > 0
+    assert ((mask > 0) & truth).sum() / ((mask > 0) | truth).sum() > 0.9
+    report = json.loads(headers["X-Gen3D-Report"])
+    assert report["task"] == "mask" and report["mask"]["source"] == "segmentation"
+    assert report["mask"]["hypothesis"] in report["mask"]["hypotheses"]
+
+
+def test_embedded_host_answers_several_formats_as_multipart(embedded_port: int) -> None:
+    options = b'{"quality": "fast", "formats": ["ply", "3mf"], "targetFaces": 4000}'
+    status, headers, body = post(embedded_port, {"image": DISK_PNG, "options": options})
+    assert status == 200 and headers["Content-Type"].startswith("multipart/form-data; boundary=")
+    report = json.loads(headers["X-Gen3D-Report"])
+    assert set(report["mesh"]["formats"]) == {"ply", "3mf"} and report["mesh"]["decimation"]["applied"]
+    assert b'name="3mf"; filename="mesh.3mf"' in body
+
+
+def test_cli_writes_every_format_asked_for_and_the_mask(tmp_path: Path) -> None:
+    (tmp_path / "in.png").write_bytes(rgb(photo(disk())))
+    result = run_cli(
+        str(tmp_path / "in.png"),
+        str(tmp_path / "out.ply"),
+        "--quality",
+        "fast",
+        "--formats",
+        "ply,glb,stl",
+        "--target-faces",
+        "3000",
+        "--box",
+        "30,30,230,230",
+        "--point",
+        "128,128",
+        "--negative",
+        "5,5",
+        "--mask-out",
+        str(tmp_path / "mask.png"),
+    )
+    assert result.returncode == 0, result.stderr
+    for suffix in ("ply", "glb", "stl"):
+        mesh = trimesh.load(tmp_path / f"out.{suffix}", force="mesh")
+        assert mesh.is_watertight and len(mesh.faces) <= 3300
+    mask = np.asarray(Image.open(tmp_path / "mask.png")) > 0
+    truth = disk() > 0
+    assert (mask & truth).sum() / (mask | truth).sum() > 0.9
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (("--formats", "ply,fbx"), "--formats"),
+        (("--box", "5,5,2,9"), "--box"),
+        (("--negative", "1"), "--negative"),
+    ],
+)
+def test_cli_refuses_bad_output_and_prompt_flags(
+    tmp_path: Path, flags: tuple[str, ...], message: str
+) -> None:
+    (tmp_path / "in.png").write_bytes(DISK_PNG)
+    result = run_cli(str(tmp_path / "in.png"), str(tmp_path / "out.ply"), *flags)
+    assert result.returncode == 2 and message in result.stderr and "UsageError" in result.stderr
