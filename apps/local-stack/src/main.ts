@@ -45,13 +45,32 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   log.info(
-    { url: stack.url, web: config.webUrl, dataDir: config.dataDir, outboxDir: config.outboxDir },
-    `ready: API and links on ${stack.url}, data in ${config.dataDir}, mail in ${config.outboxDir}`,
+    { url: stack.url, web: stack.webUrl, dataDir: config.dataDir, outboxDir: config.outboxDir },
+    `ready: web UI ${stack.webUrl}, data in ${config.dataDir}, mail in ${config.outboxDir}`,
   );
-  let signals = 0;
+  if (pretty) {
+    process.stdout.write(
+      [
+        '',
+        '  Gen3D runs on this machine (Ctrl-C stops it; data and mail stay for the next start)',
+        `    web UI       ${stack.webUrl}`,
+        `    API          ${stack.url}/api   (CLI routes: ${stack.url}/local)`,
+        `    data folder  ${config.dataDir}`,
+        `    outbox       ${config.outboxDir}   (one .eml per email)`,
+        '    try          npm run gen3d -- submit picture.png --email you@example.com --wait',
+        '',
+        '',
+      ].join('\n'),
+    );
+  }
+  // npm forwards the terminal's Ctrl-C to the script, so one keypress can arrive twice: a second one counts
+  // only a second later.
+  let firstSignalAt = 0;
   const onSignal = (signal: NodeJS.Signals) => {
-    signals += 1;
-    const force = signals > 1;
+    const now = Date.now();
+    if (firstSignalAt !== 0 && now - firstSignalAt < 1000) return;
+    const force = firstSignalAt !== 0;
+    firstSignalAt = firstSignalAt || now;
     log.info(
       { signal, force },
       force ? 'stopping now' : 'stopping: letting jobs in flight finish (Ctrl-C again to stop now)',

@@ -223,25 +223,32 @@ export async function startLocalStack(
   }
 
   let stopping: Promise<void> | undefined;
+  // A second Ctrl-C during a graceful stop cuts the waiting short (jobs in flight are redone on the next start).
+  const now = new AbortController();
+  const orNow = <T>(waiting: Promise<T>, otherwise: T) =>
+    Promise.race([
+      waiting,
+      new Promise<T>((resolve) =>
+        now.signal.addEventListener('abort', () => resolve(otherwise), { once: true }),
+      ),
+    ]);
   return {
     url,
     webUrl,
     store,
     sidecar,
     config,
-    stop: (stopOptions = {}) =>
-      (stopping ??= (async () => {
+    stop: (stopOptions = {}) => {
+      if (stopOptions.force) now.abort();
+      return (stopping ??= (async () => {
         server.close();
         server.closeAllConnections();
         await router.stop();
-        const grace = stopOptions.force ? 0 : config.stopGraceMs;
-        const finished = await endpoint.stop(grace);
-        await Promise.all([
-          queues.extract.stop(stopOptions.force ? 0 : 5000),
-          queues.notify.stop(stopOptions.force ? 0 : 5000),
-        ]);
-        await sidecar.stop({ graceful: finished, timeoutMs: 8000 });
-      })()),
+        const finished = await orNow(endpoint.stop(now.signal.aborted ? 0 : config.stopGraceMs), false);
+        await orNow(Promise.all([queues.extract.stop(5000), queues.notify.stop(5000)]), [false, false]);
+        await sidecar.stop({ graceful: finished && !now.signal.aborted, timeoutMs: 8000 });
+      })());
+    },
   };
 }
 
