@@ -3,14 +3,26 @@
  * (`@gen3d/events/testing`). Test code only: runtime code imports `@gen3d/events`.
  */
 import { encodeEventKey } from '@gen3d/s3-keys';
+import type { z } from 'zod';
 import s3BatchMixed from './fixtures/s3-batch-mixed.json';
 import s3PutInput from './fixtures/s3-put-input.json';
 import s3PutOutput from './fixtures/s3-put-output.json';
+import type { S3EventRecordSchema } from './s3-event';
 
-export const fixtures = { s3PutInput, s3PutOutput, s3BatchMixed } as const;
+/** An S3 event notification as S3 sends it (JSON), one record per created object. */
+export interface S3EventNotification {
+  Records: z.input<typeof S3EventRecordSchema>[];
+}
+
+// Typed here, not by the JSON imports: consumers of the packed library need no `resolveJsonModule`.
+const fixtures: Readonly<Record<'s3PutInput' | 's3PutOutput' | 's3BatchMixed', S3EventNotification>> = {
+  s3PutInput: s3PutInput as S3EventNotification,
+  s3PutOutput: s3PutOutput as S3EventNotification,
+  s3BatchMixed: s3BatchMixed as unknown as S3EventNotification,
+};
 
 /** A deep copy of a fixture, safe to modify in a test. */
-export function fixture<K extends keyof typeof fixtures>(name: K): (typeof fixtures)[K] {
+export function fixture(name: keyof typeof fixtures): S3EventNotification {
   return structuredClone(fixtures[name]);
 }
 
@@ -29,8 +41,8 @@ export interface CreatedObjectSpec {
  *
  * @example await handler(s3CreatedEvent([{ bucket, key: 'users/u1/input/my chair.png', versionId }]), context)
  */
-export function s3CreatedEvent(objects: readonly CreatedObjectSpec[]): typeof s3PutInput {
-  const [template] = s3PutInput.Records;
+export function s3CreatedEvent(objects: readonly CreatedObjectSpec[]): S3EventNotification {
+  const [template] = fixture('s3PutInput').Records;
   if (!template) throw new Error('the s3PutInput fixture has no record');
   return {
     Records: objects.map((object, i) => {
