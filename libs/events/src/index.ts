@@ -1,7 +1,5 @@
 export {
   BACKENDS,
-  FAILURE_STAGES,
-  JOB_STATES,
   parseFailureDocument,
   parseFailureDocumentJson,
   parseInferenceRequest,
@@ -14,7 +12,6 @@ export {
   parseUploadMetadata,
   parseWorkerReport,
   QUALITIES,
-  type Backend,
   type FailureDocument,
   type InferenceRequest,
   type InferenceResult,
@@ -28,5 +25,5 @@ export {
 } from './documents';
 export { DocumentParseError, EventsError } from './errors';
 export { JOB_ERRORS, JobErrorSchema, userMessageFor, type JobError, type JobErrorType } from './job-errors';
-export { jsonParserFor, parserFor } from './parse';
+export { jsonParserFor } from './parse';
 export { parseCreatedObject, parseS3EventEnvelope, type CreatedObject } from './s3-event';

@@ -5,22 +5,10 @@ export {
   type ObjectRef,
   type ReportRead,
 } from './documents';
-export { adminFailureEmail, sageMakerFailureEmail, successEmail, userFailureEmail } from './emails';
 export { InputRejectedError, JobsError, PermanentMailError } from './errors';
 export { EXTRACT_TALLY, extractObject, type ExtractOutcome, type ExtractPorts } from './extract';
-export {
-  MAX_INVOCATION_TIMEOUT_SECONDS,
-  MAX_REQUEST_TTL_SECONDS,
-  parseExtractConfig,
-  type ExtractConfig,
-} from './extract-config';
+export { MAX_INVOCATION_TIMEOUT_SECONDS, parseExtractConfig, type ExtractConfig } from './extract-config';
 export { jobIdFor } from './job-id';
-export {
-  classifySageMakerFailure,
-  NOTIFY_TALLY,
-  notifyObject,
-  type NotifyOutcome,
-  type NotifyPorts,
-} from './notify';
+export { NOTIFY_TALLY, notifyObject, type NotifyOutcome, type NotifyPorts } from './notify';
 export { MAX_LINK_EXPIRY_SECONDS, parseNotifyConfig, type NotifyConfig } from './notify-config';
 export type { AsyncInferenceInvoker, AsyncInvocation, Clock, Email, Mailer, OutgoingEmail } from './ports';

@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { createLogger, forJob, levelFromEnv } from './index';
+import { createLogger, forJob, levelFromEnv } from './logger';
 
 function capture() {
   const lines: Record<string, unknown>[] = [];

@@ -1,5 +1,6 @@
 import { fixture } from '@gen3d/events/testing';
-import { handleS3Records, RetryableBatchError } from './index';
+import { handleS3Records } from './batch';
+import { RetryableBatchError } from './errors';
 
 const log = { info: () => undefined, error: () => undefined };
 

@@ -1,9 +1,8 @@
-export { handleS3Records, type BatchLog, type SkippedRecord } from './batch';
+export type { SkippedRecord } from './batch';
 export { BUCKET_NAME, EMAIL_ADDRESS, integerEnv, requiredEnv, type Environment } from './env';
 export { ConfigError, RetryableBatchError, RuntimeError } from './errors';
 export {
   createS3BatchHandler,
-  forLambdaInvocation,
   type BatchSummary,
   type Invocation,
   type LambdaContextLike,

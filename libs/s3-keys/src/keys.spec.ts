@@ -1,23 +1,22 @@
 import fc from 'fast-check';
+import { InvalidKeyError, type InvalidKeyReason } from './errors';
+import { decodeEventKey, encodeEventKey } from './event-key';
 import {
   buildFailureKey,
   buildInputKey,
   buildJobDocumentKey,
+  buildJobIndexKey,
   buildMaskKey,
   buildOutputKey,
   buildRejectedKey,
   buildReportKey,
-  decodeEventKey,
-  encodeEventKey,
-  InvalidKeyError,
   outputKeysFor,
   parseDataBucketKey,
   parseInputKey,
   parseJobDocumentKey,
   parseModelArtifactKey,
   parseOutputKey,
-  type InvalidKeyReason,
-} from './index';
+} from './keys';
 
 function reasonOf(fn: () => unknown): InvalidKeyReason {
   try {
@@ -113,6 +112,13 @@ describe('parseDataBucketKey', () => {
       key: 'rejected/0123456789abcdef.notify.lock',
       document: 'notify-lock',
     });
+    expect(parseDataBucketKey(buildJobIndexKey('0123456789abcdef'))).toEqual({
+      kind: 'job-index',
+      key: 'jobs/0123456789abcdef.json',
+      jobId: '0123456789abcdef',
+    });
+    expect(reasonOf(() => buildJobIndexKey('../etc'))).toBe('bad-job-id');
+    expect(reasonOf(() => parseDataBucketKey('jobs/0123456789abcdef.txt'))).toBe('bad-extension');
     expect(parseDataBucketKey('users/u1/masks/chair.png')).toMatchObject({ kind: 'mask', name: 'chair' });
     expect(parseDataBucketKey('public/index.html')).toMatchObject({ kind: 'public', path: 'index.html' });
     expect(parseModelArtifactKey('sam3d-model/checkpoints/pipeline.yaml')).toMatchObject({
