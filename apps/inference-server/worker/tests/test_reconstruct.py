@@ -125,3 +125,13 @@ def test_ply_is_read_back_by_trimesh_with_colours(fmt: str) -> None:
     np.testing.assert_allclose(loaded.vertices, result.mesh.vertices, atol=1e-5)
     np.testing.assert_array_equal(loaded.visual.vertex_colors[:, :3], result.mesh.colours)
     assert loaded.is_watertight
+
+
+def test_a_one_pixel_thin_mask_still_gives_a_closed_solid() -> None:
+    # A sample exactly on the surface counts as inside: a 1-pixel line was once an empty volume (marching cubes
+    # refused it with "Surface level must be within volume data range").
+    mask = np.zeros((64, 64), bool)
+    mask[10:54, 30] = True
+    result = BACKEND.reconstruct(ReconstructionInput(rgb=np.zeros((64, 64, 3), np.uint8), mask=mask))
+    merged = trimesh.Trimesh(result.mesh.vertices, result.mesh.faces)  # merges coincident vertices
+    assert merged.is_watertight and merged.is_winding_consistent and merged.volume > 0

@@ -102,7 +102,8 @@ def height_volume(heights: npt.NDArray[np.float32]) -> tuple[npt.NDArray[np.floa
     # merges on load into a non-manifold pinch. Keeping |f| >= MIN_FIELD keeps every vertex at least ~1 % of a
     # cell away from every corner (the surface moves by at most MIN_FIELD, a fiftieth of a pixel).
     near = np.abs(volume) < MIN_FIELD
-    volume[near] = np.where(volume[near] > 0.0, MIN_FIELD, -MIN_FIELD)
+    # A sample exactly on the surface counts as inside, so a one-pixel-thin part stays a (thin) solid.
+    volume[near] = np.where(volume[near] >= 0.0, MIN_FIELD, -MIN_FIELD)
     return np.ascontiguousarray(volume), z_step, float(zs[0])
 
 
