@@ -8,10 +8,19 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 
 const env = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' };
-const APPS = ['extract-lambda', 'notify-lambda', 'inference-server', 'web', 'infra', 'local-stack', 'cli'];
-const LIBS = ['s3-keys', 'events', 'logging', 'object-store', 'runtime', 'jobs'];
+const APPS = [
+  'extract-lambda',
+  'notify-lambda',
+  'inference-server',
+  'web',
+  'infra',
+  'local-stack',
+  'cli',
+  'api-lambda',
+];
+const LIBS = ['s3-keys', 'events', 'logging', 'object-store', 'runtime', 'jobs', 'api'];
 
-test('the workspace has its thirteen projects', () => {
+test('the workspace has its fifteen projects', () => {
   const projects = execFileSync('npx', ['nx', 'show', 'projects'], { env, encoding: 'utf8' })
     .trim()
     .split('\n');

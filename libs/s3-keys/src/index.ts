@@ -34,3 +34,4 @@ export {
   type NotificationRule,
   type NotificationTarget,
 } from './notification-rules';
+export { buildAddressKey, buildApiUserKey, userJobsPrefix } from './api-keys';

@@ -1,0 +1,348 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, existsSync } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { simpleParser } from 'mailparser';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { ballPicture, checkPly, decodePng, emptyPicture, jpegBytes, shareDifferentFrom } from './png';
+
+// End to end, in a real browser: the local stack (same handlers as AWS, folder store, outbox) serves the built web
+// app and its API; headless Chromium (Debian's package, no download) uploads pictures the way a person does.
+// Screenshots go to dist/e2e/; GEN3D_E2E_UPDATE_DOCS=1 also copies them into docs/images/ for the user guide.
+const root = join(__dirname, '../../..');
+const shots = join(root, 'dist/e2e');
+const chromiumPath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+const VIEWER_BACKGROUND: [number, number, number] = [0xe9, 0xed, 0xf2];
+const DONE_TIMEOUT_MS = 120_000;
+
+let home: string;
+let stack: ChildProcess;
+let url: string;
+let browser: Browser;
+
+async function startStack(): Promise<void> {
+  home = await mkdtemp(join(tmpdir(), 'gen3d-e2e-'));
+  stack = spawn(process.execPath, [join(root, 'dist/apps/local-stack/main.js')], {
+    cwd: root,
+    env: {
+      ...process.env,
+      GEN3D_HOME: home,
+      GEN3D_STACK_PORT: '0',
+      GEN3D_STOP_GRACE_SECONDS: '2',
+      LOG_LEVEL: 'info',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`the local stack did not start in 60 s:\n${log}`)),
+      60_000,
+    );
+    stack.stdout?.on('data', (chunk: Buffer) => {
+      log += chunk.toString();
+      for (const line of log.split('\n')) {
+        if (!line.startsWith('{')) continue;
+        try {
+          const entry = JSON.parse(line) as { msg?: string; url?: string };
+          if (entry.msg?.startsWith('ready:') && entry.url) {
+            clearTimeout(timer);
+            resolve(entry.url);
+          }
+        } catch {
+          // a partial line: wait for the rest
+        }
+      }
+    });
+    stack.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
+    stack.stdout?.pipe(createWriteStream(join(shots, 'stack.log')));
+    stack.stderr?.pipe(createWriteStream(join(shots, 'stack.err.log')));
+    stack.once('exit', (code) => reject(new Error(`the local stack exited (${code}):\n${log}`)));
+  });
+}
+
+async function stopStack(): Promise<void> {
+  if (!stack || stack.exitCode !== null) return;
+  const exited = new Promise((resolve) => stack.once('exit', resolve));
+  stack.kill('SIGINT');
+  const timer = setTimeout(() => stack.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Every file under a folder, as paths relative to it (hidden internals of the folder store excluded). */
+async function filesUnder(dir: string): Promise<string[]> {
+  if (!existsSync(dir)) return [];
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => relative(dir, join(e.parentPath, e.name)))
+    .filter((p) => !p.split('/').some((s) => s.startsWith('.')));
+}
+
+const uploadsIn = async () => (await filesUnder(join(home, 'data'))).filter((p) => p.includes('/input/'));
+
+interface Mail {
+  readonly subject: string;
+  readonly to: string;
+  readonly text: string;
+}
+
+async function outbox(): Promise<Mail[]> {
+  const dir = join(home, 'outbox');
+  const files = (await filesUnder(dir)).filter((f) => f.endsWith('.eml')).sort();
+  return Promise.all(
+    files.map(async (file) => {
+      const mail = await simpleParser(await readFile(join(dir, file)));
+      const to = Array.isArray(mail.to) ? mail.to[0] : mail.to;
+      return { subject: mail.subject ?? '', to: to?.text ?? '', text: mail.text ?? '' };
+    }),
+  );
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** A page that records console errors and uncaught exceptions (the test asserts there are none). */
+async function openPage(context: BrowserContext, hash = ''): Promise<{ page: Page; errors: string[] }> {
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  page.on('pageerror', (error) => errors.push(String(error)));
+  await page.goto(`${url}/${hash}`);
+  return { page, errors };
+}
+
+async function shot(page: Page, name: string, element?: string): Promise<Buffer> {
+  const path = join(shots, `${name}.png`);
+  const image = element
+    ? await page.locator(element).screenshot({ path })
+    : await page.screenshot({ path, fullPage: true });
+  if (process.env['GEN3D_E2E_UPDATE_DOCS'] === '1') {
+    await mkdir(join(root, 'docs/images'), { recursive: true });
+    await copyFile(path, join(root, 'docs/images', `${name}.png`));
+  }
+  return image;
+}
+
+/** Waits until the element's text matches (the page updates itself: polling, not a single read). */
+async function expectText(locator: Locator, pattern: RegExp, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let text = '';
+  while (Date.now() < deadline) {
+    text = (await locator.textContent({ timeout: timeoutMs }).catch(() => null)) ?? '';
+    if (pattern.test(text)) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`expected text matching ${pattern}, got ${JSON.stringify(text)}`);
+}
+
+async function choosePicture(page: Page, name: string, buffer: Buffer): Promise<void> {
+  await page.locator('#file').setInputFiles({ name, mimeType: 'image/png', buffer });
+}
+
+async function waitForStep(page: Page, step: 'done' | 'failed'): Promise<void> {
+  const selector = step === 'done' ? '#steps li[data-step="done"].complete' : '#steps.failed';
+  await page.locator(selector).waitFor({ timeout: DONE_TIMEOUT_MS });
+}
+
+/** Checks that the viewer drew the mesh: its pixels are not all the background colour. */
+async function expectMeshDrawn(page: Page, name: string): Promise<void> {
+  await page.locator('#viewer-box[data-loaded]').waitFor({ timeout: 30_000 });
+  await page.waitForTimeout(800); // a few frames: damping settles, the shadow map renders
+  const image = decodePng(await shot(page, name, '#viewer'));
+  expect(shareDifferentFrom(image, VIEWER_BACKGROUND)).toBeGreaterThan(0.03);
+}
+
+beforeAll(async () => {
+  await rm(shots, { recursive: true, force: true });
+  await mkdir(shots, { recursive: true });
+  await startStack();
+  browser = await chromium.launch({
+    executablePath: chromiumPath,
+    // Root in CI needs --no-sandbox; SwiftShader gives headless Chromium WebGL without a GPU.
+    args: [
+      '--no-sandbox',
+      '--use-angle=swiftshader',
+      '--enable-unsafe-swiftshader',
+      '--ignore-gpu-blocklist',
+    ],
+  });
+}, 90_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await stopStack();
+  if (home) await rm(home, { recursive: true, force: true });
+});
+
+describe('the web app in Chromium against the local stack', () => {
+  let firstJobId: string;
+
+  it('uploads a PNG with a point prompt, follows it to done, shows the mesh and downloads a valid PLY', async () => {
+    const context = await browser.newContext({
+      viewport: { width: 1000, height: 900 },
+      acceptDownloads: true,
+    });
+    const { page, errors } = await openPage(context);
+    await shot(page, 'web-empty');
+    await choosePicture(page, 'ball.png', ballPicture());
+    await page.locator('#preview-img').waitFor();
+    const box = await page.locator('#preview').boundingBox();
+    if (!box) throw new Error('no preview');
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    await expectText(page.locator('#point-status'), /Point marked at x 12\d, y 12\d/);
+    await page.locator('#email').fill('ann@example.com');
+    await page.locator('#quality').selectOption('fast');
+    await shot(page, 'web-upload-form');
+
+    await page.locator('#submit').click();
+    await page.locator('#upload-note').waitFor();
+    await expectText(page.locator('#upload-note'), /confirmation link to ann@example.com/);
+    await waitForStep(page, 'done');
+    firstJobId =
+      new URLSearchParams((await page.evaluate(() => window.location.hash)).slice(1)).get('job') ?? '';
+    expect(firstJobId).toMatch(/^[a-z0-9-]{8,64}$/);
+    await expectText(page.locator('#job-status'), /^Done · \d+ s/);
+    await expectText(page.locator('#fact-method'), /Silhouette inflation/);
+    await expectMeshDrawn(page, 'web-viewer');
+    await expectText(page.locator('#fact-vertices'), /^[\d,]+$/);
+    await shot(page, 'web-done');
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#download').click()]);
+    expect(download.suggestedFilename()).toMatch(/^ball-[0-9a-f]{8}\.ply$/);
+    const ply = checkPly(await readFile(await download.path()));
+    expect(ply.format).toBe('binary_little_endian');
+    const shownVertices = Number((await page.locator('#fact-vertices').textContent())?.replace(/,/g, ''));
+    expect(ply.vertices).toBe(shownVertices);
+
+    // The recent list of this browser reopens it.
+    expect(await page.locator('#recent li').count()).toBe(1);
+    await expectText(page.locator('#recent li button'), /ball\.png — Done/);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('emails a confirmation link; once confirmed, the result email links to the same job in the web app', async () => {
+    const mails = await waitFor('the confirmation email', async () => {
+      const all = await outbox();
+      return all.some((m) => /Confirm your address/.test(m.subject)) ? all : undefined;
+    });
+    const confirmation = mails.find((m) => /Confirm your address/.test(m.subject)) as Mail;
+    expect(confirmation.to).toBe('ann@example.com');
+    const confirmLink = /(http:\/\/\S+#confirm=\S+)/.exec(confirmation.text)?.[1] as string;
+    expect(confirmLink.startsWith(`${url}/`)).toBe(true);
+
+    const context = await browser.newContext({ viewport: { width: 1000, height: 900 } });
+    const { page, errors } = await openPage(context, confirmLink.slice(confirmLink.indexOf('#')));
+    await expectText(page.locator('#upload-note'), /your address is confirmed/);
+    await shot(page, 'web-confirmed');
+
+    await choosePicture(page, 'ball two.png', ballPicture(200));
+    await page.locator('#email').fill('ann@example.com');
+    await page.locator('#submit').click();
+    await waitForStep(page, 'done');
+    const jobId = new URLSearchParams((await page.evaluate(() => window.location.hash)).slice(1)).get('job');
+    expect(errors).toEqual([]);
+    await context.close();
+
+    const result = await waitFor('the result email', async () =>
+      (await outbox()).find(
+        (m) => m.to === 'ann@example.com' && /is ready/.test(m.subject) && m.text.includes(`job=${jobId}`),
+      ),
+    );
+    const jobLink = /(http:\/\/\S+#job=\S+)/.exec(result.text)?.[1] as string;
+    expect(new URLSearchParams(jobLink.slice(jobLink.indexOf('#') + 1)).get('access')).toBeTruthy();
+
+    // Opened on another device (no session of the uploader): the link alone shows the job and its mesh.
+    const elsewhere = await browser.newContext({ viewport: { width: 1000, height: 900 } });
+    const linked = await openPage(elsewhere, jobLink.slice(jobLink.indexOf('#')));
+    await waitForStep(linked.page, 'done');
+    await expectMeshDrawn(linked.page, 'web-email-link');
+    expect(await linked.page.evaluate(() => window.location.hash)).toContain(`job=${jobId}`);
+    expect(linked.errors).toEqual([]);
+    await elsewhere.close();
+  });
+
+  it('refuses a JPEG renamed .png in the browser, and uploads nothing', async () => {
+    const context = await browser.newContext({ viewport: { width: 1000, height: 900 } });
+    const { page, errors } = await openPage(context);
+    const before = await uploadsIn();
+    const apiCalls: string[] = [];
+    page.on('request', (request) => {
+      if (request.method() === 'POST') apiCalls.push(request.url());
+    });
+    await choosePicture(page, 'holiday.png', jpegBytes());
+    await expectText(page.locator('#file-problem'), /JPEG picture, not a PNG/);
+    await page.locator('#email').fill('ann@example.com');
+    await page.locator('#submit').click();
+    await expectText(page.locator('#file-problem'), /choose a PNG/);
+    await shot(page, 'web-not-a-png');
+    expect(apiCalls).toEqual([]);
+    expect(await uploadsIn()).toEqual(before);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('shows why a job failed, in plain words', async () => {
+    const context = await browser.newContext({ viewport: { width: 1000, height: 900 } });
+    const { page, errors } = await openPage(context);
+    await choosePicture(page, 'blank.png', emptyPicture());
+    await page.locator('#email').fill('ann@example.com');
+    await page.locator('#submit').click();
+    await waitForStep(page, 'failed');
+    await expectText(
+      page.locator('#job-problem'),
+      /could not find an object in the picture.*NoObjectFoundError/,
+    );
+    await shot(page, 'web-failed');
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it("refuses another user's job id", async () => {
+    const context = await browser.newContext({ viewport: { width: 1000, height: 900 } });
+    const { page } = await openPage(context, `#job=${firstJobId}`);
+    await expectText(page.locator('#job-problem'), /does not exist, or it belongs to someone else/);
+    expect(await page.locator('#viewer-box').isHidden()).toBe(true);
+    await shot(page, 'web-not-yours');
+    await context.close();
+  });
+
+  it('fits a phone-sized screen and works from the keyboard', async () => {
+    const context = await browser.newContext({
+      viewport: { width: 390, height: 844 },
+      deviceScaleFactor: 2,
+      isMobile: true,
+      hasTouch: true,
+    });
+    const { page, errors } = await openPage(context);
+    await choosePicture(page, 'ball.png', ballPicture());
+    await page.locator('#preview').focus();
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('ArrowLeft');
+    await expectText(page.locator('#point-status'), /Point marked at x 12\d, y 128/);
+    await page.locator('#email').focus();
+    await page.keyboard.type('ann@example.com');
+    await page.keyboard.press('Enter'); // submits the form
+    await waitForStep(page, 'done');
+    await page.locator('#viewer-box[data-loaded]').waitFor({ timeout: 30_000 });
+    await page.locator('#viewer').focus();
+    await page.keyboard.press('ArrowRight');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await page.waitForTimeout(800);
+    await shot(page, 'web-phone');
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+});

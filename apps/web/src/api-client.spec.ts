@@ -1,0 +1,99 @@
+import { ApiClient, ApiRequestError, type Fetch } from './api-client';
+
+function memoryStorage() {
+  const data = new Map<string, string>();
+  return {
+    data,
+    getItem: (k: string) => data.get(k) ?? null,
+    setItem: (k: string, v: string) => void data.set(k, v),
+    removeItem: (k: string) => void data.delete(k),
+  };
+}
+
+type Call = { url: string; method: string; headers: Record<string, string>; body?: string };
+
+/** A fetch that answers from a table of routes and records what the client sent. */
+function fakeFetch(routes: Record<string, (call: Call) => Response>): { fetch: Fetch; calls: Call[] } {
+  const calls: Call[] = [];
+  const fetch: Fetch = async (url, init = {}) => {
+    const call: Call = {
+      url,
+      method: init.method ?? 'GET',
+      headers: (init.headers ?? {}) as Record<string, string>,
+      ...(typeof init.body === 'string' ? { body: init.body } : {}),
+    };
+    calls.push(call);
+    const route = routes[`${call.method} ${url}`];
+    if (!route) return new Response('{"error":{"code":"no-route"}}', { status: 404 });
+    return route(call);
+  };
+  return { fetch, calls };
+}
+
+const json = (status: number, value: unknown, headers: Record<string, string> = {}) =>
+  new Response(JSON.stringify(value), {
+    status,
+    headers: { 'content-type': 'application/json', ...headers },
+  });
+
+describe('ApiClient', () => {
+  it('creates a session once and sends it as a bearer token', async () => {
+    const storage = memoryStorage();
+    const { fetch, calls } = fakeFetch({
+      'POST /api/session': () => json(201, { userId: 'w1', token: 'tok.sig' }),
+      'GET /api/jobs': () => json(200, { jobs: [] }),
+    });
+    const client = new ApiClient('/api', fetch, storage);
+    await client.listJobs();
+    await client.listJobs();
+    expect(calls.map((c) => `${c.method} ${c.url}`)).toEqual([
+      'POST /api/session',
+      'GET /api/jobs',
+      'GET /api/jobs',
+    ]);
+    expect(calls[1]?.headers['authorization']).toBe('Bearer tok.sig');
+    expect(storage.data.get('gen3d.session')).toBe('tok.sig');
+  });
+
+  it('uses an email link access token instead of the session, and never creates a session for it', async () => {
+    const { fetch, calls } = fakeFetch({
+      'GET /api/jobs/job00001': () => json(200, { job: { jobId: 'job00001', state: 'done' } }),
+    });
+    const client = new ApiClient('/api', fetch, memoryStorage());
+    await client.job('job00001', 'acc.sig');
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.headers).toMatchObject({ 'x-gen3d-access': 'acc.sig' });
+    expect(calls[0]?.headers['authorization']).toBeUndefined();
+  });
+
+  it('turns a refusal into an ApiRequestError with the code and Retry-After', async () => {
+    const storage = memoryStorage();
+    storage.setItem('gen3d.session', 'tok.sig');
+    const { fetch } = fakeFetch({
+      'POST /api/uploads': () =>
+        json(429, { error: { code: 'too-many-jobs', message: 'wait' } }, { 'retry-after': '30' }),
+    });
+    const error = await new ApiClient('/api', fetch, storage)
+      .requestUpload({ fileName: 'a.png', size: 1, email: 'a@example.com' })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiRequestError);
+    expect(error).toMatchObject({ status: 429, code: 'too-many-jobs', retryAfterSeconds: 30 });
+  });
+
+  it('forgets a session the API no longer knows', async () => {
+    const storage = memoryStorage();
+    storage.setItem('gen3d.session', 'old.sig');
+    const { fetch } = fakeFetch({ 'GET /api/jobs': () => json(401, { error: { code: 'no-session' } }) });
+    await expect(new ApiClient('/api', fetch, storage).listJobs()).rejects.toMatchObject({ status: 401 });
+    expect(storage.data.has('gen3d.session')).toBe(false);
+  });
+
+  it('reports an unreachable API as status 0', async () => {
+    const client = new ApiClient(
+      '/api',
+      () => Promise.reject(new TypeError('fetch failed')),
+      memoryStorage(),
+    );
+    await expect(client.confirm('x')).rejects.toMatchObject({ status: 0, code: 'unreachable' });
+  });
+});

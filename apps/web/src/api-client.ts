@@ -1,0 +1,177 @@
+/** The browser's side of the API (libs/api): sessions, upload grants, jobs, mesh links. */
+
+export type JobState = 'queued' | 'reconstructing' | 'done' | 'failed';
+
+export interface JobView {
+  readonly jobId: string;
+  readonly name: string;
+  readonly state: JobState;
+  readonly updatedAt: string;
+  readonly error?: { readonly code: string; readonly reason: string };
+  readonly mesh?: { readonly vertices: number; readonly faces: number; readonly watertight: boolean };
+  readonly method?: string;
+  readonly backend?: string;
+  readonly timingsMs?: Readonly<Record<string, number>>;
+}
+
+export interface UploadGrant {
+  readonly name: string;
+  readonly key: string;
+  readonly upload: {
+    readonly url: string;
+    readonly fields: Record<string, string>;
+    readonly expiresAt: string;
+  };
+  readonly address: { readonly confirmed: boolean; readonly confirmation: string };
+}
+
+export interface MeshLink {
+  readonly url: string;
+  readonly expiresAt: string;
+  readonly fileName: string;
+  readonly bytes: number;
+}
+
+/** A refused or failed request: `status` 0 when the API could not be reached at all. */
+export class ApiRequestError extends Error {
+  override readonly name = 'ApiRequestError';
+
+  constructor(
+    readonly status: number,
+    readonly code: string | undefined,
+    message: string,
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+  }
+}
+
+export type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
+
+export interface SessionStore {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
+}
+
+const SESSION_KEY = 'gen3d.session';
+
+export class ApiClient {
+  constructor(
+    private readonly base: string,
+    private readonly fetchFn: Fetch,
+    private readonly storage: SessionStore,
+  ) {}
+
+  private async call<T>(path: string, init: RequestInit & { access?: string } = {}): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (init.body !== undefined) headers['content-type'] = 'application/json';
+    if (init.access) headers['x-gen3d-access'] = init.access;
+    else if (path !== '/session' && path !== '/confirm') {
+      headers['authorization'] = `Bearer ${await this.session()}`;
+    }
+    let response: Response;
+    try {
+      response = await this.fetchFn(`${this.base}${path}`, { ...init, headers });
+    } catch {
+      throw new ApiRequestError(0, 'unreachable', 'The service cannot be reached.');
+    }
+    const text = await response.text();
+    let body: unknown;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      body = undefined;
+    }
+    if (!response.ok) {
+      const error = (body as { error?: { code?: string; message?: string } } | undefined)?.error;
+      const retry = Number(response.headers.get('retry-after'));
+      if (response.status === 401 && error?.code === 'no-session' && !init.access) {
+        this.storage.removeItem(SESSION_KEY); // a key change or a wiped store: the next call starts a new session
+      }
+      throw new ApiRequestError(
+        response.status,
+        error?.code,
+        error?.message ?? `HTTP ${response.status}`,
+        Number.isFinite(retry) && retry > 0 ? retry : undefined,
+      );
+    }
+    return body as T;
+  }
+
+  /** This browser's session token, created on first use. */
+  async session(): Promise<string> {
+    const existing = this.storage.getItem(SESSION_KEY);
+    if (existing) return existing;
+    const created = await this.call<{ token: string }>('/session', { method: 'POST' });
+    this.storage.setItem(SESSION_KEY, created.token);
+    return created.token;
+  }
+
+  requestUpload(input: {
+    fileName: string;
+    size: number;
+    email: string;
+    point?: { x: number; y: number };
+    quality?: string;
+  }): Promise<UploadGrant> {
+    return this.call('/uploads', { method: 'POST', body: JSON.stringify(input) });
+  }
+
+  async findJobByName(name: string): Promise<JobView | undefined> {
+    const { jobs } = await this.call<{ jobs: JobView[] }>(`/jobs?name=${encodeURIComponent(name)}`);
+    return jobs[0];
+  }
+
+  async listJobs(): Promise<JobView[]> {
+    return (await this.call<{ jobs: JobView[] }>('/jobs')).jobs;
+  }
+
+  async job(jobId: string, access?: string): Promise<JobView> {
+    return (await this.call<{ job: JobView }>(`/jobs/${encodeURIComponent(jobId)}`, access ? { access } : {}))
+      .job;
+  }
+
+  meshLink(jobId: string, access?: string): Promise<MeshLink> {
+    return this.call(`/jobs/${encodeURIComponent(jobId)}/mesh`, access ? { access } : {});
+  }
+
+  confirm(token: string): Promise<{ confirmed: boolean }> {
+    return this.call('/confirm', { method: 'POST', body: JSON.stringify({ token }) });
+  }
+}
+
+/**
+ * Posts the file to the presigned POST's URL (fields first, the file last, as S3 wants), reporting progress.
+ * XMLHttpRequest, because fetch cannot report upload progress.
+ */
+export function postFile(
+  grant: UploadGrant['upload'],
+  file: Blob,
+  onProgress: (fraction: number) => void,
+  xhrFactory: () => XMLHttpRequest = () => new XMLHttpRequest(),
+): Promise<void> {
+  const form = new FormData();
+  for (const [name, value] of Object.entries(grant.fields)) form.append(name, value);
+  form.append('file', file);
+  return new Promise((resolve, reject) => {
+    const xhr = xhrFactory();
+    xhr.open('POST', grant.url);
+    xhr.upload.onprogress = (event) => {
+      if (event.lengthComputable) onProgress(event.loaded / event.total);
+    };
+    xhr.onload = () => {
+      if (xhr.status >= 200 && xhr.status < 300) {
+        onProgress(1);
+        resolve();
+      } else {
+        reject(
+          new ApiRequestError(xhr.status, 'upload-refused', `The upload was refused (HTTP ${xhr.status}).`),
+        );
+      }
+    };
+    xhr.onerror = () =>
+      reject(new ApiRequestError(0, 'unreachable', 'The upload could not reach the storage.'));
+    xhr.send(form);
+  });
+}

@@ -1,0 +1,45 @@
+/** How a job's state reads on the page. */
+
+export type JobState = 'queued' | 'reconstructing' | 'done' | 'failed';
+/** The steps the user sees: uploading, then the pipeline's states in plain words. */
+export type Step = 'uploading' | 'queued' | 'reconstructing' | 'done' | 'failed';
+
+export function stepOf(state: JobState | undefined): Step {
+  return state ?? 'queued';
+}
+
+export const STEP_LABELS: Record<Step, string> = {
+  uploading: 'Uploading',
+  queued: 'Queued',
+  reconstructing: 'Reconstructing',
+  done: 'Done',
+  failed: 'Failed',
+};
+
+export const isFinal = (step: Step): boolean => step === 'done' || step === 'failed';
+
+/** @example formatElapsed(83_000) // '1 min 23 s' */
+export function formatElapsed(ms: number): string {
+  const total = Math.max(0, Math.floor(ms / 1000));
+  const minutes = Math.floor(total / 60);
+  const seconds = total % 60;
+  return minutes > 0 ? `${minutes} min ${String(seconds).padStart(2, '0')} s` : `${seconds} s`;
+}
+
+/** The method as the UI names it: the worker's honest name, with a short label for the backend. */
+export function methodLabel(backend: string | undefined, method: string | undefined): string {
+  const short = backend === 'sam3d' ? 'SAM 3D' : backend === 'inflate' ? 'Silhouette inflation' : undefined;
+  if (short && method) return `${short} (${method})`;
+  return short ?? method ?? 'unknown';
+}
+
+/** What a refused API request means for the user. */
+export function apiProblem(status: number, code: string | undefined, message: string | undefined): string {
+  if (status === 429) return message ?? 'Too many pictures at once. Please wait a little and try again.';
+  if (status === 404 && code === 'no-such-job')
+    return 'This job does not exist, or it belongs to someone else.';
+  if (status === 401) return 'This link or session is not valid.';
+  if (status >= 500 || status === 0)
+    return 'The service is not reachable right now. Please try again shortly.';
+  return message ?? `The request failed (${status}).`;
+}

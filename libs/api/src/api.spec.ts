@@ -1,0 +1,437 @@
+import { randomBytes } from 'node:crypto';
+import { JobDocuments } from '@gen3d/jobs';
+import { createLogger } from '@gen3d/logging';
+import { bindBucket } from '@gen3d/object-store';
+import { InMemoryObjectStore } from '@gen3d/object-store/testing';
+import { buildOutputKey, buildReportKey, parseJobId, parseUserId } from '@gen3d/s3-keys';
+import type { PresignPostOptions } from '@gen3d/object-store';
+import { createApiHandler, type ApiRequest } from './api';
+import { parseApiConfig } from './config';
+import { isAddressConfirmed } from './documents';
+import type { OutgoingEmail } from './emails';
+import { forFunctionUrl } from './function-url';
+import { createTokenSigner } from './tokens';
+
+const BUCKET = 'gen3d-data-bucket';
+const WEB = 'http://127.0.0.1:4300/';
+
+/** The API over an in-memory bucket, a recording upload signer and mailer, and a settable clock. */
+function setup(env: Record<string, string> = {}) {
+  let now = new Date('2026-11-27T10:00:00Z');
+  const store = new InMemoryObjectStore(() => now);
+  const data = bindBucket(store, BUCKET);
+  const signed: { key: string; options: PresignPostOptions }[] = [];
+  const sent: OutgoingEmail[] = [];
+  const tokens = createTokenSigner(randomBytes(32));
+  const handle = createApiHandler({
+    data,
+    signUpload: async (key, options) => {
+      signed.push({ key, options });
+      const fields: Record<string, string> = { key, 'Content-Type': options.contentType };
+      for (const [name, value] of Object.entries(options.metadata)) fields[`x-amz-meta-${name}`] = value;
+      return {
+        url: `memory://${BUCKET}`,
+        fields,
+        expiresAt: new Date(now.getTime() + options.expiresInSeconds * 1000),
+      };
+    },
+    tokens,
+    sendEmail: async (email) => {
+      sent.push(email);
+      return `m${sent.length}`;
+    },
+    now: () => now,
+    log: createLogger({ service: 'api-test', level: 'silent' }),
+    config: parseApiConfig({ WEB_URL: WEB, ...env }),
+  });
+  const call = async (request: Partial<ApiRequest> & { method: string; path: string }, token?: string) => {
+    const response = await handle({
+      query: {},
+      ...request,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...request.headers },
+    });
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test answers are read loosely
+    return { ...response, json: JSON.parse(response.body) as Record<string, any> };
+  };
+  const session = async () => {
+    const { json } = await call({ method: 'POST', path: '/session' });
+    return json as { userId: string; token: string };
+  };
+  const upload = (token: string, body: Record<string, unknown> = {}) =>
+    call(
+      {
+        method: 'POST',
+        path: '/uploads',
+        body: JSON.stringify({ fileName: 'Chaise café.png', size: 1000, email: 'Ann@Example.com', ...body }),
+      },
+      token,
+    );
+  /** What the pipeline writes for a job: the status (through the job-documents module), and for done, report + mesh. */
+  const job = async (
+    userId: string,
+    name: string,
+    jobId: string,
+    state: 'queued' | 'reconstructing' | 'done' | 'failed',
+  ) => {
+    const docs = new JobDocuments(data, () => now);
+    const request = {
+      jobId: parseJobId(jobId),
+      userId: parseUserId(userId),
+      requestedAt: now.toISOString(),
+      name,
+    };
+    if (state === 'done') {
+      const report = await docs.writeReport(
+        { kind: 'input', key: `users/${userId}/input/${name}.png`, userId: parseUserId(userId), name },
+        {
+          version: 1,
+          jobId: parseJobId(jobId),
+          userId: parseUserId(userId),
+          input: { bucket: BUCKET, key: `users/${userId}/input/${name}.png` },
+          output: { bucket: BUCKET, meshKey: buildOutputKey({ userId, name }), bytes: 3 },
+          worker: {
+            backend: 'inflate',
+            method: 'silhouette inflation (not a learned model)',
+            image: { width: 10, height: 10, mode: 'RGBA' },
+            mask: { source: 'alpha', area: 50 },
+            mesh: { vertices: 8, faces: 12, watertight: true },
+            timingsMs: { total: 1200 },
+          },
+          timingsMs: { total: 1300 },
+          finishedAt: now.toISOString(),
+        },
+      );
+      await data.put(buildOutputKey({ userId, name }), 'ply', {
+        contentType: 'application/octet-stream',
+        metadata: docs.meshMetadata({ jobId, backend: 'inflate' }, report),
+      });
+    }
+    await docs.writeStatus(request, state, {
+      ...(state === 'done'
+        ? { meshKey: buildOutputKey({ userId, name }), mesh: { vertices: 8, faces: 12, watertight: true } }
+        : {}),
+      ...(state === 'failed' ? { error: 'NoObjectFoundError' as const } : {}),
+    });
+  };
+  return {
+    store,
+    data,
+    tokens,
+    signed,
+    sent,
+    call,
+    session,
+    upload,
+    job,
+    handle,
+    advance: (ms: number) => void (now = new Date(now.getTime() + ms)),
+  };
+}
+
+describe('sessions and who may see what', () => {
+  it('creates a user server-side and binds it to a signed token', async () => {
+    const api = setup();
+    const { status, json } = await api.call({ method: 'POST', path: '/session' });
+    expect(status).toBe(201);
+    expect(json['userId']).toMatch(/^w[A-Za-z0-9_-]{20}$/);
+    expect(api.tokens.verify(json['token'])).toEqual({ k: 's', u: json['userId'] });
+    expect(await api.data.head(`api/users/${json['userId']}.json`)).toBeDefined();
+  });
+
+  it('refuses requests without a valid session (none, tampered, signed with another key)', async () => {
+    const api = setup();
+    const { token } = await api.session();
+    const tampered = `${token.slice(0, -2)}${token.endsWith('AA') ? 'AB' : 'AA'}`;
+    const foreign = createTokenSigner(randomBytes(32)).sign({ k: 's', u: 'w1' });
+    for (const bad of [undefined, tampered, foreign, 'garbage']) {
+      const response = await api.call({ method: 'GET', path: '/jobs' }, bad);
+      expect(response.status).toBe(401);
+    }
+  });
+
+  it("answers 404 for another user's job, exactly as for an unknown id", async () => {
+    const api = setup();
+    const ann = await api.session();
+    const bob = await api.session();
+    await api.job(ann.userId, 'chair-1', 'job0000000000001', 'queued');
+    expect((await api.call({ method: 'GET', path: '/jobs/job0000000000001' }, ann.token)).status).toBe(200);
+    const theirs = await api.call({ method: 'GET', path: '/jobs/job0000000000001' }, bob.token);
+    const unknown = await api.call({ method: 'GET', path: '/jobs/job0000000000999' }, bob.token);
+    expect(theirs.status).toBe(404);
+    expect(theirs.body).toBe(unknown.body);
+    expect((await api.call({ method: 'GET', path: '/jobs/job0000000000001/mesh' }, bob.token)).status).toBe(
+      404,
+    );
+    expect((await api.call({ method: 'GET', path: '/jobs' }, bob.token)).json['jobs']).toEqual([]);
+    expect((await api.call({ method: 'GET', path: '/jobs/..%2F..%2Fsecret' }, bob.token)).status).toBe(404);
+  });
+
+  it("lets an email link's access token see its one upload, and nothing else", async () => {
+    const api = setup();
+    const ann = await api.session();
+    await api.job(ann.userId, 'chair-1', 'job0000000000001', 'done');
+    await api.job(ann.userId, 'table-2', 'job0000000000002', 'done');
+    const access = api.tokens.sign({ k: 'a', u: ann.userId, n: 'chair-1' });
+    const headers = { 'x-gen3d-access': access };
+    const own = await api.call({ method: 'GET', path: '/jobs/job0000000000001', headers });
+    expect(own.status).toBe(200);
+    expect((await api.call({ method: 'GET', path: '/jobs/job0000000000001/mesh', headers })).status).toBe(
+      200,
+    );
+    expect((await api.call({ method: 'GET', path: '/jobs/job0000000000002', headers })).status).toBe(404);
+    expect((await api.call({ method: 'GET', path: '/jobs', headers })).status).toBe(401);
+    // A session token is not an access token, nor the reverse.
+    expect((await api.call({ method: 'GET', path: '/jobs', headers: {} }, access)).status).toBe(401);
+    const asAccess = { 'x-gen3d-access': ann.token };
+    expect(
+      (await api.call({ method: 'GET', path: '/jobs/job0000000000001', headers: asAccess })).status,
+    ).toBe(401);
+  });
+});
+
+describe('POST /uploads', () => {
+  it("signs a POST fixed to one key under the caller's input area, PNG, a size range and the metadata", async () => {
+    const api = setup();
+    const { userId, token } = await api.session();
+    const { status, json } = await api.upload(token, { point: { x: 12, y: 34 }, quality: 'high' });
+    expect(status).toBe(201);
+    expect(json['name']).toMatch(/^Chaise café-[0-9a-f]{8}$/);
+    expect(api.signed).toHaveLength(1);
+    const [{ key, options }] = api.signed as [(typeof api.signed)[number]];
+    expect(key).toBe(`users/${userId}/input/${json['name']}.png`);
+    expect(json['key']).toBe(key);
+    expect(options).toEqual({
+      contentType: 'image/png',
+      minBytes: 1,
+      maxBytes: 20 * 1024 * 1024,
+      expiresInSeconds: 600,
+      metadata: { email: 'Ann@Example.com', quality: 'high', point: '12,34', access: expect.any(String) },
+    });
+    expect(api.tokens.verify(options.metadata?.['access'] as string)).toEqual({
+      k: 'a',
+      u: userId,
+      n: json['name'],
+    });
+    expect(json['upload']['fields']).toMatchObject({ key, 'Content-Type': 'image/png' });
+  });
+
+  it('gives every upload its own name, so that each is its own job', async () => {
+    const api = setup();
+    const { token } = await api.session();
+    const first = await api.upload(token);
+    const second = await api.upload(token);
+    expect(first.json['name']).not.toBe(second.json['name']);
+  });
+
+  it.each([
+    [{ fileName: 'photo.jpg' }, 'not-png'],
+    [{ email: 'not an address' }, 'bad-upload'],
+    [{ size: 0 }, 'empty'],
+    [{ size: 21 * 1024 * 1024 }, 'too-large'],
+    [{ point: { x: -1, y: 2 } }, 'bad-upload'],
+    [{ extra: 'field' }, 'bad-upload'],
+  ])('refuses %j (400 %s) and signs nothing', async (body, code) => {
+    const api = setup();
+    const { token } = await api.session();
+    const { status, json } = await api.upload(token, body);
+    expect(status).toBe(400);
+    expect(json['error']['code']).toBe(code);
+    expect(api.signed).toHaveLength(0);
+  });
+
+  it('keeps odd file names inside the input area', async () => {
+    const api = setup();
+    const { userId, token } = await api.session();
+    for (const fileName of ['../../etc/passwd.png', '.png', 'a/b\\c\u202e.png', `${'é'.repeat(300)}.PNG`]) {
+      const { status, json } = await api.upload(token, { fileName });
+      expect(status).toBe(201);
+      expect(json['key']).toMatch(new RegExp(`^users/${userId}/input/[^/]+\\.png$`));
+      api.advance(3600_000); // not to hit the quota
+    }
+  });
+});
+
+describe('rate limits', () => {
+  it('allows MAX_ACTIVE_JOBS_PER_USER jobs in progress, then answers 429 with Retry-After', async () => {
+    const api = setup({ MAX_ACTIVE_JOBS_PER_USER: '2' });
+    const { userId, token } = await api.session();
+    const first = await api.upload(token);
+    expect((await api.upload(token)).status).toBe(201);
+    const refused = await api.upload(token);
+    expect(refused.status).toBe(429);
+    expect(refused.headers['retry-after']).toBe('30');
+    expect(refused.json['error']['code']).toBe('too-many-jobs');
+    // The first job finishes: its slot is free again.
+    await api.job(userId, first.json['name'], 'job0000000000001', 'failed');
+    expect((await api.upload(token)).status).toBe(201);
+    // A granted upload that was never used stops counting once its POST has expired.
+    expect((await api.upload(token)).status).toBe(429);
+    api.advance(13 * 60_000);
+    expect((await api.upload(token)).status).toBe(201);
+  });
+
+  it('counts queued and reconstructing jobs, not stuck ones', async () => {
+    const api = setup({ MAX_ACTIVE_JOBS_PER_USER: '1' });
+    const { userId, token } = await api.session();
+    await api.job(userId, 'old-1', 'job0000000000001', 'reconstructing');
+    expect((await api.upload(token)).status).toBe(429);
+    api.advance(61 * 60_000);
+    expect((await api.upload(token)).status).toBe(201);
+  });
+
+  it('caps uploads per email address per UTC day, across users', async () => {
+    const api = setup({ ADDRESS_DAILY_CAP: '2' });
+    for (let i = 0; i < 2; i += 1) {
+      expect((await api.upload((await api.session()).token, { email: 'ann@example.com' })).status).toBe(201);
+    }
+    const refused = await api.upload((await api.session()).token, { email: ' ANN@example.com' });
+    expect(refused.status).toBe(429);
+    expect(refused.json['error']['code']).toBe('address-daily-cap');
+    expect(refused.headers['retry-after']).toBe(String(14 * 3600)); // 10:00 UTC -> midnight
+    expect((await api.upload((await api.session()).token, { email: 'bob@example.com' })).status).toBe(201);
+    api.advance(14 * 3600_000);
+    expect((await api.upload((await api.session()).token, { email: 'ann@example.com' })).status).toBe(201);
+  });
+});
+
+describe('no mail relay for strangers', () => {
+  it('sends one confirmation link per address, and the address is confirmed only through it', async () => {
+    const api = setup({ MAX_ACTIVE_JOBS_PER_USER: '10' });
+    const { token } = await api.session();
+    const first = await api.upload(token);
+    expect(first.json['address']).toEqual({ confirmed: false, confirmation: 'sent' });
+    expect((await api.upload(token)).json['address']).toEqual({ confirmed: false, confirmation: 'pending' });
+    expect(api.sent).toHaveLength(1);
+    const [email] = api.sent as [OutgoingEmail];
+    expect(email.to).toBe('Ann@Example.com');
+    const link = /(http:\/\/127\.0\.0\.1:4300\/#confirm=\S+)/.exec(email.text)?.[1] as string;
+    expect(email.html).toContain(link.replace(/&/g, '&#38;'));
+    expect(await isAddressConfirmed(api.data, 'ann@example.com')).toBe(false);
+
+    const confirmToken = decodeURIComponent(new URL(link).hash.slice('#confirm='.length));
+    const confirmed = await api.call({
+      method: 'POST',
+      path: '/confirm',
+      body: JSON.stringify({ token: confirmToken }),
+    });
+    expect(confirmed.status).toBe(200);
+    expect(await isAddressConfirmed(api.data, ' ANN@example.COM ')).toBe(true);
+    expect((await api.upload(token)).json['address']).toEqual({
+      confirmed: true,
+      confirmation: 'not-needed',
+    });
+    expect(api.sent).toHaveLength(1);
+  });
+
+  it('refuses a tampered, foreign-kind or expired confirmation token', async () => {
+    const api = setup();
+    const { token } = await api.session();
+    const confirm = (t: string) =>
+      api.call({ method: 'POST', path: '/confirm', body: JSON.stringify({ token: t }) });
+    expect((await confirm(token)).status).toBe(400); // a session token is not a confirmation
+    const expired = api.tokens.sign({
+      k: 'c',
+      a: 'ann@example.com',
+      exp: Math.floor(Date.now() / 1000) - 3600 * 24 * 400,
+    });
+    expect((await confirm(expired)).json['error']['code']).toBe('confirmation-expired');
+    expect(await isAddressConfirmed(api.data, 'ann@example.com')).toBe(false);
+  });
+
+  it('sends at most CONFIRMATION_EMAILS_PER_DAY confirmations, ten minutes apart', async () => {
+    const api = setup({ CONFIRMATION_EMAILS_PER_DAY: '2', MAX_ACTIVE_JOBS_PER_USER: '50' });
+    const { token } = await api.session();
+    for (let i = 0; i < 6; i += 1) {
+      await api.upload(token);
+      api.advance(11 * 60_000);
+    }
+    expect(api.sent).toHaveLength(2);
+  });
+});
+
+describe('jobs and meshes', () => {
+  it("lists the caller's jobs newest first and finds one by name", async () => {
+    const api = setup();
+    const { userId, token } = await api.session();
+    await api.job(userId, 'a-1', 'job0000000000001', 'queued');
+    api.advance(1000);
+    await api.job(userId, 'b-2', 'job0000000000002', 'failed');
+    const all = await api.call({ method: 'GET', path: '/jobs' }, token);
+    expect(all.json['jobs'].map((j: { name: string }) => j.name)).toEqual(['b-2', 'a-1']);
+    expect(all.json['jobs'][0]['error']).toEqual({
+      code: 'NoObjectFoundError',
+      reason: expect.stringMatching(/could not find an object/),
+    });
+    const one = await api.call({ method: 'GET', path: '/jobs', query: { name: 'a-1' } }, token);
+    expect(one.json['jobs']).toHaveLength(1);
+  });
+
+  it('shows a finished job with its method and counts, and gives a fresh short-lived mesh link', async () => {
+    const api = setup();
+    const { userId, token } = await api.session();
+    await api.job(userId, 'chair-1', 'job0000000000001', 'done');
+    const { json } = await api.call({ method: 'GET', path: '/jobs/job0000000000001' }, token);
+    expect(json['job']).toMatchObject({
+      state: 'done',
+      method: 'silhouette inflation (not a learned model)',
+      backend: 'inflate',
+      mesh: { vertices: 8, faces: 12, watertight: true },
+    });
+    const mesh = await api.call({ method: 'GET', path: '/jobs/job0000000000001/mesh' }, token);
+    expect(mesh.status).toBe(200);
+    expect(mesh.json).toMatchObject({ fileName: 'chair-1.ply', bytes: 3 });
+    expect(api.store.fetchLink(mesh.json['url'])).toMatchObject({ status: 200 });
+    api.advance(301_000);
+    expect(api.store.fetchLink(mesh.json['url'])).toEqual({ status: 403 });
+  });
+
+  it('has no mesh for an unfinished job (409), nor for a mesh another upload overwrote (404)', async () => {
+    const api = setup();
+    const { userId, token } = await api.session();
+    await api.job(userId, 'chair-1', 'job0000000000001', 'reconstructing');
+    expect((await api.call({ method: 'GET', path: '/jobs/job0000000000001/mesh' }, token)).status).toBe(409);
+    await api.job(userId, 'chair-1', 'job0000000000001', 'done');
+    await api.data.put(buildOutputKey({ userId, name: 'chair-1' }), 'other', {
+      contentType: 'application/octet-stream',
+      metadata: { 'job-id': 'job0000000000009' },
+    });
+    expect((await api.call({ method: 'GET', path: '/jobs/job0000000000001/mesh' }, token)).status).toBe(404);
+    expect(await api.data.head(buildReportKey({ userId, name: 'chair-1' }))).toBeDefined();
+  });
+
+  it('answers unknown routes 404', async () => {
+    const api = setup();
+    expect((await api.call({ method: 'DELETE', path: '/jobs' })).status).toBe(404);
+  });
+});
+
+describe('function URL adapter', () => {
+  it('maps a function URL event to the core and back', async () => {
+    const api = setup();
+    const lambda = forFunctionUrl(api.handle);
+    const created = await lambda({
+      rawPath: '/session',
+      requestContext: { http: { method: 'POST' } },
+      headers: {},
+    });
+    expect(created.statusCode).toBe(201);
+    const { token } = JSON.parse(created.body) as { token: string };
+    const listed = await lambda({
+      rawPath: '/jobs',
+      rawQueryString: 'name=a%20b',
+      requestContext: { http: { method: 'GET' } },
+      headers: { Authorization: `Bearer ${token}` },
+    });
+    expect(listed).toMatchObject({ statusCode: 200, body: '{"jobs":[]}', isBase64Encoded: false });
+    const posted = await lambda({
+      rawPath: '/uploads',
+      requestContext: { http: { method: 'POST' } },
+      headers: { authorization: `Bearer ${token}` },
+      isBase64Encoded: true,
+      body: Buffer.from(JSON.stringify({ fileName: 'a.png', size: 5, email: 'a@example.com' })).toString(
+        'base64',
+      ),
+    });
+    expect(posted.statusCode).toBe(201);
+  });
+});

@@ -1,0 +1,56 @@
+import { ConfigError, integerEnv, type Environment } from '@gen3d/runtime';
+
+/** The API's settings, parsed once at start-up. */
+export interface ApiConfig {
+  /** The web app's address (`…/index.html` or an origin with `/`): email links open `{webUrl}#job=…`. */
+  readonly webUrl: string;
+  /** Jobs a user may have queued or running (granted uploads included) before uploads answer 429. */
+  readonly maxActiveJobsPerUser: number;
+  /** Uploads per email address per UTC day. */
+  readonly addressDailyCap: number;
+  /** Confirmation emails per address per day (an unconfirmed address is someone else's until proven). */
+  readonly confirmationEmailsPerDay: number;
+  readonly maxUploadBytes: number;
+  /** How long a presigned POST works. */
+  readonly uploadExpirySeconds: number;
+  /** How long a mesh download link works (the web app asks for a fresh one each time). */
+  readonly meshLinkSeconds: number;
+}
+
+export const DEFAULT_MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
+
+/** @example parseApiConfig({ WEB_URL: 'http://127.0.0.1:4200/' }) */
+export function parseApiConfig(env: Environment): ApiConfig {
+  const webUrl = env['WEB_URL'];
+  if (!webUrl)
+    throw new ConfigError('WEB_URL is not set (the web app address, e.g. https://host/index.html)');
+  let parsed: URL;
+  try {
+    parsed = new URL(webUrl);
+  } catch {
+    throw new ConfigError(`WEB_URL is not a URL: ${JSON.stringify(webUrl)}`);
+  }
+  if (parsed.protocol !== 'https:' && parsed.hostname !== '127.0.0.1' && parsed.hostname !== 'localhost') {
+    throw new ConfigError('WEB_URL must use https (http only for 127.0.0.1 or localhost)');
+  }
+  if (parsed.hash || parsed.search) throw new ConfigError('WEB_URL must have no query and no fragment');
+  return {
+    webUrl: parsed.href,
+    maxActiveJobsPerUser: integerEnv(env, 'MAX_ACTIVE_JOBS_PER_USER', 3, 1, 100),
+    addressDailyCap: integerEnv(env, 'ADDRESS_DAILY_CAP', 20, 1, 10_000),
+    confirmationEmailsPerDay: integerEnv(env, 'CONFIRMATION_EMAILS_PER_DAY', 3, 1, 100),
+    maxUploadBytes: integerEnv(env, 'MAX_UPLOAD_BYTES', DEFAULT_MAX_UPLOAD_BYTES, 1024, 100 * 1024 * 1024),
+    uploadExpirySeconds: integerEnv(env, 'UPLOAD_EXPIRY_SECONDS', 600, 60, 3600),
+    meshLinkSeconds: integerEnv(env, 'MESH_LINK_SECONDS', 300, 60, 3600),
+  };
+}
+
+/** The email's link to one job: the web app opens it and asks the API for a fresh download link. */
+export function jobLink(webUrl: string, jobId: string, accessToken: string): string {
+  return `${webUrl}#job=${encodeURIComponent(jobId)}&access=${encodeURIComponent(accessToken)}`;
+}
+
+/** The confirmation email's link: the web app posts the token to `/confirm`. */
+export function confirmationLink(webUrl: string, token: string): string {
+  return `${webUrl}#confirm=${encodeURIComponent(token)}`;
+}

@@ -1,0 +1,43 @@
+export {
+  createApiHandler,
+  uploadNameFor,
+  STUCK_JOB_MS,
+  type ApiDeps,
+  type ApiRequest,
+  type ApiResponse,
+  type JobView,
+  type UploadSigner,
+} from './api';
+export {
+  confirmationLink,
+  jobLink,
+  parseApiConfig,
+  type ApiConfig,
+  DEFAULT_MAX_UPLOAD_BYTES,
+} from './config';
+export { addressKeyOf, isAddressConfirmed, normaliseAddress } from './documents';
+export { confirmationEmail, type OutgoingEmail } from './emails';
+export {
+  ApiError,
+  BadRequestError,
+  BusyError,
+  ConflictError,
+  NotFoundError,
+  RateLimitedError,
+  UnauthorizedError,
+} from './errors';
+export {
+  forFunctionUrl,
+  functionUrlResult,
+  requestFromFunctionUrl,
+  type FunctionUrlEvent,
+  type FunctionUrlResult,
+} from './function-url';
+export { keyFromText, readOrCreateKeyFile } from './key-file';
+export {
+  createTokenSigner,
+  MIN_TOKEN_KEY_BYTES,
+  TokenKeyError,
+  type TokenClaims,
+  type TokenSigner,
+} from './tokens';

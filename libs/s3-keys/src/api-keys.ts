@@ -1,0 +1,34 @@
+import { InvalidKeyError } from './errors';
+import { parseUserId } from './ids';
+
+/**
+ * The web API's own documents, beside the pipeline's (no S3 event rule matches `api/`, so writing them starts
+ * nothing):
+ *
+ *   api/users/{userId}.json          a browser's user: when it was created, the uploads it was granted recently
+ *   api/addresses/{sha256}.json      an email address, by the SHA-256 of its normalised form: confirmed or not,
+ *                                    confirmation emails sent, uploads per day (the per-address daily cap)
+ *
+ * The address itself never appears in a key (keys show up in logs, listings and S3 access logs).
+ */
+const API_PREFIX = 'api/';
+const ADDRESS_HASH_PATTERN = /^[0-9a-f]{64}$/;
+
+/** @example buildApiUserKey('w3x9') // 'api/users/w3x9.json' */
+export function buildApiUserKey(userId: string): string {
+  return `${API_PREFIX}users/${parseUserId(userId, `${API_PREFIX}users/${userId}.json`)}.json`;
+}
+
+/** @example buildAddressKey('ab…(64 hex)') // 'api/addresses/ab….json' */
+export function buildAddressKey(addressSha256: string): string {
+  const key = `${API_PREFIX}addresses/${addressSha256}.json`;
+  if (!ADDRESS_HASH_PATTERN.test(addressSha256)) {
+    throw new InvalidKeyError('bad-shape', key, 'expected the 64 hex digits of a SHA-256');
+  }
+  return key;
+}
+
+/** The prefix of a user's job documents: list it to find the user's jobs. */
+export function userJobsPrefix(userId: string): string {
+  return `users/${parseUserId(userId)}/jobs/`;
+}
