@@ -88,3 +88,15 @@ def test_cleaning_removes_specks_and_small_holes_but_keeps_big_holes() -> None:
     assert not cleaned[10, 10]
     assert cleaned[128, 200]
     assert not cleaned[128, 128], "the ring's big hole stays"
+
+
+def test_an_object_split_by_a_background_coloured_stripe_keeps_both_halves() -> None:
+    # Like a two-colour logo cut by a white band: two halves of one object, close to each other.
+    left, right = np.zeros((SIZE, SIZE), bool), np.zeros((SIZE, SIZE), bool)
+    left[60:196, 60:124] = True
+    right[60:196, 130:196] = True
+    kept = clean_mask(left | right)
+    assert kept[128, 90] and kept[128, 160]
+    far = np.zeros((SIZE, SIZE), bool)
+    far[10:30, 226:246] = True  # a small speck of clutter far away is still dropped
+    assert not clean_mask(left | right | far)[20, 236]

@@ -48,6 +48,10 @@ SMALL_HOLE_SHARE = 0.02
 MIN_OBJECT_SHARE = 0.001
 MAX_OBJECT_SHARE = 0.995
 GRABCUT_ITERATIONS = 2
+# Other components kept with the largest: at least this share of its size, at most this far (share of the long
+# side) from it.
+PART_SHARE = 0.33
+PART_GAP = 0.04
 # Segmentation works at this many pixels on the long side at most, whatever the reconstruction grid.
 SEGMENT_LONG_SIDE = 160
 
@@ -468,8 +472,7 @@ def clean_mask(mask: Mask, prompts: Prompts | None = None, holes: bool = True) -
         raise NoObjectFoundError("the mask is empty: no pixel belongs to an object")
     chosen = {int(labels[p.y, p.x]) for p in (prompts.positives if prompts else ())} - {0}
     if not chosen:
-        sizes = ndimage.sum_labels(np.ones_like(labels), labels, index=np.arange(1, count + 1))
-        chosen = {int(np.argmax(sizes)) + 1}
+        chosen = _main_parts(labels, count)
     component = np.isin(labels, list(chosen))
     if holes:
         hole_mask = ndimage.binary_fill_holes(component) & ~component
@@ -481,6 +484,20 @@ def clean_mask(mask: Mask, prompts: Prompts | None = None, holes: bool = True) -
             small = np.flatnonzero(hole_sizes < SMALL_HOLE_SHARE * component.sum()) + 1
             component |= np.isin(hole_labels, small)
     return np.asarray(component, dtype=bool)
+
+
+def _main_parts(labels: npt.NDArray[np.int32], count: int) -> set[int]:
+    """The largest component, and any other at least a third its size lying close to it (an object split by a
+    stripe of the background's colour, such as a two-colour logo cut by a white band, keeps both halves)."""
+    sizes = ndimage.sum_labels(np.ones_like(labels), labels, index=np.arange(1, count + 1))
+    largest = int(np.argmax(sizes)) + 1
+    chosen = {largest}
+    candidates = [i + 1 for i in np.flatnonzero(sizes >= PART_SHARE * sizes.max()) if i + 1 != largest]
+    if candidates:
+        reach = max(2, round(PART_GAP * max(labels.shape)))
+        near_largest = ndimage.binary_dilation(labels == largest, iterations=reach)
+        chosen |= {c for c in candidates if bool(np.any(near_largest & (labels == c)))}
+    return chosen
 
 
 def object_mask(
