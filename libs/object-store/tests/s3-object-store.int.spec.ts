@@ -65,7 +65,7 @@ describe('S3ObjectStore against moto', () => {
     expect(listed.map((o) => o.key)).toEqual(keys);
     expect(listed[0]).toMatchObject({ size: 1 });
     expect(await data.list('nothing-here/')).toEqual([]);
-  });
+  }, 120_000);
 
   it('reads a range without the rest', async () => {
     await data.put('r', 'abcdefghij', { contentType: 'text/plain' });
