@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { JobDocuments } from '@gen3d/jobs';
+import { isAddressConfirmed, JobDocuments } from '@gen3d/jobs';
 import { createLogger } from '@gen3d/logging';
 import { bindBucket } from '@gen3d/object-store';
 import { InMemoryObjectStore } from '@gen3d/object-store/testing';
@@ -7,7 +7,6 @@ import { buildOutputKey, buildReportKey, parseJobId, parseUserId } from '@gen3d/
 import type { PresignPostOptions } from '@gen3d/object-store';
 import { createApiHandler, type ApiRequest } from './api';
 import { parseApiConfig } from './config';
-import { isAddressConfirmed } from './documents';
 import type { OutgoingEmail } from './emails';
 import { forFunctionUrl } from './function-url';
 import { createTokenSigner } from './tokens';

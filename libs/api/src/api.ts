@@ -7,7 +7,13 @@ import {
   type JobReport,
   type JobStatus,
 } from '@gen3d/events';
-import { JobDocuments } from '@gen3d/jobs';
+import {
+  addressKeyOf,
+  JobDocuments,
+  normaliseAddress,
+  parseAddressRecordJson,
+  type AddressRecord,
+} from '@gen3d/jobs';
 import type { Logger } from '@gen3d/logging';
 import type { BucketStore, PresignedPost, PresignPostOptions } from '@gen3d/object-store';
 import {
@@ -25,15 +31,11 @@ import {
 import { z } from 'zod';
 import { confirmationLink, type ApiConfig } from './config';
 import {
-  addressKeyOf,
   emptyAddressRecord,
-  normaliseAddress,
-  parseAddressRecordJson,
   parseUserRecordJson,
   readDocument,
   updateDocument,
   userKeyOf,
-  type AddressRecord,
   type UserRecord,
 } from './documents';
 import { confirmationEmail, type OutgoingEmail } from './emails';

@@ -45,11 +45,6 @@ export function parseApiConfig(env: Environment): ApiConfig {
   };
 }
 
-/** The email's link to one job: the web app opens it and asks the API for a fresh download link. */
-export function jobLink(webUrl: string, jobId: string, accessToken: string): string {
-  return `${webUrl}#job=${encodeURIComponent(jobId)}&access=${encodeURIComponent(accessToken)}`;
-}
-
 /** The confirmation email's link: the web app posts the token to `/confirm`. */
 export function confirmationLink(webUrl: string, token: string): string {
   return `${webUrl}#confirm=${encodeURIComponent(token)}`;

@@ -1,24 +1,11 @@
-import { createHash } from 'node:crypto';
-import { DocumentParseError, jsonParserFor } from '@gen3d/events';
+import { jsonParserFor } from '@gen3d/events';
+import type { AddressRecord } from '@gen3d/jobs';
 import { PreconditionFailedError, type BucketStore } from '@gen3d/object-store';
-import { buildAddressKey, buildApiUserKey } from '@gen3d/s3-keys';
+import { buildApiUserKey } from '@gen3d/s3-keys';
 import { z } from 'zod';
 import { BusyError } from './errors';
 
 const isoTime = z.iso.datetime({ offset: true });
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
-
-/** api/addresses/{sha256}.json: one email address (never stored in clear: its hash names the document). */
-export const AddressRecordSchema = z.object({
-  version: z.literal(1),
-  /** Set once the owner of the address followed the confirmation link. */
-  confirmedAt: isoTime.optional(),
-  /** When confirmation emails went out (the recent ones), to limit them. */
-  confirmationsSent: z.array(isoTime),
-  /** Uploads granted per UTC day (the last few days only). */
-  uploadsPerDay: z.record(day, z.number().int().nonnegative()),
-});
-export type AddressRecord = z.output<typeof AddressRecordSchema>;
 
 /** api/users/{userId}.json: a browser's user, and the uploads it was granted recently (for the active-job quota). */
 export const UserRecordSchema = z.object({
@@ -28,17 +15,7 @@ export const UserRecordSchema = z.object({
 });
 export type UserRecord = z.output<typeof UserRecordSchema>;
 
-export const parseAddressRecordJson = jsonParserFor('address record', AddressRecordSchema);
 export const parseUserRecordJson = jsonParserFor('user record', UserRecordSchema);
-
-/** The form of an address used for its identity (hash, caps): trimmed and lower-cased. */
-export function normaliseAddress(address: string): string {
-  return address.trim().toLowerCase();
-}
-
-export function addressKeyOf(address: string): string {
-  return buildAddressKey(createHash('sha256').update(normaliseAddress(address)).digest('hex'));
-}
 
 export const emptyAddressRecord = (): AddressRecord => ({
   version: 1,
@@ -85,20 +62,6 @@ export async function updateDocument<T>(
     }
   }
   throw new BusyError('busy', `${key} kept changing under concurrent writers; try again`);
-}
-
-/**
- * Whether results may be emailed to this address: its owner confirmed it once (through the API's confirmation
- * link). The notify handler asks this before sending results of an upload that came through the public API.
- */
-export async function isAddressConfirmed(data: BucketStore, address: string): Promise<boolean> {
-  try {
-    const record = await readDocument(data, addressKeyOf(address), parseAddressRecordJson);
-    return record?.value.confirmedAt !== undefined;
-  } catch (error) {
-    if (error instanceof DocumentParseError) return false;
-    throw error;
-  }
 }
 
 export const userKeyOf = (userId: string): string => buildApiUserKey(userId);

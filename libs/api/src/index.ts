@@ -10,12 +10,10 @@ export {
 } from './api';
 export {
   confirmationLink,
-  jobLink,
   parseApiConfig,
   type ApiConfig,
   DEFAULT_MAX_UPLOAD_BYTES,
 } from './config';
-export { addressKeyOf, isAddressConfirmed, normaliseAddress } from './documents';
 export { confirmationEmail, type OutgoingEmail } from './emails';
 export {
   ApiError,

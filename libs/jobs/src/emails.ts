@@ -51,7 +51,8 @@ export function successEmail(input: {
   readonly report: JobReport | undefined;
   readonly meshBytes: number;
   readonly link: string;
-  readonly expiresAt: Date;
+  /** When a presigned link stops working; undefined for a link into the web app, which does not expire. */
+  readonly expiresAt: Date | undefined;
 }): Email {
   const { report } = input;
   const worker = report?.worker;
@@ -70,12 +71,14 @@ export function successEmail(input: {
     ['Processing time', seconds(report?.timingsMs['total'])],
   ];
   const table = details(rows);
-  const until = input.expiresAt.toUTCString();
+  const until = input.expiresAt?.toUTCString();
   const subject = `Your 3D model of "${subjectSafe(input.name)}" is ready`;
   const text = [
     'Hello,',
     '',
-    `Your 3D model of "${input.name}.png" is ready. Download it (PLY) before ${until}:`,
+    until
+      ? `Your 3D model of "${input.name}.png" is ready. Download it (PLY) before ${until}:`
+      : `Your 3D model of "${input.name}.png" is ready. See it in 3D and download it (PLY) here:`,
     input.link,
     '',
     table.text,
@@ -86,7 +89,9 @@ export function successEmail(input: {
   const html = [
     '<p>Hello,</p>',
     `<p>Your 3D model of <strong>${escapeHtml(input.name)}.png</strong> is ready.</p>`,
-    `<p><a href="${escapeHtml(input.link)}">Download ${escapeHtml(input.name)}.ply</a> (the link works until ${escapeHtml(until)}).</p>`,
+    until
+      ? `<p><a href="${escapeHtml(input.link)}">Download ${escapeHtml(input.name)}.ply</a> (the link works until ${escapeHtml(until)}).</p>`
+      : `<p><a href="${escapeHtml(input.link)}">See ${escapeHtml(input.name)} in 3D and download it</a>.</p>`,
     table.html,
     '<p>PLY files open in Blender, MeshLab and most 3D viewers.</p>',
     '<p>— Gen3D</p>',

@@ -12,3 +12,11 @@ export { jobIdFor } from './job-id';
 export { NOTIFY_TALLY, notifyObject, type NotifyOutcome, type NotifyPorts } from './notify';
 export { MAX_LINK_EXPIRY_SECONDS, parseNotifyConfig, type NotifyConfig } from './notify-config';
 export type { AsyncInferenceInvoker, AsyncInvocation, Clock, Email, Mailer, OutgoingEmail } from './ports';
+export {
+  addressKeyOf,
+  isAddressConfirmed,
+  jobLink,
+  normaliseAddress,
+  parseAddressRecordJson,
+  type AddressRecord,
+} from './web';

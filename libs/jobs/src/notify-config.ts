@@ -1,4 +1,11 @@
-import { BUCKET_NAME, EMAIL_ADDRESS, integerEnv, requiredEnv, type Environment } from '@gen3d/runtime';
+import {
+  BUCKET_NAME,
+  ConfigError,
+  EMAIL_ADDRESS,
+  integerEnv,
+  requiredEnv,
+  type Environment,
+} from '@gen3d/runtime';
 
 /** The notify core's settings: the seed's environment variables, checked once at cold start. */
 export interface NotifyConfig {
@@ -7,6 +14,11 @@ export interface NotifyConfig {
   readonly sourceEmail: string;
   /** How long the download link works: at most 7 days, the limit of SigV4 presigned URLs. */
   readonly linkExpirySeconds: number;
+  /**
+   * The web app (WEB_URL, optional): when set, the email of an upload made through the web API links to the job in
+   * the web app, which fetches a fresh download link each time; without it, the email carries a presigned link.
+   */
+  readonly webUrl?: string;
 }
 
 export const MAX_LINK_EXPIRY_SECONDS = 7 * 24 * 3600;
@@ -24,5 +36,15 @@ export function parseNotifyConfig(env: Environment): NotifyConfig {
       60,
       MAX_LINK_EXPIRY_SECONDS,
     ),
+    ...webUrlOf(env),
   };
+}
+
+function webUrlOf(env: Environment): { webUrl?: string } {
+  const value = env['WEB_URL'];
+  if (value === undefined || value === '') return {};
+  if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol)) {
+    throw new ConfigError(`WEB_URL is not an http(s) URL: ${JSON.stringify(value)}`);
+  }
+  return { webUrl: new URL(value).href };
 }

@@ -43,6 +43,7 @@ import {
 import { PermanentMailError } from './errors';
 import type { NotifyConfig } from './notify-config';
 import type { Clock, Mailer, OutgoingEmail } from './ports';
+import { isAddressConfirmed, jobLink } from './web';
 
 /** What the notify core is given: the data bucket, the mailer (SES or an outbox), its settings and the time. */
 export interface NotifyPorts {
@@ -144,13 +145,15 @@ async function notifyMesh(
     {
       id: 'user',
       email: async () => {
-        const to = await recipientOf(ports, upload);
-        if (!to) return undefined;
-        const link = await ports.data.presignGet(
-          target.key,
-          ports.config.linkExpirySeconds,
-          object.versionId,
-        );
+        const recipient = await recipientOf(ports, upload);
+        if (!recipient) return undefined;
+        const { webUrl } = ports.config;
+        // Through the web app when it can open this job (an upload of the web API carries its access token), so
+        // the link lasts as long as the data; else a presigned link, which dies with its credentials.
+        const link =
+          webUrl && recipient.access
+            ? { url: jobLink(webUrl, jobId, recipient.access), expiresAt: undefined }
+            : await ports.data.presignGet(target.key, ports.config.linkExpirySeconds, object.versionId);
         return {
           ...successEmail({
             name: target.name,
@@ -159,7 +162,7 @@ async function notifyMesh(
             link: link.url,
             expiresAt: link.expiresAt,
           }),
-          to,
+          to: recipient.to,
         };
       },
     },
@@ -255,7 +258,7 @@ export function classifySageMakerFailure(text: string): JobErrorType {
 
 function failureDeliveries(ports: NotifyPorts, failure: FailureDocument): Delivery[] {
   let recipient: Promise<string | undefined> | undefined;
-  const to = () => (recipient ??= recipientOf(ports, failure.input));
+  const to = () => (recipient ??= recipientOf(ports, failure.input).then((r) => r?.to));
   const name = displayName(failure.input.key);
   return [
     {
@@ -325,7 +328,7 @@ async function deliver(
         );
       }
     } else {
-      log.warn({ delivery: delivery.id }, 'no address was given at upload: nobody to tell');
+      log.warn({ delivery: delivery.id }, 'nobody to tell: no address given at upload, or not confirmed yet');
     }
     done.push(delivery.id);
     await update('sending');
@@ -335,19 +338,32 @@ async function deliver(
   return { status: 'sent', jobId, emails: sent };
 }
 
-/** The address given with exactly this upload version (x-amz-meta-email), if any and if it is one. */
-async function recipientOf(ports: NotifyPorts, upload: ObjectRef): Promise<string | undefined> {
+/**
+ * Who to tell about exactly this upload version: the address given with it (x-amz-meta-email), if it is one, and
+ * the upload's access token for the web app. An upload made through the public web API (it carries `access`) is
+ * emailed only once its address was confirmed: whoever can upload must not choose a stranger as the recipient.
+ * Uploads written with the bucket's own credentials (operators, the CLI) carry no token and are trusted.
+ */
+async function recipientOf(
+  ports: NotifyPorts,
+  upload: ObjectRef,
+): Promise<{ to: string; access?: string } | undefined> {
   if (upload.bucket !== ports.data.bucket) return undefined;
   const info = await ports.data.head(upload.key, upload.versionId);
   const email = info?.metadata['email'];
   if (email === undefined) return undefined;
+  let to: string | undefined;
   try {
     // Only the address is checked here: a bad option elsewhere in the metadata must not silence the user's email.
-    return parseUploadMetadata({ email }).email;
+    to = parseUploadMetadata({ email }).email;
   } catch (error) {
     if (error instanceof DocumentParseError) return undefined;
     throw error;
   }
+  if (to === undefined) return undefined;
+  const access = info?.metadata['access'];
+  if (access === undefined) return { to };
+  return (await isAddressConfirmed(ports.data, to)) ? { to, access } : undefined;
 }
 
 function fallbackJobId(object: CreatedObject): JobId {
