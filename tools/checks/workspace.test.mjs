@@ -82,6 +82,24 @@ test('lint refuses browser code that imports node-only code', () => {
   assert.match(result.stdout, /platform:browser/);
 });
 
+test('lint holds tests to the module boundaries too', () => {
+  const result = lintWith(
+    'apps/extract-lambda/tests/bad-import.spec.ts',
+    "import { createNotifyHandler } from '../../notify-lambda/src/handler';\nexport const h = createNotifyHandler;\n",
+  );
+  assert.notEqual(result.status, 0);
+  assert.match(result.stdout, /@nx\/enforce-module-boundaries/);
+});
+
+test('lint refuses a promise nobody awaits (type-aware rules)', () => {
+  const result = lintWith(
+    'libs/jobs/src/bad-promise.ts',
+    'export async function f(): Promise<number> {\n  return 1;\n}\nexport function g(): void {\n  f();\n}\n',
+  );
+  assert.notEqual(result.status, 0);
+  assert.match(result.stdout, /@typescript-eslint\/no-floating-promises/);
+});
+
 test('built libraries load by package name, through their exports map, as another project would', () => {
   // test:all builds before these checks; the npm workspace links node_modules/@gen3d/* to libs/*.
   const script = `
