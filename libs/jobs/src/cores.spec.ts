@@ -1,0 +1,196 @@
+import { parseCreatedObject, parseFailureDocumentJson, parseJobStatusJson } from '@gen3d/events';
+import { createLogger } from '@gen3d/logging';
+import { bindBucket } from '@gen3d/object-store';
+import { InMemoryObjectStore, s3CreatedEvent, type CreatedObjectRecord } from '@gen3d/object-store/testing';
+import type { Invocation } from '@gen3d/runtime';
+import { buildFailureDocument, JobDocuments } from './documents';
+import { PermanentMailError } from './errors';
+import { extractObject } from './extract';
+import { parseExtractConfig } from './extract-config';
+import { notifyObject } from './notify';
+import { parseNotifyConfig } from './notify-config';
+import type { AsyncInvocation, OutgoingEmail } from './ports';
+
+// The cores on the in-memory store (versioned like the production bucket), with recording ports: fast, no moto.
+const BUCKET = 'gen3d-data-bucket';
+const PNG = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]);
+const invocation = (remainingMs = 30_000): Invocation => ({
+  log: createLogger({ service: 'test', level: 'silent' }),
+  remainingTimeMs: () => remainingMs,
+});
+const objectOf = (record: CreatedObjectRecord) => parseCreatedObject(s3CreatedEvent([record]).Records[0]);
+
+function world(now = new Date('2026-11-27T03:00:00Z')) {
+  const store = new InMemoryObjectStore(() => now);
+  const created: CreatedObjectRecord[] = [];
+  store.onCreated((o) => created.push(o));
+  const data = bindBucket(store, BUCKET);
+  const invoked: AsyncInvocation[] = [];
+  const emails: OutgoingEmail[] = [];
+  const extractPorts = {
+    data,
+    invoker: { invokeAsync: async (i: AsyncInvocation) => (invoked.push(i), { outputLocation: undefined }) },
+    config: parseExtractConfig({ SAGEMAKER_ENDPOINT_NAME: 'e', DATA_BUCKET: BUCKET }),
+    clock: () => now,
+  };
+  const notifyPorts = {
+    data,
+    mailer: { send: async (email: OutgoingEmail) => (emails.push(email), 'id') },
+    config: parseNotifyConfig({
+      DATA_BUCKET: BUCKET,
+      ADMIN_EMAIL: 'admin@example.com',
+      SOURCE_EMAIL: 'n@example.com',
+    }),
+    clock: () => now,
+  };
+  const upload = async (key: string, body: Uint8Array, metadata: Record<string, string> = {}) => {
+    await data.put(key, body, { contentType: 'image/png', metadata });
+    return created[created.length - 1]!;
+  };
+  return {
+    store,
+    data,
+    created,
+    invoked,
+    emails,
+    extractPorts,
+    notifyPorts,
+    upload,
+    docs: new JobDocuments(data, () => now),
+  };
+}
+
+describe('the extract core', () => {
+  it('writes the request, the job index and a queued status, then invokes once', async () => {
+    const w = world();
+    const record = await w.upload('users/u1/input/chair.png', PNG, {
+      email: 'a@example.com',
+      mask: 'users/u1/masks/chair.png',
+    });
+    const outcome = await extractObject(objectOf(record), w.extractPorts, invocation());
+    expect(outcome).toMatchObject({ status: 'started' });
+    const jobId = (outcome as { jobId: string }).jobId;
+    const request = await w.docs.findRequest(jobId as never);
+    expect(request).toMatchObject({
+      input: { key: 'users/u1/input/chair.png', versionId: record.versionId },
+      options: { maskKey: 'users/u1/masks/chair.png' },
+      invocationTimeoutSeconds: 3600,
+    });
+    expect(w.invoked).toEqual([
+      {
+        inputLocation: `s3://${BUCKET}/users/u1/jobs/${jobId}/request.json`,
+        inferenceId: jobId,
+        requestTtlSeconds: 21600,
+        invocationTimeoutSeconds: 3600,
+      },
+    ]);
+    const status = parseJobStatusJson(await w.data.getText(`users/u1/jobs/${jobId}/status.json`));
+    expect(status).toMatchObject({ state: 'queued', queuedAt: '2026-11-27T03:00:00.000Z' });
+    const lock = JSON.parse(await w.data.getText(`users/u1/jobs/${jobId}/extract.lock`)) as {
+      expiresAt: string;
+    };
+    expect(lock.expiresAt).toBe('2026-11-27T03:00:32.000Z'); // 30 s left + 2 s skew
+  });
+});
+
+describe('the notify core', () => {
+  it('reads a failure document at the version its event names', async () => {
+    const w = world();
+    const first = await w.upload('users/u1/input/a.png', PNG, { email: 'first@example.com' });
+    const second = await w.upload('users/u1/input/a.png', PNG, { email: 'second@example.com' });
+    const failures: CreatedObjectRecord[] = [];
+    for (const [upload, jobId] of [
+      [first, '0000000000000001'],
+      [second, '0000000000000002'],
+    ] as const) {
+      await w.docs.writeFailure(
+        'users/u1/output/a.failure.json',
+        buildFailureDocument({
+          job: { userId: 'u1' as never, jobId: jobId as never },
+          input: { bucket: BUCKET, key: upload.key, versionId: upload.versionId },
+          stage: 'reconstruction',
+          type: 'NoObjectFoundError',
+          message: 'empty mask',
+          at: new Date(),
+        }),
+      );
+      failures.push(w.created[w.created.length - 1]!);
+    }
+    for (const failure of failures) await notifyObject(objectOf(failure), w.notifyPorts, invocation());
+    expect(w.emails.filter((e) => e.to !== 'admin@example.com').map((e) => e.to)).toEqual([
+      'first@example.com',
+      'second@example.com',
+    ]);
+  });
+
+  it('logs an unreadable report and still sends the mesh email', async () => {
+    const w = world();
+    await w.upload('users/u1/input/b.png', PNG, { email: 'b@example.com' });
+    const report = await w.data.put('users/u1/output/b.report.json', '{"version": 9', {
+      contentType: 'application/json',
+    });
+    await w.data.put('users/u1/output/b.ply', 'ply\n', {
+      contentType: 'application/octet-stream',
+      metadata: w.docs.meshMetadata({ jobId: '00000000000000bb', backend: 'inflate' }, report),
+    });
+    const outcome = await notifyObject(
+      objectOf(w.created[w.created.length - 1]!),
+      w.notifyPorts,
+      invocation(),
+    );
+    expect(outcome).toMatchObject({ status: 'sent', emails: 1 });
+    expect(w.emails[0]).toMatchObject({ to: 'b@example.com', subject: 'Your 3D model of "b" is ready' });
+    const link = /memory:\S+/.exec(w.emails[0]!.text)![0];
+    expect(w.store.fetchLink(link)).toMatchObject({ status: 200 });
+  });
+
+  it('maps a bare SageMaker failure record to its job, the uploader and a failed status', async () => {
+    const w = world();
+    const record = await w.upload('users/u1/input/c.png', PNG, { email: 'c@example.com' });
+    const started = await extractObject(objectOf(record), w.extractPorts, invocation());
+    const jobId = (started as { jobId: string }).jobId;
+    await w.data.put(`sagemaker-output/failures/${jobId}-error.out`, 'Worker died.', {
+      contentType: 'text/plain',
+    });
+    await notifyObject(objectOf(w.created[w.created.length - 1]!), w.notifyPorts, invocation());
+    expect(w.emails.map((e) => [e.to, e.subject])).toEqual([
+      ['c@example.com', 'We could not make a 3D model of "c"'],
+      ['admin@example.com', '[Gen3D] job failed: WorkerCrashedError at inference'],
+    ]);
+    const status = parseJobStatusJson(await w.data.getText(`users/u1/jobs/${jobId}/status.json`));
+    expect(status).toMatchObject({ state: 'failed', error: { code: 'WorkerCrashedError' } });
+  });
+
+  it('moves on after a refusal no retry changes, and retries anything else', async () => {
+    const w = world();
+    const upload = await w.upload('users/u1/input/d.png', PNG, { email: 'd@example.com' });
+    await w.docs.writeFailure(
+      'users/u1/output/d.failure.json',
+      buildFailureDocument({
+        job: { userId: 'u1' as never, jobId: '00000000000000dd' as never },
+        input: { bucket: BUCKET, key: upload.key, versionId: upload.versionId },
+        stage: 'validation',
+        type: 'NotAPngError',
+        message: 'JPEG',
+        at: new Date(),
+      }),
+    );
+    const failure = objectOf(w.created[w.created.length - 1]!);
+    const refusing = {
+      ...w.notifyPorts,
+      mailer: { send: async () => Promise.reject(new PermanentMailError('MessageRejected')) },
+    };
+    expect(await notifyObject(failure, refusing, invocation())).toMatchObject({ status: 'sent', emails: 0 });
+    const w2 = world();
+    const flaky = {
+      ...w2.notifyPorts,
+      data: w.data,
+      mailer: { send: async () => Promise.reject(new Error('Throttling')) },
+    };
+    await w.data.delete('users/u1/jobs/00000000000000dd/notify.lock');
+    await expect(notifyObject(failure, flaky, invocation())).rejects.toThrow('Throttling');
+    expect(parseFailureDocumentJson(await w.data.getText('users/u1/output/d.failure.json')).error.type).toBe(
+      'NotAPngError',
+    );
+  });
+});
