@@ -27,14 +27,22 @@ class Mesh:
         return float(np.einsum("ij,ij->i", a, np.cross(b, c)).sum() / 6.0)
 
     def is_watertight(self) -> bool:
-        """Every edge is shared by exactly two faces, once in each direction (closed and consistently oriented)."""
+        """Every edge is shared by exactly two faces, once in each direction (closed and consistently oriented).
+
+        One sort: each directed edge becomes (undirected key, direction bit); sorted, the keys must come in pairs
+        of the same edge with both directions, and no edge may appear a third time."""
         if len(self.faces) == 0:
             return False
-        directed = np.concatenate([self.faces[:, [0, 1]], self.faces[:, [1, 2]], self.faces[:, [2, 0]]])
+        faces = self.faces.astype(np.int64)
+        starts = faces.ravel()
+        ends = faces[:, [1, 2, 0]].ravel()
         n = np.int64(len(self.vertices))
-        forward = directed[:, 0].astype(np.int64) * n + directed[:, 1]
-        backward = directed[:, 1].astype(np.int64) * n + directed[:, 0]
-        forward_sorted = np.sort(forward)
-        if np.any(forward_sorted[1:] == forward_sorted[:-1]):
-            return False  # an edge used twice in the same direction: not manifold or flipped faces
-        return bool(np.array_equal(forward_sorted, np.sort(backward)))
+        keys = (np.minimum(starts, ends) * n + np.maximum(starts, ends)) * 2 + (starts > ends)
+        keys.sort()
+        if len(keys) % 2:
+            return False
+        first, second = keys[0::2], keys[1::2]
+        paired = (
+            np.array_equal(first >> 1, second >> 1) and not np.any(first & 1) and bool(np.all(second & 1))
+        )
+        return paired and not np.any((second[:-1] >> 1) == (first[1:] >> 1))

@@ -101,9 +101,8 @@ def height_volume(heights: npt.NDArray[np.float32]) -> tuple[npt.NDArray[np.floa
     # the vertices of the neighbouring edges land too: distinct vertices at one position, which every mesh tool
     # merges on load into a non-manifold pinch. Keeping |f| >= MIN_FIELD keeps every vertex at least ~1 % of a
     # cell away from every corner (the surface moves by at most MIN_FIELD, a fiftieth of a pixel).
-    near = np.abs(volume) < MIN_FIELD
     # A sample exactly on the surface counts as inside, so a one-pixel-thin part stays a (thin) solid.
-    volume[near] = np.where(volume[near] >= 0.0, MIN_FIELD, -MIN_FIELD)
+    volume = np.where(volume >= 0.0, np.maximum(volume, MIN_FIELD), np.minimum(volume, -MIN_FIELD))
     return np.ascontiguousarray(volume), z_step, float(zs[0])
 
 
@@ -173,13 +172,17 @@ def bilinear(
     image: npt.NDArray[np.uint8], x: npt.NDArray[np.float32], y: npt.NDArray[np.float32]
 ) -> npt.NDArray[np.uint8]:
     """Bilinear samples of an H x W x C image at float pixel positions (clamped to the image)."""
-    height, width = image.shape[:2]
-    x = np.clip(x, 0, width - 1)
-    y = np.clip(y, 0, height - 1)
-    x0, y0 = np.floor(x).astype(np.intp), np.floor(y).astype(np.intp)
-    x1, y1 = np.minimum(x0 + 1, width - 1), np.minimum(y0 + 1, height - 1)
-    fx, fy = (x - x0)[:, None], (y - y0)[:, None]
-    pixels = image.astype(np.float32)
-    top = pixels[y0, x0] * (1 - fx) + pixels[y0, x1] * fx
-    bottom = pixels[y1, x0] * (1 - fx) + pixels[y1, x1] * fx
-    return np.asarray(np.rint(top * (1 - fy) + bottom * fy), dtype=np.uint8)
+    # cv2.remap wants 2-D maps under 32767 a side: lay the points out in rows of 1024.
+    count = len(x)
+    padded = -(-count // 1024) * 1024
+    map_x = np.zeros(padded, np.float32)
+    map_y = np.zeros(padded, np.float32)
+    map_x[:count], map_y[:count] = x, y
+    sampled = cv2.remap(
+        np.ascontiguousarray(image),
+        map_x.reshape(-1, 1024),
+        map_y.reshape(-1, 1024),
+        cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
+    return np.asarray(sampled, np.uint8).reshape(-1, image.shape[2])[:count]
