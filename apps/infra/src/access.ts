@@ -30,8 +30,8 @@ export const EXTRACT_S3_GRANTS: readonly S3Grant[] = [
   {
     bucket: 'data',
     actions: ['s3:PutObject'],
-    patterns: ['users/*/jobs/*/request.json', 'users/*/jobs/*/status.json'],
-    why: 'the inference request and the job status',
+    patterns: ['users/*/jobs/*/request.json', 'users/*/jobs/*/status.json', 'jobs/*.json'],
+    why: 'the inference request, the job status and the job index',
   },
   {
     bucket: 'data',
@@ -56,9 +56,21 @@ export const NOTIFY_S3_GRANTS: readonly S3Grant[] = [
   },
   {
     bucket: 'data',
+    actions: READ,
+    patterns: ['users/*/jobs/*/request.json', 'jobs/*.json'],
+    why: 'the job request (upload key and version), found through the job index for SageMaker failure records',
+  },
+  {
+    bucket: 'data',
     actions: ['s3:GetObject', 's3:PutObject'],
     patterns: ['users/*/jobs/*/notify.lock', 'rejected/*.notify.lock'],
     why: 'the notification lock (which emails went out)',
+  },
+  {
+    bucket: 'data',
+    actions: ['s3:PutObject'],
+    patterns: ['users/*/jobs/*/status.json'],
+    why: 'the job status of a job that failed inside SageMaker',
   },
 ];
 

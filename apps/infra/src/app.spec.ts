@@ -463,6 +463,7 @@ describe('security beyond the seed', () => {
   it('scopes the extract role to the prefixes it uses', () => {
     expect(grants('Gen3DExtractStack', 's3:GetObjectVersion')).toEqual(['users/*/input/*']);
     expect(grants('Gen3DExtractStack', 's3:PutObject').sort()).toEqual([
+      'jobs/*.json',
       'rejected/*.failure.json',
       'users/*/jobs/*/extract.lock',
       'users/*/jobs/*/request.json',
@@ -475,16 +476,19 @@ describe('security beyond the seed', () => {
     ]);
   });
 
-  it('scopes the notify role: reads outputs, failures and the upload’s metadata (by version), writes only its locks', () => {
+  it('scopes the notify role: reads outputs, failures, the job request and the upload’s metadata (by version), writes only its locks and the status', () => {
     expect(grants('Gen3DNotifyStack', 's3:GetObjectVersion').sort()).toEqual([
+      'jobs/*.json',
       'rejected/*.failure.json',
       'sagemaker-output/failures/*',
       'users/*/input/*',
+      'users/*/jobs/*/request.json',
       'users/*/output/*',
     ]);
     expect(grants('Gen3DNotifyStack', 's3:PutObject').sort()).toEqual([
       'rejected/*.notify.lock',
       'users/*/jobs/*/notify.lock',
+      'users/*/jobs/*/status.json',
     ]);
     const ses = statementsOf('Gen3DNotifyStack').find((s) => s.actions.includes('ses:SendEmail'));
     expect(ses?.resources).toEqual(['arn:${AWS::Partition}:ses:us-east-1:${AWS::AccountId}:identity/*']);
