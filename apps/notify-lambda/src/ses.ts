@@ -1,4 +1,11 @@
-import { SendEmailCommand, SESClient, SESServiceException } from '@aws-sdk/client-ses';
+import {
+  ConfigurationSetDoesNotExistException,
+  MailFromDomainNotVerifiedException,
+  MessageRejected,
+  SendEmailCommand,
+  SESClient,
+  SESServiceException,
+} from '@aws-sdk/client-ses';
 import { PermanentMailError, type Mailer, type OutgoingEmail } from '@gen3d/jobs';
 
 export function createSesClient(endpoint = process.env['AWS_ENDPOINT_URL']): SESClient {
@@ -7,13 +14,18 @@ export function createSesClient(endpoint = process.env['AWS_ENDPOINT_URL']): SES
   return new SESClient({ maxAttempts: 4, ...(endpoint ? { endpoint } : {}) });
 }
 
-/** SES refusals that no retry will change: the address or the sender is refused. */
-const PERMANENT_SES_ERRORS = new Set([
-  'MessageRejected',
-  'InvalidParameterValue',
-  'MailFromDomainNotVerifiedException',
-  'ConfigurationSetDoesNotExistException',
-]);
+/**
+ * SES refusals that no retry of this event will change: the address or the sender is refused. (A paused account is
+ * not one: the event fails, lands in the failure queue and alarms.) `InvalidParameterValue` (a malformed address) has no modelled class: it is matched by its code.
+ */
+function isPermanent(error: unknown): error is SESServiceException {
+  return (
+    error instanceof MessageRejected ||
+    error instanceof MailFromDomainNotVerifiedException ||
+    error instanceof ConfigurationSetDoesNotExistException ||
+    (error instanceof SESServiceException && error.name === 'InvalidParameterValue')
+  );
+}
 
 /** The mailer port on SES: one email, plain text and HTML, from the configured source address. */
 export class SesMailer implements Mailer {
@@ -39,7 +51,7 @@ export class SesMailer implements Mailer {
       );
       return out.MessageId;
     } catch (error) {
-      if (error instanceof SESServiceException && PERMANENT_SES_ERRORS.has(error.name)) {
+      if (isPermanent(error)) {
         throw new PermanentMailError(error.name, { cause: error });
       }
       throw error;
