@@ -9,6 +9,10 @@ mkdir -p dist/bench
 echo "## worker"
 .venv/bin/python apps/inference-server/worker/bench/bench_worker.py --json dist/bench/worker.json "$@"
 echo
+echo "## worker segmentation (ground truth; gallery in apps/inference-server/worker/bench/gallery/)"
+.venv/bin/python apps/inference-server/worker/bench/bench_segmentation.py --json dist/bench/segmentation.json ||
+  echo "segmentation benchmark: a target was missed (see the summary line above)"
+echo
 echo "## inference-server sidecar"
 npx nx build inference-server --outputStyle=static >/dev/null
 node apps/inference-server/bench/sidecar-bench.mjs --json dist/bench/sidecar.json
