@@ -1,5 +1,7 @@
 import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { callWorker } from '../src/worker-client';
@@ -67,4 +69,53 @@ describe('callWorker against the embedded host', () => {
       callWorker('http://127.0.0.1:9/predictions/gen3d', { image: png, options: {} }),
     ).rejects.toThrow();
   });
+});
+
+describe("the job's budget reaches the worker", () => {
+  it('sends X-Gen3D-Timeout-Ms with every job that has a budget', async () => {
+    const seen: IncomingHttpHeaders[] = [];
+    const server = createServer((req, res) => {
+      seen.push(req.headers);
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(504, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: { type: 'JobTimeoutError', message: 'budget spent' } }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/predictions/gen3d`;
+      const outcome = await callWorker(url, { image: new Uint8Array([1]), options: {}, timeoutMs: 1234.4 });
+      expect(outcome).toEqual({ ok: false, error: { type: 'JobTimeoutError', message: 'budget spent' } });
+      await callWorker(url, { image: new Uint8Array([1]), options: {} });
+      expect(seen.map((h) => h['x-gen3d-timeout-ms'])).toEqual(['1234', undefined]);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('makes the real worker stop and answer JobTimeoutError once the budget is spent', async () => {
+    const host = await startEmbeddedHost();
+    try {
+      const script =
+        'import sys; from bench.bench_worker import picture; sys.stdout.buffer.write(picture(2048, "rgb"))';
+      const big = new Uint8Array(
+        execFileSync(python, ['-c', script], {
+          cwd: join(root, 'apps/inference-server/worker'),
+          maxBuffer: 64 * 1024 * 1024,
+        }),
+      );
+      const started = Date.now();
+      const outcome = await callWorker(host.url, {
+        image: big,
+        options: { quality: 'high' },
+        timeoutMs: 200,
+      });
+      expect(outcome).toMatchObject({ ok: false, error: { type: 'JobTimeoutError' } });
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      host.process.removeAllListeners('exit');
+      host.process.kill('SIGTERM');
+    }
+  }, 60_000);
 });
