@@ -161,6 +161,24 @@ describe('the notify core', () => {
     expect(status).toMatchObject({ state: 'failed', error: { code: 'WorkerCrashedError' } });
   });
 
+  it("takes the type from the container's own error answer when SageMaker stored that", async () => {
+    const w = world();
+    const record = await w.upload('users/u1/input/e.png', PNG, { email: 'e@example.com' });
+    const jobId = ((await extractObject(objectOf(record), w.extractPorts, invocation())) as { jobId: string })
+      .jobId;
+    const answer = JSON.stringify({
+      error: { type: 'InvalidRequestError', message: 'input bucket must be x' },
+    });
+    await w.data.put(`sagemaker-output/failures/${jobId}-error.out`, answer, {
+      contentType: 'application/json',
+    });
+    await notifyObject(objectOf(w.created[w.created.length - 1]!), w.notifyPorts, invocation());
+    expect(w.emails.map((e) => e.subject)).toContain('[Gen3D] job failed: InvalidRequestError at inference');
+    expect(w.emails.find((e) => e.to === 'e@example.com')!.text).toContain(
+      'The request for this job was malformed.',
+    );
+  });
+
   it('moves on after a refusal no retry changes, and retries anything else', async () => {
     const w = world();
     const upload = await w.upload('users/u1/input/d.png', PNG, { email: 'd@example.com' });

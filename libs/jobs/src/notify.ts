@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import {
   DocumentParseError,
+  JobErrorSchema,
   parseFailureDocumentJson,
   parseUploadMetadata,
   type CreatedObject,
@@ -251,6 +252,13 @@ async function notifySageMakerFailure(
 
 /** What SageMaker's failure text says happened, as a catalogue type the user's email can explain. */
 export function classifySageMakerFailure(text: string): JobErrorType {
+  // The container's own error answer (`{"error": {"type": …}}`, e.g. a request it refused) names its type.
+  try {
+    const named = JobErrorSchema.safeParse((JSON.parse(text) as { error?: unknown } | null)?.error);
+    if (named.success) return named.data.type;
+  } catch {
+    // not JSON: SageMaker's own words
+  }
   if (/expired|ttl/i.test(text)) return 'OverloadedError';
   if (/time(d)?[ -]?out/i.test(text)) return 'JobTimeoutError';
   return 'WorkerCrashedError';
