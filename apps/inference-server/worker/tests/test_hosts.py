@@ -96,11 +96,14 @@ def multipart(fields: dict[str, bytes]) -> tuple[bytes, str]:
 
 
 def post(
-    port: int, fields: dict[str, bytes], path: str = "/predictions/gen3d"
+    port: int,
+    fields: dict[str, bytes],
+    path: str = "/predictions/gen3d",
+    headers: dict[str, str] | None = None,
 ) -> tuple[int, dict[str, str], bytes]:
     body, content_type = multipart(fields)
     request = urllib.request.Request(
-        f"http://127.0.0.1:{port}{path}", data=body, headers={"Content-Type": content_type}
+        f"http://127.0.0.1:{port}{path}", data=body, headers={"Content-Type": content_type, **(headers or {})}
     )
     try:
         with urllib.request.urlopen(request, timeout=60) as response:

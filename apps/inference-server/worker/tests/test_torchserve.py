@@ -116,3 +116,32 @@ def test_torchserve_survives_bad_input(torchserve_port: int) -> None:
         post(torchserve_port, {"image": rgba(two_tone_rgba(disk())), "options": b'{"quality": "fast"}'})[0]
         == 200
     )
+
+
+def test_torchserve_stops_a_job_whose_budget_is_spent(torchserve_port: int) -> None:
+    picture = rgba(two_tone_rgba(disk()))
+    status, _, body = post(torchserve_port, {"image": picture}, headers={"X-Gen3D-Timeout-Ms": "1"})
+    assert status == 504, body[:500]
+    assert json.loads(body)["error"]["type"] == "JobTimeoutError"
+    bad, _, body = post(torchserve_port, {"image": picture}, headers={"X-Gen3D-Timeout-Ms": "soon"})
+    assert bad == 400 and json.loads(body)["error"]["type"] == "InvalidRequestError"
+    ok = post(
+        torchserve_port,
+        {"image": picture, "options": b'{"quality": "fast"}'},
+        headers={"X-Gen3D-Timeout-Ms": "600000"},
+    )
+    assert ok[0] == 200
+
+
+def test_torchserve_answers_a_mask_request_and_several_formats(torchserve_port: int) -> None:
+    picture = rgba(two_tone_rgba(disk()))
+    status, headers, body = post(torchserve_port, {"image": picture, "options": b'{"task": "mask"}'})
+    assert (
+        status == 200
+        and body.startswith(b"\x89PNG")
+        and json.loads(headers["X-Gen3D-Report"])["task"] == "mask"
+    )
+    options = b'{"quality": "fast", "formats": ["glb", "ply"]}'
+    status, headers, body = post(torchserve_port, {"image": picture, "options": options})
+    assert status == 200 and headers["Content-Type"].startswith("multipart/form-data; boundary=")
+    assert b'name="glb"; filename="mesh.glb"' in body and b'name="ply"; filename="mesh.ply"' in body
