@@ -87,6 +87,8 @@ export class FolderObjectStore implements ObjectStore {
   private readonly now: () => Date;
   /** In-process queue per key, in front of the cross-process lock file. */
   private readonly local = new Map<string, Promise<unknown>>();
+  /** Folders this process created or saw: a put does not ask the file system again. */
+  private readonly folders = new Set<string>();
 
   constructor(options: FolderObjectStoreOptions) {
     this.root = path.resolve(options.root);
@@ -366,12 +368,12 @@ export class FolderObjectStore implements ObjectStore {
         lastModified: this.now().toISOString(),
       };
       const body = this.bodyPath(bucket, key, version.versionId);
-      await fs.mkdir(path.dirname(body), { recursive: true });
-      await writeAtomically(body, bytes);
-      await writeAtomically(`${body}.json`, JSON.stringify(version));
+      await this.ensureDir(path.dirname(body));
+      // A new version's files are written in place: nothing names them until head.json does.
+      await Promise.all([fs.writeFile(body, bytes), fs.writeFile(`${body}.json`, JSON.stringify(version))]);
       // The readable copy: a hard link to the version's bytes, swapped in by rename.
       try {
-        await fs.mkdir(path.dirname(visible), { recursive: true });
+        await this.ensureDir(path.dirname(visible));
         const temp = path.join(path.dirname(visible), `.gen3d-tmp-${randomBytes(6).toString('hex')}`);
         await fs.link(body, temp);
         await fs.rename(temp, visible).catch(async (error: unknown) => {
@@ -431,7 +433,7 @@ export class FolderObjectStore implements ObjectStore {
       },
     };
     const file = path.join(this.eventsDir, `${sequencer}-${randomBytes(4).toString('hex')}.json`);
-    await fs.mkdir(path.join(this.eventsDir, '.tmp'), { recursive: true });
+    await this.ensureDir(path.join(this.eventsDir, '.tmp'));
     await writeAtomically(file, JSON.stringify(record), path.join(this.eventsDir, '.tmp'));
   }
 
@@ -446,6 +448,12 @@ export class FolderObjectStore implements ObjectStore {
       return readJson<StoredVersion>(path.join(dir, 'v', `${versionId}.json`));
     }
     return readJson<StoredVersion>(path.join(dir, 'head.json'));
+  }
+
+  private async ensureDir(dir: string): Promise<void> {
+    if (this.folders.has(dir)) return;
+    await fs.mkdir(dir, { recursive: true });
+    this.folders.add(dir);
   }
 
   private bucketDir(bucket: string): string {
@@ -491,13 +499,23 @@ export class FolderObjectStore implements ObjectStore {
     const run = previous
       .catch(() => undefined)
       .then(async () => {
-        await fs.mkdir(dir, { recursive: true });
-        const lock = path.join(dir, 'lock');
-        await acquireLockFile(lock);
+        const locked = async () => {
+          await this.ensureDir(dir);
+          const lock = path.join(dir, 'lock');
+          await acquireLockFile(lock);
+          try {
+            return await fn();
+          } finally {
+            await fs.rm(lock, { force: true });
+          }
+        };
         try {
-          return await fn();
-        } finally {
-          await fs.rm(lock, { force: true });
+          return await locked();
+        } catch (error) {
+          // A folder this process remembered was removed under it (the data folder was reset): once more.
+          if (!isCode(error, 'ENOENT')) throw error;
+          this.folders.clear();
+          return locked();
         }
       });
     this.local.set(dir, run);
@@ -513,9 +531,7 @@ async function acquireLockFile(lock: string): Promise<void> {
   const deadline = Date.now() + LOCK_WAIT_MS;
   for (let attempt = 0; ; attempt += 1) {
     try {
-      const handle = await fs.open(lock, 'wx');
-      await handle.writeFile(`${process.pid} ${Date.now()}`);
-      await handle.close();
+      await fs.writeFile(lock, `${process.pid} ${Date.now()}`, { flag: 'wx' });
       return;
     } catch (error) {
       if (!isCode(error, 'EEXIST')) throw error;
