@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CreateBucketCommand, PutBucketVersioningCommand } from '@aws-sdk/client-s3';
-import { ObjectMissingError, ObjectTooLargeError, PreconditionFailedError } from './errors';
-import { FolderObjectStore, PresignedRequestError } from './folder-object-store';
-import { InMemoryObjectStore } from './memory-object-store';
-import type { ObjectStore, PresignedPost } from './object-store';
-import { createS3Client, S3ObjectStore } from './s3-object-store';
+import { ObjectMissingError, ObjectTooLargeError, PreconditionFailedError } from '../src/errors';
+import { FolderObjectStore, PresignedRequestError } from '../src/folder-object-store';
+import { InMemoryObjectStore } from '../src/memory-object-store';
+import type { ObjectStore, PresignedPost } from '../src/object-store';
+import { createS3Client, S3ObjectStore } from '../src/s3-object-store';
 
 /**
  * ONE contract for every adapter of the storage port: S3 (the real AWS SDK against moto server), the local stack's

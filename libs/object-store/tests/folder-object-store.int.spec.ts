@@ -5,8 +5,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { buildSync } from 'esbuild';
 import { parseCreatedObject } from '@gen3d/events';
-import { PreconditionFailedError } from './errors';
-import { FolderKeyError, FolderObjectStore, PresignedRequestError } from './folder-object-store';
+import { PreconditionFailedError } from '../src/errors';
+import { FolderKeyError, FolderObjectStore, PresignedRequestError } from '../src/folder-object-store';
 
 const run = promisify(execFile);
 const bucket = 'gen3d-data-bucket';
