@@ -37,4 +37,12 @@ if [ "${GEN3D_SKIP_TORCHSERVE:-0}" != 1 ] && { ! venv_ok .venv-torchserve || [ !
   .venv-torchserve/bin/python -m pip install --quiet --no-deps -e "$worker"
   echo "$ts_hash" > .gen3d/stamps/torchserve
 fi
+# Headless Chromium for the web app's end-to-end test (apps/web/e2e, driven by playwright-core): Debian's package, no
+# browser download at run time. CI runs as root on a fresh machine; elsewhere sudo is used when it asks no password.
+if [ "${GEN3D_SKIP_CHROMIUM:-0}" != 1 ] && [ -z "${CHROMIUM_PATH:-}" ] && ! command -v chromium >/dev/null 2>&1; then
+  echo "setup: chromium (Debian package) for the web end-to-end test"
+  if [ "$(id -u)" = 0 ]; then apt_get=(apt-get); else apt_get=(sudo -n apt-get); fi
+  DEBIAN_FRONTEND=noninteractive "${apt_get[@]}" update -qq
+  DEBIAN_FRONTEND=noninteractive "${apt_get[@]}" install -y -qq --no-install-recommends chromium >/dev/null
+fi
 echo "setup: ready (node $(node_modules/.bin/node --version), $(.venv/bin/python --version))"

@@ -6,6 +6,9 @@ export interface JobView {
   readonly jobId: string;
   readonly name: string;
   readonly state: JobState;
+  readonly queuedAt: string;
+  readonly startedAt?: string;
+  readonly finishedAt?: string;
   readonly updatedAt: string;
   readonly error?: { readonly code: string; readonly reason: string };
   readonly mesh?: { readonly vertices: number; readonly faces: number; readonly watertight: boolean };

@@ -252,8 +252,9 @@ async function start(): Promise<void> {
     hide(facts);
     hide(download);
     show(jobCard);
+    show(steps);
     jobName.textContent = target.fileName ?? target.name ?? '';
-    renderSteps(target.jobId ? 'queued' : 'queued');
+    renderSteps('queued');
     jobStatus.textContent = 'Looking up the job…';
     $('job-title').focus();
     tickTimer = window.setInterval(renderStatusLine, 1000);
@@ -264,15 +265,17 @@ async function start(): Promise<void> {
     const target = watched;
     if (!target || mine !== generation) return;
     try {
-      const job = target.jobId
-        ? await api.job(target.jobId, target.access)
-        : await api.findJobByName(target.name as string);
+      if (!target.jobId) {
+        // Until the pipeline has seen the upload, the job is known by the upload's name only.
+        const found = await api.findJobByName(target.name as string);
+        if (found) {
+          target.jobId = found.jobId;
+          history.replaceState(null, '', jobHash(found.jobId));
+        }
+      }
+      const job = target.jobId ? await api.job(target.jobId, target.access) : undefined;
       if (mine !== generation) return;
       if (job) {
-        if (!target.jobId) {
-          target.jobId = job.jobId;
-          history.replaceState(null, '', jobHash(job.jobId));
-        }
         update(job);
         if (isFinal(stepOf(job.state))) return;
       }
@@ -282,6 +285,7 @@ async function start(): Promise<void> {
       if (e.status === 404 || e.status === 401) {
         window.clearInterval(tickTimer);
         jobStatus.textContent = '';
+        hide(steps);
         show(jobProblem, apiProblem(e.status, e.code, e.message));
         return;
       }
@@ -321,11 +325,14 @@ async function start(): Promise<void> {
 
   function renderSteps(current: Step): void {
     const order: Step[] = ['uploading', 'queued', 'reconstructing', 'done'];
-    const index = current === 'failed' ? -1 : order.indexOf(current);
+    // A failed job stops at the step it failed in: reconstructing once the worker had started, else queued.
+    const failedAt: Step = lastJob?.startedAt ? 'reconstructing' : 'queued';
+    const index = order.indexOf(current === 'failed' ? failedAt : current);
     for (const item of steps.querySelectorAll<HTMLElement>('li')) {
       const i = order.indexOf(item.dataset['step'] as Step);
       item.classList.toggle('complete', index > i || current === 'done');
       item.classList.toggle('current', index === i && current !== 'done');
+      item.classList.toggle('failed', index === i && current === 'failed');
       if (index === i) item.setAttribute('aria-current', 'step');
       else item.removeAttribute('aria-current');
     }
@@ -335,8 +342,9 @@ async function start(): Promise<void> {
   function renderStatusLine(): void {
     const job = lastJob;
     const step = job ? stepOf(job.state) : 'queued';
-    const started = watched?.startedAt;
-    const end = job && isFinal(step) ? Date.parse(job.updatedAt) : Date.now();
+    // The pipeline's own times when known (a job opened from a link), else this browser's upload time.
+    const started = watched?.startedAt ?? (job ? Date.parse(job.queuedAt) : undefined);
+    const end = job?.finishedAt ? Date.parse(job.finishedAt) : Date.now();
     const elapsed = started !== undefined ? ` · ${formatElapsed(end - started)}` : '';
     const label = job ? STEP_LABELS[step] : 'Uploaded, waiting for the pipeline';
     jobStatus.textContent = `${label}${elapsed}`;

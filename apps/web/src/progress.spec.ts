@@ -12,15 +12,18 @@ describe('progress words', () => {
   });
 
   it('formats elapsed time', () => {
-    expect(formatElapsed(0)).toBe('0 s');
-    expect(formatElapsed(9_999)).toBe('9 s');
+    expect(formatElapsed(0)).toBe('0.0 s');
+    expect(formatElapsed(2_345)).toBe('2.3 s');
+    expect(formatElapsed(12_999)).toBe('12 s');
     expect(formatElapsed(83_000)).toBe('1 min 23 s');
   });
 
   it('names the method honestly', () => {
-    expect(methodLabel('inflate', 'silhouette inflation (not a learned model)')).toBe(
-      'Silhouette inflation (silhouette inflation (not a learned model))',
+    expect(methodLabel('inflate', 'silhouette inflation (geometric, no learned model)')).toBe(
+      'Silhouette inflation (geometric, no learned model)',
     );
+    expect(methodLabel('sam3d', 'SAM 3D Objects, seed 7')).toBe('SAM 3D Objects, seed 7');
+    expect(methodLabel('inflate', 'a height field')).toBe('Silhouette inflation: a height field');
     expect(methodLabel('sam3d', undefined)).toBe('SAM 3D');
     expect(methodLabel(undefined, undefined)).toBe('unknown');
   });

@@ -18,19 +18,23 @@ export const STEP_LABELS: Record<Step, string> = {
 
 export const isFinal = (step: Step): boolean => step === 'done' || step === 'failed';
 
-/** @example formatElapsed(83_000) // '1 min 23 s' */
+/** @example formatElapsed(83_000) // '1 min 23 s'; formatElapsed(2_340) // '2.3 s' */
 export function formatElapsed(ms: number): string {
-  const total = Math.max(0, Math.floor(ms / 1000));
+  const clamped = Math.max(0, ms);
+  if (clamped < 10_000) return `${(Math.floor(clamped / 100) / 10).toFixed(1)} s`;
+  const total = Math.floor(clamped / 1000);
   const minutes = Math.floor(total / 60);
   const seconds = total % 60;
   return minutes > 0 ? `${minutes} min ${String(seconds).padStart(2, '0')} s` : `${seconds} s`;
 }
 
-/** The method as the UI names it: the worker's honest name, with a short label for the backend. */
+/** The method as the UI names it: the worker's honest description, led by the backend's short name. */
 export function methodLabel(backend: string | undefined, method: string | undefined): string {
   const short = backend === 'sam3d' ? 'SAM 3D' : backend === 'inflate' ? 'Silhouette inflation' : undefined;
-  if (short && method) return `${short} (${method})`;
-  return short ?? method ?? 'unknown';
+  if (!method) return short ?? 'unknown';
+  const described = method.charAt(0).toUpperCase() + method.slice(1);
+  if (!short || method.toLowerCase().startsWith(short.toLowerCase())) return described;
+  return `${short}: ${method}`;
 }
 
 /** What a refused API request means for the user. */
