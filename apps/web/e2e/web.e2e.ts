@@ -286,9 +286,9 @@ describe('the web app in Chromium against the local stack', () => {
     await choosePicture(page, 'holiday.png', jpegBytes());
     await expectText(page.locator('#file-problem'), /JPEG picture, not a PNG/);
     await page.locator('#email').fill('ann@example.com');
+    await shot(page, 'web-not-a-png');
     await page.locator('#submit').click();
     await expectText(page.locator('#file-problem'), /choose a PNG/);
-    await shot(page, 'web-not-a-png');
     expect(apiCalls).toEqual([]);
     expect(await uploadsIn()).toEqual(before);
     expect(errors).toEqual([]);

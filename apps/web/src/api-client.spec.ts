@@ -80,12 +80,33 @@ describe('ApiClient', () => {
     expect(error).toMatchObject({ status: 429, code: 'too-many-jobs', retryAfterSeconds: 30 });
   });
 
-  it('forgets a session the API no longer knows', async () => {
+  it('replaces a session the API no longer knows, once', async () => {
     const storage = memoryStorage();
     storage.setItem('gen3d.session', 'old.sig');
-    const { fetch } = fakeFetch({ 'GET /api/jobs': () => json(401, { error: { code: 'no-session' } }) });
+    const { fetch, calls } = fakeFetch({
+      'POST /api/session': () => json(201, { userId: 'w2', token: 'new.sig' }),
+      'GET /api/jobs': (call) =>
+        call.headers['authorization'] === 'Bearer new.sig'
+          ? json(200, { jobs: [] })
+          : json(401, { error: { code: 'no-session' } }),
+    });
+    await expect(new ApiClient('/api', fetch, storage).listJobs()).resolves.toEqual([]);
+    expect(calls.map((c) => `${c.method} ${c.url}`)).toEqual([
+      'GET /api/jobs',
+      'POST /api/session',
+      'GET /api/jobs',
+    ]);
+    expect(storage.data.get('gen3d.session')).toBe('new.sig');
+  });
+
+  it('does not loop when even a new session is refused', async () => {
+    const storage = memoryStorage();
+    const { fetch, calls } = fakeFetch({
+      'POST /api/session': () => json(201, { userId: 'w2', token: 'new.sig' }),
+      'GET /api/jobs': () => json(401, { error: { code: 'no-session' } }),
+    });
     await expect(new ApiClient('/api', fetch, storage).listJobs()).rejects.toMatchObject({ status: 401 });
-    expect(storage.data.has('gen3d.session')).toBe(false);
+    expect(calls).toHaveLength(4);
   });
 
   it('reports an unreachable API as status 0', async () => {

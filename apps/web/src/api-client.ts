@@ -67,6 +67,23 @@ export class ApiClient {
   ) {}
 
   private async call<T>(path: string, init: RequestInit & { access?: string } = {}): Promise<T> {
+    try {
+      return await this.callOnce<T>(path, init);
+    } catch (error) {
+      // A session the API no longer knows (its key changed, its store was wiped): start a new one, once.
+      if (
+        error instanceof ApiRequestError &&
+        error.code === 'no-session' &&
+        !init.access &&
+        path !== '/session'
+      ) {
+        return this.callOnce<T>(path, init);
+      }
+      throw error;
+    }
+  }
+
+  private async callOnce<T>(path: string, init: RequestInit & { access?: string }): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (init.body !== undefined) headers['content-type'] = 'application/json';
     if (init.access) headers['x-gen3d-access'] = init.access;
