@@ -21,6 +21,12 @@ const work = mkdtempSync(join(tmpdir(), 'gen3d-consumer-'));
 const tarballs = {};
 
 before(() => {
+  // Built by test:all already (a cache hit then); building here keeps this check whole when run on its own.
+  execFileSync('npx', ['nx', 'run-many', '-t', 'build', '-p', ...LIBS, '--outputStyle=static'], {
+    cwd: root,
+    env: { ...env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' },
+    stdio: 'pipe',
+  });
   for (const lib of LIBS) {
     const dir = join(root, 'libs', lib);
     assert.ok(existsSync(join(dir, 'dist/index.js')), `libs/${lib} is not built: run its build target first`);
