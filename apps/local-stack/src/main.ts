@@ -1,6 +1,7 @@
 import { createLogger } from '@gen3d/logging';
 import pinoPretty from 'pino-pretty';
 import { ConfigError, parseLocalStackConfig } from './config';
+import { mountWebApi } from './web-api';
 import { PortInUseError, startLocalStack, type RunningStack } from './stack';
 
 /**
@@ -34,6 +35,7 @@ async function main(): Promise<void> {
   let stack: RunningStack;
   try {
     stack = await startLocalStack(config, log, {
+      api: mountWebApi,
       ...(pretty ? { sidecarOutput: pretty } : {}),
     });
   } catch (error) {

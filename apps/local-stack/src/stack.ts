@@ -98,6 +98,8 @@ export async function startLocalStack(
     ADMIN_EMAIL: config.adminEmail,
     SOURCE_EMAIL: config.sourceEmail,
     SAGEMAKER_ENDPOINT_NAME: 'Gen3DSAMAsyncEndpoint',
+    // Emails of uploads made through the web API link to the web app (operator/CLI uploads keep the direct link).
+    WEB_URL: webUrl,
     LINK_EXPIRY_SECONDS: String(config.linkExpirySeconds),
     INVOCATION_TIMEOUT_SECONDS: String(Math.min(3600, config.jobTimeoutSeconds + 60)),
   };

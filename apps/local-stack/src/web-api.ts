@@ -1,0 +1,21 @@
+import { createApiHandler, createTokenSigner, parseApiConfig, readOrCreateKeyFile } from '@gen3d/api';
+import { bindBucket } from '@gen3d/object-store';
+import type { MountedApi } from './http-server';
+import type { ApiDeps } from './stack';
+
+/**
+ * The web API of issue 11 (libs/api, the same core the API Lambda runs) inside the local stack, under `/api`:
+ * the folder store signs its upload forms, the outbox sends its confirmation mail, a key file signs its tokens.
+ */
+export async function mountWebApi(deps: ApiDeps): Promise<MountedApi> {
+  const handle = createApiHandler({
+    data: bindBucket(deps.store, deps.config.dataBucket),
+    signUpload: (key, options) => deps.store.presignPost(deps.config.dataBucket, key, options),
+    tokens: createTokenSigner(readOrCreateKeyFile(deps.config.apiKeyFile)),
+    sendEmail: (email) => deps.mailer.send(email),
+    now: () => new Date(),
+    log: deps.log,
+    config: parseApiConfig({ ...process.env, WEB_URL: deps.webUrl }),
+  });
+  return (request) => handle(request);
+}
