@@ -72,6 +72,12 @@ export const NOTIFY_S3_GRANTS: readonly S3Grant[] = [
     patterns: ['users/*/jobs/*/status.json'],
     why: 'the job status of a job that failed inside SageMaker',
   },
+  {
+    bucket: 'data',
+    actions: ['s3:GetObject'],
+    patterns: ['api/addresses/*'],
+    why: 'whether the address of a web-API upload is confirmed (written by the API)',
+  },
 ];
 
 export const SAGEMAKER_S3_GRANTS: readonly S3Grant[] = [

@@ -33,6 +33,7 @@ describe('the seed’s 20 resources', () => {
       'Gen3DExtractStack',
       'Gen3DNotifyStack',
       'Gen3DWebStack',
+      'Gen3DApiStack',
       'Gen3DOperationsStack',
     ]);
   });
@@ -51,6 +52,7 @@ describe('the seed’s 20 resources', () => {
       Gen3DSageMakerExecutionRole: ['Gen3DSageMakerPolicy'],
       Gen3DLambdaExtractRole: ['Gen3DLambdaExtractPolicy'],
       Gen3DLambdaNotifyRole: ['Gen3DLambdaNotifyPolicy'],
+      Gen3DLambdaApiRole: ['Gen3DLambdaApiPolicy'], // the web API's (issue 11), beside the seed's three
     });
     for (const role of roles) expect(prop(role, 'ManagedPolicyArns')).toBeUndefined();
     const attached = ofType(production, 'AWS::IAM::Policy').flatMap((p) => cfnText(prop(p, 'Roles')));
@@ -215,12 +217,13 @@ describe('the seed’s 20 resources', () => {
     expect(identities.sort()).toEqual(['info@2112-lab.com', 'noreply@genesis3d.com']);
   });
 
-  it('has the three log groups kept 30 days', () => {
+  it('has the three log groups kept 30 days (and the API’s)', () => {
     const groups = ofType(production, 'AWS::Logs::LogGroup').map((r) => [
       prop(r, 'LogGroupName'),
       prop(r, 'RetentionInDays'),
     ]);
     expect(groups.sort()).toEqual([
+      ['/aws/lambda/Gen3DApiLambda', 30],
       ['/aws/lambda/Gen3DExtractLambda', 30],
       ['/aws/lambda/Gen3DNotifyLambda', 30],
       ['/gen3d/application', 30],
@@ -699,6 +702,80 @@ describe('the web site over HTTPS', () => {
       }),
     });
     web.hasResourceProperties('Custom::CDKBucketDeployment', { DestinationBucketKeyPrefix: 'public/' });
+  });
+});
+
+describe('the web API (apps/api)', () => {
+  const api = () => production.template('Gen3DApiStack');
+
+  it('runs the api bundle behind a public function URL whose CORS admits the web origin only', () => {
+    api().hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'Gen3DApiLambda',
+      Runtime: 'nodejs24.x',
+      Handler: 'lambda_function.lambda_handler',
+      Environment: {
+        Variables: {
+          DATA_BUCKET: 'gen3d-data-bucket',
+          SOURCE_EMAIL: 'noreply@genesis3d.com',
+          WEB_URL: {
+            'Fn::Join': ['', [{ Ref: Match.stringLikeRegexp('SsmParameterValuegen3dweborigin') }, '/']],
+          },
+          TOKEN_SECRET_ARN: { Ref: Match.stringLikeRegexp('^TokenKey') },
+        },
+      },
+    });
+    api().hasResourceProperties('AWS::Lambda::Url', {
+      AuthType: 'NONE',
+      Cors: {
+        AllowOrigins: [{ Ref: Match.stringLikeRegexp('SsmParameterValuegen3dweborigin') }],
+        AllowMethods: ['GET', 'POST'],
+        AllowHeaders: ['content-type', 'authorization', 'x-gen3d-access'],
+      },
+    });
+    everyOption.template('Gen3DApiStack').hasResourceProperties('AWS::Lambda::Url', {
+      Cors: Match.objectLike({ AllowOrigins: ['https://d111111abcdef8.cloudfront.net'] }),
+    });
+  });
+
+  it('keeps its token key in Secrets Manager and may read only that secret', () => {
+    api().hasResourceProperties('AWS::SecretsManager::Secret', {
+      Name: 'gen3d/api/token-key',
+      GenerateSecretString: Match.objectLike({ PasswordLength: 64 }),
+    });
+    api().hasResourceProperties('AWS::IAM::Role', {
+      RoleName: 'Gen3DLambdaApiRole',
+      Policies: [
+        {
+          PolicyName: 'Gen3DLambdaApiPolicy',
+          PolicyDocument: {
+            Statement: Match.arrayWith([
+              {
+                Action: 'secretsmanager:GetSecretValue',
+                Effect: 'Allow',
+                Resource: { Ref: Match.stringLikeRegexp('^TokenKey') },
+              },
+            ]),
+          },
+        },
+      ],
+    });
+  });
+
+  it('finds the web app through the web stack’s SSM parameters, and writes public/config.json', () => {
+    production
+      .template('Gen3DWebStack')
+      .hasResourceProperties('AWS::SSM::Parameter', { Name: '/gen3d/web/origin' });
+    production.template('Gen3DWebStack').hasResourceProperties('Custom::CDKBucketDeployment', {
+      DestinationBucketKeyPrefix: 'public/',
+      Exclude: ['config.json'],
+    });
+    api().hasResourceProperties('Custom::CDKBucketDeployment', {
+      DestinationBucketKeyPrefix: 'public/',
+      Prune: false,
+      DistributionPaths: ['/config.json'],
+    });
+    const api_ = production.stacks.find((s) => s.node.id === 'Gen3DApiStack')!;
+    expect(api_.dependencies.map((s) => s.node.id)).toEqual(['Gen3DWebStack']);
   });
 });
 

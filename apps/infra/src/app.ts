@@ -3,6 +3,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { namesFor, type Names } from './names';
 import { SEED, tagsFor } from './seed';
 import { readSettings, type Settings } from './settings';
+import { ApiStack } from './stacks/api-stack';
 import { ExtractStack } from './stacks/extract-stack';
 import { InferenceStack } from './stacks/inference-stack';
 import { NotifyStack } from './stacks/notify-stack';
@@ -41,14 +42,19 @@ export function buildGen3DApp(
   const storage = new StorageStack(app, 'Gen3DStorageStack', props(names.stacks.storage));
   const extract = new ExtractStack(app, 'Gen3DExtractStack', props(names.stacks.extract));
   const notify = new NotifyStack(app, 'Gen3DNotifyStack', props(names.stacks.notify));
+  const web = new WebStack(app, 'Gen3DWebStack', props(names.stacks.web));
+  const api = new ApiStack(app, 'Gen3DApiStack', props(names.stacks.api));
   const stacks: Stack[] = [
     storage,
     new InferenceStack(app, 'Gen3DInferenceStack', props(names.stacks.inference)),
     extract,
     notify,
-    new WebStack(app, 'Gen3DWebStack', props(names.stacks.web)),
+    web,
+    api,
     new OperationsStack(app, 'Gen3DOperationsStack', props(names.stacks.operations)),
   ];
+  // The API reads the web stack's SSM parameters (its origin and distribution) when it deploys.
+  api.addStackDependency(web, 'the API reads the web origin and distribution id from SSM');
   // Order only (no exports): S3 checks the notification destinations, so `cdk deploy --all` creates the functions
   // before the bucket configuration that names them, and the replica before the rule that writes to it.
   storage.addStackDependency(extract, 'S3 validates the extract function named by the bucket notifications');

@@ -35,6 +35,7 @@ const NAME_PROPERTIES = [
   'EmailIdentity',
   'ConfigRuleName',
   'PolicyName',
+  'Name',
 ] as const;
 
 type Props = Record<string, unknown>;
@@ -93,7 +94,15 @@ function describe(type: string, p: Props): string {
     case 'AWS::Lambda::EventInvokeConfig':
       return `${cfnText(p['MaximumRetryAttempts'])} retries, then on-failure destination`;
     case 'AWS::Lambda::Permission':
-      return `${cfnText(p['Principal'])} may invoke ${cfnText(p['FunctionName'])} from ${cfnText(p['SourceArn'])}`;
+      return p['FunctionUrlAuthType']
+        ? `anyone may call ${cfnText(p['FunctionName'])} through its function URL (auth ${cfnText(p['FunctionUrlAuthType'])})`
+        : `${cfnText(p['Principal'])} may ${cfnText(p['Action'])} ${cfnText(p['FunctionName'])}${p['SourceArn'] ? ` from ${cfnText(p['SourceArn'])}` : ''}${p['InvokedViaFunctionUrl'] ? ' (only through its function URL)' : ''}`;
+    case 'AWS::Lambda::Url':
+      return `auth ${cfnText(p['AuthType'])}; CORS ${cfnText(get(p, 'Cors.AllowOrigins'))}`;
+    case 'AWS::SSM::Parameter':
+      return `value ${cfnText(p['Value'])}`;
+    case 'AWS::SecretsManager::Secret':
+      return `generated, ${cfnText(get(p, 'GenerateSecretString.PasswordLength'))} characters`;
     case 'AWS::SQS::Queue':
       return `kept ${Number(p['MessageRetentionPeriod']) / 86400} days; SSE ${p['SqsManagedSseEnabled'] ? 'SQS-managed' : 'off'}`;
     case 'AWS::Logs::LogGroup':

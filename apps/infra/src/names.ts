@@ -51,6 +51,9 @@ export interface Names {
   readonly alarmTopic: string;
   readonly trail: string;
   readonly apiTokenSecret: string;
+  readonly webOriginParameter: string;
+  readonly distributionIdParameter: string;
+  readonly apiUrlParameter: string;
 }
 
 export function namesFor(stage: Settings['stage']): Names {
@@ -102,6 +105,9 @@ export function namesFor(stage: Settings['stage']): Names {
     alarmTopic: upper('Gen3D-Alarms'),
     trail: upper('Gen3D-Trail'),
     apiTokenSecret: stage === 'production' ? 'gen3d/api/token-key' : 'sandbox/gen3d/api/token-key',
+    webOriginParameter: `${stage === 'production' ? '' : '/sandbox'}/gen3d/web/origin`,
+    distributionIdParameter: `${stage === 'production' ? '' : '/sandbox'}/gen3d/web/distribution-id`,
+    apiUrlParameter: `${stage === 'production' ? '' : '/sandbox'}/gen3d/api/url`,
   };
 }
 

@@ -19,6 +19,7 @@ describe('the sandbox stage', () => {
       ['Gen3DExtractStack', 'Sandbox-Gen3DExtractStack'],
       ['Gen3DNotifyStack', 'Sandbox-Gen3DNotifyStack'],
       ['Gen3DWebStack', 'Sandbox-Gen3DWebStack'],
+      ['Gen3DApiStack', 'Sandbox-Gen3DApiStack'],
       ['Gen3DOperationsStack', 'Sandbox-Gen3DOperationsStack'],
     ]);
   });
@@ -36,6 +37,7 @@ describe('the sandbox stage', () => {
     expect(names('AWS::Logs::LogGroup', 'LogGroupName')).toEqual([
       '/aws/lambda/Sandbox-Gen3DExtractLambda',
       '/aws/lambda/Sandbox-Gen3DNotifyLambda',
+      '/aws/lambda/Sandbox-Gen3DApiLambda',
       '/sandbox/gen3d/application',
     ]);
     const roleNames = names('AWS::IAM::Role', 'RoleName').filter((n) => typeof n === 'string');
@@ -43,6 +45,7 @@ describe('the sandbox stage', () => {
       'Sandbox-Gen3DSageMakerExecutionRole',
       'Sandbox-Gen3DLambdaExtractRole',
       'Sandbox-Gen3DLambdaNotifyRole',
+      'Sandbox-Gen3DLambdaApiRole',
     ]);
     const json = JSON.stringify(sandbox.templates.map((t) => t.template));
     expect(json).not.toMatch(/[^-]gen3d-data-bucket|"Gen3DExtractLambda|:function:Gen3D/);

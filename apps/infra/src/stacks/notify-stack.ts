@@ -56,6 +56,8 @@ export class NotifyStack extends Stack {
         ADMIN_EMAIL: settings.adminEmail,
         SOURCE_EMAIL: settings.sourceEmail,
         LINK_EXPIRY_SECONDS: String(settings.linkExpirySeconds),
+        // With the site's origin known, emails of web-API uploads link to the job in the web app.
+        ...(settings.webOrigin ? { WEB_URL: `${settings.webOrigin}/` } : {}),
       },
       failureQueueName: names.notifyFailureQueue,
       invokingBucket: names.dataBucket,

@@ -1,13 +1,17 @@
-import { Aws, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { PUBLIC_PREFIX } from '@gen3d/s3-keys';
 import type { Names } from '../names';
-import { acknowledge, acknowledgeWildcardResource } from '../nag';
+import { acknowledgeBucketDeploymentHandler } from '../nag';
 import { bundleDir } from '../workspace';
+
+/** The file the web app reads at start to find its API (`{ "apiBase": … }`). */
+export const WEB_CONFIG_FILE = 'config.json';
 
 export interface WebStackProps extends StackProps {
   readonly names: Names;
@@ -47,9 +51,24 @@ export class WebStack extends Stack {
       destinationKeyPrefix: PUBLIC_PREFIX,
       distribution: this.distribution,
       distributionPaths: ['/*'],
+      // public/config.json (where the web app finds its API) belongs to the API stack: neither copied nor pruned here.
+      exclude: [WEB_CONFIG_FILE],
     });
 
-    this.acknowledgeDeploymentHandler(names.dataBucket);
+    // Where the site is, for the API stack (its WEB_URL and CORS origin, and the config.json it writes): SSM
+    // parameters read at deploy time, not exports (decision 0006).
+    new ssm.StringParameter(this, 'WebOriginParameter', {
+      parameterName: names.webOriginParameter,
+      stringValue: `https://${this.distribution.distributionDomainName}`,
+      description: 'The Gen3D web app origin (CloudFront), read by the API stack',
+    });
+    new ssm.StringParameter(this, 'DistributionIdParameter', {
+      parameterName: names.distributionIdParameter,
+      stringValue: this.distribution.distributionId,
+      description: 'The Gen3D web distribution, invalidated by the API stack when it rewrites config.json',
+    });
+
+    acknowledgeBucketDeploymentHandler(this, names.dataBucket);
 
     Validations.of(this.distribution).acknowledge({
       id: 'AwsSolutions-CFR1',
@@ -70,44 +89,5 @@ export class WebStack extends Stack {
       reason:
         'The default *.cloudfront.net certificate: a custom domain with an ACM certificate and TLSv1.2_2021 is a deployment choice (docs/deploy.md).',
     });
-  }
-
-  /**
-   * CDK's BucketDeployment runs one shared handler function (a singleton of the stack) whose role CDK writes: it
-   * copies the site from the CDK asset bucket into public/ and invalidates the distribution.
-   */
-  private acknowledgeDeploymentHandler(dataBucket: string): void {
-    const handler = this.node.children.find((child) =>
-      child.node.id.startsWith('Custom::CDKBucketDeployment'),
-    );
-    if (!handler) throw new Error('the BucketDeployment handler was not found; CDK changed its construct id');
-    const why =
-      'CDK BucketDeployment handler (written by CDK): copies the built site from the CDK asset bucket into public/.';
-    acknowledge(
-      handler,
-      'IAM4',
-      why,
-      'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole',
-    );
-    for (const action of ['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*']) {
-      acknowledge(handler, 'IAM5', why, `Action::${action}`);
-    }
-    acknowledgeWildcardResource(
-      handler,
-      `arn:${Aws.PARTITION}:s3:::${dataBucket}/*`,
-      `${why} CDK grants on the whole bucket; the handler only syncs (and prunes) under public/.`,
-    );
-    acknowledgeWildcardResource(
-      handler,
-      `arn:${Aws.PARTITION}:s3:::cdk-hnb659fds-assets-${this.account}-${this.region}/*`,
-      why,
-    );
-    acknowledge(
-      handler,
-      'IAM5',
-      `${why} cloudfront:CreateInvalidation has no resource-level permissions.`,
-      'Resource::*',
-    );
-    acknowledge(handler, 'L1', `${why} CDK pins the handler's Python runtime.`);
   }
 }
