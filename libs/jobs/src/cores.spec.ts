@@ -179,6 +179,19 @@ describe('the notify core', () => {
     );
   });
 
+  it('still tells the admin when the job index of a SageMaker record is unreadable', async () => {
+    const w = world();
+    const jobId = '0123456789abcdef0123456789abcdef';
+    await w.data.putJson(`jobs/${jobId}.json`, { version: 1, jobId, userId: '../u2' });
+    await w.data.put(`sagemaker-output/failures/${jobId}-error.out`, 'Worker died.', {
+      contentType: 'text/plain',
+    });
+    await notifyObject(objectOf(w.created[w.created.length - 1]!), w.notifyPorts, invocation());
+    expect(w.emails.map((e) => [e.to, e.subject])).toEqual([
+      ['admin@example.com', `[Gen3D] SageMaker inference failed: ${jobId}`],
+    ]);
+  });
+
   it('moves on after a refusal no retry changes, and retries anything else', async () => {
     const w = world();
     const upload = await w.upload('users/u1/input/d.png', PNG, { email: 'd@example.com' });

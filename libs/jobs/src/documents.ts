@@ -1,6 +1,7 @@
 import {
   DocumentParseError,
   JOB_ERRORS,
+  jsonParserFor,
   parseFailureDocumentJson,
   parseInferenceRequestJson,
   parseJobReportJson,
@@ -56,7 +57,10 @@ const MAX_DOCUMENT_BYTES = 1024 * 1024;
 /** Mesh metadata (x-amz-meta-*): how a mesh names its job and the report written for it. */
 const MESH_METADATA = { jobId: 'job-id', reportVersionId: 'report-version-id', backend: 'backend' } as const;
 
-const JobIndexSchema = z.object({ version: z.literal(1), jobId: z.string(), userId: z.string() });
+const parseJobIndexJson = jsonParserFor(
+  'job index',
+  z.object({ version: z.literal(1), jobId: z.string(), userId: z.string() }),
+);
 
 /** A failure document for one job (or one rejected upload), `retryable` from the error catalogue. */
 export function buildFailureDocument(failure: {
@@ -123,7 +127,7 @@ export class JobDocuments {
   async findRequest(jobId: JobId): Promise<InferenceRequest | undefined> {
     const text = await this.readText(buildJobIndexKey(jobId));
     if (text === undefined) return undefined;
-    const index = JobIndexSchema.parse(JSON.parse(text));
+    const index = parseJobIndexJson(text);
     if (index.jobId !== jobId) return undefined;
     return this.readRequest({ jobId, userId: parseUserId(index.userId) });
   }

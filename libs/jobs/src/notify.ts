@@ -218,7 +218,8 @@ async function notifySageMakerFailure(
   }
   const request = JOB_ID_PATTERN.test(target.inferenceId)
     ? await docs.findRequest(parseJobId(target.inferenceId)).catch((error: unknown) => {
-        if (error instanceof DocumentParseError) return undefined;
+        // An unreadable index or request: the record still reaches the admin, below.
+        if (error instanceof DocumentParseError || error instanceof InvalidKeyError) return undefined;
         throw error;
       })
     : undefined;
