@@ -15,6 +15,11 @@ export default defineConfig({
   root: fileURLToPath(new URL('./src', import.meta.url)),
   publicDir: fileURLToPath(new URL('./public', import.meta.url)),
   base: './',
+  // Workspace libraries from their TypeScript sources (as tsconfig.base.json's paths say): tree-shaken ESM, and no
+  // need to build them first.
+  resolve: {
+    alias: { '@gen3d/s3-keys': fileURLToPath(new URL('../../libs/s3-keys/src/index.ts', import.meta.url)) },
+  },
   logLevel: 'warn',
   build: {
     outDir: fileURLToPath(new URL('../../dist/apps/web', import.meta.url)),

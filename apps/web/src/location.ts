@@ -1,10 +1,10 @@
+import { JOB_ID_PATTERN } from '@gen3d/s3-keys';
+
 /** What the address bar's fragment asks for: a job (from an email link, or a recent job), or a confirmation. */
 export type Route =
   | { readonly kind: 'home' }
   | { readonly kind: 'job'; readonly jobId: string; readonly access?: string }
   | { readonly kind: 'confirm'; readonly token: string };
-
-const JOB_ID = /^[a-z0-9][a-z0-9-]{7,63}$/;
 
 /** @example parseRoute('#job=3f2a9c1d0b7e4a55&access=abc.def') // { kind: 'job', jobId: '3f2a…', access: 'abc.def' } */
 export function parseRoute(hash: string): Route {
@@ -12,7 +12,7 @@ export function parseRoute(hash: string): Route {
   const token = params.get('confirm');
   if (token) return { kind: 'confirm', token };
   const jobId = params.get('job');
-  if (jobId && JOB_ID.test(jobId)) {
+  if (jobId && JOB_ID_PATTERN.test(jobId)) {
     const access = params.get('access');
     return access ? { kind: 'job', jobId, access } : { kind: 'job', jobId };
   }
