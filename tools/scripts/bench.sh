@@ -20,3 +20,7 @@ echo
 echo "## lambda bundles"
 npx nx run-many -t build -p extract-lambda notify-lambda --outputStyle=static >/dev/null
 node tools/bench/lambda-bench.mjs --json dist/bench/lambdas.json
+echo
+echo "## local stack (the whole pipeline on this machine: overhead per job, jobs/min with 20 queued pictures)"
+npx nx run-many -t build -p local-stack inference-server --outputStyle=static >/dev/null
+node apps/local-stack/bench/pipeline-bench.mjs --json dist/bench/local-stack.json
