@@ -63,7 +63,13 @@ export async function runJob(request: InferenceRequest, deps: JobDeps): Promise<
     lap('download', t);
 
     t = performance.now();
-    const budgetMs = jobBudgetMs(deps.timeoutMs, request.invocationTimeoutSeconds);
+    // The job's budget runs from its start: what the downloads took is no longer the worker's.
+    const budgetMs = Math.max(
+      1,
+      Math.round(
+        jobBudgetMs(deps.timeoutMs, request.invocationTimeoutSeconds) - (performance.now() - started),
+      ),
+    );
     deps.log.info({ inputBytes: image.length, options: request.options, budgetMs }, 'calling the worker');
     const outcome = await callWithTimeout(deps, budgetMs, {
       image,
