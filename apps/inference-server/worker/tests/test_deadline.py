@@ -58,10 +58,9 @@ def test_the_budget_is_checked_inside_the_stages_not_only_between_them() -> None
     reconstructor.run(png, JobOptions())
     full = time.monotonic() - started
     started = time.monotonic()
-    with pytest.raises(JobTimeoutError) as caught:
+    with pytest.raises(JobTimeoutError, match="budget ran out during"):
         reconstructor.run(png, JobOptions(), deadline=Deadline.after_ms(max(1, int(full * 1000 * 0.3))))
     stopped = time.monotonic() - started
-    assert "reconstruction" not in str(caught.value) or "height field" in str(caught.value)
     assert stopped < 0.8 * full, f"stopped after {stopped:.2f} s of a {full:.2f} s job"
 
 

@@ -124,6 +124,25 @@ class ObjectMask:
     scores: dict[str, float] = field(default_factory=dict)  # every hypothesis tried, for the report
 
 
+_CROSS = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
+
+
+def _erode(mask: Mask, iterations: int = 1) -> Mask:
+    """scipy.ndimage.binary_erosion (cross, outside counts as empty), through OpenCV: several times faster."""
+    out = cv2.erode(
+        mask.astype(np.uint8), _CROSS, iterations=iterations, borderType=cv2.BORDER_CONSTANT, borderValue=0
+    )
+    return np.asarray(out, bool)
+
+
+def _dilate(mask: Mask, iterations: int = 1) -> Mask:
+    """scipy.ndimage.binary_dilation (cross), through OpenCV."""
+    out = cv2.dilate(
+        mask.astype(np.uint8), _CROSS, iterations=iterations, borderType=cv2.BORDER_CONSTANT, borderValue=0
+    )
+    return np.asarray(out, bool)
+
+
 def _scaled(mask_or_image: npt.NDArray[np.uint8], size: tuple[int, int]) -> npt.NDArray[np.uint8]:
     width, height = size
     if mask_or_image.shape[1] == width and mask_or_image.shape[0] == height:
@@ -328,7 +347,7 @@ def _saliency_seeds(scene: _Scene) -> npt.NDArray[np.uint8]:
     seeds = np.full(scene.border.shape, cv2.GC_PR_BGD, np.uint8)
     region = _salient_region(scene)
     seeds[region] = cv2.GC_PR_FGD
-    core = ndimage.binary_erosion(region, iterations=max(2, round(0.03 * max(region.shape))))
+    core = _erode(region, max(2, round(0.03 * max(region.shape))))
     seeds[core & scene.foreign] = cv2.GC_FGD
     seeds[scene.border] = cv2.GC_BGD
     return seeds
@@ -337,9 +356,9 @@ def _saliency_seeds(scene: _Scene) -> npt.NDArray[np.uint8]:
 def _local_contrast(scene: _Scene, mask: Mask) -> tuple[float, Mask]:
     """Mean Lab distance between the colours just inside and just outside the outline, compared locally."""
     radius = max(2, round(0.015 * max(mask.shape)))
-    eroded = ndimage.binary_erosion(mask, iterations=radius)
-    dilated = ndimage.binary_dilation(mask, iterations=radius)
-    outline = mask & ~ndimage.binary_erosion(mask)
+    eroded = _erode(mask, radius)
+    dilated = _dilate(mask, radius)
+    outline = mask & ~_erode(mask)
     sigma = 1.5 * radius
 
     def local_mean(ring: Mask) -> Floats:
@@ -363,7 +382,7 @@ def _score(scene: _Scene, mask: Mask) -> float:
     contrast, outline = _local_contrast(scene, mask)
     perimeter = max(1, int(outline.sum()))
     filled = ndimage.binary_fill_holes(mask)  # a hole may show anything: it is not "left out"
-    band = ndimage.binary_dilation(filled, iterations=max(3, round(0.05 * max(mask.shape)))) & ~filled
+    band = _dilate(filled, max(3, round(0.05 * max(mask.shape)))) & ~filled
     # Foreign pixels left just outside: a part cut off the object, unless they reach the frame (clutter).
     outside_foreign, count = ndimage.label(scene.foreign & ~filled)
     clutter = np.unique(outside_foreign[scene.frame & (outside_foreign > 0)])
@@ -404,7 +423,7 @@ def _fill_interior(scene: _Scene, mask: Mask) -> Mask:
     labels, count = ndimage.label(filled & ~mask)
     if count == 0:
         return mask
-    band = ndimage.binary_dilation(filled, iterations=max(3, round(0.04 * max(mask.shape)))) & ~filled
+    band = _dilate(filled, max(3, round(0.04 * max(mask.shape)))) & ~filled
     if not band.any():
         return np.asarray(filled, bool)
     around = _colour_centres(scene.lab[band], 6)
@@ -495,7 +514,7 @@ def _main_parts(labels: npt.NDArray[np.int32], count: int) -> set[int]:
     candidates = [i + 1 for i in np.flatnonzero(sizes >= PART_SHARE * sizes.max()) if i + 1 != largest]
     if candidates:
         reach = max(2, round(PART_GAP * max(labels.shape)))
-        near_largest = ndimage.binary_dilation(labels == largest, iterations=reach)
+        near_largest = _dilate(labels == largest, reach)
         chosen |= {c for c in candidates if bool(np.any(near_largest & (labels == c)))}
     return chosen
 
