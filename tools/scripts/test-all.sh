@@ -7,5 +7,7 @@ cd "$root"
 bash tools/scripts/setup.sh
 export NX_DAEMON=false NX_NO_CLOUD=true
 npx nx run-many -t lint typecheck test build --outputStyle=static
+# The web app in headless Chromium (Debian's package) against the local stack: upload, progress, viewer, email link.
+npx nx run web:e2e --outputStyle=static
 npx prettier --check . --log-level warn
 npx node --test 'tools/checks/*.test.mjs'

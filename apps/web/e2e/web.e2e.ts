@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { simpleParser } from 'mailparser';
@@ -20,6 +20,8 @@ let home: string;
 let stack: ChildProcess;
 let url: string;
 let browser: Browser;
+/** What a person waits for, measured in the first test (written to dist/e2e/timings.json). */
+const timings: Record<string, number> = {};
 
 async function startStack(): Promise<void> {
   home = await mkdtemp(join(tmpdir(), 'gen3d-e2e-'));
@@ -182,6 +184,7 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
+  await writeFile(join(shots, 'timings.json'), `${JSON.stringify(timings, null, 2)}\n`);
   await browser?.close();
   await stopStack();
   if (home) await rm(home, { recursive: true, force: true });
@@ -207,15 +210,20 @@ describe('the web app in Chromium against the local stack', () => {
     await page.locator('#quality').selectOption('fast');
     await shot(page, 'web-upload-form');
 
+    const clicked = Date.now();
     await page.locator('#submit').click();
     await page.locator('#upload-note').waitFor();
     await expectText(page.locator('#upload-note'), /confirmation link to ann@example.com/);
     await waitForStep(page, 'done');
+    timings['uploadToDoneMs'] = Date.now() - clicked;
     firstJobId =
       new URLSearchParams((await page.evaluate(() => window.location.hash)).slice(1)).get('job') ?? '';
     expect(firstJobId).toMatch(/^[a-z0-9-]{8,64}$/);
     await expectText(page.locator('#job-status'), /^Done · [\d.]+ s/);
     await expectText(page.locator('#fact-method'), /Silhouette inflation/);
+    const done = Date.now();
+    await page.locator('#viewer-box[data-loaded]').waitFor({ timeout: 30_000 });
+    timings['doneToMeshShownMs'] = Date.now() - done;
     await expectMeshDrawn(page, 'web-viewer');
     await expectText(page.locator('#fact-vertices'), /^[\d,]+$/);
     await shot(page, 'web-done');
