@@ -88,7 +88,7 @@ async function json(bucket: string, key: string): Promise<unknown> {
 }
 
 async function keys(bucket: string): Promise<string[]> {
-  return (await store.list(bucket, '')).map((o) => o.key);
+  return (await bindBucket(store, bucket).list('')).map((o) => o.key);
 }
 
 describe('extract-lambda against moto', () => {
