@@ -18,6 +18,7 @@ beforeAll(() => {
   writeFileSync(path.join(pictures, 'nothing.png'), discPng(128, { empty: true }));
   writeFileSync(path.join(pictures, 'truncated.png'), discPng(256).subarray(0, 400));
   writeFileSync(path.join(pictures, 'photo.png'), JPEG_BYTES);
+  writeFileSync(path.join(pictures, 'mask.png'), discPng(256, { mask: true }));
 });
 
 const env = (stack: StackProcess, user: string) => ({
@@ -89,6 +90,27 @@ describe('the local stack, end to end', () => {
     const out = path.join(work, 'opened.ply');
     expect((await cli(['open', job.status.jobId, '--out', out], env(stack, 'ada'))).code).toBe(0);
     expect(readFileSync(out).equals(readFileSync(job.meshPath as string))).toBe(true);
+  });
+
+  it('passes a user mask and a point prompt through to the worker', async () => {
+    const result = await cli(
+      [
+        'submit',
+        path.join(pictures, 'red chair.png'),
+        '--email',
+        'max@example.com',
+        '--mask',
+        path.join(pictures, 'mask.png'),
+        '--point',
+        '128,128',
+        '--wait',
+        '--json',
+      ],
+      env(stack, 'max'),
+    );
+    expect(result.code).toBe(0);
+    const job = JSON.parse(result.stdout) as JobJson & { report: { worker: { mask: { source: string } } } };
+    expect(job.report.worker.mask.source).toBe('user-mask');
   });
 
   it.each([

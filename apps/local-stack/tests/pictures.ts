@@ -2,9 +2,10 @@ import { crc32, deflateSync } from 'node:zlib';
 
 /**
  * Test pictures, made here so that no binary fixture is needed: a PNG of `size`² pixels with a shaded disc (the
- * object) on a transparent background (a meaningful alpha channel, as the worker's mask stage uses), or an empty one.
+ * object) on a transparent background (a meaningful alpha channel, as the worker's mask stage uses), an empty one,
+ * or the disc's mask (white object on black).
  */
-export function discPng(size = 256, options: { empty?: boolean } = {}): Buffer {
+export function discPng(size = 256, options: { empty?: boolean; mask?: boolean } = {}): Buffer {
   const rows: Buffer[] = [];
   const r = size * 0.35;
   for (let y = 0; y < size; y += 1) {
@@ -13,12 +14,10 @@ export function discPng(size = 256, options: { empty?: boolean } = {}): Buffer {
       const dx = x - size / 2;
       const dy = y - size / 2;
       const inside = !options.empty && dx * dx + dy * dy < r * r;
-      row.set(
-        inside
-          ? [200 - Math.round((dx / r) * 50), 60 + Math.round((dy / r) * 40), 40, 255]
-          : [255, 255, 255, 0],
-        1 + x * 4,
-      );
+      const colour = [200 - Math.round((dx / r) * 50), 60 + Math.round((dy / r) * 40), 40, 255];
+      const background = options.mask ? [0, 0, 0, 255] : [255, 255, 255, 0];
+      const object = options.mask ? [255, 255, 255, 255] : colour;
+      row.set(inside ? object : background, 1 + x * 4);
     }
     rows.push(row);
   }
