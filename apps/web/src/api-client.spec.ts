@@ -1,4 +1,4 @@
-import { ApiClient, ApiRequestError, type Fetch } from './api-client';
+import { ApiClient, ApiRequestError, postFile, type Fetch } from './api-client';
 
 function memoryStorage() {
   const data = new Map<string, string>();
@@ -116,5 +116,61 @@ describe('ApiClient', () => {
       memoryStorage(),
     );
     await expect(client.confirm('x')).rejects.toMatchObject({ status: 0, code: 'unreachable' });
+  });
+});
+
+describe('postFile', () => {
+  /** Just enough of XMLHttpRequest to see what is sent and to play the upload's events. */
+  class FakeXhr {
+    method = '';
+    url = '';
+    body: FormData | undefined;
+    status = 0;
+    upload: { onprogress?: (event: { lengthComputable: boolean; loaded: number; total: number }) => void } =
+      {};
+    onload?: () => void;
+    onerror?: () => void;
+    open(method: string, url: string) {
+      this.method = method;
+      this.url = url;
+    }
+    send(body: FormData) {
+      this.body = body;
+    }
+  }
+
+  it('posts the policy fields first and the file last, and reports progress to the end', async () => {
+    const xhr = new FakeXhr();
+    const progress: number[] = [];
+    const done = postFile(
+      {
+        url: 'http://127.0.0.1:4300/s3/b',
+        fields: { key: 'users/w1/input/a-1.png', Policy: 'p' },
+        expiresAt: '',
+      },
+      new Blob([new Uint8Array([137, 80, 78, 71])], { type: 'image/png' }),
+      (fraction) => progress.push(fraction),
+      () => xhr as unknown as XMLHttpRequest,
+    );
+    expect([xhr.method, xhr.url]).toEqual(['POST', 'http://127.0.0.1:4300/s3/b']);
+    expect([...(xhr.body as FormData).keys()]).toEqual(['key', 'Policy', 'file']);
+    xhr.upload.onprogress?.({ lengthComputable: true, loaded: 2, total: 4 });
+    xhr.status = 204;
+    xhr.onload?.();
+    await done;
+    expect(progress).toEqual([0.5, 1]);
+  });
+
+  it('rejects a refused upload with its status', async () => {
+    const xhr = new FakeXhr();
+    const done = postFile(
+      { url: 'u', fields: {}, expiresAt: '' },
+      new Blob([]),
+      () => undefined,
+      () => xhr as never,
+    );
+    xhr.status = 403;
+    xhr.onload?.();
+    await expect(done).rejects.toMatchObject({ status: 403, code: 'upload-refused' });
   });
 });
