@@ -1,0 +1,142 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutBucketVersioningCommand,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
+import { jobIdFor } from '@gen3d/jobs';
+import { createS3Client } from '@gen3d/object-store';
+
+// `gen3d --aws` against moto server, with the usual AWS configuration in the environment (endpoint, region, keys):
+// the upload is the object and metadata the extract lambda reads, and status/open read what the pipeline writes.
+const CLI = path.resolve(__dirname, '../../../dist/apps/cli/main.js');
+const bucket = `gen3d-cli-${Date.now().toString(36)}`;
+const client = createS3Client({ endpoint: process.env['GEN3D_TEST_MOTO_ENDPOINT'] as string });
+const work = mkdtempSync(path.join(tmpdir(), 'gen3d-cli-'));
+const picture = path.join(work, 'my chair.png');
+
+async function gen3d(...args: string[]) {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      [CLI, ...args, '--aws', '--bucket', bucket, '--user', 'op1'],
+      {
+        env: { ...process.env, AWS_ENDPOINT_URL: process.env['GEN3D_TEST_MOTO_ENDPOINT'] },
+      },
+    );
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+beforeAll(async () => {
+  await client.send(new CreateBucketCommand({ Bucket: bucket }));
+  await client.send(
+    new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }),
+  );
+  // The smallest PNG header the CLI accepts (the worker judges the rest).
+  const ihdr = Buffer.alloc(25);
+  ihdr.writeUInt32BE(13, 0);
+  ihdr.write('IHDR', 4, 'ascii');
+  ihdr.writeUInt32BE(4, 8);
+  ihdr.writeUInt32BE(4, 12);
+  writeFileSync(
+    picture,
+    Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), ihdr]),
+  );
+});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe('gen3d --aws', () => {
+  it('uploads with the metadata the extract lambda reads and names the job the pipeline will run', async () => {
+    const submitted = await gen3d(
+      'submit',
+      picture,
+      '--email',
+      'op@example.com',
+      '--point',
+      '2,3',
+      '--quality',
+      'fast',
+      '--json',
+    );
+    expect(submitted.code).toBe(0);
+    const { jobId } = JSON.parse(submitted.stdout) as { jobId: string };
+    const head = await client.send(
+      new HeadObjectCommand({ Bucket: bucket, Key: 'users/op1/input/my chair.png' }),
+    );
+    expect(head.Metadata).toEqual({ email: 'op@example.com', point: '2,3', quality: 'fast' });
+    expect(head.ContentType).toBe('image/png');
+    expect(jobId).toBe(
+      jobIdFor({
+        bucket,
+        key: 'users/op1/input/my chair.png',
+        versionId: head.VersionId as string,
+        eTag: (head.ETag as string).replace(/"/g, ''),
+      }),
+    );
+  });
+
+  it('reads the job the pipeline wrote: status, list, and open downloads the mesh', async () => {
+    const jobId = '0123456789abcdef0123456789abcdef';
+    const now = new Date().toISOString();
+    await client.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: 'users/op1/output/my chair.ply',
+        Body: 'ply\nformat binary_little_endian 1.0\nend_header\n',
+      }),
+    );
+    await client.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: `users/op1/jobs/${jobId}/status.json`,
+        ContentType: 'application/json',
+        Body: JSON.stringify({
+          version: 2,
+          jobId,
+          userId: 'op1',
+          name: 'my chair',
+          state: 'done',
+          queuedAt: now,
+          startedAt: now,
+          finishedAt: now,
+          updatedAt: now,
+          meshKey: 'users/op1/output/my chair.ply',
+          mesh: { vertices: 8, faces: 12, watertight: true },
+        }),
+      }),
+    );
+    const status = await gen3d('status', jobId);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toContain('my chair.png is done');
+    expect(status.stdout).toContain('mesh: 8 vertices, 12 triangles, closed');
+    expect(status.stdout).toMatch(/link: http:\/\/127\.0\.0\.1:\d+\/.*X-Amz-Signature=/);
+    const list = JSON.parse((await gen3d('list', '--json')).stdout) as {
+      jobs: { status: { jobId: string } }[];
+    };
+    expect(list.jobs.map((j) => j.status.jobId)).toContain(jobId);
+    const out = path.join(work, 'downloaded.ply');
+    expect((await gen3d('open', jobId, '--out', out)).code).toBe(0);
+    const stored = await client.send(
+      new GetObjectCommand({ Bucket: bucket, Key: 'users/op1/output/my chair.ply' }),
+    );
+    expect(readFileSync(out, 'utf8')).toBe(await stored.Body?.transformToString());
+  });
+
+  it('says when the job does not exist, or the bucket cannot be used', async () => {
+    const missing = await gen3d('status', 'ffffffffffffffffffffffffffffffff');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe(
+      'gen3d: no job ffffffffffffffffffffffffffffffff for this user (see gen3d list)\n',
+    );
+  });
+});
