@@ -116,7 +116,10 @@ async function queueFull(
 
 function refuse(res: ServerResponse, deps: SidecarDeps, refusal: Refusal): void {
   deps.log.warn({ reason: refusal.message }, 'invocation refused');
-  if (refusal.status === 413) res.setHeader('Connection', 'close');
+  if (refusal.status === 413) {
+    res.setHeader('Connection', 'close');
+    res.once('finish', () => res.req.destroy());
+  }
   send(res, refusal.status, { error: { type: 'InvalidRequestError', message: refusal.message } });
 }
 
@@ -134,13 +137,18 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let total = 0;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       total += chunk.length;
       if (total > maxBytes) {
+        // Stop reading (nothing more is buffered) but keep the socket, so the 413 can still be answered; the
+        // answer closes the connection and the unread rest with it.
+        req.off('data', onData);
+        req.pause();
+        chunks.length = 0;
         reject(new RequestTooLargeError(`the request is larger than ${maxBytes} bytes`));
-        req.destroy();
       } else chunks.push(chunk);
-    });
+    };
+    req.on('data', onData);
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });

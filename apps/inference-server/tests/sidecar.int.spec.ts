@@ -411,6 +411,19 @@ describe("the sidecar's own limits", () => {
     // Both slots are busy. A body over MAX_REQUEST_BYTES is refused from its Content-Length at once...
     const oversized = await invoke(sidecar, 'x'.repeat(5000));
     expect(oversized.status).toBe(413);
+    // A streamed (chunked) body has no Content-Length: it is cut off at the limit while read, and still answered.
+    const streamed = await fetch(`${sidecar.url}/invocations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: new ReadableStream({
+        start(controller) {
+          for (let i = 0; i < 64; i += 1) controller.enqueue(new Uint8Array(1024).fill(32));
+          controller.close();
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit);
+    expect(streamed.status).toBe(413);
     // ...while a malformed one waits for a slot before it is parsed at all.
     const malformed = await invoke(sidecar, '{"version": 1');
     expect(malformed.status).toBe(400);
