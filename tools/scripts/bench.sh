@@ -16,6 +16,7 @@ echo
 echo "## inference-server sidecar"
 npx nx build inference-server --outputStyle=static >/dev/null
 node apps/inference-server/bench/sidecar-bench.mjs --json dist/bench/sidecar.json
+node apps/inference-server/bench/body-limit-bench.mjs
 echo
 echo "## lambda bundles"
 npx nx run-many -t build -p extract-lambda notify-lambda --outputStyle=static >/dev/null
