@@ -7,7 +7,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
-GEN3D_SKIP_TORCHSERVE=1 bash tools/scripts/setup.sh
+GEN3D_SKIP_TORCHSERVE=1 GEN3D_SKIP_CHROMIUM=1 bash tools/scripts/setup.sh
 export NX_DAEMON=false NX_NO_CLOUD=true
 echo "building the local stack, the inference sidecar, the web UI and the CLI..."
 npx nx run-many -t build -p local-stack inference-server web cli --outputStyle=static >/dev/null

@@ -17,7 +17,8 @@ async function main(): Promise<void> {
       ? pinoPretty({
           colorize: Boolean(process.stdout.isTTY),
           translateTime: 'SYS:HH:MM:ss.l',
-          ignore: 'pid,hostname,service,function,component,jobId',
+          ignore:
+            'pid,hostname,service,function,component,jobId,requestId,functionName,functionVersion,coldStart',
           messageFormat:
             '{service}{if function}/{function}{end}{if component}/{component}{end} {if jobId}[job {jobId}] {end}{msg}',
           singleLine: true,
