@@ -1,4 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
@@ -16,6 +17,7 @@ import type { CreatedObject } from '@gen3d/events';
 import { createLogger } from '@gen3d/logging';
 import { bindBucket, createS3Client, S3ObjectStore, type BucketStore } from '@gen3d/object-store';
 import {
+  buildAddressKey,
   buildInputKey,
   buildJobDocumentKey,
   outputKeysFor,
@@ -182,11 +184,16 @@ describe('the roles’ policies, enforced by moto, against the real pipeline cod
     moto?.kill('SIGTERM');
   });
 
-  const upload = async (userId: string, name: string, body: Buffer): Promise<CreatedObject> => {
+  const upload = async (
+    userId: string,
+    name: string,
+    body: Buffer,
+    metadata: Record<string, string> = {},
+  ): Promise<CreatedObject> => {
     const key = buildInputKey({ userId, name });
     const put = await stores['admin']!.put(key, body, {
       contentType: 'image/png',
-      metadata: { email: `${userId}@example.com` },
+      metadata: { email: `${userId}@example.com`, ...metadata },
     });
     return created(key, put.versionId, put.eTag, body.length);
   };
@@ -346,5 +353,29 @@ describe('the roles’ policies, enforced by moto, against the real pipeline cod
       ),
     ) as { state: string };
     expect(status.state).toBe('failed');
+  }, 60_000);
+
+  it('a web-API upload: notify reads the address record the API keeps and emails the confirmed address', async () => {
+    const address = createHash('sha256').update('u5@example.com').digest('hex');
+    await stores['admin']!.putJson(buildAddressKey(address), {
+      version: 1,
+      confirmedAt: new Date().toISOString(),
+      confirmationsSent: [],
+      uploadsPerDay: {},
+    });
+    const object = await upload('u5', 'mug', PNG, { access: 'token-of-the-upload' });
+    expect(await extract(object)).toMatchObject({ status: 'started' });
+    const [started] = invocations.splice(0);
+    const sagemaker = stores['sagemaker']!;
+    const mesh = outputKeysFor(parseInputKey(object.key)).mesh;
+    const meshPut = await sagemaker.put(mesh, 'ply\n', {
+      contentType: 'application/octet-stream',
+      metadata: { 'job-id': started!.inferenceId, backend: 'inflate' },
+    });
+    expect(await notify(created(mesh, meshPut.versionId, meshPut.eTag))).toMatchObject({
+      status: 'sent',
+      emails: 1,
+    });
+    expect(emails.splice(0).map((e) => e.to)).toEqual(['u5@example.com']);
   }, 60_000);
 });
