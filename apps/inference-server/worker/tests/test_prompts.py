@@ -100,3 +100,12 @@ def test_an_all_transparent_alpha_with_a_picture_under_it_is_segmented() -> None
     image = np.dstack([photo(disk()), np.zeros((SIZE, SIZE), np.uint8)])
     found = object_mask(decode_png(rgba(image)), GRID)
     assert found.source == "segmentation" and iou(found.mask, disk() > 0) > 0.9
+
+
+def test_a_box_around_an_object_that_crosses_the_frame_takes_the_background_from_outside_it() -> None:
+    # The object touches the left and bottom edges: the border's colours include its own, the box's outside does not.
+    truth = np.zeros((SIZE, SIZE), np.uint8)
+    truth[70:, :150] = 255
+    image = decode_png(rgb(photo(truth)))
+    boxed = object_mask(image, GRID, Prompts(box=Box(0, 60, 160, SIZE)))
+    assert iou(boxed.mask, truth > 0) > 0.9

@@ -215,7 +215,9 @@ def _nearest_distance(pixels: Floats, centres: Floats) -> Floats:
     return best
 
 
-def _scene(rgb: npt.NDArray[np.uint8]) -> _Scene:
+def _scene(rgb: npt.NDArray[np.uint8], box: Box | None = None) -> _Scene:
+    """With a box prompt, the background's colours are those outside the box (when there is enough of it), not the
+    picture's border: an object that crosses the frame has its own colours on the border."""
     height, width = rgb.shape[:2]
     lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32)
     smooth = cv2.GaussianBlur(lab, (0, 0), 1.0)
@@ -223,6 +225,11 @@ def _scene(rgb: npt.NDArray[np.uint8]) -> _Scene:
     gy = cv2.Sobel(smooth, cv2.CV_32F, 0, 1, ksize=3)
     gradient = np.sqrt((gx * gx + gy * gy).sum(axis=2)).astype(np.float32)
     border = _border_band(height, width)
+    if box is not None:
+        outside = np.ones((height, width), bool)
+        outside[box.y0 : box.y1, box.x0 : box.x1] = False
+        if outside.sum() >= 0.02 * outside.size:
+            border = outside
     centres = _colour_centres(lab[border], 10)
     distance = _nearest_distance(lab, centres)
 
@@ -445,9 +452,10 @@ def segment(
     prompts = prompts or Prompts()
     deadline = deadline or Deadline.none()
     cv2.setRNGSeed(0)  # k-means and GrabCut's colour models start from OpenCV's RNG: same picture, same mask
-    scene = _scene(rgb)
+    scene = _scene(rgb, prompts.box)
     seeders: dict[str, Callable[[_Scene], npt.NDArray[np.uint8]]] = (
-        {"box": _box_seeds_from_prompt(prompts)}
+        # With a box: GrabCut from the box; if that finds nothing, the other seedings inside it (outside background).
+        {"box": _box_seeds_from_prompt(prompts), "border": _border_seeds, "saliency": _saliency_seeds}
         if prompts.box is not None
         else {"border": _border_seeds, "box": _box_seeds, "saliency": _saliency_seeds}
     )
@@ -467,6 +475,8 @@ def segment(
         if shadowless is not None:
             with contextlib.suppress(NoObjectFoundError):
                 candidates[f"{name}-shadowless"] = _fill_interior(scene, clean_mask(shadowless, prompts))
+        if prompts.box is not None and candidates:
+            break  # the user's box found something: it is GrabCut's own start; the others are only a fallback
     if not candidates:
         raise NoObjectFoundError("no object found (segmentation): every pixel looks like the background")
     scores = {name: _score(scene, mask) for name, mask in candidates.items()}
@@ -475,10 +485,13 @@ def segment(
 
 
 def _box_seeds_from_prompt(prompts: Prompts) -> Callable[[_Scene], npt.NDArray[np.uint8]]:
+    """GrabCut from the user's box: inside probably object, except the background's own colours (seen outside the
+    box) which are probably background; outside certainly background (_apply_prompts)."""
+
     def seeds(scene: _Scene) -> npt.NDArray[np.uint8]:
         inside = np.full(scene.border.shape, cv2.GC_PR_FGD, np.uint8)
         inside[scene.background_distance < 8.0] = cv2.GC_PR_BGD
-        return inside  # _apply_prompts makes everything outside the box background
+        return inside
 
     return seeds
 
