@@ -8,12 +8,7 @@ export {
   type JobView,
   type UploadSigner,
 } from './api';
-export {
-  confirmationLink,
-  parseApiConfig,
-  type ApiConfig,
-  DEFAULT_MAX_UPLOAD_BYTES,
-} from './config';
+export { confirmationLink, parseApiConfig, type ApiConfig, DEFAULT_MAX_UPLOAD_BYTES } from './config';
 export { confirmationEmail, type OutgoingEmail } from './emails';
 export {
   ApiError,
