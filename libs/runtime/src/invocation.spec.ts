@@ -47,9 +47,10 @@ describe('createS3BatchHandler', () => {
       },
     });
     const event = s3CreatedEvent([
-      { bucket: 'gen3d-data-bucket', key: 'users/u1/input/a.png', versionId: 'v1' },
-      { bucket: 'gen3d-data-bucket', key: 'users/u1/input/b.png', versionId: 'v2' },
-      { bucket: 'gen3d-data-bucket', key: 'users/u1/input/a.png', versionId: 'v1' },
+      { bucket: 'gen3d-data-bucket', key: 'users/u1/input/a.png', versionId: 'v1', eTag: 'e1' },
+      { bucket: 'gen3d-data-bucket', key: 'users/u1/input/b.png', versionId: 'v2', eTag: 'e2' },
+      // The same object version delivered twice in one batch: handled once, counted as repeated.
+      { bucket: 'gen3d-data-bucket', key: 'users/u1/input/a.png', versionId: 'v1', eTag: 'e1' },
     ]);
     const summary = await handler(event, context('req-3', 4321));
     expect(summary).toMatchObject({ done: 1, skipped: 2 });
