@@ -21,6 +21,7 @@ function setup(env: Record<string, string> = {}) {
   const data = bindBucket(store, BUCKET);
   const signed: { key: string; options: PresignPostOptions }[] = [];
   const sent: OutgoingEmail[] = [];
+  const mail = { fail: false };
   const tokens = createTokenSigner(randomBytes(32));
   const handle = createApiHandler({
     data,
@@ -36,6 +37,7 @@ function setup(env: Record<string, string> = {}) {
     },
     tokens,
     sendEmail: async (email) => {
+      if (mail.fail) throw Object.assign(new Error('SES is down'), { name: 'ServiceUnavailable' });
       sent.push(email);
       return `m${sent.length}`;
     },
@@ -124,6 +126,9 @@ function setup(env: Record<string, string> = {}) {
     job,
     handle,
     advance: (ms: number) => void (now = new Date(now.getTime() + ms)),
+    set failMail(value: boolean) {
+      mail.fail = value;
+    },
   };
 }
 
@@ -335,6 +340,18 @@ describe('no mail relay for strangers', () => {
     });
     expect((await confirm(expired)).json['error']['code']).toBe('confirmation-expired');
     expect(await isAddressConfirmed(api.data, 'ann@example.com')).toBe(false);
+  });
+
+  it('tries the confirmation again on the next upload when the mailer failed', async () => {
+    const api = setup({ MAX_ACTIVE_JOBS_PER_USER: '10' });
+    const { token } = await api.session();
+    api.failMail = true;
+    const first = await api.upload(token);
+    expect(first.status).toBe(201); // the upload itself goes on
+    expect(first.json['address']).toEqual({ confirmed: false, confirmation: 'failed' });
+    api.failMail = false;
+    expect((await api.upload(token)).json['address']).toEqual({ confirmed: false, confirmation: 'sent' });
+    expect(api.sent).toHaveLength(1);
   });
 
   it('sends at most CONFIRMATION_EMAILS_PER_DAY confirmations, ten minutes apart', async () => {

@@ -505,6 +505,18 @@ async function createUpload(
     } catch (error) {
       log.warn({ errorType: (error as Error).name }, 'the confirmation email could not be sent');
       confirmation = 'failed';
+      // It did not go out: the next upload may try again at once.
+      const sentAt = now.toISOString();
+      await updateDocument<AddressRecord>(
+        deps.data,
+        addressKeyOf(upload.email),
+        parseAddressRecordJson,
+        emptyAddressRecord,
+        (current) => ({
+          ...current,
+          confirmationsSent: current.confirmationsSent.filter((t) => t !== sentAt),
+        }),
+      );
     }
   }
 
