@@ -124,6 +124,15 @@ export class DurableQueue<T> {
     this.schedule(0);
   }
 
+  /** Waits (at most `timeoutMs`) until no message is waiting or being handled. */
+  async drain(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while ((await this.size) > 0 && Date.now() < deadline) {
+      this.wake();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
   /** Stops taking messages; waits for the ones being handled (at most `graceMs`), leaves the rest on disk. */
   async stop(graceMs: number): Promise<boolean> {
     this.stopping = true;

@@ -59,6 +59,20 @@ export class EventRouter {
     await this.routing;
   }
 
+  /** Routes what is in the journal now, and waits (at most `timeoutMs`) until nothing is left in it. */
+  async drain(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      this.kick();
+      await this.routing;
+      const left = (await fs.readdir(this.options.eventsDir)).filter(
+        (f) => f.endsWith('.json') && !f.startsWith('.'),
+      );
+      if (left.length === 0 || Date.now() > deadline) return;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
   /** Routes whatever is in the journal now (also called by the local stack after its own writes). */
   kick(): void {
     if (this.stopped) return;

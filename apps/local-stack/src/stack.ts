@@ -245,9 +245,16 @@ export async function startLocalStack(
       return (stopping ??= (async () => {
         server.close();
         server.closeAllConnections();
-        await router.stop();
+        // No new jobs; the ones in flight finish, and their emails go out before the stack stops (what is left on
+        // disk — queued jobs, a job cut short by a second Ctrl-C — is delivered on the next start).
+        await orNow(queues.extract.stop(5000), false);
         const finished = await orNow(endpoint.stop(now.signal.aborted ? 0 : config.stopGraceMs), false);
-        await orNow(Promise.all([queues.extract.stop(5000), queues.notify.stop(5000)]), [false, false]);
+        if (finished && !now.signal.aborted) {
+          await orNow(router.drain(2000), undefined);
+          await orNow(queues.notify.drain(5000), undefined);
+        }
+        await router.stop();
+        await orNow(queues.notify.stop(5000), false);
         await sidecar.stop({ graceful: finished && !now.signal.aborted, timeoutMs: 8000 });
       })());
     },

@@ -276,6 +276,36 @@ describe('restarts and stops', () => {
       expect(isRunning(pid)).toBe(false);
   });
 
+  it('on Ctrl-C lets the job in flight finish and send its email, then stops with nothing left running', async () => {
+    const home = path.join(work, 'home-ctrl-c');
+    const stack = await new StackProcess(home).ready();
+    const submitted = await cli(
+      [
+        'submit',
+        path.join(pictures, 'large.png'),
+        '--email',
+        'cy@example.com',
+        '--quality',
+        'high',
+        '--json',
+      ],
+      env(stack, 'cy'),
+    );
+    const { jobId } = JSON.parse(submitted.stdout) as { jobId: string };
+    const statusFile = path.join(home, 'data/gen3d-data-bucket/users/cy/jobs', jobId, 'status.json');
+    const state = () => (JSON.parse(readFileSync(statusFile, 'utf8')) as { state: string }).state;
+    await until('reconstructing', () => (state() === 'reconstructing' ? true : undefined));
+    const running = await stack.processes();
+    expect(await stack.stop('SIGINT')).toBe(0);
+    expect(state()).toBe('done');
+    const mails = (await outbox(path.join(home, 'outbox'))).filter(
+      (m) => recipient(m.mail) === 'cy@example.com',
+    );
+    expect(mails.map((m) => m.mail.subject)).toEqual(['Your 3D model of "large" is ready']);
+    await sleep(1000);
+    for (const pid of [running.sidecar, ...running.workers]) expect(isRunning(pid)).toBe(false);
+  });
+
   it('says in one line that its port is taken, and the CLI says when no stack runs', async () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
