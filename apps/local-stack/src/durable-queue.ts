@@ -69,8 +69,8 @@ export class DurableQueue<T> {
     this.dead = path.join(options.dir, 'dead');
   }
 
-  /** Messages handled now or waiting. */
-  get size(): Promise<number> {
+  /** How many messages are waiting or being handled. */
+  pending(): Promise<number> {
     return Promise.all([fs.readdir(this.ready), fs.readdir(this.inflight)]).then(
       ([r, i]) => r.filter(isMessage).length + i.filter(isMessage).length,
     );
@@ -127,7 +127,7 @@ export class DurableQueue<T> {
   /** Waits (at most `timeoutMs`) until no message is waiting or being handled. */
   async drain(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while ((await this.size) > 0 && Date.now() < deadline) {
+    while ((await this.pending()) > 0 && Date.now() < deadline) {
       this.wake();
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
