@@ -23,6 +23,7 @@ import platform
 import statistics
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -168,14 +169,25 @@ def render(mesh: Mesh, yaw_degrees: float, size: int = 420) -> npt.NDArray[np.ui
     return canvas
 
 
+# The photos the automatic mask gets wrong, with the prompt a user would give (pixels of the photo).
+PROMPTED: dict[str, JobOptions] = {
+    "camera+box": JobOptions(box=Box(0, 40, 262, 512)),
+    "motorbike+box": JobOptions(box=Box(60, 60, 700, 460)),
+    "rocket+box": JobOptions(box=Box(300, 60, 345, 427)),
+}
+
+
 def write_gallery(reconstructor: Reconstructor, folder: Path) -> list[str]:
     folder.mkdir(parents=True, exist_ok=True)
+    photos = gallery_photos()
+    jobs = [(name, *photos[name], JobOptions()) for name in photos]
+    jobs += [(name, *photos[name.split("+")[0]], options) for name, options in PROMPTED.items()]
     lines = []
-    for name, (rgb, alpha) in gallery_photos().items():
+    for name, rgb, alpha, options in jobs:
         png = png_of(rgb, alpha)
-        preview = reconstructor.mask(png, JobOptions(task="mask"))
+        preview = reconstructor.mask(png, replace(options, task="mask"))
         mask = mask_of(preview.png)
-        output = reconstructor.run(png, JobOptions())
+        output = reconstructor.run(png, options)
         raw = trimesh.load(io.BytesIO(output.ply), file_type="ply", process=False)
         mesh = Mesh(
             vertices=np.asarray(raw.vertices, np.float32),
@@ -184,7 +196,11 @@ def write_gallery(reconstructor: Reconstructor, folder: Path) -> list[str]:
         )
         small = decimate(mesh, 40_000).mesh
         height = 420
-        scaled = cv2.resize(overlay(rgb, mask), (round(rgb.shape[1] * height / rgb.shape[0]), height))
+        shown = overlay(rgb, mask)
+        if options.box is not None:
+            b = options.box
+            cv2.rectangle(shown, (b.x0, b.y0), (b.x1 - 1, b.y1 - 1), (0, 230, 0), 3)
+        scaled = cv2.resize(shown, (round(rgb.shape[1] * height / rgb.shape[0]), height))
         views = np.hstack([scaled, render(small, 0.0), render(small, 35.0), render(small, 90.0)])
         cv2.imwrite(str(folder / f"{name}.png"), cv2.cvtColor(views, cv2.COLOR_RGB2BGR))
         report = preview.report["mask"]

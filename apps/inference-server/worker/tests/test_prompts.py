@@ -109,3 +109,25 @@ def test_a_box_around_an_object_that_crosses_the_frame_takes_the_background_from
     image = decode_png(rgb(photo(truth)))
     boxed = object_mask(image, GRID, Prompts(box=Box(0, 60, 160, SIZE)))
     assert iou(boxed.mask, truth > 0) > 0.9
+
+
+def test_the_users_points_stay_on_their_side_of_the_outline() -> None:
+    # A positive point on the backdrop's colour and a negative one on the object: the mask obeys both.
+    truth = disk()
+    image = decode_png(rgb(photo(truth)))
+    found = object_mask(
+        image, (1024, 1024), Prompts(points=(PromptPoint(128, 128, True), PromptPoint(150, 128, False)))
+    )
+    assert found.mask[512, 512], "the positive point is object"
+    assert not found.mask[512, 600], "the negative point is background"
+
+
+def test_when_grabcut_from_the_box_finds_nothing_the_other_seedings_run_inside_it() -> None:
+    # scikit-image's cameraman with a box around him: GrabCut from this box alone collapses to nothing.
+    from skimage import data  # noqa: PLC0415
+
+    picture = np.dstack([data.camera()] * 3)
+    found = object_mask(decode_png(rgb(picture)), (512, 512), Prompts(box=Box(0, 40, 262, 512)))
+    assert found.hypothesis != "box" and found.scores["box"] == -1.0
+    assert 0.2 < found.mask.mean() < 0.4 and found.mask[300, 100], "the man's coat"
+    assert not found.mask[:, 262:].any(), "nothing outside the box"

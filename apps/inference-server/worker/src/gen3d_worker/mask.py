@@ -48,6 +48,8 @@ SMALL_HOLE_SHARE = 0.02
 MIN_OBJECT_SHARE = 0.001
 MAX_OBJECT_SHARE = 0.995
 GRABCUT_ITERATIONS = 2
+# A mask from the user's box that fills less than this share of the box is no answer: the other seedings run.
+BOX_MIN_FILL = 0.05
 # Other components kept with the largest: at least this share of its size, at most this far (share of the long
 # side) from it.
 PART_SHARE = 0.33
@@ -412,6 +414,12 @@ def _score(scene: _Scene, mask: Mask) -> float:
     )
 
 
+def _fills_box(mask: Mask, box: Box) -> bool:
+    """Whether a mask is a plausible answer to a box: at least BOX_MIN_FILL of the box."""
+    area = (box.x1 - box.x0) * (box.y1 - box.y0)
+    return int(mask[box.y0 : box.y1, box.x0 : box.x1].sum()) >= BOX_MIN_FILL * area
+
+
 def _without_shadow(scene: _Scene, mask: Mask) -> Mask | None:
     """The mask less its cast shadow: the shadow-like pixels, opened so that thin dark parts of the object stay."""
     shadow = ndimage.binary_opening(
@@ -475,8 +483,8 @@ def segment(
         if shadowless is not None:
             with contextlib.suppress(NoObjectFoundError):
                 candidates[f"{name}-shadowless"] = _fill_interior(scene, clean_mask(shadowless, prompts))
-        if prompts.box is not None and candidates:
-            break  # the user's box found something: it is GrabCut's own start; the others are only a fallback
+        if prompts.box is not None and name in candidates and _fills_box(candidates[name], prompts.box):
+            break  # the user's box found an object: it is GrabCut's own start; the others are only a fallback
     if not candidates:
         raise NoObjectFoundError("no object found (segmentation): every pixel looks like the background")
     scores = {name: _score(scene, mask) for name, mask in candidates.items()}
@@ -605,6 +613,18 @@ def refine_outline(
     ).sum(axis=1)
     refined = upsampled.copy()
     refined[rows, cols] = closer_inside
+    if prompts is not None and prompts.box is not None:
+        b = prompts.box  # nor cross the user's box
+        inside_box = np.zeros_like(refined)
+        inside_box[b.y0 : b.y1, b.x0 : b.x1] = True
+        refined &= inside_box
+    if prompts is not None and prompts.points:
+        # The user's points are certain: the snap may not move them to the other side.
+        marks = refined.astype(np.uint8)
+        radius = max(2, round(0.015 * max(width, height)))
+        for p in prompts.points:
+            cv2.circle(marks, (p.x, p.y), radius, int(p.positive), -1)
+        refined = marks > 0
     # The snap may only move the outline, never open holes or leave islands.
     return clean_mask(refined, prompts, holes=False) if refined.any() else upsampled
 
