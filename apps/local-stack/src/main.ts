@@ -44,6 +44,10 @@ async function main(): Promise<void> {
       process.stderr.write(`gen3d local stack: ${error.message}\n`);
       process.exit(3);
     }
+    if (error instanceof ConfigError) {
+      process.stderr.write(`gen3d local stack: ${error.message}\n`);
+      process.exit(2);
+    }
     log.fatal({ err: error }, 'the local stack could not start');
     process.exit(1);
   }

@@ -103,6 +103,9 @@ export async function startLocalStack(
     LINK_EXPIRY_SECONDS: String(config.linkExpirySeconds),
     INVOCATION_TIMEOUT_SECONDS: String(Math.min(3600, config.jobTimeoutSeconds + 60)),
   };
+  // Parsed once, as at a Lambda's cold start: a bad setting stops the stack here, naming the variable.
+  const extractConfig = parseExtractConfig(env);
+  const notifyConfig = parseNotifyConfig(env);
   const mailer = {
     send: outboxMailer({
       dir: config.outboxDir,
@@ -155,9 +158,9 @@ export async function startLocalStack(
       extractObject(
         object,
         {
-          config: parseExtractConfig(env),
+          config: extractConfig,
           data,
-          invoker: { invokeAsync: (invocation) => endpoint.invokeEndpointAsync(invocation) },
+          invoker: { invokeAsync: (request) => endpoint.invokeEndpointAsync(request) },
           clock,
         },
         invocation,
@@ -167,7 +170,7 @@ export async function startLocalStack(
     logger: log.child({ function: 'notify-lambda' }),
     tally: NOTIFY_TALLY,
     handle: (object, invocation) =>
-      notifyObject(object, { config: parseNotifyConfig(env), data, mailer, clock }, invocation),
+      notifyObject(object, { config: notifyConfig, data, mailer, clock }, invocation),
   });
   // S3 invokes Lambda asynchronously: retried with backoff when the handler throws, kept on disk meanwhile.
   const queue = (name: 'extract' | 'notify', run: (event: S3Notification) => Promise<unknown>) =>
