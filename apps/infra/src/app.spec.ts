@@ -8,7 +8,7 @@ import { cfnText } from './cfn-text';
 import { costDoc, COST_DOC, readDoc, RESOURCES_DOC, resourcesDoc } from './docs';
 import { SEED } from './seed';
 import { EVERY_OPTION_CONTEXT } from './synth';
-import { synthesize, type Synthesized } from './testing';
+import { defined, synthesize, type Synthesized } from './testing';
 import { workspaceRoot } from './workspace';
 
 // Two syntheses for the whole file (each runs cdk-nag's AwsSolutions checks: synth throws on any finding that is
@@ -24,6 +24,11 @@ const resourcesOf = (app: Synthesized): (Resource & { stack: string; logicalId: 
   );
 const ofType = (app: Synthesized, type: string) => resourcesOf(app).filter((r) => r.Type === type);
 const prop = (r: Resource, key: string) => (r.Properties ?? {})[key];
+const dataBucketOf = (app: Synthesized) =>
+  defined(
+    ofType(app, 'AWS::S3::Bucket').find((r) => prop(r, 'BucketName') === 'gen3d-data-bucket'),
+    'gen3d-data-bucket',
+  );
 
 describe('the seed’s 20 resources', () => {
   it('deploys one stack per deploy target, plus operations', () => {
@@ -193,7 +198,10 @@ describe('the seed’s 20 resources', () => {
     ['Gen3DExtractStack', 'extract-lambda'],
     ['Gen3DNotifyStack', 'notify-lambda'],
   ])('%s runs the esbuild bundle dist/apps/%s/lambda_function.js', (stack, project) => {
-    const fn = ofType(production, 'AWS::Lambda::Function').find((r) => r.stack === stack)!;
+    const fn = defined(
+      ofType(production, 'AWS::Lambda::Function').find((r) => r.stack === stack),
+      stack,
+    );
     const hash = String((prop(fn, 'Code') as { S3Key: string }).S3Key).replace(/\.zip$/, '');
     const staged = readFileSync(
       join(production.assembly.directory, `asset.${hash}`, 'lambda_function.js'),
@@ -257,13 +265,15 @@ describe('the seed’s 20 resources', () => {
 
   it('has the dashboard Gen3D-Operations with the seed’s widgets', () => {
     const [dashboard] = ofType(production, 'AWS::CloudWatch::Dashboard');
-    expect(prop(dashboard!, 'DashboardName')).toBe('Gen3D-Operations');
-    const body = cfnText(prop(dashboard!, 'DashboardBody'));
+    expect(prop(defined(dashboard, 'dashboard'), 'DashboardName')).toBe('Gen3D-Operations');
+    const body = cfnText(prop(defined(dashboard, 'dashboard'), 'DashboardBody'));
     for (const title of ['Lambda invocations', 'SageMaker latency', 'Errors']) expect(body).toContain(title);
     expect(body).toContain('"Invocations"');
     expect(body).toContain('"ModelLatency"');
     expect(body).not.toContain('S3 requests'); // only with gen3d:s3RequestMetrics
-    const withMetrics = cfnText(prop(ofType(everyOption, 'AWS::CloudWatch::Dashboard')[0]!, 'DashboardBody'));
+    const withMetrics = cfnText(
+      prop(defined(ofType(everyOption, 'AWS::CloudWatch::Dashboard')[0], 'dashboard'), 'DashboardBody'),
+    );
     expect(withMetrics).toContain('S3 requests');
   });
 
@@ -298,8 +308,7 @@ describe('the seed’s 20 resources', () => {
 });
 
 describe('S3 event notifications', () => {
-  const dataBucket = () =>
-    ofType(production, 'AWS::S3::Bucket').find((r) => prop(r, 'BucketName') === 'gen3d-data-bucket')!;
+  const dataBucket = () => dataBucketOf(production);
 
   it('are the rules of libs/s3-keys, prefix and suffix, to the function named for each target', () => {
     const configs = (
@@ -367,7 +376,10 @@ describe('S3 event notifications', () => {
   });
 
   it('orders a first `cdk deploy --all`: the functions before the bucket that names them', () => {
-    const storage = production.stacks.find((s) => s.node.id === 'Gen3DStorageStack')!;
+    const storage = defined(
+      production.stacks.find((s) => s.node.id === 'Gen3DStorageStack'),
+      'storage stack',
+    );
     expect(storage.dependencies.map((s) => s.node.id).sort()).toEqual([
       'Gen3DExtractStack',
       'Gen3DNotifyStack',
@@ -405,7 +417,9 @@ describe('security beyond the seed', () => {
     );
     expect(publicAllows).toHaveLength(1);
     expect(publicAllows[0]).toMatchObject({ Sid: 'PublicReadGetObject', Action: 's3:GetObject' });
-    expect(cfnText(publicAllows[0]!['Resource'])).toBe('${DataBucketE3889A50.Arn}/public/*');
+    expect(cfnText(defined(publicAllows[0], 'public statement')['Resource'])).toBe(
+      '${DataBucketE3889A50.Arn}/public/*',
+    );
     expect(statements.find((s) => s['Sid'] === 'CloudFrontReadPublic')).toMatchObject({
       Principal: { Service: 'cloudfront.amazonaws.com' },
       Action: 's3:GetObject',
@@ -426,10 +440,7 @@ describe('security beyond the seed', () => {
   it('keeps the seed’s CORS rule, narrowed to the web origin when one is given', () => {
     const cors = (app: Synthesized) =>
       (
-        prop(
-          ofType(app, 'AWS::S3::Bucket').find((r) => prop(r, 'BucketName') === 'gen3d-data-bucket')!,
-          'CorsConfiguration',
-        ) as {
+        prop(dataBucketOf(app), 'CorsConfiguration') as {
           CorsRules: unknown[];
         }
       ).CorsRules;
@@ -446,14 +457,16 @@ describe('security beyond the seed', () => {
   });
 
   const statementsOf = (stack: string) => {
-    const role = ofType(production, 'AWS::IAM::Role').find(
-      (r) => r.stack === stack && String(prop(r, 'RoleName')).startsWith('Gen3D'),
-    )!;
-    return (
-      prop(role, 'Policies') as {
-        PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] };
-      }[]
-    )[0]!.PolicyDocument.Statement.map((s) => ({
+    const role = defined(
+      ofType(production, 'AWS::IAM::Role').find(
+        (r) => r.stack === stack && String(prop(r, 'RoleName')).startsWith('Gen3D'),
+      ),
+      `${stack} role`,
+    );
+    const [policy] = prop(role, 'Policies') as {
+      PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] };
+    }[];
+    return defined(policy, `${stack} policy`).PolicyDocument.Statement.map((s) => ({
       actions: ([] as string[]).concat(s.Action),
       resources: ([] as unknown[]).concat(s.Resource).map(cfnText),
     }));
@@ -638,7 +651,9 @@ describe('scale to zero', () => {
       Properties: { PolicyType: 'StepScaling' },
     });
     const [stepId] = Object.keys(steps);
-    expect(steps[stepId!]!.Properties.StepScalingPolicyConfiguration).toMatchObject({
+    expect(
+      defined(steps[defined(stepId, 'step policy')], 'step policy').Properties.StepScalingPolicyConfiguration,
+    ).toMatchObject({
       AdjustmentType: 'ChangeInCapacity',
       StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: 1 }],
     });
@@ -657,10 +672,7 @@ describe('scale to zero', () => {
 describe('lifecycle', () => {
   const rules = (app: Synthesized) =>
     (
-      prop(
-        ofType(app, 'AWS::S3::Bucket').find((r) => prop(r, 'BucketName') === 'gen3d-data-bucket')!,
-        'LifecycleConfiguration',
-      ) as {
+      prop(dataBucketOf(app), 'LifecycleConfiguration') as {
         Rules: Record<string, unknown>[];
       }
     ).Rules;
@@ -774,7 +786,10 @@ describe('the web API (apps/api)', () => {
       Prune: false,
       DistributionPaths: ['/config.json'],
     });
-    const api_ = production.stacks.find((s) => s.node.id === 'Gen3DApiStack')!;
+    const api_ = defined(
+      production.stacks.find((s) => s.node.id === 'Gen3DApiStack'),
+      'api stack',
+    );
     expect(api_.dependencies.map((s) => s.node.id)).toEqual(['Gen3DWebStack']);
   });
 });
@@ -805,7 +820,10 @@ describe('governance (off by default)', () => {
       'S3_BUCKET_SERVER_SIDE_ENCRYPTION_ENABLED',
       'S3_BUCKET_VERSIONING_ENABLED',
     ]);
-    const replica = everyOption.stacks.find((s) => s.node.id === 'Gen3DReplicaStack')!;
+    const replica = defined(
+      everyOption.stacks.find((s) => s.node.id === 'Gen3DReplicaStack'),
+      'replica stack',
+    );
     expect(replica.region).toBe('us-west-2');
     everyOption.template('Gen3DReplicaStack').hasResourceProperties('AWS::S3::Bucket', {
       BucketName: 'gen3d-data-bucket-replica-us-west-2',
@@ -818,10 +836,11 @@ describe('governance (off by default)', () => {
         Rules: [Match.objectLike({ Priority: 1, DeleteMarkerReplication: { Status: 'Enabled' } })],
       },
     });
-    const replication = everyOption.json('Gen3DStorageStack').Resources['DataBucketE3889A50']!.Properties![
-      'ReplicationConfiguration'
-    ] as { Rules: { Destination: { Bucket: unknown } }[] };
-    expect(cfnText(replication.Rules[0]!.Destination.Bucket)).toBe(
+    const replication = prop(
+      defined(everyOption.json('Gen3DStorageStack').Resources['DataBucketE3889A50'], 'data bucket'),
+      'ReplicationConfiguration',
+    ) as { Rules: { Destination: { Bucket: unknown } }[] };
+    expect(cfnText(defined(replication.Rules[0], 'replication rule').Destination.Bucket)).toBe(
       'arn:${AWS::Partition}:s3:::gen3d-data-bucket-replica-us-west-2',
     );
   });

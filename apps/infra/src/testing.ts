@@ -33,3 +33,9 @@ export function synthesize(
       built.assembly.getStackArtifact(stackById(id).artifactId).template as CloudFormationTemplate,
   };
 }
+
+/** The value, or a failed test naming what is missing. */
+export function defined<T>(value: T | null | undefined, what: string): T {
+  if (value === undefined || value === null) throw new Error(`${what} is missing`);
+  return value;
+}

@@ -43,6 +43,11 @@ const ACCOUNT = '123456789012'; // moto's account
 const BUCKET = 'gen3d-data-bucket';
 const log = createLogger({ service: 'roles-test', level: 'silent' });
 const invocation = { log, remainingTimeMs: () => 30_000 };
+/** The one element of a list (a test expects exactly one). */
+function only<T>(list: readonly T[]): T {
+  expect(list).toHaveLength(1);
+  return list[0] as T;
+}
 const PNG = Buffer.concat([
   Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
   Buffer.alloc(64, 1),
@@ -72,14 +77,16 @@ function synthesizedRoles() {
     Object.entries(stacks).map(([role, stack]) => {
       const template = assembly.getStackArtifact(stack.artifactId).template as Template;
       const resources = Object.values(template.Resources);
-      const roleResource = resources.find(
-        (r) => r.Type === 'AWS::IAM::Role' && String(r.Properties['RoleName']).startsWith('Gen3D'),
-      )!;
-      const [policy] = roleResource.Properties['Policies'] as {
-        PolicyDocument: { Statement: Statement[] };
-      }[];
+      const roleResource = only(
+        resources.filter(
+          (r) => r.Type === 'AWS::IAM::Role' && String(r.Properties['RoleName']).startsWith('Gen3D'),
+        ),
+      );
+      const policy = only(
+        roleResource.Properties['Policies'] as { PolicyDocument: { Statement: Statement[] } }[],
+      );
       // S3 statements only: the others name resources moto does not hold (log groups, queues, the endpoint, SES).
-      const statements = policy!.PolicyDocument.Statement.map((s) => ({
+      const statements = policy.PolicyDocument.Statement.map((s) => ({
         ...s,
         Resource: ([] as unknown[]).concat(s.Resource).map((r) => concrete(cfnText(r))),
       })).filter((s) => (s.Resource as string[]).every((r) => r.startsWith('arn:aws:s3:::')));
@@ -106,7 +113,7 @@ async function freePort(): Promise<number> {
 function setUpAccount(
   endpoint: string,
   policies: Record<string, Statement[]>,
-): Record<string, { id: string; secret: string }> {
+): Record<'admin' | 'extract' | 'notify' | 'sagemaker', { id: string; secret: string }> {
   const script = `
 import json, sys, boto3
 endpoint, policies = sys.argv[1], json.loads(sys.argv[2])
@@ -136,15 +143,19 @@ print(json.dumps({k: {'id': v['AccessKeyId'], 'secret': v['SecretAccessKey']} fo
       encoding: 'utf8',
     },
   );
-  return JSON.parse(out) as Record<string, { id: string; secret: string }>;
+  return JSON.parse(out) as Record<
+    'admin' | 'extract' | 'notify' | 'sagemaker',
+    { id: string; secret: string }
+  >;
 }
 
 describe('the roles’ policies, enforced by moto, against the real pipeline code', () => {
   const roles = synthesizedRoles();
   let moto: ChildProcess;
   let endpoint: string;
-  const stores: Record<string, BucketStore> = {};
-  let keys: Record<string, { id: string; secret: string }> = {};
+  type Who = 'admin' | 'extract' | 'notify' | 'sagemaker';
+  const stores = {} as Record<Who, BucketStore>;
+  let keys = {} as Record<Who, { id: string; secret: string }>;
   const emails: OutgoingEmail[] = [];
   const invocations: AsyncInvocation[] = [];
   const clock = () => new Date();
@@ -170,7 +181,7 @@ describe('the roles’ policies, enforced by moto, against the real pipeline cod
       notify: roles.notify.statements,
       sagemaker: roles.sagemaker.statements,
     });
-    for (const [who, key] of Object.entries(keys)) {
+    for (const [who, key] of Object.entries(keys) as [Who, { id: string; secret: string }][]) {
       const client = createS3Client({
         endpoint,
         credentials: { accessKeyId: key.id, secretAccessKey: key.secret },
@@ -191,7 +202,7 @@ describe('the roles’ policies, enforced by moto, against the real pipeline cod
     metadata: Record<string, string> = {},
   ): Promise<CreatedObject> => {
     const key = buildInputKey({ userId, name });
-    const put = await stores['admin']!.put(key, body, {
+    const put = await stores.admin.put(key, body, {
       contentType: 'image/png',
       metadata: { email: `${userId}@example.com`, ...metadata },
     });
@@ -211,7 +222,7 @@ describe('the roles’ policies, enforced by moto, against the real pipeline cod
     extractObject(
       object,
       {
-        data: stores['extract']!,
+        data: stores.extract,
         invoker: { invokeAsync: async (i) => (invocations.push(i), { outputLocation: undefined }) },
         config: parseExtractConfig(roles.extract.env),
         clock,
@@ -222,7 +233,7 @@ describe('the roles’ policies, enforced by moto, against the real pipeline cod
     notifyObject(
       object,
       {
-        data: stores['notify']!,
+        data: stores.notify,
         mailer: { send: async (email) => (emails.push(email), `m-${emails.length}`) },
         config: parseNotifyConfig(roles.notify.env),
         clock,
@@ -232,26 +243,26 @@ describe('the roles’ policies, enforced by moto, against the real pipeline cod
 
   it('moto refuses what a policy does not grant (the check can fail)', async () => {
     await expect(
-      stores['extract']!.put('users/u0/output/x.ply', 'x', { contentType: 'model/x-ply' }),
+      stores.extract.put('users/u0/output/x.ply', 'x', { contentType: 'model/x-ply' }),
     ).rejects.toThrow(/Access ?Denied|403/);
     await expect(
-      stores['notify']!.put('users/u0/input/x.png', 'x', { contentType: 'image/png' }),
+      stores.notify.put('users/u0/input/x.png', 'x', { contentType: 'image/png' }),
     ).rejects.toThrow(/Access ?Denied|403/);
     await expect(
-      stores['sagemaker']!.put('public/index.html', 'x', { contentType: 'text/html' }),
+      stores.sagemaker.put('public/index.html', 'x', { contentType: 'text/html' }),
     ).rejects.toThrow(/Access ?Denied|403/);
   });
 
   it('upload → extract → container → SageMaker output → notify: one email, with a link to the mesh’s version', async () => {
     const object = await upload('u1', 'chair', PNG);
     expect(await extract(object)).toMatchObject({ status: 'started' });
-    const [started] = invocations.splice(0);
+    const started = only(invocations.splice(0));
 
     // SageMaker, with the execution role: reads the request (InputLocation), the container reads the upload at its
     // version and writes status, mesh, and SageMaker stores its output record.
-    const sagemaker = stores['sagemaker']!;
+    const sagemaker = stores.sagemaker;
     const docs = new JobDocuments(sagemaker, clock);
-    const requestKey = started!.inputLocation.replace(`s3://${BUCKET}/`, '');
+    const requestKey = started.inputLocation.replace(`s3://${BUCKET}/`, '');
     const request = JSON.parse(await sagemaker.getText(requestKey)) as {
       jobId: string;
       userId: string;
@@ -277,22 +288,22 @@ describe('the roles’ policies, enforced by moto, against the real pipeline cod
       status: 'sent',
       emails: 1,
     });
-    const [email] = emails.splice(0);
-    expect(email!.to).toBe('u1@example.com');
-    const link = /http:\/\/127\.0\.0\.1:\d+\/\S+/.exec(email!.text)![0];
-    expect(link).toContain(`versionId=${encodeURIComponent(meshPut.versionId!)}`);
+    const email = only(emails.splice(0));
+    expect(email.to).toBe('u1@example.com');
+    const link = /http:\/\/127\.0\.0\.1:\d+\/\S+/.exec(email.text)?.[0] ?? '';
+    expect(link).toContain(`versionId=${encodeURIComponent(meshPut.versionId ?? 'none')}`);
     // moto cannot authenticate presigned URLs while it enforces IAM (KeyError HTTP_AUTHORIZATION), so the link is
     // checked for what S3 evaluates: signed with the notify role's key, for that version, which the role may read.
-    expect(decodeURIComponent(link)).toContain(`X-Amz-Credential=${keys['notify']!.id}/`);
-    expect(await stores['notify']!.getText(mesh, { versionId: meshPut.versionId })).toMatch(/^ply/);
+    expect(decodeURIComponent(link)).toContain(`X-Amz-Credential=${keys.notify.id}/`);
+    expect(await stores.notify.getText(mesh, { versionId: meshPut.versionId })).toMatch(/^ply/);
   }, 60_000);
 
   it('a rejected upload: extract writes the failure document, notify emails the uploader and the admin', async () => {
     const object = await upload('u2', 'photo', Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0, 0, 0]));
     const outcome = await extract(object);
     expect(outcome).toMatchObject({ status: 'rejected', failureKey: 'users/u2/output/photo.failure.json' });
-    const failure = await stores['admin']!.head('users/u2/output/photo.failure.json');
-    expect(await notify(created('users/u2/output/photo.failure.json', failure!.versionId))).toMatchObject({
+    const failure = await stores.admin.head('users/u2/output/photo.failure.json');
+    expect(await notify(created('users/u2/output/photo.failure.json', failure?.versionId))).toMatchObject({
       status: 'sent',
       emails: 2,
     });
@@ -307,10 +318,10 @@ describe('the roles’ policies, enforced by moto, against the real pipeline cod
   it('a job that dies inside SageMaker: the container’s failure document, then SageMaker’s bare record', async () => {
     const object = await upload('u3', 'vase', PNG);
     expect(await extract(object)).toMatchObject({ status: 'started' });
-    const [started] = invocations.splice(0);
-    const sagemaker = stores['sagemaker']!;
+    const started = only(invocations.splice(0));
+    const sagemaker = stores.sagemaker;
     const request = JSON.parse(
-      await sagemaker.getText(started!.inputLocation.replace(`s3://${BUCKET}/`, '')),
+      await sagemaker.getText(started.inputLocation.replace(`s3://${BUCKET}/`, '')),
     ) as {
       jobId: string;
       userId: string;
@@ -340,16 +351,16 @@ describe('the roles’ policies, enforced by moto, against the real pipeline cod
     // the job index, marks it failed and tells the admin.
     const other = await upload('u4', 'lamp', PNG);
     expect(await extract(other)).toMatchObject({ status: 'started' });
-    const [lost] = invocations.splice(0);
-    const record = `sagemaker-output/failures/${lost!.inferenceId}-error.out`;
+    const lost = only(invocations.splice(0));
+    const record = `sagemaker-output/failures/${lost.inferenceId}-error.out`;
     const recorded = await sagemaker.put(record, 'Received server error (0) from primary: container exited', {
       contentType: 'text/plain',
     });
     expect(await notify(created(record, recorded.versionId))).toMatchObject({ status: 'sent' });
     expect(emails.splice(0).map((e) => e.to)).toContain('info@2112-lab.com');
     const status = JSON.parse(
-      await stores['admin']!.getText(
-        buildJobDocumentKey({ userId: 'u4', jobId: lost!.inferenceId, document: 'status' }),
+      await stores.admin.getText(
+        buildJobDocumentKey({ userId: 'u4', jobId: lost.inferenceId, document: 'status' }),
       ),
     ) as { state: string };
     expect(status.state).toBe('failed');
@@ -357,7 +368,7 @@ describe('the roles’ policies, enforced by moto, against the real pipeline cod
 
   it('a web-API upload: notify reads the address record the API keeps and emails the confirmed address', async () => {
     const address = createHash('sha256').update('u5@example.com').digest('hex');
-    await stores['admin']!.putJson(buildAddressKey(address), {
+    await stores.admin.putJson(buildAddressKey(address), {
       version: 1,
       confirmedAt: new Date().toISOString(),
       confirmationsSent: [],
@@ -365,12 +376,12 @@ describe('the roles’ policies, enforced by moto, against the real pipeline cod
     });
     const object = await upload('u5', 'mug', PNG, { access: 'token-of-the-upload' });
     expect(await extract(object)).toMatchObject({ status: 'started' });
-    const [started] = invocations.splice(0);
-    const sagemaker = stores['sagemaker']!;
+    const started = only(invocations.splice(0));
+    const sagemaker = stores.sagemaker;
     const mesh = outputKeysFor(parseInputKey(object.key)).mesh;
     const meshPut = await sagemaker.put(mesh, 'ply\n', {
       contentType: 'application/octet-stream',
-      metadata: { 'job-id': started!.inferenceId, backend: 'inflate' },
+      metadata: { 'job-id': started.inferenceId, backend: 'inflate' },
     });
     expect(await notify(created(mesh, meshPut.versionId, meshPut.eTag))).toMatchObject({
       status: 'sent',
