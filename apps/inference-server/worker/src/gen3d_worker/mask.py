@@ -625,8 +625,12 @@ def refine_outline(
         for p in prompts.points:
             cv2.circle(marks, (p.x, p.y), radius, int(p.positive), -1)
         refined = marks > 0
-    # The snap may only move the outline, never open holes or leave islands.
-    return clean_mask(refined, prompts, holes=False) if refined.any() else upsampled
+    # The snap may only move the outline: pieces it cut loose from the rough mask's interior are dropped.
+    count, labels = cv2.connectedComponents(refined.astype(np.uint8), connectivity=8)
+    interior = ~band & upsampled
+    keep = np.unique(labels[interior & refined])
+    kept = np.isin(labels, keep[keep > 0]) if count > 1 else refined
+    return np.asarray(kept, bool) if kept.any() else upsampled
 
 
 def _checked(mask: Mask, source: str) -> Mask:
