@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CfnResource, TagManager } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
@@ -41,6 +41,22 @@ describe('the seed’s 20 resources', () => {
       'Gen3DApiStack',
       'Gen3DOperationsStack',
     ]);
+  });
+
+  it('defines every stack a project’s deploy target deploys, and each stack has a deploy target', () => {
+    const deployed = readdirSync(join(root, 'apps')).flatMap((app) => {
+      let project: { targets?: Record<string, { options?: { command?: string; commands?: string[] } }> };
+      try {
+        project = JSON.parse(readFileSync(join(root, 'apps', app, 'project.json'), 'utf8')) as typeof project;
+      } catch {
+        return [];
+      }
+      const options = project.targets?.['deploy']?.options ?? {};
+      const commands = [...(options.commands ?? []), ...(options.command ? [options.command] : [])];
+      return commands.flatMap((c) => [...c.matchAll(/deploy\.sh (\w+)/g)].map((m) => m[1] as string));
+    });
+    const defined_ = production.stacks.map((s) => s.node.id);
+    expect([...deployed].sort()).toEqual([...defined_].sort());
   });
 
   it('has the seed’s three roles, each with its one inline policy, and no other policy on them', () => {
