@@ -104,7 +104,7 @@ export const SAGEMAKER_S3_GRANTS: readonly S3Grant[] = [
 export const API_S3_GRANTS: readonly S3Grant[] = [
   {
     bucket: 'data',
-    actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 's3:PutObjectTagging'],
+    actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject'],
     patterns: ['users/*', 'api/*'],
     why: 'signed uploads and downloads, job listings, the API’s own records',
   },
