@@ -10,10 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import fast_simplification
 import numpy as np
 import numpy.typing as npt
-from scipy.spatial import cKDTree
 
 from .mesh import Mesh
 
@@ -49,6 +47,10 @@ def decimate(mesh: Mesh, target_faces: int) -> Decimation:
 
 
 def _collapse(mesh: Mesh, budget: int) -> Mesh | None:
+    # Imported here: only jobs that ask for a face budget pay for loading them.
+    import fast_simplification  # noqa: PLC0415
+    from scipy.spatial import cKDTree  # noqa: PLC0415
+
     points, faces = fast_simplification.simplify(
         mesh.vertices.astype(np.float64), mesh.faces.astype(np.int32), target_count=budget
     )

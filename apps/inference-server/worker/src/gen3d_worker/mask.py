@@ -11,9 +11,11 @@ a score of the outline, as classical salient-object methods do with their candid
 - each also without its cast shadow (pixels with the background's chromaticity, only darker: Finlayson et al.'s
   chromaticity invariance).
 
-A hypothesis scores by the contrast along its outline (an object's edge is sharp, a shadow's or a wrong cut's is
-not), less its contact with the picture's border and a small weight on compactness. Prompts work as in SAM
-(Kirillov et al. 2023): a box (outside is background), positive and negative points (certain object/background).
+A hypothesis scores by the colour contrast across its outline (an object's edge separates different colours, a
+shadow's soft edge does not), less what it cuts off that is not background, less the background it takes in,
+less its contact with the picture's frame, plus a little compactness. The winner's outline is then snapped to the
+picture's colour edges at the output size. Prompts work as in SAM (Kirillov et al. 2023): a box (outside is
+background; GrabCut starts from it), positive and negative points (certain object/background).
 """
 
 from __future__ import annotations
@@ -179,11 +181,10 @@ def mask_from_user(user_mask: DecodedImage, image: DecodedImage, size: tuple[int
 
 @dataclass(frozen=True)
 class _Scene:
-    """What every hypothesis shares: the picture in Lab, its gradient, the background's colours, saliency."""
+    """What every hypothesis shares: the picture in Lab, the background's colours, texture, shadow, saliency."""
 
     rgb: npt.NDArray[np.uint8]
     lab: Floats
-    gradient: Floats
     border: Mask
     background_lab: Floats  # k x 3 representative border colours
     background_distance: Floats  # each pixel's Lab distance to the nearest border colour
@@ -222,10 +223,6 @@ def _scene(rgb: npt.NDArray[np.uint8], box: Box | None = None) -> _Scene:
     picture's border: an object that crosses the frame has its own colours on the border."""
     height, width = rgb.shape[:2]
     lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32)
-    smooth = cv2.GaussianBlur(lab, (0, 0), 1.0)
-    gx = cv2.Sobel(smooth, cv2.CV_32F, 1, 0, ksize=3)
-    gy = cv2.Sobel(smooth, cv2.CV_32F, 0, 1, ksize=3)
-    gradient = np.sqrt((gx * gx + gy * gy).sum(axis=2)).astype(np.float32)
     border = _border_band(height, width)
     if box is not None:
         outside = np.ones((height, width), bool)
@@ -271,7 +268,6 @@ def _scene(rgb: npt.NDArray[np.uint8], box: Box | None = None) -> _Scene:
     return _Scene(
         rgb,
         lab,
-        gradient,
         border,
         centres,
         distance,

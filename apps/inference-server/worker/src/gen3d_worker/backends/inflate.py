@@ -102,7 +102,10 @@ def height_volume(heights: npt.NDArray[np.float32]) -> tuple[npt.NDArray[np.floa
     # merges on load into a non-manifold pinch. Keeping |f| >= MIN_FIELD keeps every vertex at least ~1 % of a
     # cell away from every corner (the surface moves by at most MIN_FIELD, a fiftieth of a pixel).
     # A sample exactly on the surface counts as inside, so a one-pixel-thin part stays a (thin) solid.
-    volume = np.where(volume >= 0.0, np.maximum(volume, MIN_FIELD), np.minimum(volume, -MIN_FIELD))
+    near = np.flatnonzero((volume > -MIN_FIELD) & (volume < MIN_FIELD))  # few: fix them in place
+    if near.size:
+        values = volume.flat[near]
+        volume.flat[near] = np.where(values >= 0.0, MIN_FIELD, -MIN_FIELD)
     return np.ascontiguousarray(volume), z_step, float(zs[0])
 
 
