@@ -25,3 +25,8 @@ echo
 echo "## local stack (the whole pipeline on this machine: overhead per job, jobs/min with 20 queued pictures)"
 npx nx run-many -t build -p local-stack inference-server --outputStyle=static >/dev/null
 node apps/local-stack/bench/pipeline-bench.mjs --json dist/bench/local-stack.json
+echo
+echo "## web API (libs/api over HTTP on the local stack) and the web app's bundle"
+npx nx run-many -t build -p local-stack inference-server web --outputStyle=static >/dev/null
+node apps/web/bench/api-bench.mjs --json dist/bench/web-api.json
+for f in dist/apps/web/assets/*; do echo "$(basename "$f"): $(wc -c <"$f") bytes, $(gzip -9c "$f" | wc -c) gzipped"; done

@@ -1,0 +1,134 @@
+// Web API benchmark: what each route of libs/api costs as the browser sees it, over HTTP on the built local stack
+// (the same core the API Lambda runs; here with the folder store). One real picture goes through the pipeline so
+// that the job routes read a finished job (status, report, mesh metadata).
+//   node apps/web/bench/api-bench.mjs [--repeat 50] [--json OUT]
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { deflateSync, crc32 } from 'node:zlib';
+
+const root = join(import.meta.dirname, '../../..');
+const { values } = parseArgs({
+  options: { repeat: { type: 'string', default: '50' }, json: { type: 'string' } },
+});
+const repeat = Number(values.repeat);
+
+/** A 256² RGBA disc on a transparent background. */
+function picture(size = 256) {
+  const chunk = (type, data) => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const out = Buffer.alloc(12 + data.length);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(crc32(body), 8 + data.length);
+    return out;
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(size, 0);
+  header.writeUInt32BE(size, 4);
+  header.set([8, 6, 0, 0, 0], 8);
+  const raw = Buffer.alloc((size * 4 + 1) * size);
+  for (let y = 0; y < size; y += 1) {
+    for (let x = 0; x < size; x += 1) {
+      const inside = Math.hypot(x - size / 2, y - size / 2) < size * 0.35;
+      raw.set(inside ? [200, 90, 40, 255] : [0, 0, 0, 0], y * (size * 4 + 1) + 1 + x * 4);
+    }
+  }
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+const home = mkdtempSync(join(tmpdir(), 'gen3d-api-bench-'));
+const stack = spawn(process.execPath, [join(root, 'dist/apps/local-stack/main.js')], {
+  cwd: root,
+  env: {
+    ...process.env,
+    GEN3D_HOME: home,
+    GEN3D_STACK_PORT: '0',
+    GEN3D_LOG_FORMAT: 'json',
+    MAX_ACTIVE_JOBS_PER_USER: '100',
+    ADDRESS_DAILY_CAP: '10000',
+  },
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+const base = await new Promise((resolve, reject) => {
+  stack.once('exit', (code) => reject(new Error(`the stack exited with ${code}`)));
+  createInterface({ input: stack.stdout }).on('line', (line) => {
+    try {
+      const parsed = JSON.parse(line);
+      if (String(parsed.msg).startsWith('ready:')) resolve(`${parsed.url}/api`);
+    } catch {
+      // not JSON
+    }
+  });
+});
+
+async function call(method, path, { token, body } = {}) {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body ? { 'content-type': 'application/json' } : {}),
+    },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  const json = await response.json();
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+async function timed(label, times, action) {
+  const ms = [];
+  for (let i = 0; i < times; i += 1) {
+    const start = performance.now();
+    await action(i);
+    ms.push(performance.now() - start);
+  }
+  ms.sort((a, b) => a - b);
+  const at = (q) => ms[Math.min(ms.length - 1, Math.floor(q * ms.length))];
+  return { route: label, n: times, medianMs: +at(0.5).toFixed(1), p95Ms: +at(0.95).toFixed(1) };
+}
+
+const results = [];
+try {
+  results.push(await timed('POST /session', repeat, () => call('POST', '/session')));
+  const { token } = await call('POST', '/session');
+  const uploadBody = (i) => ({ fileName: `bench ${i}.png`, size: 20000, email: 'bench@example.com' });
+  results.push(
+    await timed('POST /uploads', repeat, (i) => call('POST', '/uploads', { token, body: uploadBody(i) })),
+  );
+
+  // One real job, to read a finished one.
+  const grant = await call('POST', '/uploads', { token, body: uploadBody('real') });
+  const form = new FormData();
+  for (const [field, value] of Object.entries(grant.upload.fields)) form.append(field, value);
+  form.append('file', new Blob([picture()], { type: 'image/png' }));
+  const posted = await fetch(grant.upload.url, { method: 'POST', body: form });
+  if (posted.status >= 300) throw new Error(`upload refused: ${posted.status}`);
+  let job;
+  for (let waited = 0; !job || job.state !== 'done'; waited += 200) {
+    if (waited > 120_000) throw new Error('the job did not finish in 2 min');
+    await new Promise((r) => setTimeout(r, 200));
+    [job] = (await call('GET', `/jobs?name=${encodeURIComponent(grant.name)}`, { token })).jobs;
+  }
+  results.push(await timed('GET /jobs', repeat, () => call('GET', '/jobs', { token })));
+  results.push(await timed('GET /jobs/{id}', repeat, () => call('GET', `/jobs/${job.jobId}`, { token })));
+  results.push(
+    await timed('GET /jobs/{id}/mesh', repeat, () => call('GET', `/jobs/${job.jobId}/mesh`, { token })),
+  );
+} finally {
+  stack.kill('SIGINT');
+  await new Promise((r) => stack.once('exit', r));
+  rmSync(home, { recursive: true, force: true });
+}
+
+for (const r of results)
+  console.log(`${r.route.padEnd(22)} median ${r.medianMs} ms   p95 ${r.p95Ms} ms   (n=${r.n})`);
+if (values.json) writeFileSync(values.json, `${JSON.stringify({ results }, null, 2)}\n`);
