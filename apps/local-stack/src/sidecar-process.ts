@@ -106,6 +106,12 @@ export class SidecarProcess {
   }
 }
 
+/** A process that exited but was not reaped yet (a zombie: its parent died too) counts as gone. */
+async function isRunning(pid: number): Promise<boolean> {
+  const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  return stat !== '' && !/^\d+ \(.*\) Z/.test(stat);
+}
+
 function signalGroup(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pid, signal);
@@ -126,15 +132,7 @@ async function killLeftover(pidFile: string, log: Logger): Promise<void> {
   if (Number.isInteger(pid) && pid > 0 && cmdline.includes('inference-server')) {
     log.warn({ pid }, 'stopping the sidecar a previous run left behind');
     signalGroup(pid, 'SIGKILL');
-    for (
-      let i = 0;
-      i < 50 &&
-      (await fs.access(`/proc/${pid}`).then(
-        () => true,
-        () => false,
-      ));
-      i += 1
-    ) {
+    for (let i = 0; i < 50 && (await isRunning(pid)); i += 1) {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
