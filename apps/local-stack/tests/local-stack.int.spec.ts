@@ -161,10 +161,19 @@ describe('the local stack, end to end', () => {
         body: JSON.stringify({ userId: 'jo', name: 'photo', email: 'jo@example.com' }),
       })
     ).json()) as { key: string; upload: { url: string; fields: Record<string, string> } };
-    const form = new FormData();
-    for (const [name, value] of Object.entries(forms.upload.fields)) form.append(name, value);
-    form.append('file', new Blob([JPEG_BYTES]));
-    const posted = await fetch(forms.upload.url, { method: 'POST', body: form });
+    const formWith = (changes: Record<string, string>) => {
+      const form = new FormData();
+      for (const [name, value] of Object.entries({ ...forms.upload.fields, ...changes }))
+        form.append(name, value);
+      form.append('file', new Blob([JPEG_BYTES]));
+      return form;
+    };
+    // The stack's upload route holds the form to its signed policy: another key or another recipient is refused.
+    for (const changes of [{ key: 'users/eve/input/photo.png' }, { 'x-amz-meta-email': 'eve@example.com' }]) {
+      const refused = await fetch(forms.upload.url, { method: 'POST', body: formWith(changes) });
+      expect(refused.status).toBe(403);
+    }
+    const posted = await fetch(forms.upload.url, { method: 'POST', body: formWith({}) });
     expect(posted.status).toBe(204);
     const query = new URLSearchParams({
       userId: 'jo',
