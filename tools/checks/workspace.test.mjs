@@ -84,7 +84,7 @@ test('lint refuses browser code that imports node-only code', () => {
 
 test('lint holds tests to the module boundaries too', () => {
   const result = lintWith(
-    'apps/extract-lambda/tests/bad-import.spec.ts',
+    'apps/extract-lambda/tests/bad-import.ts',
     "import { createNotifyHandler } from '../../notify-lambda/src/handler';\nexport const h = createNotifyHandler;\n",
   );
   assert.notEqual(result.status, 0);
