@@ -154,6 +154,19 @@ async function choosePicture(page: Page, name: string, buffer: Buffer): Promise<
   await page.locator('#file').setInputFiles({ name, mimeType: 'image/png', buffer });
 }
 
+/** Drops a file on the drop zone, as a person dragging it from their files would. */
+async function dropPicture(page: Page, name: string, buffer: Buffer): Promise<void> {
+  const dataTransfer = await page.evaluateHandle(
+    ({ fileName, bytes }) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([new Uint8Array(bytes)], fileName, { type: 'image/png' }));
+      return transfer;
+    },
+    { fileName: name, bytes: [...buffer] },
+  );
+  await page.locator('#drop').dispatchEvent('drop', { dataTransfer });
+}
+
 async function waitForStep(page: Page, step: 'done' | 'failed'): Promise<void> {
   const selector = step === 'done' ? '#steps li[data-step="done"].complete' : '#steps.failed';
   await page.locator(selector).waitFor({ timeout: DONE_TIMEOUT_MS });
@@ -282,7 +295,7 @@ describe('the web app in Chromium against the local stack', () => {
     await elsewhere.close();
   });
 
-  it('refuses a JPEG renamed .png in the browser, and uploads nothing', async () => {
+  it('refuses a JPEG renamed .png dropped on the page, and uploads nothing', async () => {
     const context = await browser.newContext({ viewport: { width: 1000, height: 900 } });
     const { page, errors } = await openPage(context);
     const before = await uploadsIn();
@@ -290,7 +303,7 @@ describe('the web app in Chromium against the local stack', () => {
     page.on('request', (request) => {
       if (request.method() === 'POST') apiCalls.push(request.url());
     });
-    await choosePicture(page, 'holiday.png', jpegBytes());
+    await dropPicture(page, 'holiday.png', jpegBytes());
     await expectText(page.locator('#file-problem'), /JPEG picture, not a PNG/);
     await page.locator('#email').fill('ann@example.com');
     await shot(page, 'web-not-a-png');
