@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import cv2
@@ -330,7 +330,3 @@ class Reconstructor:
             },
         }
         return JobOutput(files=files, report=report, timings_ms=laps.total())
-
-
-def with_backend(options: JobOptions, backend: BackendName) -> JobOptions:
-    return replace(options, backend=backend)
