@@ -4,6 +4,6 @@ module.exports = {
   displayName: 'web-e2e',
   rootDir: __dirname,
   testMatch: ['<rootDir>/**/*.e2e.ts'],
-  testTimeout: 180_000,
+  testTimeout: 300_000,
   maxWorkers: 1,
 };

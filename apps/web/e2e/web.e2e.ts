@@ -14,7 +14,7 @@ const root = join(__dirname, '../../..');
 const shots = join(root, 'dist/e2e');
 const chromiumPath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const VIEWER_BACKGROUND: [number, number, number] = [0xe9, 0xed, 0xf2];
-const DONE_TIMEOUT_MS = 120_000;
+const DONE_TIMEOUT_MS = 180_000; // generous: a shared or slow CI machine
 
 let home: string;
 let stack: ChildProcess;
@@ -143,7 +143,9 @@ async function expectText(locator: Locator, pattern: RegExp, timeoutMs = 15_000)
   const deadline = Date.now() + timeoutMs;
   let text = '';
   while (Date.now() < deadline) {
-    text = (await locator.textContent({ timeout: timeoutMs }).catch(() => null)) ?? '';
+    text = ((await locator.textContent({ timeout: timeoutMs }).catch(() => null)) ?? '')
+      .replace(/\s+/g, ' ')
+      .trim();
     if (pattern.test(text)) return;
     await new Promise((r) => setTimeout(r, 200));
   }

@@ -80,7 +80,13 @@ async function start(): Promise<void> {
   const uploadNote = $('upload-note');
   const jobCard = $('job-card');
   const jobName = $('job-name');
-  const jobStatus = $('job-status');
+  // The state is a live region (announced when it changes); the elapsed time ticks beside it, unannounced.
+  const jobState = $('job-state');
+  const jobElapsed = $('job-elapsed');
+  const setStatus = (state: string, elapsed = ''): void => {
+    if (jobState.textContent !== state) jobState.textContent = state;
+    jobElapsed.textContent = elapsed;
+  };
   const jobProblem = $('job-problem');
   const steps = $('steps');
   const viewerBox = $('viewer-box');
@@ -255,7 +261,7 @@ async function start(): Promise<void> {
     show(steps);
     jobName.textContent = target.fileName ?? target.name ?? '';
     renderSteps('queued');
-    jobStatus.textContent = 'Looking up the job…';
+    setStatus('Looking up the job…');
     $('job-title').focus();
     tickTimer = window.setInterval(renderStatusLine, 1000);
     void poll(generation);
@@ -284,12 +290,12 @@ async function start(): Promise<void> {
       const e = error instanceof ApiRequestError ? error : new ApiRequestError(0, undefined, String(error));
       if (e.status === 404 || e.status === 401) {
         window.clearInterval(tickTimer);
-        jobStatus.textContent = '';
+        setStatus('');
         hide(steps);
         show(jobProblem, apiProblem(e.status, e.code, e.message));
         return;
       }
-      jobStatus.textContent = `${apiProblem(e.status, e.code, e.message)} Retrying…`;
+      setStatus(`${apiProblem(e.status, e.code, e.message)} Retrying…`);
     }
     pollTimer = window.setTimeout(() => void poll(mine), POLL_MS);
   }
@@ -347,7 +353,7 @@ async function start(): Promise<void> {
     const end = job?.finishedAt ? Date.parse(job.finishedAt) : Date.now();
     const elapsed = started !== undefined ? ` · ${formatElapsed(end - started)}` : '';
     const label = job ? STEP_LABELS[step] : 'Uploaded, waiting for the pipeline';
-    jobStatus.textContent = `${label}${elapsed}`;
+    setStatus(label, elapsed);
   }
 
   async function showMesh(job: JobView, mine: number): Promise<void> {
