@@ -92,6 +92,31 @@ describe('the local stack, end to end', () => {
     expect(readFileSync(out).equals(readFileSync(job.meshPath as string))).toBe(true);
   });
 
+  it('prints one plain line per stage when not on a terminal, and where the mesh is', async () => {
+    const result = await cli(
+      ['submit', path.join(pictures, 'red chair.png'), '--email', 'pat@example.com', '--wait'],
+      env(stack, 'pat'),
+    );
+    expect(result.code).toBe(0);
+    const stages = result.stderr
+      .trim()
+      .split('\n')
+      .map((line) => line.replace(/^\d+\.\d s {2}/, ''));
+    expect(stages[stages.length - 1]).toBe('red chair.png: done');
+    const order = ['uploaded, waiting for the pipeline', 'queued', 'reconstructing', 'done'].map(
+      (st) => `red chair.png: ${st}`,
+    );
+    // Each stage once, in the pipeline's order (a fast one may pass between two polls).
+    expect(stages.map((line) => order.indexOf(line))).toEqual(
+      [...new Set(stages.map((line) => order.indexOf(line)))].sort(),
+    );
+    expect(stages.every((line) => order.includes(line))).toBe(true);
+    expect(result.stdout).toMatch(/^job [0-9a-f]{32}: red chair\.png is done\n/);
+    expect(result.stdout).toContain(
+      `file: ${path.join(stack.home, 'data/gen3d-data-bucket/users/pat/output/red chair.ply')}`,
+    );
+  });
+
   it('passes a user mask and a point prompt through to the worker', async () => {
     const result = await cli(
       [
