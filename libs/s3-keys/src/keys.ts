@@ -6,7 +6,9 @@ import { checkName, splitKey, stripExtension } from './segments';
  * The data bucket's layout (seed: gen3d-data-bucket), plus the documents the pipeline adds:
  *
  *   users/{userId}/input/{name}.png                 upload; triggers the extract lambda
- *   users/{userId}/output/{name}.ply                finished mesh; triggers the notify lambda
+ *   users/{userId}/output/{name}.{glb|stl|3mf|obj}  the same mesh in the extra formats a job asked for (no trigger;
+ *                                                   written before the report and the .ply)
+ *   users/{userId}/output/{name}.ply                finished mesh; triggers the notify lambda (written last)
  *   users/{userId}/output/{name}.report.json        the job report written next to the mesh
  *   users/{userId}/output/{name}.failure.json       failure document; triggers the notify lambda
  *   users/{userId}/masks/{name}.png                 optional user-drawn object mask (never triggers a job)
@@ -29,6 +31,19 @@ export const SAGEMAKER_FAILURE_PREFIX = 'sagemaker-output/failures/';
 export const PUBLIC_PREFIX = 'public/';
 export const REJECTED_PREFIX = 'rejected/';
 export const JOB_INDEX_PREFIX = 'jobs/';
+
+/**
+ * The mesh file formats a job can produce (the worker's `formats` option). The PLY is always made: it is the file
+ * whose creation notifies, written last. The others sit next to it under the same name, `{name}.{format}`; no S3
+ * notification rule matches their extensions (tested), so they never trigger anything.
+ */
+export const MESH_FORMATS = ['ply', 'glb', 'stl', '3mf', 'obj'] as const;
+export type MeshFormat = (typeof MESH_FORMATS)[number];
+/** Every format but the PLY: the files written next to it. */
+export type ExtraMeshFormat = Exclude<MeshFormat, 'ply'>;
+export const EXTRA_MESH_FORMATS = MESH_FORMATS.filter(
+  (format): format is ExtraMeshFormat => format !== 'ply',
+);
 const JOB_INDEX_SUFFIX = '.json';
 const REJECTED_LOCK_SUFFIX = '.notify.lock';
 
@@ -54,6 +69,12 @@ export interface InputKey extends UserObject {
 export interface OutputKey extends UserObject {
   readonly kind: 'output';
   readonly key: string;
+}
+/** The mesh of a job in one of its extra formats, `users/{userId}/output/{name}.{glb|stl|3mf|obj}`. */
+export interface MeshFileKey extends UserObject {
+  readonly kind: 'mesh-file';
+  readonly key: string;
+  readonly format: ExtraMeshFormat;
 }
 export interface ReportKey extends UserObject {
   readonly kind: 'report';
@@ -110,6 +131,7 @@ export interface ModelArtifactKey {
 export type DataBucketKey =
   | InputKey
   | OutputKey
+  | MeshFileKey
   | ReportKey
   | FailureKey
   | MaskKey
@@ -190,10 +212,23 @@ function parseUserKey(key: string, segments: string[]): DataBucketKey {
         return { kind, key, userId, name: checkName(fileName.slice(0, -suffix.length), key) };
       }
     }
+    for (const format of EXTRA_MESH_FORMATS) {
+      const suffix = `.${format}`;
+      if (fileName.endsWith(suffix) && fileName.length > suffix.length) {
+        return {
+          kind: 'mesh-file',
+          key,
+          userId,
+          name: checkName(fileName.slice(0, -suffix.length), key),
+          format,
+        };
+      }
+    }
     throw new InvalidKeyError(
       'bad-extension',
       key,
-      `expected an output file ending in "${OUTPUT_EXTENSION}", "${REPORT_SUFFIX}" or "${FAILURE_SUFFIX}"`,
+      `expected an output file ending in "${OUTPUT_EXTENSION}", "${REPORT_SUFFIX}", "${FAILURE_SUFFIX}" or ` +
+        EXTRA_MESH_FORMATS.map((f) => `".${f}"`).join(', '),
     );
   }
   throw new InvalidKeyError('foreign-prefix', key, `unknown area "${area}" under users/{userId}/`);
@@ -231,6 +266,8 @@ function parseKeyOfKind<K extends KeyKind>(kind: K, key: string): Extract<DataBu
 export const parseInputKey = (key: string): InputKey => parseKeyOfKind('input', key);
 /** @example parseOutputKey('users/u1/output/chair.ply').name // 'chair' */
 export const parseOutputKey = (key: string): OutputKey => parseKeyOfKind('output', key);
+/** @example parseMeshFileKey('users/u1/output/chair.glb') // { name: 'chair', format: 'glb', ... } */
+export const parseMeshFileKey = (key: string): MeshFileKey => parseKeyOfKind('mesh-file', key);
 export const parseReportKey = (key: string): ReportKey => parseKeyOfKind('report', key);
 export const parseFailureKey = (key: string): FailureKey => parseKeyOfKind('failure', key);
 export const parseJobDocumentKey = (key: string): JobDocumentKey => parseKeyOfKind('job-document', key);
@@ -254,6 +291,21 @@ export const buildInputKey = (object: { userId: string; name: string }): string 
 /** @example buildOutputKey({ userId: 'u1', name: 'chair' }) // 'users/u1/output/chair.ply' */
 export const buildOutputKey = (object: { userId: string; name: string }): string =>
   buildUserKey('output', object, OUTPUT_EXTENSION);
+/**
+ * The key of a job's mesh in one format: the PLY's own key for `ply`, else the file next to it.
+ *
+ * @example buildMeshFileKey({ userId: 'u1', name: 'chair' }, 'glb') // 'users/u1/output/chair.glb'
+ */
+export function buildMeshFileKey(object: { userId: string; name: string }, format: MeshFormat): string {
+  if (!(MESH_FORMATS as readonly string[]).includes(format)) {
+    throw new InvalidKeyError(
+      'bad-extension',
+      `${object.name}.${String(format)}`,
+      `unknown mesh format "${format}"`,
+    );
+  }
+  return buildUserKey('output', object, `.${format}`);
+}
 export const buildReportKey = (object: { userId: string; name: string }): string =>
   buildUserKey('output', object, REPORT_SUFFIX);
 export const buildFailureKey = (object: { userId: string; name: string }): string =>
