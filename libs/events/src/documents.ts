@@ -1,4 +1,11 @@
-import { parseJobId, parseUserId, type JobId, type UserId } from '@gen3d/s3-keys';
+import {
+  MESH_FORMATS,
+  parseJobId,
+  parseUserId,
+  type JobId,
+  type MeshFormat,
+  type UserId,
+} from '@gen3d/s3-keys';
 import { z } from 'zod';
 import { JobErrorSchema, JobErrorTypeSchema } from './job-errors';
 import { jsonParserFor, parserFor } from './parse';
@@ -36,13 +43,52 @@ export const QUALITIES = ['fast', 'standard', 'high'] as const;
 export const QualitySchema = z.enum(QUALITIES);
 export type Quality = z.output<typeof QualitySchema>;
 
-/** What the user may choose per job. Points are in pixels of the uploaded image, origin top-left. */
+export const MeshFormatSchema = z.enum(MESH_FORMATS);
+
+/** A position in pixels of the uploaded image, origin top-left. */
+const pixel = z.number().int().nonnegative().max(99_999);
+export const PointSchema = z.strictObject({ x: pixel, y: pixel });
+/** A SAM-style point prompt: `label` 1 = on the object, 0 = background. */
+export const LabelledPointSchema = z.strictObject({
+  x: pixel,
+  y: pixel,
+  label: z.union([z.literal(0), z.literal(1)]),
+});
+export const MAX_POINTS = 64;
+export const PointsSchema = z.array(LabelledPointSchema).max(MAX_POINTS, `at most ${MAX_POINTS} points`);
+/** A SAM-style box prompt: the object is inside; `x1` and `y1` are exclusive. */
+export const BoxSchema = z
+  .strictObject({ x0: pixel, y0: pixel, x1: pixel, y1: pixel })
+  .refine((b) => b.x1 > b.x0 && b.y1 > b.y0, 'the box must have x1 > x0 and y1 > y0');
+export const MIN_TARGET_FACES = 100;
+export const MAX_TARGET_FACES = 5_000_000;
+export const TargetFacesSchema = z.number().int().min(MIN_TARGET_FACES).max(MAX_TARGET_FACES);
+/**
+ * The mesh files a job makes. The PLY is always made (its creation is what sends the email), so it is put first
+ * when the list does not name it; a format named twice is refused.
+ */
+export const FormatsSchema = z
+  .array(MeshFormatSchema)
+  .min(1)
+  .max(MESH_FORMATS.length)
+  .refine((formats) => new Set(formats).size === formats.length, 'a format is named twice')
+  .transform((formats) => (formats.includes('ply') ? formats : ['ply' as const, ...formats]));
+
+/** What the user may choose per job. Points and boxes are in pixels of the uploaded image, origin top-left. */
 export const JobOptionsSchema = z.strictObject({
   backend: BackendSchema.default('inflate'),
   quality: QualitySchema.default('standard'),
-  point: z.strictObject({ x: z.number().int().nonnegative(), y: z.number().int().nonnegative() }).optional(),
+  point: PointSchema.optional(),
+  /** SAM-style point prompts (worker option `points`). */
+  points: PointsSchema.optional(),
+  /** SAM-style box prompt (worker option `box`). */
+  box: BoxSchema.optional(),
   /** Key of a user-drawn mask (PNG, white = object), under the same user's masks/ area. */
   maskKey: z.string().min(1).max(1024).optional(),
+  /** The mesh files to make, the PLY always among them (worker option `formats`); absent: the PLY only. */
+  formats: FormatsSchema.optional(),
+  /** Quadric decimation to about this many faces (worker option `targetFaces`). */
+  targetFaces: TargetFacesSchema.optional(),
   seed: z
     .number()
     .int()
@@ -52,9 +98,20 @@ export const JobOptionsSchema = z.strictObject({
 });
 export type JobOptions = z.output<typeof JobOptionsSchema>;
 
+/** A metadata string of the given shape, then the typed value checked by `schema` (one issue per problem). */
+function metadataField<S extends z.ZodType>(
+  pattern: RegExp,
+  expected: string,
+  parse: (s: string) => unknown,
+  schema: S,
+) {
+  return z.string().trim().regex(pattern, expected).transform(parse).pipe(schema);
+}
+const n = '\\d{1,5}';
+
 /**
- * Options a user gives at upload, as S3 user metadata (`x-amz-meta-*`, all strings).
- * `email` is where the result goes; it is never logged.
+ * Options a user gives at upload, as S3 user metadata (`x-amz-meta-*`, all strings; the shapes are in the README).
+ * `email` is where the result goes; it is never logged. A malformed value is an error, never a silent default.
  */
 export const UploadMetadataSchema = z
   .object({
@@ -63,17 +120,91 @@ export const UploadMetadataSchema = z
     quality: QualitySchema.optional(),
     /** Key of a user-drawn mask, `users/{userId}/masks/{name}.png` of the same user (checked by extract). */
     mask: z.string().min(1).max(1024).optional(),
-    point: z
-      .string()
-      .regex(/^\d{1,5},\d{1,5}$/, 'expected "x,y" in pixels')
-      .transform((s) => {
+    /** `x,y`: one point on the object. */
+    point: metadataField(
+      new RegExp(`^${n},${n}$`),
+      'expected "x,y" in pixels',
+      (s) => {
         const [x, y] = s.split(',').map(Number) as [number, number];
         return { x, y };
-      })
-      .optional(),
+      },
+      PointSchema,
+    ).optional(),
+    /** `x,y,label;x,y,label…`: SAM-style points, label 1 = on the object, 0 = background; at most 64. */
+    points: metadataField(
+      new RegExp(`^${n},${n},[01](;${n},${n},[01])*$`),
+      'expected "x,y,label;x,y,label..." in pixels, label 1 (object) or 0 (background)',
+      (s) =>
+        s.split(';').map((point) => {
+          const [x, y, label] = point.split(',').map(Number) as [number, number, number];
+          return { x, y, label };
+        }),
+      PointsSchema,
+    ).optional(),
+    /** `x0,y0,x1,y1`: the box the object is in (x1, y1 exclusive). */
+    box: metadataField(
+      new RegExp(`^${n},${n},${n},${n}$`),
+      'expected "x0,y0,x1,y1" in pixels',
+      (s) => {
+        const [x0, y0, x1, y1] = s.split(',').map(Number) as [number, number, number, number];
+        return { x0, y0, x1, y1 };
+      },
+      BoxSchema,
+    ).optional(),
+    /** `ply,glb,stl,3mf,obj` (any of them, comma-separated): the files to make; the PLY always is. */
+    formats: metadataField(
+      /^[a-z0-9]+( *, *[a-z0-9]+)*$/i,
+      `expected formats separated by commas, among ${MESH_FORMATS.join(', ')}`,
+      (s) => s.split(',').map((f) => f.trim().toLowerCase()),
+      FormatsSchema,
+    ).optional(),
+    /** A whole number of faces, 100 to 5 000 000: the mesh is decimated to about that many. */
+    'target-faces': metadataField(
+      /^\d{1,8}$/,
+      'expected a whole number of faces',
+      Number,
+      TargetFacesSchema,
+    ).optional(),
   })
   .loose();
 export type UploadMetadata = z.output<typeof UploadMetadataSchema>;
+
+/** The job options an uploader may set through metadata (the typed side of {@link uploadMetadataFor}). */
+export interface UploadOptions {
+  readonly backend?: Backend;
+  readonly quality?: Quality;
+  readonly point?: z.input<typeof PointSchema>;
+  readonly points?: readonly z.input<typeof LabelledPointSchema>[];
+  readonly box?: z.input<typeof BoxSchema>;
+  readonly formats?: readonly MeshFormat[];
+  readonly targetFaces?: number;
+}
+
+/**
+ * The `x-amz-meta-*` strings for these options (without the prefix), as {@link UploadMetadataSchema} reads them:
+ * what the CLI, the local stack's operator route and the web API put on an upload. The options are checked first,
+ * so a bad value fails here, where the user is, not later in an email.
+ *
+ * @example uploadMetadataFor({ formats: ['glb'], box: { x0: 1, y0: 2, x1: 30, y1: 40 } })
+ *          // { formats: 'ply,glb', box: '1,2,30,40' }
+ */
+export function uploadMetadataFor(options: UploadOptions): Record<string, string> {
+  const metadata: Record<string, string> = {
+    ...(options.backend ? { backend: options.backend } : {}),
+    ...(options.quality ? { quality: options.quality } : {}),
+    ...(options.point ? { point: `${options.point.x},${options.point.y}` } : {}),
+    ...(options.points && options.points.length > 0
+      ? { points: options.points.map((p) => `${p.x},${p.y},${p.label}`).join(';') }
+      : {}),
+    ...(options.box
+      ? { box: `${options.box.x0},${options.box.y0},${options.box.x1},${options.box.y1}` }
+      : {}),
+    ...(options.formats ? { formats: options.formats.join(',') } : {}),
+    ...(options.targetFaces !== undefined ? { 'target-faces': String(options.targetFaces) } : {}),
+  };
+  parseUploadMetadata(metadata);
+  return metadata;
+}
 
 /**
  * Written by the extract lambda under users/{userId}/jobs/{jobId}/request.json and sent to the SageMaker
@@ -104,6 +235,9 @@ export const MeshStatsSchema = z.object({
   bytes: z.number().int().nonnegative().optional(),
 });
 
+/** Below this segmentation score the mask is doubtful, and a point or box prompt will likely help (PROTOCOL.md). */
+export const DOUBTFUL_MASK_SCORE = 0.5;
+
 /** What the worker reports about one reconstruction (the Python worker writes this shape). */
 export const WorkerReportSchema = z.object({
   backend: BackendSchema,
@@ -118,13 +252,41 @@ export const WorkerReportSchema = z.object({
   mask: z.object({
     source: z.enum(['alpha', 'segmentation', 'user-mask']),
     area: z.number().int().nonnegative(),
+    /** Segmentation only: which seeding won, its score (higher is better) and every hypothesis's score. */
+    hypothesis: z.string().optional(),
+    score: z.number().optional(),
+    hypotheses: z.record(z.string(), z.number()).optional(),
   }),
-  mesh: MeshStatsSchema,
+  mesh: MeshStatsSchema.extend({
+    /** Every file's size in bytes, by format (a format this version does not know is kept too). */
+    formats: z.record(z.string(), z.number().int().nonnegative()).optional(),
+    /** Only when `targetFaces` was asked for. */
+    decimation: z
+      .object({
+        targetFaces: z.number().int().nonnegative(),
+        originalFaces: z.number().int().nonnegative(),
+        applied: z.boolean(),
+        note: z.string(),
+      })
+      .optional(),
+  }),
   timingsMs: TimingsSchema,
   /** Which worker process did the job and when (epoch ms): for tracing, and for tests of the concurrency limit. */
   host: z.object({ pid: z.number().int(), startedAtMs: z.number(), finishedAtMs: z.number() }).optional(),
 });
 export type WorkerReport = z.output<typeof WorkerReportSchema>;
+
+/**
+ * One mesh file a job wrote. The extra formats are written before the report, so it names their versions; the
+ * PLY, written after it, has none here (its own metadata names the report's version instead).
+ */
+export const MeshFileSchema = z.object({
+  format: MeshFormatSchema,
+  key: z.string().min(1).max(1024),
+  bytes: z.number().int().nonnegative(),
+  versionId: z.string().min(1).optional(),
+});
+export type MeshFile = z.output<typeof MeshFileSchema>;
 
 /** The job report stored next to the mesh, users/{userId}/output/{name}.report.json. */
 export const JobReportSchema = z.object({
@@ -132,7 +294,13 @@ export const JobReportSchema = z.object({
   jobId,
   userId,
   input: objectRef,
-  output: z.object({ bucket, meshKey: z.string(), bytes: z.number().int().nonnegative() }),
+  output: z.object({
+    bucket,
+    meshKey: z.string(),
+    bytes: z.number().int().nonnegative(),
+    /** Every mesh file, in the order asked, the PLY included; absent in reports of jobs that made the PLY only. */
+    files: z.array(MeshFileSchema).optional(),
+  }),
   worker: WorkerReportSchema,
   timingsMs: TimingsSchema,
   finishedAt: isoTime,
