@@ -12,14 +12,17 @@ import {
   type JobReport,
   type JobState,
   type JobStatus,
+  type MeshFile,
 } from '@gen3d/events';
 import { ObjectMissingError, type BucketStore, type PutResult } from '@gen3d/object-store';
 import {
   buildJobDocumentKey,
   buildJobIndexKey,
+  buildMeshFileKey,
   buildRejectedKey,
   outputKeysFor,
   parseUserId,
+  type ExtraMeshFormat,
   type InputKey,
   type JobId,
   type UserId,
@@ -34,6 +37,7 @@ import type { Clock } from './ports';
  *   index    jobs/{jobId}.json                             extract → notify (a SageMaker failure knows only the id)
  *   status   users/{userId}/jobs/{jobId}/status.json       queued (extract) → reconstructing → done (sidecar)
  *                                                          | failed (extract, sidecar or notify)
+ *   files    users/{userId}/output/{name}.{glb|stl|3mf|obj}  sidecar, first (the extra formats asked for)
  *   report   users/{userId}/output/{name}.report.json      sidecar, before the mesh → notify, web
  *   mesh     users/{userId}/output/{name}.ply              sidecar; its metadata names the job and the report version
  *   failure  users/{userId}/output/{name}.failure.json     extract, sidecar → notify
@@ -189,6 +193,28 @@ export class JobDocuments {
   }
 
   // ---- report and mesh ----
+
+  /**
+   * Writes the mesh in one extra format next to the PLY (before the report, which names the version written here).
+   * No S3 notification rule matches these keys: only the PLY, written last, sends the email.
+   */
+  async writeMeshFile(
+    input: InputKey,
+    job: { readonly jobId: string },
+    file: { readonly format: ExtraMeshFormat; readonly bytes: Uint8Array; readonly contentType: string },
+  ): Promise<MeshFile> {
+    const key = buildMeshFileKey(input, file.format);
+    const written = await this.data.put(key, file.bytes, {
+      contentType: file.contentType,
+      metadata: { [MESH_METADATA.jobId]: job.jobId },
+    });
+    return {
+      format: file.format,
+      key,
+      bytes: file.bytes.length,
+      ...(written.versionId ? { versionId: written.versionId } : {}),
+    };
+  }
 
   /** Writes the report (before the mesh); its version id goes into the mesh's metadata. */
   async writeReport(input: InputKey, report: JobReport): Promise<PutResult> {

@@ -1,4 +1,10 @@
-import { userMessageFor, type FailureDocument, type JobReport } from '@gen3d/events';
+import {
+  DOUBTFUL_MASK_SCORE,
+  userMessageFor,
+  type FailureDocument,
+  type JobReport,
+  type WorkerReport,
+} from '@gen3d/events';
 import type { Email } from './ports';
 
 // C0/C1 controls (CR and LF among them), line/paragraph separators, bidi embeddings, overrides and isolates, and
@@ -45,6 +51,37 @@ function details(rows: readonly (readonly [string, string])[]): { text: string; 
   };
 }
 
+/** What each mesh format is for, in the user's words. */
+const FORMAT_USES: Readonly<Record<string, string>> = {
+  ply: 'Blender, MeshLab and most 3D viewers',
+  glb: 'the web, AR viewers, Blender',
+  stl: '3D printing (no colour)',
+  '3mf': '3D printing, with colour',
+  obj: 'Blender, MeshLab and most 3D tools',
+};
+
+/** One extra mesh file the email links (the PLY is the main link). */
+export interface EmailFile {
+  readonly format: string;
+  readonly url: string;
+  readonly bytes: number;
+}
+
+/**
+ * Whether the automatic mask is doubtful: segmentation scored it below {@link DOUBTFUL_MASK_SCORE}, so a point or a
+ * box prompt will likely give a better model. Undefined when the mask is not in doubt (or not scored).
+ */
+export function doubtfulMask(worker: WorkerReport | undefined): { score: number } | undefined {
+  const mask = worker?.mask;
+  if (mask?.source !== 'segmentation' || mask.score === undefined) return undefined;
+  return mask.score < DOUBTFUL_MASK_SCORE ? { score: mask.score } : undefined;
+}
+
+const DOUBTFUL_ADVICE =
+  'The outline of the object was hard to find in this picture, so the model may include some background or ' +
+  'miss a part. If it looks wrong, upload the picture again and mark the object: a click on it (a point), or a ' +
+  'box around it.';
+
 /** The "your model is ready" email, with the link and what was made, named honestly. */
 export function successEmail(input: {
   readonly name: string;
@@ -53,9 +90,15 @@ export function successEmail(input: {
   readonly link: string;
   /** When a presigned link stops working; undefined for a link into the web app, which does not expire. */
   readonly expiresAt: Date | undefined;
+  /** The other formats made for this job, each with its own (presigned) link. */
+  readonly files?: readonly EmailFile[];
+  /** When the links of `files` stop working. */
+  readonly filesExpireAt?: Date;
 }): Email {
   const { report } = input;
   const worker = report?.worker;
+  const files = input.files ?? [];
+  const doubt = doubtfulMask(worker);
   const rows: [string, string][] = [
     ['Picture', `${input.name}.png`],
     ['Method', worker ? worker.method : 'unknown'],
@@ -66,13 +109,28 @@ export function successEmail(input: {
         ][])
       : []),
     ['Mesh', worker ? `${worker.mesh.vertices} vertices, ${worker.mesh.faces} triangles` : 'unknown'],
+    ...(worker?.mesh.decimation?.applied
+      ? ([['Simplified', `from ${worker.mesh.decimation.originalFaces} triangles`]] as [string, string][])
+      : []),
     ['Closed (watertight)', worker ? (worker.mesh.watertight ? 'yes' : 'no') : 'unknown'],
+    ...(doubt
+      ? ([['Object outline', `doubtful (score ${doubt.score.toFixed(2)}; 0.5 or more is good)`]] as [
+          string,
+          string,
+        ][])
+      : []),
     ['File', `${input.name}.ply, ${megabytes(input.meshBytes)}`],
+    ...files.map((f) => ['Also', `${input.name}.${f.format}, ${megabytes(f.bytes)}`] as [string, string]),
     ['Processing time', seconds(report?.timingsMs['total'])],
   ];
   const table = details(rows);
   const until = input.expiresAt?.toUTCString();
+  const filesUntil = input.filesExpireAt?.toUTCString();
   const subject = `Your 3D model of "${subjectSafe(input.name)}" is ready`;
+  const fileLines = files.flatMap((f) => [
+    `${f.format.toUpperCase()} (${FORMAT_USES[f.format] ?? 'other tools'}):`,
+    f.url,
+  ]);
   const text = [
     'Hello,',
     '',
@@ -80,6 +138,16 @@ export function successEmail(input: {
       ? `Your 3D model of "${input.name}.png" is ready. Download it (PLY) before ${until}:`
       : `Your 3D model of "${input.name}.png" is ready. See it in 3D and download it (PLY) here:`,
     input.link,
+    ...(files.length > 0
+      ? [
+          '',
+          filesUntil
+            ? `The same model in the other formats you asked for (links work until ${filesUntil}):`
+            : 'The same model in the other formats you asked for:',
+          ...fileLines,
+        ]
+      : []),
+    ...(doubt ? ['', DOUBTFUL_ADVICE] : []),
     '',
     table.text,
     '',
@@ -92,6 +160,18 @@ export function successEmail(input: {
     until
       ? `<p><a href="${escapeHtml(input.link)}">Download ${escapeHtml(input.name)}.ply</a> (the link works until ${escapeHtml(until)}).</p>`
       : `<p><a href="${escapeHtml(input.link)}">See ${escapeHtml(input.name)} in 3D and download it</a>.</p>`,
+    ...(files.length > 0
+      ? [
+          `<p>The same model in the other formats you asked for${filesUntil ? ` (the links work until ${escapeHtml(filesUntil)})` : ''}:</p>`,
+          `<ul>${files
+            .map(
+              (f) =>
+                `<li><a href="${escapeHtml(f.url)}">${escapeHtml(input.name)}.${escapeHtml(f.format)}</a> — ${escapeHtml(FORMAT_USES[f.format] ?? 'other tools')}</li>`,
+            )
+            .join('')}</ul>`,
+        ]
+      : []),
+    ...(doubt ? [`<p>${escapeHtml(DOUBTFUL_ADVICE)}</p>`] : []),
     table.html,
     '<p>PLY files open in Blender, MeshLab and most 3D viewers.</p>',
     '<p>— Gen3D</p>',
@@ -101,10 +181,17 @@ export function successEmail(input: {
 
 /** What the user reads when a job failed: the problem in plain words, and a reference for support. */
 export function userFailureEmail(input: { name: string; failure: FailureDocument }): Email {
-  const message = userMessageFor(input.failure.error.type);
+  const { error } = input.failure;
+  // A malformed request is the uploader's to fix (a bad option value): say what was wrong, not only that it was.
+  const message =
+    error.type === 'InvalidRequestError'
+      ? `${userMessageFor(error.type)} ${whatWasWrong(error.message)}`
+      : userMessageFor(error.type);
   const again = input.failure.retryable
     ? 'Please try again in a few minutes.'
-    : 'Please upload another picture.';
+    : error.type === 'InvalidRequestError'
+      ? 'Please upload the picture again with corrected options.'
+      : 'Please upload another picture.';
   const reference = input.failure.jobId ?? 'none';
   const subject = `We could not make a 3D model of "${subjectSafe(input.name)}"`;
   const text = ['Hello,', '', message, again, '', `Reference: ${reference}`, '— Gen3D'].join('\n');
@@ -115,6 +202,12 @@ export function userFailureEmail(input: { name: string; failure: FailureDocument
     '<p>— Gen3D</p>',
   ].join('\n');
   return { subject, text, html };
+}
+
+/** The technical reason of a refused request, cut to one readable sentence for the uploader. */
+function whatWasWrong(message: string): string {
+  const reason = message.replace(/\s+/g, ' ').trim();
+  return `What was wrong: ${reason.length > 300 ? `${reason.slice(0, 299)}…` : reason}`;
 }
 
 /** What the admin reads: every technical detail of the failure. */

@@ -241,11 +241,16 @@ function jobOptions(metadata: UploadMetadata, input: InputKey): JobOptions {
     }
     maskKey = mask.key;
   }
+  const targetFaces = metadata['target-faces'];
   return {
     backend: metadata.backend ?? 'inflate',
     quality: metadata.quality ?? 'standard',
     ...(metadata.point ? { point: metadata.point } : {}),
+    ...(metadata.points ? { points: metadata.points } : {}),
+    ...(metadata.box ? { box: metadata.box } : {}),
     ...(maskKey ? { maskKey } : {}),
+    ...(metadata.formats ? { formats: metadata.formats } : {}),
+    ...(targetFaces !== undefined ? { targetFaces } : {}),
   };
 }
 

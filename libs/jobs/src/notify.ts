@@ -20,6 +20,7 @@ import type { Invocation } from '@gen3d/runtime';
 import {
   buildInputKey,
   buildJobDocumentKey,
+  buildMeshFileKey,
   buildRejectedKey,
   buildReportKey,
   InvalidKeyError,
@@ -29,6 +30,7 @@ import {
   parseJobId,
   type FailureKey,
   type JobId,
+  type MeshFormat,
   type OutputKey,
   type RejectedKey,
   type SageMakerOutputKey,
@@ -155,6 +157,7 @@ async function notifyMesh(
           webUrl && recipient.access
             ? { url: jobLink(webUrl, jobId, recipient.access), expiresAt: undefined }
             : await ports.data.presignGet(target.key, ports.config.linkExpirySeconds, object.versionId);
+        const files = await extraFileLinks(context, target, report);
         return {
           ...successEmail({
             name: target.name,
@@ -162,12 +165,44 @@ async function notifyMesh(
             meshBytes: mesh.size,
             link: link.url,
             expiresAt: link.expiresAt,
+            files: files.map((f) => ({ format: f.format, url: f.url, bytes: f.bytes })),
+            ...(files[0] ? { filesExpireAt: files[0].expiresAt } : {}),
           }),
           to: recipient.to,
         };
       },
     },
   ]);
+}
+
+/**
+ * Presigned links to the mesh's other formats, each at the version the report names (the files were written before
+ * it, for this job). Keys are rebuilt from the mesh's own key: a report naming any other key is not followed.
+ */
+async function extraFileLinks(
+  context: Context,
+  target: OutputKey,
+  report: JobReport | undefined,
+): Promise<{ format: MeshFormat; url: string; bytes: number; expiresAt: Date }[]> {
+  const links = [];
+  for (const file of report?.output.files ?? []) {
+    if (file.format === 'ply') continue;
+    const key = buildMeshFileKey(target, file.format);
+    if (file.key !== key) {
+      context.invocation.log.warn(
+        { format: file.format },
+        'the report names a file outside the job: not linked',
+      );
+      continue;
+    }
+    const link = await context.ports.data.presignGet(
+      key,
+      context.ports.config.linkExpirySeconds,
+      file.versionId,
+    );
+    links.push({ format: file.format, url: link.url, bytes: file.bytes, expiresAt: link.expiresAt });
+  }
+  return links;
 }
 
 async function notifyFailure(

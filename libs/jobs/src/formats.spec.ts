@@ -1,0 +1,198 @@
+import { parseCreatedObject, type JobReport } from '@gen3d/events';
+import { createLogger } from '@gen3d/logging';
+import { bindBucket } from '@gen3d/object-store';
+import { InMemoryObjectStore, s3CreatedEvent, type CreatedObjectRecord } from '@gen3d/object-store/testing';
+import type { Invocation } from '@gen3d/runtime';
+import { JobDocuments } from './documents';
+import { extractObject } from './extract';
+import { parseExtractConfig } from './extract-config';
+import { notifyObject } from './notify';
+import { parseNotifyConfig } from './notify-config';
+import type { OutgoingEmail } from './ports';
+
+// Issue 12 through the cores: prompts, formats and decimation from the upload's metadata into the request; the
+// extra formats linked from the mesh email; a bad option ending in one clear email.
+const BUCKET = 'gen3d-data-bucket';
+const PNG = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]);
+const invocation = (): Invocation => ({
+  log: createLogger({ service: 'test', level: 'silent' }),
+  remainingTimeMs: () => 30_000,
+});
+const objectOf = (record: CreatedObjectRecord) => parseCreatedObject(s3CreatedEvent([record]).Records[0]);
+
+function world() {
+  const now = new Date('2026-11-27T04:00:00Z');
+  const store = new InMemoryObjectStore(() => now);
+  const created: CreatedObjectRecord[] = [];
+  store.onCreated((o) => created.push(o));
+  const data = bindBucket(store, BUCKET);
+  const emails: OutgoingEmail[] = [];
+  const extractPorts = {
+    data,
+    invoker: { invokeAsync: async () => ({ outputLocation: undefined }) },
+    config: parseExtractConfig({ SAGEMAKER_ENDPOINT_NAME: 'e', DATA_BUCKET: BUCKET }),
+    clock: () => now,
+  };
+  const notifyPorts = {
+    data,
+    mailer: { send: async (email: OutgoingEmail) => (emails.push(email), 'id') },
+    config: parseNotifyConfig({
+      DATA_BUCKET: BUCKET,
+      ADMIN_EMAIL: 'admin@example.com',
+      SOURCE_EMAIL: 'n@example.com',
+    }),
+    clock: () => now,
+  };
+  const put = async (key: string, body: Uint8Array | string, metadata: Record<string, string> = {}) => {
+    const written = await data.put(key, body, { contentType: 'application/octet-stream', metadata });
+    return { record: created[created.length - 1]!, written };
+  };
+  return {
+    store,
+    data,
+    created,
+    emails,
+    extractPorts,
+    notifyPorts,
+    put,
+    docs: new JobDocuments(data, () => now),
+  };
+}
+
+describe('issue 12 options through the extract core', () => {
+  it('carries prompts, formats and the face budget from the metadata into the request', async () => {
+    const w = world();
+    const { record } = await w.put('users/u1/input/chair.png', PNG, {
+      email: 'a@example.com',
+      formats: 'glb,stl',
+      'target-faces': '5000',
+      box: '10,20,300,400',
+      points: '50,60,1;5,5,0',
+      point: '70,80',
+    });
+    const outcome = await extractObject(objectOf(record), w.extractPorts, invocation());
+    expect(outcome.status).toBe('started');
+    const request = await w.docs.findRequest((outcome as { jobId: string }).jobId as never);
+    expect(request?.options).toEqual({
+      backend: 'inflate',
+      quality: 'standard',
+      formats: ['ply', 'glb', 'stl'],
+      targetFaces: 5000,
+      box: { x0: 10, y0: 20, x1: 300, y1: 400 },
+      points: [
+        { x: 50, y: 60, label: 1 },
+        { x: 5, y: 5, label: 0 },
+      ],
+      point: { x: 70, y: 80 },
+    });
+  });
+
+  it.each([
+    ['target-faces', '10', /target-faces: Too small/],
+    ['formats', 'glb,fbx', /formats/],
+    ['box', '300,20,10,400', /x1 > x0 and y1 > y0/],
+    ['points', '1,2,7', /expected "x,y,label/],
+  ])('refuses a bad %s (%s) with a failure whose email says what was wrong', async (field, value, reason) => {
+    const w = world();
+    const { record } = await w.put('users/u1/input/chair.png', PNG, {
+      email: 'a@example.com',
+      [field]: value,
+    });
+    const outcome = await extractObject(objectOf(record), w.extractPorts, invocation());
+    expect(outcome).toMatchObject({ status: 'rejected', errorType: 'InvalidRequestError' });
+    const failureRecord = w.created.find((o) => o.key === 'users/u1/output/chair.failure.json')!;
+    await notifyObject(objectOf(failureRecord), w.notifyPorts, invocation());
+    const user = w.emails.find((e) => e.to === 'a@example.com')!;
+    expect(user.text).toContain('The request for this job was malformed. What was wrong:');
+    expect(user.text).toMatch(reason);
+    expect(user.text).toContain('Please upload the picture again with corrected options.');
+    expect(w.emails.map((e) => e.to).sort()).toEqual(['a@example.com', 'admin@example.com']);
+  });
+});
+
+describe('the mesh email with extra formats', () => {
+  async function finishedJob(w: ReturnType<typeof world>, mask: JobReport['worker']['mask']) {
+    const { record: upload } = await w.put('users/u1/input/cup.png', PNG, { email: 'c@example.com' });
+    const glb = await w.put('users/u1/output/cup.glb', 'glTF-bytes');
+    const stl = await w.put('users/u1/output/cup.stl', 'stl-bytes!');
+    // What an older, overwritten GLB must not be confused with: a later write under the same key.
+    await w.put('users/u1/output/cup.glb', 'a later glb');
+    const jobId = '0123456789abcdef';
+    const report: JobReport = {
+      version: 1,
+      jobId: jobId as never,
+      userId: 'u1' as never,
+      input: { bucket: BUCKET, key: upload.key, versionId: upload.versionId },
+      output: {
+        bucket: BUCKET,
+        meshKey: 'users/u1/output/cup.ply',
+        bytes: 4,
+        files: [
+          { format: 'ply', key: 'users/u1/output/cup.ply', bytes: 4 },
+          { format: 'glb', key: 'users/u1/output/cup.glb', bytes: 10, versionId: glb.written.versionId! },
+          { format: 'stl', key: 'users/u1/output/cup.stl', bytes: 10, versionId: stl.written.versionId! },
+          // A report naming a key outside this job's files is not followed.
+          { format: 'obj', key: 'users/u2/output/secret.obj', bytes: 1 },
+        ],
+      },
+      worker: {
+        backend: 'inflate',
+        method: 'silhouette inflation (geometric, no learned model)',
+        image: { width: 64, height: 64, mode: 'RGB' },
+        mask,
+        mesh: { vertices: 10, faces: 16, watertight: true },
+        timingsMs: { total: 100 },
+      },
+      timingsMs: { total: 120 },
+      finishedAt: '2026-11-27T04:00:00Z',
+    };
+    const written = await w.docs.writeReport(
+      { kind: 'input', key: upload.key, userId: 'u1' as never, name: 'cup' },
+      report,
+    );
+    const { record: mesh } = await w.put(
+      'users/u1/output/cup.ply',
+      'ply\n',
+      w.docs.meshMetadata({ jobId, backend: 'inflate' }, written),
+    );
+    await notifyObject(objectOf(mesh), w.notifyPorts, invocation());
+    expect(w.emails).toHaveLength(1);
+    return w.emails[0]!;
+  }
+
+  it('links every format made, each downloading the version this job wrote', async () => {
+    const w = world();
+    const email = await finishedJob(w, {
+      source: 'segmentation',
+      area: 100,
+      hypothesis: 'border',
+      score: 1.2,
+    });
+    const links = email.text.match(/memory:\S+/g) ?? [];
+    expect(links).toHaveLength(3); // PLY, GLB, STL; not the foreign OBJ
+    const bodies = links.map((link) => {
+      const fetched = w.store.fetchLink(link);
+      return fetched.status === 200 ? Buffer.from(fetched.body).toString('utf8') : `HTTP ${fetched.status}`;
+    });
+    expect(bodies).toEqual(['ply\n', 'glTF-bytes', 'stl-bytes!']);
+    expect(email.text).toContain('GLB (the web, AR viewers, Blender):');
+    expect(email.text).toContain('STL (3D printing (no colour)):');
+    expect(email.text).toContain('Also: cup.glb');
+    expect(email.html).toContain('>cup.glb</a>');
+    expect(email.text).not.toContain('secret');
+    expect(email.text).not.toContain('outline');
+  });
+
+  it('says when the automatic outline is doubtful, and suggests a point or a box', async () => {
+    const w = world();
+    const email = await finishedJob(w, {
+      source: 'segmentation',
+      area: 100,
+      hypothesis: 'saliency',
+      score: 0.31,
+    });
+    expect(email.text).toContain('Object outline: doubtful (score 0.31; 0.5 or more is good)');
+    expect(email.text).toContain('a click on it (a point), or a box around it');
+    expect(email.html).toContain('a click on it (a point), or a box around it');
+  });
+});
