@@ -4,6 +4,9 @@ import type {
   JobErrorType,
   JobReport,
   FailureDocument,
+  JobStatus,
+  MeshFile,
+  WorkerReport,
 } from '@gen3d/events';
 import { buildFailureDocument, JobDocuments } from '@gen3d/jobs';
 import type { Logger } from '@gen3d/logging';
@@ -33,8 +36,8 @@ const PLY_CONTENT_TYPE = 'application/octet-stream';
 
 /**
  * Runs one inference request: read the PNG (and the user's mask), call the worker within the job's budget, write
- * report then mesh under the job's own users/{userId}/output/ prefix, or write a failure document there. Output
- * keys come from the parsed input key only.
+ * the extra formats asked for, then the report, then the PLY under the job's own users/{userId}/output/ prefix, or
+ * write a failure document there. Output keys come from the parsed input key only.
  */
 export async function runJob(request: InferenceRequest, deps: JobDeps): Promise<JobOutcome> {
   const started = performance.now();
@@ -82,13 +85,25 @@ export async function runJob(request: InferenceRequest, deps: JobDeps): Promise<
 
     t = performance.now();
     const keys = outputKeysFor(input);
+    // The extra formats first: the report names the version of each, and the PLY, last, sends the email.
+    const output = input;
+    const extra = await Promise.all(outcome.files.map((file) => docs.writeMeshFile(output, request, file)));
+    const ply: MeshFile = { format: 'ply', key: keys.mesh, bytes: outcome.ply.length };
+    const files = (request.options.formats ?? ['ply']).map((format) =>
+      format === 'ply' ? ply : (extra.find((f) => f.format === format) as MeshFile),
+    );
     timings['total'] = Math.round(performance.now() - started);
     const report: JobReport = {
       version: 1,
       jobId: request.jobId,
       userId: request.userId,
       input: request.input,
-      output: { bucket: deps.data.bucket, meshKey: keys.mesh, bytes: outcome.ply.length },
+      output: {
+        bucket: deps.data.bucket,
+        meshKey: keys.mesh,
+        bytes: outcome.ply.length,
+        ...(extra.length > 0 ? { files } : {}),
+      },
       worker: outcome.report,
       timingsMs: timings,
       finishedAt: deps.now().toISOString(),
@@ -105,9 +120,16 @@ export async function runJob(request: InferenceRequest, deps: JobDeps): Promise<
     timings['total'] = Math.round(performance.now() - started);
     // The mesh is stored: from here on the job has succeeded, whatever happens to the status document.
     await docs
-      .writeStatus({ ...request, name }, 'done', { startedAt, meshKey: keys.mesh, mesh: outcome.report.mesh })
+      .writeStatus({ ...request, name }, 'done', {
+        startedAt,
+        meshKey: keys.mesh,
+        mesh: meshStats(outcome.report),
+      })
       .catch((error: unknown) => deps.log.warn({ err: error }, 'could not write the job status'));
-    deps.log.info({ timings, mesh: outcome.report.mesh }, 'job succeeded');
+    deps.log.info(
+      { timings, mesh: outcome.report.mesh, formats: files.map((f) => f.format) },
+      'job succeeded',
+    );
     return {
       ok: true,
       report,
@@ -200,6 +222,12 @@ async function download(deps: JobDeps, key: string, versionId?: string): Promise
     );
   }
   return deps.data.get(key, deps.maxInputBytes, versionId);
+}
+
+/** The status document's mesh: the counts only (the report has the rest). */
+function meshStats(report: WorkerReport): JobStatus['mesh'] {
+  const { vertices, faces, watertight, bytes } = report.mesh;
+  return { vertices, faces, watertight, ...(bytes !== undefined ? { bytes } : {}) };
 }
 
 function workerOptions(request: InferenceRequest): WorkerJob['options'] {

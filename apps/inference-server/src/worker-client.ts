@@ -6,6 +6,7 @@ import {
   type JobOptions,
   type WorkerReport,
 } from '@gen3d/events';
+import type { ExtraMeshFormat, MeshFormat } from '@gen3d/s3-keys';
 
 /** The header the worker host puts the report in (worker/src/gen3d_worker/service.py). */
 const REPORT_HEADER = 'x-gen3d-report';
@@ -20,8 +21,21 @@ export interface WorkerJob {
   readonly timeoutMs?: number;
 }
 
+/** One mesh file of the worker's answer in a format other than PLY, with the content type it came with. */
+export interface WorkerFile {
+  readonly format: ExtraMeshFormat;
+  readonly bytes: Uint8Array;
+  readonly contentType: string;
+}
+
 export type WorkerOutcome =
-  | { readonly ok: true; readonly ply: Uint8Array; readonly report: WorkerReport }
+  | {
+      readonly ok: true;
+      readonly ply: Uint8Array;
+      /** The other formats asked for (`options.formats`), in the order asked; empty when only the PLY was. */
+      readonly files: readonly WorkerFile[];
+      readonly report: WorkerReport;
+    }
   | { readonly ok: false; readonly error: JobError };
 
 /**
@@ -50,17 +64,49 @@ export async function callWorker(url: string, job: WorkerJob, signal?: AbortSign
     },
     signal: signal ?? null,
   });
-  const body = new Uint8Array(await response.arrayBuffer());
   if (response.ok) {
     const header = response.headers.get(REPORT_HEADER);
-    if (header === null) return workerFault('the worker answered without a report header');
+    if (header === null) {
+      await response.body?.cancel();
+      return workerFault('the worker answered without a report header');
+    }
+    let report: WorkerReport;
     try {
-      return { ok: true, ply: body, report: parseWorkerReport(JSON.parse(header)) };
+      report = parseWorkerReport(JSON.parse(header));
     } catch (error) {
+      await response.body?.cancel();
       return workerFault(`the worker's report is unreadable: ${(error as Error).message}`);
     }
+    const formats: readonly MeshFormat[] = job.options.formats ?? ['ply'];
+    if ((response.headers.get('content-type') ?? '').startsWith('multipart/form-data')) {
+      return meshFiles(await response.formData(), formats, report);
+    }
+    const body = new Uint8Array(await response.arrayBuffer());
+    if (formats.some((format) => format !== 'ply')) {
+      return workerFault(`the worker answered one file, not the formats asked for (${formats.join(', ')})`);
+    }
+    return { ok: true, ply: body, files: [], report };
   }
-  return { ok: false, error: errorFrom(response.status, body) };
+  return { ok: false, error: errorFrom(response.status, new Uint8Array(await response.arrayBuffer())) };
+}
+
+/** The worker's multipart answer (PROTOCOL.md): one part per format asked, named after it; the PLY among them. */
+async function meshFiles(
+  form: FormData,
+  formats: readonly MeshFormat[],
+  report: WorkerReport,
+): Promise<WorkerOutcome> {
+  let ply: Uint8Array | undefined;
+  const files: WorkerFile[] = [];
+  for (const format of formats) {
+    const part = form.get(format);
+    if (!(part instanceof Blob)) return workerFault(`the worker's answer has no "${format}" part`);
+    const bytes = new Uint8Array(await part.arrayBuffer());
+    if (format === 'ply') ply = bytes;
+    else files.push({ format, bytes, contentType: part.type || 'application/octet-stream' });
+  }
+  if (ply === undefined) return workerFault('the worker answered no PLY (the job always asks for one)');
+  return { ok: true, ply, files, report };
 }
 
 /** multipart/form-data in one buffer: the fields of the worker protocol, each as application/octet-stream. */

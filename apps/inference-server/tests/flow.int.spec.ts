@@ -207,6 +207,52 @@ describe('one upload, through every seam, to exactly one email', () => {
     expect(await data.head('users/u1/input/my chair.png', upload.versionId)).toBeDefined();
   }, 60_000);
 
+  it('makes the formats the upload asks for and links every one from the single email', async () => {
+    const before = emails.length;
+    await data.put('users/u5/input/vase.png', disk, {
+      contentType: 'image/png',
+      metadata: { email: 'dana@example.com', quality: 'fast', formats: 'glb,stl', 'target-faces': '600' },
+    });
+    await settle();
+    const sent = emails.slice(before);
+    expect(sent.map((e) => e.to)).toEqual(['dana@example.com']);
+    const links = sent[0]!.text.match(/memory:\S+/g) ?? [];
+    expect(links).toHaveLength(3);
+    const heads = links.map((link) => {
+      const fetched = store.fetchLink(link);
+      return fetched.status === 200
+        ? Buffer.from(fetched.body.subarray(0, 5)).toString('latin1')
+        : fetched.status;
+    });
+    // PLY, then GLB ("glTF" magic), then STL (binary: an 80-byte header the exporter fills).
+    expect(heads[0]).toBe('ply\nf');
+    expect(heads[1]).toBe('glTF\u0002');
+    expect(typeof heads[2]).toBe('string');
+    expect(sent[0]!.text).toContain('GLB (the web, AR viewers, Blender):');
+    expect(sent[0]!.text).toContain('Simplified: from');
+    expect((await data.list('users/u5/output/')).map((o) => o.key)).toEqual([
+      'users/u5/output/vase.glb',
+      'users/u5/output/vase.ply',
+      'users/u5/output/vase.report.json',
+      'users/u5/output/vase.stl',
+    ]);
+  }, 60_000);
+
+  it('ends a bad option in the upload in one email that says what was wrong, and makes nothing', async () => {
+    const before = emails.length;
+    await data.put('users/u6/input/lamp.png', disk, {
+      contentType: 'image/png',
+      metadata: { email: 'eve@example.com', formats: 'glb,fbx' },
+    });
+    await settle();
+    const sent = emails.slice(before);
+    expect(sent.map((e) => e.to).sort()).toEqual([ADMIN, 'eve@example.com'].sort());
+    expect(sent.find((e) => e.to === 'eve@example.com')!.text).toMatch(/What was wrong: .*formats/);
+    expect((await data.list('users/u6/output/')).map((o) => o.key)).toEqual([
+      'users/u6/output/lamp.failure.json',
+    ]);
+  }, 60_000);
+
   it('turns a JPEG under a .png name into one plain-words email to the uploader and one to the admin', async () => {
     const before = emails.length;
     await data.put('users/u2/input/photo.png', Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0, 0, 0]), {

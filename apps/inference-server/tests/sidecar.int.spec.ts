@@ -1,4 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import {
@@ -214,6 +216,122 @@ describe('sidecar with the embedded worker and moto S3', () => {
     expect(mesh.Metadata).toMatchObject({ 'job-id': job.jobId, backend: 'inflate' });
     expect(mesh.Metadata?.['report-version-id']).toBeTruthy();
     expect(sidecar.logs.filter((l) => l['jobId'] === job.jobId).length).toBeGreaterThan(1);
+  });
+
+  it('writes every format asked for next to the PLY, the PLY last, each readable by an independent reader', async () => {
+    await s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: 'users/u9/input/cup.png', Body: png('photo') }),
+    );
+    const job = request(bucket, 'users/u9/input/cup.png', {
+      quality: 'fast',
+      formats: ['glb', 'ply', 'stl'],
+      targetFaces: 800,
+    });
+    const { status } = await invoke(sidecar, job);
+    expect(status).toBe(200);
+    const report = parseJobReport(JSON.parse(await text(bucket, 'users/u9/output/cup.report.json')));
+    // The files in the order asked; the extra formats were written before the report, which names their versions.
+    expect(report.output.files?.map((f) => [f.format, f.key])).toEqual([
+      ['glb', 'users/u9/output/cup.glb'],
+      ['ply', 'users/u9/output/cup.ply'],
+      ['stl', 'users/u9/output/cup.stl'],
+    ]);
+    const object = async (key: string, versionId?: string) => {
+      const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
+      return { bytes: Buffer.from(await out.Body!.transformToByteArray()), out };
+    };
+    for (const file of report.output.files!.filter((f) => f.format !== 'ply')) {
+      expect(file.versionId).toBeTruthy();
+      const { bytes, out } = await object(file.key, file.versionId);
+      expect(bytes.length).toBe(file.bytes);
+      expect(report.worker.mesh.formats?.[file.format]).toBe(file.bytes);
+      expect(out.Metadata).toMatchObject({ 'job-id': job.jobId });
+      expect(out.ContentType).toBe(file.format === 'glb' ? 'model/gltf-binary' : 'model/stl');
+    }
+    // The PLY, last, names the report's version (the report was written before it).
+    const ply = await object('users/u9/output/cup.ply');
+    const reportHead = await s3.send(
+      new GetObjectCommand({ Bucket: bucket, Key: 'users/u9/output/cup.report.json', Range: 'bytes=0-0' }),
+    );
+    expect(ply.out.Metadata?.['report-version-id']).toBe(reportHead.VersionId);
+    expect(report.output.bytes).toBe(ply.bytes.length);
+    // Decimated to about the budget, and said so.
+    const { faces, decimation } = report.worker.mesh;
+    expect(decimation).toMatchObject({ targetFaces: 800, applied: true });
+    expect(faces).toBeLessThanOrEqual(1000);
+    // GLB: magic, version 2, total length, a JSON chunk naming the positions and vertex colours.
+    const glb = (await object('users/u9/output/cup.glb')).bytes;
+    expect(glb.toString('latin1', 0, 4)).toBe('glTF');
+    expect(glb.readUInt32LE(4)).toBe(2);
+    expect(glb.readUInt32LE(8)).toBe(glb.length);
+    expect(glb.toString('latin1', 16, 20)).toBe('JSON');
+    const gltf = JSON.parse(glb.toString('utf8', 20, 20 + glb.readUInt32LE(12))) as {
+      meshes: { primitives: { attributes: Record<string, number> }[] }[];
+    };
+    expect(Object.keys(gltf.meshes[0]!.primitives[0]!.attributes)).toEqual(
+      expect.arrayContaining(['POSITION', 'COLOR_0']),
+    );
+    // Binary STL: 80-byte header, triangle count, 50 bytes per triangle.
+    const stl = (await object('users/u9/output/cup.stl')).bytes;
+    expect(stl.length).toBe(84 + 50 * stl.readUInt32LE(80));
+    expect(stl.readUInt32LE(80)).toBe(faces);
+    // And trimesh, an independent reader, loads each file as the same closed mesh.
+    const dir = mkdtempSync(join(tmpdir(), 'gen3d-formats-'));
+    try {
+      writeFileSync(join(dir, 'cup.glb'), glb);
+      writeFileSync(join(dir, 'cup.stl'), stl);
+      writeFileSync(join(dir, 'cup.ply'), ply.bytes);
+      const checked = JSON.parse(
+        execFileSync(
+          python,
+          [
+            '-c',
+            [
+              'import json, sys, trimesh',
+              'out = {}',
+              'for name in sys.argv[1:]:',
+              '    m = trimesh.load(name, force="mesh")',
+              '    out[name.rsplit(".", 1)[1]] = [len(m.faces), bool(m.is_watertight), bool(m.volume > 0)]',
+              'print(json.dumps(out))',
+            ].join('\n'),
+            ...['glb', 'stl', 'ply'].map((f) => join(dir, `cup.${f}`)),
+          ],
+          { encoding: 'utf8' },
+        ),
+      ) as Record<string, [number, boolean, boolean]>;
+      expect(checked).toEqual({
+        glb: [faces, true, true],
+        stl: [faces, true, true],
+        ply: [faces, true, true],
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('fails a job whose prompt the worker refuses with an InvalidRequestError failure document, and no mesh', async () => {
+    await s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: 'users/u10/input/far.png', Body: png('photo') }),
+    );
+    const { status, json } = await invoke(
+      sidecar,
+      request(bucket, 'users/u10/input/far.png', {
+        formats: ['ply', 'glb'],
+        box: { x0: 0, y0: 0, x1: 20_000, y1: 20_000 },
+      }),
+    );
+    expect(status).toBe(400);
+    expect(parseFailureDocument(json)).toMatchObject({
+      stage: 'reconstruction',
+      error: { type: 'InvalidRequestError' },
+      retryable: false,
+    });
+    const written = (await keys(bucket)).filter((k) => k.startsWith('users/u10/output/'));
+    expect(written).toEqual(['users/u10/output/far.failure.json']);
+    // A bad option in the request document itself is refused before any work (extract refuses it earlier still).
+    const bad = await invoke(sidecar, request(bucket, 'users/u10/input/far.png', { formats: ['fbx'] }));
+    expect(bad.status).toBe(400);
+    expect(bad.json).toMatchObject({ error: { type: 'InvalidRequestError' } });
   });
 
   it('refuses a malformed request with 400 and writes nothing', async () => {
