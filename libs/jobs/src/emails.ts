@@ -34,8 +34,11 @@ function seconds(ms: number | undefined): string {
   return ms === undefined ? 'unknown' : `${(ms / 1000).toFixed(1)} s`;
 }
 
+/** A file size as people read it: kB under a megabyte (a decimated mesh is often a few dozen kB), else MB. */
 function megabytes(bytes: number): string {
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+  return bytes < 1024 * 1024
+    ? `${Math.max(1, Math.round(bytes / 1024))} kB`
+    : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
 /** Two columns of label/value, as text lines and as an HTML table. */
@@ -55,7 +58,7 @@ function details(rows: readonly (readonly [string, string])[]): { text: string; 
 const FORMAT_USES: Readonly<Record<string, string>> = {
   ply: 'Blender, MeshLab and most 3D viewers',
   glb: 'the web, AR viewers, Blender',
-  stl: '3D printing (no colour)',
+  stl: '3D printing, no colour',
   '3mf': '3D printing, with colour',
   obj: 'Blender, MeshLab and most 3D tools',
 };

@@ -176,8 +176,8 @@ describe('the mesh email with extra formats', () => {
     });
     expect(bodies).toEqual(['ply\n', 'glTF-bytes', 'stl-bytes!']);
     expect(email.text).toContain('GLB (the web, AR viewers, Blender):');
-    expect(email.text).toContain('STL (3D printing (no colour)):');
-    expect(email.text).toContain('Also: cup.glb');
+    expect(email.text).toContain('STL (3D printing, no colour):');
+    expect(email.text).toContain('Also: cup.glb, 1 kB');
     expect(email.html).toContain('>cup.glb</a>');
     expect(email.text).not.toContain('secret');
     expect(email.text).not.toContain('outline');
