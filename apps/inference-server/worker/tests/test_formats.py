@@ -167,3 +167,18 @@ def test_glb_of_a_tiny_mesh_is_well_formed() -> None:
     data = encode_glb(tetrahedron)
     assert len(data) == int.from_bytes(data[8:12], "little") and len(data) % 4 == 0
     closed_after_default_load(data, "glb")
+
+
+@pytest.mark.parametrize("target", [20_000, 5_000])
+def test_decimating_a_real_photos_mesh_stays_closed_after_the_vertex_merge(target: int) -> None:
+    # scikit-image's astronaut: quadric collapses there leave pinched edges, zero-length edges and near-coincident
+    # vertices that only show once a tool merges vertices on load; decimate() repairs or refuses them.
+    from skimage import data  # noqa: PLC0415
+
+    from .pngs import rgb  # noqa: PLC0415
+
+    output = Reconstructor({"inflate": InflateBackend()}).run(
+        rgb(data.astronaut()), JobOptions(formats=("ply",), target_faces=target)
+    )
+    assert output.report["mesh"]["decimation"]["applied"], output.report["mesh"]["decimation"]
+    closed_after_default_load(output.ply, "ply")

@@ -52,14 +52,14 @@ def encode_stl(mesh: Mesh, title: str = "Gen3D mesh") -> bytes:
 
 
 def encode_obj(mesh: Mesh, comment: str = "Gen3D mesh") -> bytes:
-    colours = mesh.colours.astype(np.float32) / 255.0
-    lines = [f"# {comment.encode('ascii', 'replace').decode()}"]
-    lines += [
-        f"v {x:.6f} {y:.6f} {z:.6f} {r:.4f} {g:.4f} {b:.4f}"
-        for (x, y, z), (r, g, b) in zip(mesh.vertices.tolist(), colours.tolist(), strict=True)
-    ]
-    lines += [f"f {a + 1} {b + 1} {c + 1}" for a, b, c in mesh.faces.tolist()]
-    return ("\n".join(lines) + "\n").encode("ascii")
+    # One %-format over all values at once: the formatting runs in C, ~10x faster than a line at a time.
+    colours = mesh.colours.astype(np.float64) / 255.0
+    vertex_values = np.hstack([mesh.vertices.astype(np.float64), colours]).ravel().tolist()
+    face_values = (mesh.faces.astype(np.int64) + 1).ravel().tolist()
+    header = f"# {comment.encode('ascii', 'replace').decode()}\n"
+    vertices = ("v %.6f %.6f %.6f %.4f %.4f %.4f\n" * len(mesh.vertices)) % tuple(vertex_values)
+    faces = ("f %d %d %d\n" * len(mesh.faces)) % tuple(face_values)
+    return (header + vertices + faces).encode("ascii")
 
 
 def srgb_to_linear(colours: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
@@ -165,15 +165,18 @@ def encode_3mf(mesh: Mesh, title: str = "Gen3D mesh") -> bytes:
     v = mesh.vertices.astype(np.float64) * _3MF_SCALE_MM
     printable = np.stack([v[:, 0], -v[:, 2], v[:, 1]], axis=1)
     printable[:, 2] -= printable[:, 2].min()
-    palette, colour_index = np.unique(mesh.colours, axis=0, return_inverse=True)
+    rgb = mesh.colours.astype(np.uint32)
+    keys, colour_index = np.unique((rgb[:, 0] << 16) | (rgb[:, 1] << 8) | rgb[:, 2], return_inverse=True)
+    palette = np.stack([keys >> 16, (keys >> 8) & 255, keys & 255], axis=1)
     colour_index = colour_index.ravel()
-    vertices = "".join(f'<vertex x="{x:.4f}" y="{y:.4f}" z="{z:.4f}"/>' for x, y, z in printable.tolist())
+    # One %-format over all values at once (the formatting runs in C), as in encode_obj.
+    vertices = ('<vertex x="%.4f" y="%.4f" z="%.4f"/>' * len(printable)) % tuple(printable.ravel().tolist())
     corner_colours = colour_index[mesh.faces]
-    triangles = "".join(
-        f'<triangle v1="{a}" v2="{b}" v3="{c}" p1="{p}" p2="{q}" p3="{r}"/>'
-        for (a, b, c), (p, q, r) in zip(mesh.faces.tolist(), corner_colours.tolist(), strict=True)
+    triangle_values = np.hstack([mesh.faces.astype(np.int64), corner_colours]).ravel().tolist()
+    triangles = ('<triangle v1="%d" v2="%d" v3="%d" p1="%d" p2="%d" p3="%d"/>' * len(mesh.faces)) % tuple(
+        triangle_values
     )
-    colours = "".join(f'<m:color color="#{r:02X}{g:02X}{b:02X}"/>' for r, g, b in palette.tolist())
+    colours = ('<m:color color="#%02X%02X%02X"/>' * len(palette)) % tuple(palette.ravel().tolist())
     safe_title = title.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
     model = (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -187,7 +190,7 @@ def encode_3mf(mesh: Mesh, title: str = "Gen3D mesh") -> bytes:
         '<build><item objectid="2"/></build></model>'
     )
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         archive.writestr("[Content_Types].xml", _3MF_CONTENT_TYPES)
         archive.writestr("_rels/.rels", _3MF_RELS)
         archive.writestr("3D/3dmodel.model", model)
