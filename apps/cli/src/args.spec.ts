@@ -32,14 +32,14 @@ describe('parseCommand', () => {
   });
 
   it('reads status, list and open, with --aws and --user', () => {
-    expect(parseCommand(['status', 'abc123', '--aws', '--user', 'u1'])).toMatchObject({
+    expect(parseCommand(['status', 'abc12345', '--aws', '--user', 'u1'])).toMatchObject({
       command: 'status',
-      jobId: 'abc123',
+      jobId: 'abc12345',
       aws: true,
       user: 'u1',
     });
     expect(parseCommand(['list'])).toMatchObject({ command: 'list' });
-    expect(parseCommand(['open', 'abc123', '--out', 'x.ply'])).toMatchObject({
+    expect(parseCommand(['open', 'abc12345', '--out', 'x.ply'])).toMatchObject({
       command: 'open',
       out: 'x.ply',
     });
@@ -58,6 +58,8 @@ describe('parseCommand', () => {
     [['list', '--wait'], /--wait does not apply to list/],
     [['status', 'j', '--email', 'a@example.com'], /--email does not apply to status/],
     [['frobnicate'], /unknown command "frobnicate"/],
+    [['status', '123'], /"123" is not a job id/],
+    [['open', '../etc/passwd'], /is not a job id/],
   ])('refuses %j with one clear message', (argv, message) => {
     expect(() => parseCommand(argv)).toThrow(UsageError);
     expect(() => parseCommand(argv)).toThrow(message);

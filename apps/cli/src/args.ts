@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { QUALITIES, type Quality } from '@gen3d/events';
+import { JOB_ID_PATTERN } from '@gen3d/s3-keys';
 
 /** A command line that cannot run: said in one line, exit code 2. */
 export class UsageError extends Error {
@@ -130,15 +131,21 @@ export function parseCommand(argv: readonly string[]): Command {
     }
     case 'status':
       only([]);
-      return { command: 'status', ...common, jobId: oneArgument('job id') };
+      return { command: 'status', ...common, jobId: jobIdArgument(oneArgument('job id')) };
     case 'list':
       only([]);
       if (rest.length > 0) throw new UsageError('list takes no arguments');
       return { command: 'list', ...common };
     case 'open':
       only(['out']);
-      return { command: 'open', ...common, jobId: oneArgument('job id'), out: values.out };
+      return { command: 'open', ...common, jobId: jobIdArgument(oneArgument('job id')), out: values.out };
     default:
       throw new UsageError(`unknown command "${command}" (commands: submit, status, list, open)`);
   }
+}
+
+function jobIdArgument(value: string): string {
+  if (!JOB_ID_PATTERN.test(value))
+    throw new UsageError(`"${value}" is not a job id (gen3d list shows yours)`);
+  return value;
 }

@@ -121,9 +121,14 @@ async function readInput(file: string, what: string): Promise<Uint8Array> {
   try {
     bytes = await readFile(file);
   } catch (error) {
-    throw new UsageError(
-      `cannot read the ${what} ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-    );
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'it is a folder'
+          : (code ?? (error as Error).message);
+    throw new UsageError(`cannot read the ${what} ${file}: ${why}`);
   }
   const problem = checkPng(bytes);
   if (problem) throw new UsageError(`${file} is not a PNG: ${problem}. Nothing was uploaded.`);

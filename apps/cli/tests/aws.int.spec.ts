@@ -22,10 +22,11 @@ const work = mkdtempSync(path.join(tmpdir(), 'gen3d-cli-'));
 const picture = path.join(work, 'my chair.png');
 
 async function gen3d(...args: string[]) {
+  const withBucket = args.includes('--bucket') ? args : [...args, '--bucket', bucket];
   try {
     const { stdout, stderr } = await promisify(execFile)(
       process.execPath,
-      [CLI, ...args, '--aws', '--bucket', bucket, '--user', 'op1'],
+      [CLI, ...withBucket, '--aws', '--user', 'op1'],
       {
         env: { ...process.env, AWS_ENDPOINT_URL: process.env['GEN3D_TEST_MOTO_ENDPOINT'] },
       },
@@ -135,8 +136,13 @@ describe('gen3d --aws', () => {
   it('says when the job does not exist, or the bucket cannot be used', async () => {
     const missing = await gen3d('status', 'ffffffffffffffffffffffffffffffff');
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toBe(
+    expect(missing.stderr).toContain(
       'gen3d: no job ffffffffffffffffffffffffffffffff for this user (see gen3d list)\n',
+    );
+    const noBucket = await gen3d('list', '--bucket', 'gen3d-no-such-bucket');
+    expect(noBucket.code).toBe(3);
+    expect(noBucket.stderr).toMatch(
+      /gen3d: cannot use s3:\/\/gen3d-no-such-bucket with this AWS configuration: NoSuchBucket/,
     );
   });
 });
