@@ -219,6 +219,27 @@ describe('POST /uploads', () => {
     expect(json['upload']['fields']).toMatchObject({ key, 'Content-Type': 'image/png' });
   });
 
+  it('puts the prompts, formats and face budget into the signed metadata, as extract reads them', async () => {
+    const api = setup();
+    const { token } = await api.session();
+    const { status } = await api.upload(token, {
+      points: [
+        { x: 5, y: 6, label: 1 },
+        { x: 1, y: 1, label: 0 },
+      ],
+      box: { x0: 0, y0: 0, x1: 40, y1: 30 },
+      formats: ['glb', 'stl'],
+      targetFaces: 20000,
+    });
+    expect(status).toBe(201);
+    expect(api.signed[0]!.options.metadata).toMatchObject({
+      points: '5,6,1;1,1,0',
+      box: '0,0,40,30',
+      formats: 'ply,glb,stl',
+      'target-faces': '20000',
+    });
+  });
+
   it('gives every upload its own name, so that each is its own job', async () => {
     const api = setup();
     const { token } = await api.session();
@@ -234,6 +255,11 @@ describe('POST /uploads', () => {
     [{ size: 21 * 1024 * 1024 }, 'too-large'],
     [{ point: { x: -1, y: 2 } }, 'bad-upload'],
     [{ extra: 'field' }, 'bad-upload'],
+    [{ formats: ['glb', 'fbx'] }, 'bad-upload'],
+    [{ formats: ['glb', 'glb'] }, 'bad-upload'],
+    [{ targetFaces: 10 }, 'bad-upload'],
+    [{ box: { x0: 9, y0: 0, x1: 3, y1: 5 } }, 'bad-upload'],
+    [{ points: [{ x: 1, y: 1, label: 2 }] }, 'bad-upload'],
   ])('refuses %j (400 %s) and signs nothing', async (body, code) => {
     const api = setup();
     const { token } = await api.session();

@@ -1,9 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import {
+  BoxSchema,
   DocumentParseError,
+  FormatsSchema,
   jsonParserFor,
   parseJobStatusJson,
+  PointsSchema,
   QUALITIES,
+  TargetFacesSchema,
+  uploadMetadataFor,
   type JobReport,
   type JobStatus,
 } from '@gen3d/events';
@@ -121,6 +126,11 @@ const UploadRequestSchema = z.strictObject({
     .strictObject({ x: z.number().int().min(0).max(99_999), y: z.number().int().min(0).max(99_999) })
     .optional(),
   quality: z.enum(QUALITIES).optional(),
+  /** Prompts and outputs of issue 12, as the job options name them; written as upload metadata by libs/events. */
+  points: PointsSchema.optional(),
+  box: BoxSchema.optional(),
+  formats: FormatsSchema.optional(),
+  targetFaces: TargetFacesSchema.optional(),
 });
 const parseUploadRequest = jsonParserFor('upload request', UploadRequestSchema);
 const parseConfirmRequest = jsonParserFor('confirmation request', z.strictObject({ token: z.string() }));
@@ -523,8 +533,14 @@ async function createUpload(
   const key = buildInputKey({ userId, name });
   const metadata: Record<string, string> = {
     email: upload.email.trim(),
-    quality: upload.quality ?? 'standard',
-    ...(upload.point ? { point: `${upload.point.x},${upload.point.y}` } : {}),
+    ...uploadMetadataFor({
+      quality: upload.quality ?? 'standard',
+      ...(upload.point ? { point: upload.point } : {}),
+      ...(upload.points ? { points: upload.points } : {}),
+      ...(upload.box ? { box: upload.box } : {}),
+      ...(upload.formats ? { formats: upload.formats } : {}),
+      ...(upload.targetFaces !== undefined ? { targetFaces: upload.targetFaces } : {}),
+    }),
     access: deps.tokens.sign({ k: 'a', u: userId, n: name }),
   };
   const post = await deps.signUpload(key, {
