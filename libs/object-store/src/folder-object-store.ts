@@ -38,8 +38,11 @@ export interface FolderObjectStoreOptions {
   readonly signingKey?: Uint8Array | string;
   /** Where the local stack serves `/s3/...` (links and POST forms point there), e.g. `http://127.0.0.1:4300`. */
   readonly publicBaseUrl?: string;
-  /** Journal each created object as an S3 event record under `<root>/.events/` (default true). */
-  readonly emitEvents?: boolean;
+  /**
+   * Which created objects get an S3 event record under `<root>/.events/`, as a bucket's notification configuration
+   * says (S3 sends events only for configured prefixes and suffixes): every object by default, none with `false`.
+   */
+  readonly emitEvents?: boolean | ((bucket: string, key: string) => boolean);
   readonly region?: string;
   readonly now?: () => Date;
 }
@@ -82,7 +85,7 @@ export class FolderObjectStore implements ObjectStore {
   readonly root: string;
   private readonly signingKey: Buffer | undefined;
   private readonly baseUrl: string;
-  private readonly emitEvents: boolean;
+  private readonly emitEvents: (bucket: string, key: string) => boolean;
   private readonly region: string;
   private readonly now: () => Date;
   /** In-process queue per key, in front of the cross-process lock file. */
@@ -96,7 +99,8 @@ export class FolderObjectStore implements ObjectStore {
     if (this.signingKey && this.signingKey.length < 16)
       throw new Error('the signing key must be at least 16 bytes');
     this.baseUrl = (options.publicBaseUrl ?? 'http://127.0.0.1').replace(/\/+$/, '');
-    this.emitEvents = options.emitEvents ?? true;
+    const emit = options.emitEvents ?? true;
+    this.emitEvents = typeof emit === 'function' ? emit : () => emit;
     this.region = options.region ?? 'us-east-1';
     this.now = options.now ?? (() => new Date());
   }
@@ -392,7 +396,7 @@ export class FolderObjectStore implements ObjectStore {
       await writeAtomically(path.join(dir, 'head.json'), JSON.stringify(version));
       return version;
     });
-    if (this.emitEvents) await this.journal(bucket, written, eventName);
+    if (this.emitEvents(bucket, key)) await this.journal(bucket, written, eventName);
     return { eTag: written.eTag, versionId: written.versionId };
   }
 

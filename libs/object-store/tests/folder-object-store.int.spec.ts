@@ -84,6 +84,19 @@ describe('FolderObjectStore on disk', () => {
     });
   });
 
+  it('journals only what its notification filter names, as S3 sends only configured events', async () => {
+    const filtered = new FolderObjectStore({
+      root: path.join(root, 'filtered'),
+      emitEvents: (_bucket, key) => key.endsWith('.ply'),
+    });
+    await filtered.put(bucket, 'users/u1/jobs/j1/status.json', '{}', { contentType: 'application/json' });
+    await filtered.put(bucket, 'users/u1/output/m.ply', 'ply', { contentType: 'application/octet-stream' });
+    const entries = readdirSync(filtered.eventsDir).filter((f) => f.endsWith('.json'));
+    expect(entries).toHaveLength(1);
+    const record = JSON.parse(readFileSync(path.join(filtered.eventsDir, entries[0] as string), 'utf8'));
+    expect(record.s3.object.key).toBe('users/u1/output/m.ply');
+  });
+
   it('refuses keys a folder cannot hold faithfully', async () => {
     for (const key of ['../escape', 'a//b', 'a/./b', '', 'users/u1/..']) {
       await expect(store().put(bucket, key, 'x', { contentType: 'text/plain' })).rejects.toBeInstanceOf(
