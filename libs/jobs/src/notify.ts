@@ -12,6 +12,7 @@ import {
 import {
   acquireLock,
   lockDeadline,
+  LockBusyError,
   updateLock,
   type BucketStore,
   type LockDocument,
@@ -46,7 +47,14 @@ import {
 import { PermanentMailError } from './errors';
 import type { NotifyConfig } from './notify-config';
 import type { Clock, Mailer, OutgoingEmail } from './ports';
-import { isAddressConfirmed, jobLink } from './web';
+import {
+  forgetHeldResults,
+  holdResult,
+  isAddressConfirmed,
+  jobLink,
+  readAddressRecord,
+  type HeldResult,
+} from './web';
 
 /** What the notify core is given: the data bucket, the mailer (SES or an outbox), its settings and the time. */
 export interface NotifyPorts {
@@ -58,26 +66,41 @@ export interface NotifyPorts {
 
 export type NotifyOutcome =
   | { readonly status: 'sent'; readonly jobId: string; readonly emails: number }
+  /** The user's email waits until the address is confirmed (see releaseHeldResults); the others went out. */
+  | { readonly status: 'held'; readonly jobId: string; readonly emails: number }
   | { readonly status: 'duplicate'; readonly jobId: string }
   | { readonly status: 'ignored'; readonly reason: string };
 
 /** How a batch of notify outcomes is summed up (see createS3BatchHandler in @gen3d/runtime). */
 export const NOTIFY_TALLY = {
   sent: ['sent'],
+  held: ['held'],
   duplicates: ['duplicate', 'repeated'],
   ignored: ['ignored', 'unreadable'],
 } as const;
 
+/** An email that may not go out yet: the web upload's address is not confirmed (it goes to `address` later). */
+interface Hold {
+  readonly hold: string;
+}
+
 /** One email of a notification, named so that a retry knows which ones already went out. */
 interface Delivery {
   readonly id: 'user' | 'admin';
-  readonly email: () => Promise<OutgoingEmail | undefined>;
+  readonly email: () => Promise<OutgoingEmail | Hold | undefined>;
 }
 
-interface NotifyLock extends LockDocument {
+/**
+ * The notification lock (users/{u}/jobs/{jobId}/notify.lock, rejected/{jobId}.notify.lock). `held`: every email but
+ * the user's went out, and the user's waits for the address's confirmation; a held lock has expired at once, so
+ * whoever comes next (POST /confirm, a redelivered event) takes it over. `heldAt` stays from then on: only the
+ * user's email is left, which is what lets the web API finish it.
+ */
+export interface NotifyLock extends LockDocument {
   readonly jobId: string;
-  readonly state: 'sending' | 'sent';
+  readonly state: 'sending' | 'held' | 'sent';
   readonly done: readonly Delivery['id'][];
+  readonly heldAt?: string;
 }
 
 const MAX_RECORD_BYTES = 1024 * 1024;
@@ -86,6 +109,10 @@ interface Context {
   readonly ports: NotifyPorts;
   readonly docs: JobDocuments;
   readonly invocation: Invocation;
+  /** The notified object, recorded with a held result so that the release can plan the same notification. */
+  readonly object: CreatedObject;
+  /** Releasing a held result (releaseHeldResults): only a lock that was held is taken, only the user is emailed. */
+  readonly release?: boolean;
 }
 
 /**
@@ -101,7 +128,11 @@ export async function notifyObject(
   ports: NotifyPorts,
   invocation: Invocation,
 ): Promise<NotifyOutcome> {
-  const context: Context = { ports, docs: new JobDocuments(ports.data, ports.clock), invocation };
+  return notifyIn({ ports, docs: new JobDocuments(ports.data, ports.clock), invocation, object });
+}
+
+async function notifyIn(context: Context): Promise<NotifyOutcome> {
+  const { object, invocation } = context;
   try {
     const target = parseDataBucketKey(object.key);
     if (target.kind === 'output') return await notifyMesh(context, object, target);
@@ -150,6 +181,7 @@ async function notifyMesh(
       email: async () => {
         const recipient = await recipientOf(ports, upload);
         if (!recipient) return undefined;
+        if (!recipient.confirmed) return { hold: recipient.to };
         const { webUrl } = ports.config;
         // Through the web app when it can open this job (an upload of the web API carries its access token), so
         // the link lasts as long as the data; else a presigned link, which dies with its credentials.
@@ -308,8 +340,11 @@ function failureDeliveries(ports: NotifyPorts, failure: FailureDocument): Delive
     {
       id: 'user',
       email: async () => {
-        const address = await to();
-        return address ? { ...userFailureEmail({ name, failure }), to: address } : undefined;
+        // Read afresh each time: a held email is asked again once the address is confirmed.
+        const recipient = await recipientOf(ports, failure.input);
+        if (!recipient) return undefined;
+        if (!recipient.confirmed) return { hold: recipient.to };
+        return { ...userFailureEmail({ name, failure }), to: recipient.to };
       },
     },
     {
@@ -325,6 +360,11 @@ function failureDeliveries(ports: NotifyPorts, failure: FailureDocument): Delive
 /**
  * Sends the deliveries of one notification exactly once across duplicate events and retries. The lock records what
  * went out and expires with this invocation's real deadline; a retry after it takes over and sends only the rest.
+ *
+ * A web upload's email to an address not confirmed yet is held, not dropped: the job is listed in the address's
+ * record (compare-and-swap with the confirmation itself, so one of the two always sees the other) and the lock
+ * says `held`. POST /confirm then releases it through this same function (releaseHeldResults). Should the address
+ * be confirmed between the hold and the `held` lock, this invocation sees it afterwards and sends the email itself.
  */
 async function deliver(
   context: Context,
@@ -335,6 +375,16 @@ async function deliver(
   const { ports, invocation } = context;
   const log = invocation.log.child({ jobId });
   const now = ports.clock();
+  if (context.release) {
+    // Only a notification that was held has nothing left but the user's email; any other is the notify
+    // function's own to finish (it retries).
+    const current = await readLock(ports.data, lockKey);
+    if (current?.state === 'sent') return { status: 'duplicate', jobId };
+    if (current && current.heldAt === undefined) {
+      throw new LockBusyError(`${lockKey} is being notified by the pipeline`);
+    }
+    deliveries = deliveries.filter((d) => d.id === 'user');
+  }
   const fresh: NotifyLock = {
     jobId,
     state: 'sending',
@@ -351,15 +401,39 @@ async function deliver(
     return { status: 'duplicate', jobId };
   }
   const done = [...(lock.previous?.done ?? [])];
-  if (lock.previous) log.warn({ done }, 'took over a notification whose sender died; sending the rest');
+  let heldAt = lock.previous?.heldAt;
+  if (lock.previous?.state === 'sending') {
+    log.warn({ done }, 'took over a notification whose sender died; sending the rest');
+  }
   let eTag = lock.eTag;
-  const update = async (state: NotifyLock['state']) => {
-    eTag = await updateLock(ports.data, lockKey, { ...fresh, state, done }, eTag);
+  const update = async (state: NotifyLock['state'], expiresAt = fresh.expiresAt) => {
+    eTag = await updateLock(
+      ports.data,
+      lockKey,
+      { ...fresh, state, done, expiresAt, ...(heldAt !== undefined ? { heldAt } : {}) },
+      eTag,
+    );
   };
   let sent = 0;
+  let heldFor: string | undefined;
   for (const delivery of deliveries) {
     if (done.includes(delivery.id)) continue;
-    const email = await delivery.email();
+    let email = await delivery.email();
+    if (email && 'hold' in email) {
+      const entry: HeldResult = {
+        jobId,
+        key: context.object.key,
+        ...(context.object.versionId !== undefined ? { versionId: context.object.versionId } : {}),
+        heldAt: now.toISOString(),
+      };
+      if ((await holdResult(ports.data, email.hold, entry)) === 'held') {
+        heldFor = email.hold;
+        log.info({ delivery: delivery.id }, 'email held until the address is confirmed');
+        continue;
+      }
+      email = await delivery.email(); // confirmed meanwhile
+      if (email && 'hold' in email) throw new LockBusyError('the address changed while notifying');
+    }
     if (email) {
       try {
         await ports.mailer.send(email);
@@ -372,26 +446,139 @@ async function deliver(
         );
       }
     } else {
-      log.warn({ delivery: delivery.id }, 'nobody to tell: no address given at upload, or not confirmed yet');
+      log.warn({ delivery: delivery.id }, 'nobody to tell: no address given at upload');
     }
     done.push(delivery.id);
     await update('sending');
+  }
+  if (heldFor !== undefined) {
+    heldAt ??= now.toISOString();
+    await update('held', now.toISOString());
+    log.info({ emails: sent, deliveries: done }, 'notification held until the address is confirmed');
+    // Confirmed between the hold and now: the confirmation may have found this lock still 'sending' and left it.
+    if (!context.release && (await isAddressConfirmed(ports.data, heldFor))) {
+      const released = await releaseOne(context.ports, context.invocation, context.object, heldFor);
+      return released.status === 'sent' ? { ...released, emails: released.emails + sent } : released;
+    }
+    return { status: 'held', jobId, emails: sent };
   }
   await update('sent');
   log.info({ emails: sent, deliveries: done }, 'notification sent');
   return { status: 'sent', jobId, emails: sent };
 }
 
+async function readLock(data: BucketStore, key: string): Promise<NotifyLock | undefined> {
+  if (!(await data.head(key))) return undefined;
+  return JSON.parse(await data.getText(key, { maxBytes: 64 * 1024 })) as NotifyLock;
+}
+
+/** What the web API may say about a job's email: held until its address is confirmed, sent, or not yet decided. */
+export type NotifyState = 'held' | 'sent' | 'pending';
+
+/** @example await notifyStateOf(data, { userId, jobId }) // 'held' */
+export async function notifyStateOf(
+  data: BucketStore,
+  job: { readonly userId: string; readonly jobId: string },
+): Promise<NotifyState> {
+  const lock = await readLock(data, buildJobDocumentKey({ ...job, document: 'notify-lock' }));
+  if (lock?.state === 'held' || lock?.state === 'sent') return lock.state;
+  return 'pending';
+}
+
+/** The ports of a release: those of the notify core but the admin's address (only the user's email is left). */
+export interface ReleasePorts {
+  readonly data: BucketStore;
+  readonly mailer: Mailer;
+  readonly config: Pick<NotifyConfig, 'linkExpirySeconds' | 'webUrl'>;
+  readonly clock: Clock;
+}
+
+/** What a release did: emails sent now, held results already sent before, and those still to come. */
+export interface ReleaseOutcome {
+  readonly sent: number;
+  readonly alreadySent: number;
+  readonly pending: number;
+}
+
+/**
+ * Sends the held results of a confirmed address (POST /confirm): each exactly once, composed and locked exactly as
+ * the notify core does, so that a redelivered notify event and a second confirmation cannot send it again, and a
+ * release that dies half-way is finished by the next one. A job whose lock someone else holds stays listed (pending);
+ * sent ones leave the list. Throws only when the address record cannot be read or written.
+ *
+ * @example await releaseHeldResults('ann@example.com', { data, mailer, config, clock }, invocation)
+ */
+export async function releaseHeldResults(
+  address: string,
+  ports: ReleasePorts,
+  invocation: Invocation,
+): Promise<ReleaseOutcome> {
+  const record = await readAddressRecord(ports.data, address);
+  if (!record?.confirmedAt) return { sent: 0, alreadySent: 0, pending: record?.held?.length ?? 0 };
+  const notifyPorts: NotifyPorts = {
+    ...ports,
+    // Never read: a release sends only the user's email (the admin's went out when the result was held).
+    config: { ...ports.config, dataBucket: ports.data.bucket, adminEmail: '', sourceEmail: '' },
+  };
+  let sent = 0;
+  let alreadySent = 0;
+  let pending = 0;
+  for (const entry of record.held ?? []) {
+    const object: CreatedObject = {
+      bucket: ports.data.bucket,
+      key: entry.key,
+      size: undefined,
+      eTag: undefined,
+      versionId: entry.versionId,
+      sequencer: undefined,
+      eventName: 'ObjectCreated:Put',
+      eventTime: entry.heldAt,
+    };
+    try {
+      const outcome = await releaseOne(notifyPorts, invocation, object, address);
+      if (outcome.status === 'sent') sent += outcome.emails;
+      if (outcome.status === 'duplicate') alreadySent += 1;
+      if (outcome.status === 'held') pending += 1;
+    } catch (error) {
+      if (!(error instanceof LockBusyError)) throw error;
+      pending += 1;
+      invocation.log.info({ jobId: entry.jobId }, 'held result being sent by someone else; left listed');
+    }
+  }
+  return { sent, alreadySent, pending };
+}
+
+async function releaseOne(
+  ports: NotifyPorts,
+  invocation: Invocation,
+  object: CreatedObject,
+  address: string,
+): Promise<NotifyOutcome> {
+  const outcome = await notifyIn({
+    ports,
+    docs: new JobDocuments(ports.data, ports.clock),
+    invocation,
+    object,
+    release: true,
+  });
+  // Sent now or before, or nothing left to send (the result is gone): no longer held.
+  if (outcome.status !== 'held') {
+    await forgetHeldResults(ports.data, address, [{ key: object.key, versionId: object.versionId }]);
+  }
+  return outcome;
+}
+
 /**
  * Who to tell about exactly this upload version: the address given with it (x-amz-meta-email), if it is one, and
  * the upload's access token for the web app. An upload made through the public web API (it carries `access`) is
- * emailed only once its address was confirmed: whoever can upload must not choose a stranger as the recipient.
+ * emailed only once its address was confirmed (`confirmed: false` until then: the email is held, not dropped):
+ * whoever can upload must not choose a stranger as the recipient.
  * Uploads written with the bucket's own credentials (operators, the CLI) carry no token and are trusted.
  */
 async function recipientOf(
   ports: NotifyPorts,
   upload: ObjectRef,
-): Promise<{ to: string; access?: string } | undefined> {
+): Promise<{ to: string; access?: string; confirmed: boolean } | undefined> {
   if (upload.bucket !== ports.data.bucket) return undefined;
   const info = await ports.data.head(upload.key, upload.versionId);
   const email = info?.metadata['email'];
@@ -406,8 +593,8 @@ async function recipientOf(
   }
   if (to === undefined) return undefined;
   const access = info?.metadata['access'];
-  if (access === undefined) return { to };
-  return (await isAddressConfirmed(ports.data, to)) ? { to, access } : undefined;
+  if (access === undefined) return { to, confirmed: true };
+  return { to, access, confirmed: await isAddressConfirmed(ports.data, to) };
 }
 
 function fallbackJobId(object: CreatedObject): JobId {
