@@ -31,6 +31,44 @@ describe('parseCommand', () => {
     });
   });
 
+  it('reads prompts, formats and the face budget (issue 12)', () => {
+    expect(
+      parseCommand([
+        'submit',
+        'a.png',
+        '--point',
+        '10,20',
+        '--point',
+        '30,40',
+        '--negative-point',
+        '1,2',
+        '--box',
+        '0,0,100,80',
+        '--formats',
+        'glb,STL',
+        '--target-faces',
+        '20000',
+      ]),
+    ).toMatchObject({
+      point: undefined,
+      points: [
+        { x: 10, y: 20, label: 1 },
+        { x: 30, y: 40, label: 1 },
+        { x: 1, y: 2, label: 0 },
+      ],
+      box: { x0: 0, y0: 0, x1: 100, y1: 80 },
+      formats: ['glb', 'stl'],
+      targetFaces: 20000,
+    });
+    // One --point alone stays the single point prompt, as before.
+    expect(parseCommand(['submit', 'a.png', '--point', '5,6'])).toMatchObject({
+      point: { x: 5, y: 6 },
+      points: undefined,
+    });
+    expect(parseCommand(['open', '0123456789abcdef', '--format', 'glb'])).toMatchObject({ format: 'glb' });
+    expect(parseCommand(['open', '0123456789abcdef'])).toMatchObject({ format: 'ply' });
+  });
+
   it('reads status, list and open, with --aws and --user', () => {
     expect(parseCommand(['status', 'abc12345', '--aws', '--user', 'u1'])).toMatchObject({
       command: 'status',
@@ -58,6 +96,15 @@ describe('parseCommand', () => {
     [['list', '--wait'], /--wait does not apply to list/],
     [['status', 'j', '--email', 'a@example.com'], /--email does not apply to status/],
     [['frobnicate'], /unknown command "frobnicate"/],
+    [['submit', 'a.png', '--negative-point', '1'], /--negative-point must be X,Y/],
+    [['submit', 'a.png', '--box', '1,2,3'], /--box must be X0,Y0,X1,Y1/],
+    [['submit', 'a.png', '--box', '50,2,3,40'], /x1 > x0 and y1 > y0/],
+    [['submit', 'a.png', '--formats', 'glb,fbx'], /--formats takes some of ply,glb,stl,3mf,obj/],
+    [['submit', 'a.png', '--formats', 'glb,glb'], /a format is named twice/],
+    [['submit', 'a.png', '--target-faces', '50'], /--target-faces: Too small/],
+    [['submit', 'a.png', '--target-faces', 'many'], /--target-faces must be a whole number/],
+    [['open', '0123456789abcdef', '--format', 'fbx'], /--format must be one of ply, glb, stl, 3mf, obj/],
+    [['status', '0123456789abcdef', '--formats', 'glb'], /--formats does not apply to status/],
     [['status', '123'], /"123" is not a job id/],
     [['open', '../etc/passwd'], /is not a job id/],
   ])('refuses %j with one clear message', (argv, message) => {

@@ -1,6 +1,12 @@
 import { parseArgs } from 'node:util';
-import { QUALITIES, type Quality } from '@gen3d/events';
-import { JOB_ID_PATTERN } from '@gen3d/s3-keys';
+import {
+  DocumentParseError,
+  QUALITIES,
+  uploadMetadataFor,
+  type Quality,
+  type UploadOptions,
+} from '@gen3d/events';
+import { JOB_ID_PATTERN, MESH_FORMATS, type MeshFormat } from '@gen3d/s3-keys';
 
 /** A command line that cannot run: said in one line, exit code 2. */
 export class UsageError extends Error {
@@ -19,7 +25,13 @@ export type Command =
   | ({ readonly command: 'submit' } & CommonOptions & {
         readonly image: string;
         readonly email: string | undefined;
+        /** One --point and no --negative-point: the seed's single prompt (metadata `point`). */
         readonly point: { x: number; y: number } | undefined;
+        /** Several --point, or any --negative-point: SAM-style labelled points (metadata `points`). */
+        readonly points: NonNullable<UploadOptions['points']> | undefined;
+        readonly box: { x0: number; y0: number; x1: number; y1: number } | undefined;
+        readonly formats: readonly MeshFormat[] | undefined;
+        readonly targetFaces: number | undefined;
         readonly mask: string | undefined;
         readonly quality: Quality | undefined;
         readonly wait: boolean;
@@ -27,17 +39,30 @@ export type Command =
       })
   | ({ readonly command: 'status'; readonly jobId: string } & CommonOptions)
   | ({ readonly command: 'list' } & CommonOptions)
-  | ({ readonly command: 'open'; readonly jobId: string; readonly out: string | undefined } & CommonOptions)
+  | ({
+      readonly command: 'open';
+      readonly jobId: string;
+      readonly out: string | undefined;
+      readonly format: MeshFormat;
+    } & CommonOptions)
   | { readonly command: 'help' };
 
 export const USAGE = `gen3d: one PNG in, a 3D mesh (.ply) out, through the Gen3D pipeline.
 
 Usage:
-  gen3d submit IMAGE.png --email you@example.com [--point X,Y] [--mask M.png]
-                         [--quality fast|standard|high] [--wait [--timeout SECONDS]]
+  gen3d submit IMAGE.png --email you@example.com [--point X,Y]... [--negative-point X,Y]...
+                         [--box X0,Y0,X1,Y1] [--mask M.png] [--quality fast|standard|high]
+                         [--formats ply,glb,stl,3mf,obj] [--target-faces N] [--wait [--timeout SECONDS]]
   gen3d status JOB        the job's state, timings and mesh (or the failure reason)
   gen3d list              your jobs, newest first
-  gen3d open JOB [--out FILE.ply]   downloads the mesh
+  gen3d open JOB [--format ply|glb|stl|3mf|obj] [--out FILE]   downloads the mesh (default: the PLY)
+
+Submit options (pixels of the picture, origin top-left):
+  --point X,Y             a point on the object (repeatable)
+  --negative-point X,Y    a point on the background (repeatable)
+  --box X0,Y0,X1,Y1       the object is inside this box (X1, Y1 exclusive)
+  --formats LIST          also make these formats (comma-separated); the PLY is always made
+  --target-faces N        simplify the mesh to about N triangles (100 to 5000000)
 
 Options for every command:
   --json                  one JSON document on stdout, for scripts
@@ -59,7 +84,12 @@ export function parseCommand(argv: readonly string[]): Command {
       strict: true,
       options: {
         email: { type: 'string' },
-        point: { type: 'string' },
+        point: { type: 'string', multiple: true },
+        'negative-point': { type: 'string', multiple: true },
+        box: { type: 'string' },
+        formats: { type: 'string' },
+        format: { type: 'string' },
+        'target-faces': { type: 'string' },
         mask: { type: 'string' },
         quality: { type: 'string' },
         wait: { type: 'boolean', default: false },
@@ -87,7 +117,19 @@ export function parseCommand(argv: readonly string[]): Command {
     bucket: values.bucket,
   };
   const only = (allowed: readonly string[]) => {
-    for (const name of ['email', 'point', 'mask', 'quality', 'timeout', 'out'] as const) {
+    for (const name of [
+      'email',
+      'point',
+      'negative-point',
+      'box',
+      'formats',
+      'format',
+      'target-faces',
+      'mask',
+      'quality',
+      'timeout',
+      'out',
+    ] as const) {
       if (values[name] !== undefined && !allowed.includes(name))
         throw new UsageError(`--${name} does not apply to ${command}`);
     }
@@ -99,16 +141,64 @@ export function parseCommand(argv: readonly string[]): Command {
   };
   switch (command) {
     case 'submit': {
-      only(['email', 'point', 'mask', 'quality', 'wait', 'timeout']);
+      only([
+        'email',
+        'point',
+        'negative-point',
+        'box',
+        'formats',
+        'target-faces',
+        'mask',
+        'quality',
+        'wait',
+        'timeout',
+      ]);
       const image = oneArgument('picture (IMAGE.png)');
       if (values.email !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(values.email)) {
         throw new UsageError(`--email is not an email address: ${values.email}`);
       }
-      let point;
-      if (values.point !== undefined) {
-        const match = /^(\d{1,5}),(\d{1,5})$/.exec(values.point);
-        if (!match) throw new UsageError(`--point must be X,Y in pixels (e.g. 120,80); got ${values.point}`);
-        point = { x: Number(match[1]), y: Number(match[2]) };
+      const positives = (values.point ?? []).map((p) => pixelPair('--point', p));
+      const negatives = (values['negative-point'] ?? []).map((p) => pixelPair('--negative-point', p));
+      const single = positives.length === 1 && negatives.length === 0;
+      const point = single ? positives[0] : undefined;
+      const points =
+        single || positives.length + negatives.length === 0
+          ? undefined
+          : [
+              ...positives.map((p) => ({ ...p, label: 1 as const })),
+              ...negatives.map((p) => ({ ...p, label: 0 as const })),
+            ];
+      let box;
+      if (values.box !== undefined) {
+        const match = /^(\d{1,5}),(\d{1,5}),(\d{1,5}),(\d{1,5})$/.exec(values.box);
+        if (!match)
+          throw new UsageError(`--box must be X0,Y0,X1,Y1 in pixels (e.g. 10,20,300,240); got ${values.box}`);
+        box = { x0: Number(match[1]), y0: Number(match[2]), x1: Number(match[3]), y1: Number(match[4]) };
+      }
+      let formats: MeshFormat[] | undefined;
+      if (values.formats !== undefined) {
+        const named = values.formats.split(',').map((f) => f.trim().toLowerCase());
+        const unknown = named.filter((f) => !(MESH_FORMATS as readonly string[]).includes(f));
+        if (unknown.length > 0 || named.length === 0)
+          throw new UsageError(`--formats takes some of ${MESH_FORMATS.join(',')}; got ${values.formats}`);
+        formats = named as MeshFormat[];
+      }
+      let targetFaces;
+      if (values['target-faces'] !== undefined) {
+        targetFaces = Number(values['target-faces']);
+        if (!/^\d+$/.test(values['target-faces']))
+          throw new UsageError(
+            `--target-faces must be a whole number of triangles; got ${values['target-faces']}`,
+          );
+      }
+      // The pipeline's own checks (ranges, a box the right way round, no format twice), before anything is uploaded.
+      try {
+        uploadMetadataFor({ point, points, box, formats, targetFaces } as UploadOptions);
+      } catch (error) {
+        if (!(error instanceof DocumentParseError)) throw error;
+        throw new UsageError(
+          error.message.replace(/^invalid upload metadata: /, '').replace(/^target-faces/, '--target-faces'),
+        );
       }
       if (values.quality !== undefined && !(QUALITIES as readonly string[]).includes(values.quality)) {
         throw new UsageError(`--quality must be one of ${QUALITIES.join(', ')}; got ${values.quality}`);
@@ -123,6 +213,10 @@ export function parseCommand(argv: readonly string[]): Command {
         image,
         email: values.email,
         point,
+        points,
+        box,
+        formats,
+        targetFaces,
         mask: values.mask,
         quality: values.quality as Quality | undefined,
         wait: values.wait,
@@ -137,11 +231,25 @@ export function parseCommand(argv: readonly string[]): Command {
       if (rest.length > 0) throw new UsageError('list takes no arguments');
       return { command: 'list', ...common };
     case 'open':
-      only(['out']);
-      return { command: 'open', ...common, jobId: jobIdArgument(oneArgument('job id')), out: values.out };
+      only(['out', 'format']);
+      if (values.format !== undefined && !(MESH_FORMATS as readonly string[]).includes(values.format))
+        throw new UsageError(`--format must be one of ${MESH_FORMATS.join(', ')}; got ${values.format}`);
+      return {
+        command: 'open',
+        ...common,
+        jobId: jobIdArgument(oneArgument('job id')),
+        out: values.out,
+        format: (values.format ?? 'ply') as MeshFormat,
+      };
     default:
       throw new UsageError(`unknown command "${command}" (commands: submit, status, list, open)`);
   }
+}
+
+function pixelPair(flag: string, value: string): { x: number; y: number } {
+  const match = /^(\d{1,5}),(\d{1,5})$/.exec(value);
+  if (!match) throw new UsageError(`${flag} must be X,Y in pixels (e.g. 120,80); got ${value}`);
+  return { x: Number(match[1]), y: Number(match[2]) };
 }
 
 function jobIdArgument(value: string): string {

@@ -1,9 +1,23 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseJobStatus, type JobStatus } from '@gen3d/events';
+import {
+  DocumentParseError,
+  parseJobReport,
+  parseJobStatus,
+  uploadMetadataFor,
+  type JobStatus,
+  type UploadOptions,
+} from '@gen3d/events';
 import { jobIdFor } from '@gen3d/jobs';
 import { bindBucket, createS3Client, S3ObjectStore, type BucketStore } from '@gen3d/object-store';
-import { buildInputKey, buildJobDocumentKey, buildMaskKey, buildReportKey } from '@gen3d/s3-keys';
+import {
+  buildInputKey,
+  buildJobDocumentKey,
+  buildMaskKey,
+  buildMeshFileKey,
+  buildReportKey,
+  type MeshFormat,
+} from '@gen3d/s3-keys';
 
 /** What the CLI shows of a job: its status document, and where its mesh is once there is one. */
 export interface JobView {
@@ -12,6 +26,8 @@ export interface JobView {
   readonly meshPath?: string;
   readonly meshLink?: { readonly url: string; readonly expiresAt: string };
   readonly report?: unknown;
+  /** The local stack's links to the mesh in each format it was made in (the PLY's is `meshLink`). */
+  readonly files?: readonly { readonly format: string; readonly url: string }[];
 }
 
 export interface Submission {
@@ -19,8 +35,8 @@ export interface Submission {
   readonly image: Uint8Array;
   readonly mask?: Uint8Array;
   readonly email?: string;
-  readonly quality?: string;
-  readonly point?: { x: number; y: number };
+  /** The job's options (quality, prompts, formats, face budget), as the upload metadata carries them. */
+  readonly options: UploadOptions;
 }
 
 /** The two worlds the CLI talks to, behind one interface. */
@@ -29,7 +45,30 @@ export interface JobClient {
   submit(submission: Submission): Promise<{ jobId: string; key: string }>;
   job(jobId: string): Promise<JobView | undefined>;
   jobs(): Promise<JobView[]>;
-  download(view: JobView): Promise<Uint8Array>;
+  /** The mesh in one format; a format the job did not make is a StackError that says which it made. */
+  download(view: JobView, format: MeshFormat): Promise<Uint8Array>;
+}
+
+/**
+ * The file of one format of a finished job, from its report: the key (built, never read from the report) and the
+ * version the job wrote. @throws StackError when the job did not make that format.
+ */
+export function meshFileOf(view: JobView, format: MeshFormat): { key: string; versionId?: string } {
+  const { status } = view;
+  const key = buildMeshFileKey({ userId: status.userId, name: status.name }, format);
+  if (format === 'ply') return { key: status.meshKey ?? key };
+  let files: readonly { format: string; versionId?: string }[] = [];
+  try {
+    files = parseJobReport(view.report).output.files ?? [];
+  } catch (error) {
+    if (!(error instanceof DocumentParseError)) throw error;
+  }
+  const file = files.find((f) => f.format === format);
+  if (!file) {
+    const made = files.length > 0 ? files.map((f) => f.format).join(', ') : 'ply';
+    throw new StackError(`job ${status.jobId} made no ${format.toUpperCase()} (it made: ${made})`);
+  }
+  return { key, ...(file.versionId ? { versionId: file.versionId } : {}) };
 }
 
 /** The stack is not there (not started, wrong port, no AWS credentials): exit code 3. */
@@ -87,8 +126,7 @@ export async function localClient(options: {
         userId: options.userId,
         name: submission.name,
         ...(submission.email ? { email: submission.email } : {}),
-        ...(submission.quality ? { quality: submission.quality } : {}),
-        ...(submission.point ? { point: submission.point } : {}),
+        ...submission.options,
         ...(submission.mask ? { mask: true } : {}),
       })) as { key: string; upload: Form; maskUpload?: Form };
       if (submission.mask && forms.maskUpload) await postForm(forms.maskUpload, submission.mask);
@@ -108,9 +146,11 @@ export async function localClient(options: {
     async jobs() {
       return ((await call('GET', `/jobs?userId=${user}`)) as { jobs: JobView[] }).jobs;
     },
-    async download(view) {
-      if (!view.meshLink) throw new StackError('the job has no mesh');
-      const response = await fetch(view.meshLink.url);
+    async download(view, format) {
+      meshFileOf(view, format); // the job made it (else: which formats it did make)
+      const link = format === 'ply' ? view.meshLink : view.files?.find((f) => f.format === format);
+      if (!link) throw new StackError(`the local stack gives no ${format.toUpperCase()} link for this job`);
+      const response = await fetch(link.url);
       if (!response.ok) throw new StackError(`the mesh link answered ${response.status}`);
       return new Uint8Array(await response.arrayBuffer());
     },
@@ -171,8 +211,7 @@ export function awsClient(options: { bucket: string; userId: string }): JobClien
       const key = buildInputKey({ userId: options.userId, name: submission.name });
       const metadata: Record<string, string> = {
         ...(submission.email ? { email: submission.email } : {}),
-        ...(submission.quality ? { quality: submission.quality } : {}),
-        ...(submission.point ? { point: `${submission.point.x},${submission.point.y}` } : {}),
+        ...uploadMetadataFor(submission.options),
       };
       try {
         if (submission.mask) {
@@ -203,9 +242,10 @@ export function awsClient(options: { bucket: string; userId: string }): JobClien
       const views = (await Promise.all(ids.map(view))).filter((v): v is JobView => v !== undefined);
       return views.sort((a, b) => b.status.updatedAt.localeCompare(a.status.updatedAt));
     },
-    async download(job) {
+    async download(job, format) {
       if (!job.status.meshKey) throw new StackError('the job has no mesh');
-      return data.get(job.status.meshKey, 2 * 1024 * 1024 * 1024);
+      const file = meshFileOf(job, format);
+      return data.get(file.key, 2 * 1024 * 1024 * 1024, file.versionId);
     },
   };
 }

@@ -42,8 +42,14 @@ async function run(argv: readonly string[]): Promise<number> {
       image,
       ...(mask ? { mask } : {}),
       ...(command.email ? { email: command.email } : {}),
-      ...(command.quality ? { quality: command.quality } : {}),
-      ...(command.point ? { point: command.point } : {}),
+      options: {
+        ...(command.quality ? { quality: command.quality } : {}),
+        ...(command.point ? { point: command.point } : {}),
+        ...(command.points ? { points: command.points } : {}),
+        ...(command.box ? { box: command.box } : {}),
+        ...(command.formats ? { formats: command.formats } : {}),
+        ...(command.targetFaces !== undefined ? { targetFaces: command.targetFaces } : {}),
+      },
     });
     if (!command.wait) {
       out(`submitted ${name}.png as job ${jobId} (${client.where}); follow it with: gen3d status ${jobId}`, {
@@ -85,11 +91,12 @@ async function run(argv: readonly string[]): Promise<number> {
       view.status.state === 'failed' ? 1 : 4,
     );
   }
-  const target = path.resolve(command.out ?? `${view.status.name}.ply`);
-  const mesh = await client.download(view);
+  const target = path.resolve(command.out ?? `${view.status.name}.${command.format}`);
+  const mesh = await client.download(view, command.format);
   await writeFile(target, mesh);
   out(`downloaded ${mesh.length} bytes to ${target}`, {
     jobId: command.jobId,
+    format: command.format,
     path: target,
     bytes: mesh.length,
   });

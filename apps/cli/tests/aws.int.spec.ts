@@ -133,6 +133,88 @@ describe('gen3d --aws', () => {
     expect(readFileSync(out, 'utf8')).toBe(await stored.Body?.transformToString());
   });
 
+  it('submits prompts, formats and a face budget as metadata, and opens the format asked for', async () => {
+    const submitted = await gen3d(
+      'submit',
+      picture,
+      '--point',
+      '1,1',
+      '--negative-point',
+      '0,3',
+      '--box',
+      '0,0,4,4',
+      '--formats',
+      'glb,stl',
+      '--target-faces',
+      '500',
+      '--json',
+    );
+    expect(submitted.code).toBe(0);
+    const head = await client.send(
+      new HeadObjectCommand({ Bucket: bucket, Key: 'users/op1/input/my chair.png' }),
+    );
+    expect(head.Metadata).toEqual({
+      points: '1,1,1;0,3,0',
+      box: '0,0,4,4',
+      formats: 'glb,stl',
+      'target-faces': '500',
+    });
+    // What the sidecar writes for such a job: the GLB (twice: the report names the first version), the report.
+    const jobId = 'fedcba9876543210fedcba9876543210';
+    const now = new Date().toISOString();
+    const glb = await client.send(
+      new PutObjectCommand({ Bucket: bucket, Key: 'users/op1/output/cup.glb', Body: 'glTF this job' }),
+    );
+    await client.send(
+      new PutObjectCommand({ Bucket: bucket, Key: 'users/op1/output/cup.glb', Body: 'glTF a later one' }),
+    );
+    const put = (Key: string, body: unknown) =>
+      client.send(new PutObjectCommand({ Bucket: bucket, Key, Body: JSON.stringify(body) }));
+    await put('users/op1/output/cup.report.json', {
+      version: 1,
+      jobId,
+      userId: 'op1',
+      input: { bucket, key: 'users/op1/input/cup.png' },
+      output: {
+        bucket,
+        meshKey: 'users/op1/output/cup.ply',
+        bytes: 4,
+        files: [
+          { format: 'ply', key: 'users/op1/output/cup.ply', bytes: 4 },
+          { format: 'glb', key: 'users/op1/output/cup.glb', bytes: 13, versionId: glb.VersionId },
+        ],
+      },
+      worker: {
+        backend: 'inflate',
+        method: 'm',
+        image: { width: 4, height: 4, mode: 'RGB' },
+        mask: { source: 'alpha', area: 4 },
+        mesh: { vertices: 8, faces: 12, watertight: true },
+        timingsMs: {},
+      },
+      timingsMs: {},
+      finishedAt: now,
+    });
+    await put('users/op1/output/cup.ply', 'ply\n');
+    await put(`users/op1/jobs/${jobId}/status.json`, {
+      version: 2,
+      jobId,
+      userId: 'op1',
+      name: 'cup',
+      state: 'done',
+      queuedAt: now,
+      updatedAt: now,
+      meshKey: 'users/op1/output/cup.ply',
+    });
+    const out = path.join(work, 'cup.glb');
+    const opened = await gen3d('open', jobId, '--format', 'glb', '--out', out);
+    expect(opened.code).toBe(0);
+    expect(readFileSync(out, 'utf8')).toBe('glTF this job');
+    const none = await gen3d('open', jobId, '--format', 'stl');
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain(`gen3d: job ${jobId} made no STL (it made: ply, glb)`);
+  });
+
   it('says when the job does not exist, or the bucket cannot be used', async () => {
     const missing = await gen3d('status', 'ffffffffffffffffffffffffffffffff');
     expect(missing.code).toBe(1);

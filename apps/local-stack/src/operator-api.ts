@@ -1,10 +1,24 @@
 import path from 'node:path';
-import { BACKENDS, parseJobStatusJson, QUALITIES, type JobStatus } from '@gen3d/events';
+import {
+  BACKENDS,
+  BoxSchema,
+  DocumentParseError,
+  FormatsSchema,
+  parseJobReport,
+  parseJobStatusJson,
+  PointsSchema,
+  QUALITIES,
+  TargetFacesSchema,
+  uploadMetadataFor,
+  type JobStatus,
+  type MeshFile,
+} from '@gen3d/events';
 import type { BucketStore } from '@gen3d/object-store';
 import {
   buildInputKey,
   buildJobDocumentKey,
   buildMaskKey,
+  buildMeshFileKey,
   buildReportKey,
   parseJobId,
   parseUserId,
@@ -39,6 +53,10 @@ const UploadRequestSchema = z.strictObject({
   backend: z.enum(BACKENDS).optional(),
   point: z.strictObject({ x: z.number().int().nonnegative(), y: z.number().int().nonnegative() }).optional(),
   mask: z.boolean().optional(),
+  points: PointsSchema.optional(),
+  box: BoxSchema.optional(),
+  formats: FormatsSchema.optional(),
+  targetFaces: TargetFacesSchema.optional(),
 });
 
 /** A job as the CLI shows it: the status document, where its mesh is, and a link to it. */
@@ -47,6 +65,8 @@ export interface JobView {
   readonly meshPath?: string;
   readonly meshLink?: { url: string; expiresAt: string };
   readonly report?: unknown;
+  /** Links to the mesh in the other formats the job made (the report lists them, with their versions). */
+  readonly files?: readonly { format: string; url: string; path: string }[];
 }
 
 /**
@@ -64,11 +84,29 @@ export function createOperatorApi(deps: OperatorApiDeps): OperatorApi {
       ? JSON.parse(await deps.data.getText(reportKey))
       : undefined;
     const link = await deps.data.presignGet(status.meshKey, deps.linkExpirySeconds);
+    let made: readonly MeshFile[] = [];
+    try {
+      made = parseJobReport(report).output.files ?? [];
+    } catch (error) {
+      if (!(error instanceof DocumentParseError)) throw error;
+    }
+    const files = [];
+    for (const file of made) {
+      if (file.format === 'ply') continue;
+      const key = buildMeshFileKey(status, file.format);
+      const fileLink = await deps.data.presignGet(key, deps.linkExpirySeconds, file.versionId);
+      files.push({
+        format: file.format,
+        url: fileLink.url,
+        path: path.join(deps.dataDir, deps.data.bucket, ...key.split('/')),
+      });
+    }
     return {
       status,
       meshPath: path.join(deps.dataDir, deps.data.bucket, ...status.meshKey.split('/')),
       meshLink: { url: link.url, expiresAt: link.expiresAt.toISOString() },
       report,
+      ...(files.length > 0 ? { files } : {}),
     };
   };
 
@@ -78,11 +116,10 @@ export function createOperatorApi(deps: OperatorApiDeps): OperatorApi {
         const request = UploadRequestSchema.parse(body);
         const userId = parseUserId(request.userId);
         const key = buildInputKey({ userId, name: request.name });
+        const { userId: _user, name: _name, email, mask: _mask, ...options } = request;
         const metadata: Record<string, string> = {
-          ...(request.email ? { email: request.email } : {}),
-          ...(request.quality ? { quality: request.quality } : {}),
-          ...(request.backend ? { backend: request.backend } : {}),
-          ...(request.point ? { point: `${request.point.x},${request.point.y}` } : {}),
+          ...(email ? { email } : {}),
+          ...uploadMetadataFor(options),
         };
         const maskKey = request.mask ? buildMaskKey({ userId, name: request.name }) : undefined;
         if (maskKey) metadata['mask'] = maskKey;

@@ -138,6 +138,60 @@ describe('the local stack, end to end', () => {
     expect(job.report.worker.mask.source).toBe('user-mask');
   });
 
+  it('makes the formats asked for, links each from the email, and opens the one asked for', async () => {
+    const result = await cli(
+      [
+        'submit',
+        path.join(pictures, 'red chair.png'),
+        '--email',
+        'fay@example.com',
+        '--quality',
+        'fast',
+        '--point',
+        '128,128',
+        '--negative-point',
+        '2,2',
+        '--box',
+        '10,10,246,246',
+        '--formats',
+        'glb,3mf',
+        '--target-faces',
+        '1500',
+        '--wait',
+        '--json',
+      ],
+      env(stack, 'fay'),
+    );
+    expect(result.code).toBe(0);
+    const job = JSON.parse(result.stdout) as JobJson & {
+      report: { worker: { mesh: { faces: number; decimation?: { applied: boolean } } } };
+    };
+    expect(job.report.worker.mesh.decimation?.applied).toBe(true);
+    const out = path.join(work, 'fay.glb');
+    expect(
+      (await cli(['open', job.status.jobId, '--format', 'glb', '--out', out], env(stack, 'fay'))).code,
+    ).toBe(0);
+    const glb = readFileSync(out);
+    expect(glb.toString('latin1', 0, 4)).toBe('glTF');
+    expect(glb.readUInt32LE(8)).toBe(glb.length);
+    const none = await cli(['open', job.status.jobId, '--format', 'stl'], env(stack, 'fay'));
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain('made no STL (it made: ply, glb, 3mf)');
+    const mails = await until('the email', async () => {
+      const all = (await outbox(path.join(stack.home, 'outbox'))).filter(
+        (m) => recipient(m.mail) === 'fay@example.com',
+      );
+      return all.length > 0 ? all : undefined;
+    });
+    const links = (mails[0]?.mail.text ?? '').match(/http:\/\/127\.0\.0\.1:\d+\/s3\/\S+/g) ?? [];
+    expect(links.map((l) => /red%20chair\.(\w+)/.exec(l)?.[1])).toEqual(['ply', 'glb', '3mf']);
+    const bodies = await Promise.all(
+      links.map(async (l) => Buffer.from(await (await fetch(l)).arrayBuffer())),
+    );
+    expect(bodies[1]?.equals(glb)).toBe(true);
+    expect(bodies[2]?.subarray(0, 2).toString('latin1')).toBe('PK'); // 3MF is a zip package
+  });
+
   it.each([
     ['a truncated PNG', 'truncated.png', 'CorruptImageError'],
     ['a picture with no object', 'nothing.png', 'NoObjectFoundError'],
