@@ -1,6 +1,7 @@
 import { createLogger } from '@gen3d/logging';
 import { bindBucket, createS3Client, FolderObjectStore, S3ObjectStore } from '@gen3d/object-store';
 import { ConfigError } from '@gen3d/runtime';
+import { matchNotificationRule } from '@gen3d/s3-keys';
 import { parseSidecarConfig } from './config';
 import { Limiter } from './limiter';
 import { createSidecarServer } from './server';
@@ -27,7 +28,11 @@ async function main(): Promise<void> {
   // The local stack runs this same sidecar on its data folder (OBJECT_STORE=folder); the container uses S3.
   const data = bindBucket(
     config.objectStore === 'folder'
-      ? new FolderObjectStore({ root: config.dataDir as string })
+      ? new FolderObjectStore({
+          root: config.dataDir as string,
+          // Events only for what the data bucket's notification rules name, as S3 sends them.
+          emitEvents: (_bucket, key) => matchNotificationRule(key) !== undefined,
+        })
       : new S3ObjectStore(createS3Client({ region: config.region, endpoint: config.s3Endpoint })),
     config.dataBucket,
   );

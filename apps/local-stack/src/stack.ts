@@ -14,7 +14,7 @@ import {
 import type { Logger } from '@gen3d/logging';
 import { bindBucket, FolderObjectStore } from '@gen3d/object-store';
 import { createS3BatchHandler, type LambdaContextLike } from '@gen3d/runtime';
-import { SAGEMAKER_FAILURE_PREFIX, SAGEMAKER_OUTPUT_PREFIX } from '@gen3d/s3-keys';
+import { matchNotificationRule, SAGEMAKER_FAILURE_PREFIX, SAGEMAKER_OUTPUT_PREFIX } from '@gen3d/s3-keys';
 import { LocalAsyncEndpoint } from './async-inference';
 import type { LocalStackConfig } from './config';
 import { DurableQueue } from './durable-queue';
@@ -90,7 +90,13 @@ export async function startLocalStack(
   const url = `http://${linkHost.includes(':') ? `[${linkHost}]` : linkHost}:${port}`;
   const webUrl = config.webUrl ?? `${url}/`;
 
-  const store = new FolderObjectStore({ root: config.dataDir, signingKey, publicBaseUrl: url });
+  // The data bucket's notification configuration, as in AWS: events only for what NOTIFICATION_RULES name.
+  const store = new FolderObjectStore({
+    root: config.dataDir,
+    signingKey,
+    publicBaseUrl: url,
+    emitEvents: (bucket, key) => bucket === config.dataBucket && matchNotificationRule(key) !== undefined,
+  });
   const data = bindBucket(store, config.dataBucket);
   const clock = () => new Date();
   const env = {
