@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { isAddressConfirmed, JobDocuments } from '@gen3d/jobs';
+import { isAddressConfirmed, JobDocuments, notifyObject, parseNotifyConfig } from '@gen3d/jobs';
 import { createLogger } from '@gen3d/logging';
 import { bindBucket } from '@gen3d/object-store';
 import { InMemoryObjectStore } from '@gen3d/object-store/testing';
@@ -351,6 +351,124 @@ describe('no mail relay for strangers', () => {
       confirmation: 'not-needed',
     });
     expect(api.sent).toHaveLength(1);
+  });
+
+  it('emails through the mailer port, once, the results that finished before the address was confirmed', async () => {
+    const api = setup({ MAX_ACTIVE_JOBS_PER_USER: '10' });
+    const { token, userId } = await api.session();
+    const granted = await api.upload(token);
+    const confirmText = (api.sent[0] as OutgoingEmail).text;
+    // The pipeline: the upload with the metadata the API signed, the finished job, its notification (held).
+    const { name, key } = granted.json as { name: string; key: string };
+    const signed = api.signed.find((s) => s.key === key);
+    await api.data.put(key, 'png', { contentType: 'image/png', metadata: signed?.options.metadata ?? {} });
+    const jobId = '0123456789abcdef0123456789abcdef';
+    await api.job(userId, name, jobId, 'done');
+    const mesh = await api.data.head(buildOutputKey({ userId, name }));
+    const notified = await notifyObject(
+      {
+        bucket: BUCKET,
+        key: buildOutputKey({ userId, name }),
+        size: 3,
+        eTag: mesh?.eTag,
+        versionId: mesh?.versionId,
+        sequencer: '1',
+        eventName: 'ObjectCreated:Put',
+        eventTime: '2026-11-27T10:00:00Z',
+      },
+      {
+        data: api.data,
+        mailer: { send: async () => 'never' },
+        config: parseNotifyConfig({
+          DATA_BUCKET: BUCKET,
+          ADMIN_EMAIL: 'admin@example.com',
+          SOURCE_EMAIL: 'n@example.com',
+          WEB_URL: WEB,
+        }),
+        clock: () => new Date('2026-11-27T10:00:00Z'),
+      },
+      { log: createLogger({ service: 'api-test', level: 'silent' }), remainingTimeMs: () => 10_000 },
+    );
+    expect(notified).toMatchObject({ status: 'held' });
+    const view = await api.call({ method: 'GET', path: `/jobs/${jobId}` }, token);
+    expect(view.json['job']).toMatchObject({ state: 'done', email: 'held' });
+
+    const link = /#confirm=(\S+)/.exec(confirmText)?.[1] as string;
+    const confirm = () =>
+      api.call({
+        method: 'POST',
+        path: '/confirm',
+        body: JSON.stringify({ token: decodeURIComponent(link) }),
+      });
+    const confirmed = await confirm();
+    expect(confirmed.status).toBe(200);
+    expect(confirmed.json).toEqual({ confirmed: true, results: { emailed: 1, waiting: 0 } });
+    expect(api.sent).toHaveLength(2);
+    const result = api.sent[1] as OutgoingEmail;
+    expect(result.to).toBe('Ann@Example.com');
+    expect(result.text).toContain(`${WEB}#job=${jobId}&access=`);
+    expect(result.text).toMatch(/See it in 3D and download it/);
+    expect((await api.call({ method: 'GET', path: `/jobs/${jobId}` }, token)).json['job']).toMatchObject({
+      email: 'sent',
+    });
+    // The link opened twice: confirmed, nothing sent again.
+    expect((await confirm()).json).toEqual({ confirmed: true, results: { emailed: 0, waiting: 0 } });
+    expect(api.sent).toHaveLength(2);
+  });
+
+  it('answers 503 when a held result could not be emailed yet, and sends it when the link is opened again', async () => {
+    const api = setup();
+    const { token, userId } = await api.session();
+    const granted = await api.upload(token);
+    const link = /#confirm=(\S+)/.exec((api.sent[0] as OutgoingEmail).text)?.[1] as string;
+    const { name, key } = granted.json as { name: string; key: string };
+    const signed = api.signed.find((s) => s.key === key);
+    await api.data.put(key, 'png', { contentType: 'image/png', metadata: signed?.options.metadata ?? {} });
+    const jobId = 'fedcba9876543210fedcba9876543210';
+    await api.job(userId, name, jobId, 'done');
+    const mesh = await api.data.head(buildOutputKey({ userId, name }));
+    await notifyObject(
+      {
+        bucket: BUCKET,
+        key: buildOutputKey({ userId, name }),
+        size: 3,
+        eTag: mesh?.eTag,
+        versionId: mesh?.versionId,
+        sequencer: '1',
+        eventName: 'ObjectCreated:Put',
+        eventTime: '2026-11-27T10:00:00Z',
+      },
+      {
+        data: api.data,
+        mailer: { send: async () => 'never' },
+        config: parseNotifyConfig({
+          DATA_BUCKET: BUCKET,
+          ADMIN_EMAIL: 'a@example.com',
+          SOURCE_EMAIL: 'n@example.com',
+          WEB_URL: WEB,
+        }),
+        clock: () => new Date('2026-11-27T10:00:00Z'),
+      },
+      { log: createLogger({ service: 'api-test', level: 'silent' }), remainingTimeMs: () => 10_000 },
+    );
+    const confirm = () =>
+      api.call({
+        method: 'POST',
+        path: '/confirm',
+        body: JSON.stringify({ token: decodeURIComponent(link) }),
+      });
+    api.failMail = true;
+    const failed = await confirm();
+    expect(failed.status).toBe(503);
+    expect(failed.json['error']['code']).toBe('results-not-sent');
+    expect(await isAddressConfirmed(api.data, 'ann@example.com')).toBe(true);
+    api.failMail = false;
+    // The failed attempt holds the lock until its deadline (REQUEST_TIMEOUT_SECONDS + 2 s of clock skew).
+    api.advance(20_000);
+    expect((await confirm()).json).toEqual({ confirmed: true, results: { emailed: 0, waiting: 1 } });
+    api.advance(13_000);
+    expect((await confirm()).json).toEqual({ confirmed: true, results: { emailed: 1, waiting: 0 } });
+    expect(api.sent).toHaveLength(2);
   });
 
   it('refuses a tampered, foreign-kind or expired confirmation token', async () => {

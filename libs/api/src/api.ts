@@ -16,7 +16,9 @@ import {
   addressKeyOf,
   JobDocuments,
   normaliseAddress,
+  notifyStateOf,
   parseAddressRecordJson,
+  releaseHeldResults,
   type AddressRecord,
 } from '@gen3d/jobs';
 import type { Logger } from '@gen3d/logging';
@@ -107,6 +109,11 @@ export interface JobView {
   readonly method?: string;
   readonly backend?: string;
   readonly timingsMs?: Readonly<Record<string, number>>;
+  /**
+   * The result email of a finished job: `held` while it waits for the address's confirmation (POST /confirm sends
+   * it), `sent` once it went out. Absent while the job runs, and in listings.
+   */
+  readonly email?: 'held' | 'sent';
 }
 
 /** A job still queued or running after this long is stuck, not active: it no longer counts against the quota. */
@@ -178,7 +185,7 @@ async function route(request: ApiRequest, deps: Deps, log: Logger): Promise<ApiR
   if (segments.length === 1 && first === 'uploads' && method === 'POST') {
     return createUpload(request, deps, sessionOf(request, deps), log);
   }
-  if (segments.length === 1 && first === 'confirm' && method === 'POST') return confirm(request, deps);
+  if (segments.length === 1 && first === 'confirm' && method === 'POST') return confirm(request, deps, log);
   if (first === 'jobs' && method === 'GET') {
     if (segments.length === 1) return listJobs(request, deps, sessionOf(request, deps));
     if (second !== undefined && segments.length === 2) {
@@ -323,14 +330,20 @@ async function meshOf(deps: Deps, who: Who, status: JobStatus) {
 
 async function jobView(deps: Deps, who: Who, jobId: string, withReport: boolean): Promise<JobView> {
   const status = await findJob(deps, who, jobId);
-  if (!withReport || status.state !== 'done') return viewOf(status);
+  if (!withReport || (status.state !== 'done' && status.state !== 'failed')) return viewOf(status);
+  const state = await notifyStateOf(deps.data, { userId: who.userId, jobId: status.jobId });
+  const email = state === 'pending' ? {} : { email: state };
+  if (status.state !== 'done') return { ...viewOf(status), ...email };
   const mesh = await meshOf(deps, who, status);
-  if (!mesh) return viewOf(status);
+  if (!mesh) return { ...viewOf(status), ...email };
   const read = await new JobDocuments(deps.data, deps.now).readReport(
     buildReportKey({ userId: who.userId, name: status.name }),
     mesh.reportVersionId,
   );
-  return viewOf(status, read.ok && read.report.jobId === status.jobId ? read.report : undefined);
+  return {
+    ...viewOf(status, read.ok && read.report.jobId === status.jobId ? read.report : undefined),
+    ...email,
+  };
 }
 
 async function meshLink(deps: Deps, who: Who, jobId: string, log: Logger): Promise<ApiResponse> {
@@ -559,7 +572,7 @@ async function createUpload(
   });
 }
 
-async function confirm(request: ApiRequest, deps: Deps): Promise<ApiResponse> {
+async function confirm(request: ApiRequest, deps: Deps, log: Logger): Promise<ApiResponse> {
   let token: string;
   try {
     token = parseConfirmRequest(bodyOf(request)).token;
@@ -584,7 +597,30 @@ async function confirm(request: ApiRequest, deps: Deps): Promise<ApiResponse> {
     emptyAddressRecord,
     (current) => ({ ...current, confirmedAt: current.confirmedAt ?? now.toISOString() }),
   );
-  return json(200, { confirmed: true });
+  // Results that finished before this confirmation were held, not dropped: each is emailed now, exactly once (the
+  // notify core's composition and lock). Confirming again finishes what a failed attempt left.
+  const started = Date.now();
+  let released;
+  try {
+    released = await releaseHeldResults(
+      claims.a,
+      {
+        data: deps.data,
+        mailer: { send: deps.sendEmail },
+        config: { webUrl: deps.config.webUrl, linkExpirySeconds: deps.config.linkExpirySeconds },
+        clock: deps.now,
+      },
+      { log, remainingTimeMs: () => deps.config.requestTimeoutMs - (Date.now() - started) },
+    );
+  } catch (error) {
+    log.warn({ err: error }, 'held results could not all be emailed');
+    throw new BusyError(
+      'results-not-sent',
+      'Your address is confirmed, but finished results could not all be emailed yet. Open the link again in a minute.',
+    );
+  }
+  log.info({ ...released }, 'address confirmed');
+  return json(200, { confirmed: true, results: { emailed: released.sent, waiting: released.pending } });
 }
 
 function bodyOf(request: ApiRequest): string {

@@ -1,3 +1,4 @@
+import { MAX_LINK_EXPIRY_SECONDS } from '@gen3d/jobs';
 import { ConfigError, integerEnv, type Environment } from '@gen3d/runtime';
 
 /** The API's settings, parsed once at start-up. */
@@ -15,6 +16,16 @@ export interface ApiConfig {
   readonly uploadExpirySeconds: number;
   /** How long a mesh download link works (the web app asks for a fresh one each time). */
   readonly meshLinkSeconds: number;
+  /**
+   * How long the links to extra formats in a held result's email work (LINK_EXPIRY_SECONDS, as for the notify
+   * function; the main link opens the web app and does not expire).
+   */
+  readonly linkExpirySeconds: number;
+  /**
+   * The longest one request can run (REQUEST_TIMEOUT_SECONDS, at least the function's timeout): the deadline of the
+   * notification lock a confirmation takes to email held results.
+   */
+  readonly requestTimeoutMs: number;
 }
 
 export const DEFAULT_MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
@@ -42,6 +53,14 @@ export function parseApiConfig(env: Environment): ApiConfig {
     maxUploadBytes: integerEnv(env, 'MAX_UPLOAD_BYTES', DEFAULT_MAX_UPLOAD_BYTES, 1024, 100 * 1024 * 1024),
     uploadExpirySeconds: integerEnv(env, 'UPLOAD_EXPIRY_SECONDS', 600, 60, 3600),
     meshLinkSeconds: integerEnv(env, 'MESH_LINK_SECONDS', 300, 60, 3600),
+    linkExpirySeconds: integerEnv(
+      env,
+      'LINK_EXPIRY_SECONDS',
+      MAX_LINK_EXPIRY_SECONDS,
+      60,
+      MAX_LINK_EXPIRY_SECONDS,
+    ),
+    requestTimeoutMs: integerEnv(env, 'REQUEST_TIMEOUT_SECONDS', 30, 1, 900) * 1000,
   };
 }
 

@@ -375,10 +375,10 @@ async function deliver(
   const { ports, invocation } = context;
   const log = invocation.log.child({ jobId });
   const now = ports.clock();
+  const current = await readLock(ports.data, lockKey);
   if (context.release) {
     // Only a notification that was held has nothing left but the user's email; any other is the notify
     // function's own to finish (it retries).
-    const current = await readLock(ports.data, lockKey);
     if (current?.state === 'sent') return { status: 'duplicate', jobId };
     if (current && current.heldAt === undefined) {
       throw new LockBusyError(`${lockKey} is being notified by the pipeline`);
@@ -391,6 +391,8 @@ async function deliver(
     startedAt: now.toISOString(),
     expiresAt: lockDeadline(now, invocation.remainingTimeMs()).toISOString(),
     done: [],
+    // Kept by whoever takes a held lock over, so that a taker that dies leaves it releasable.
+    ...(current?.heldAt !== undefined ? { heldAt: current.heldAt } : {}),
   };
   const lock = await acquireLock<NotifyLock>(ports.data, lockKey, fresh, {
     now,
@@ -401,7 +403,7 @@ async function deliver(
     return { status: 'duplicate', jobId };
   }
   const done = [...(lock.previous?.done ?? [])];
-  let heldAt = lock.previous?.heldAt;
+  let heldAt = lock.previous?.heldAt ?? fresh.heldAt;
   if (lock.previous?.state === 'sending') {
     log.warn({ done }, 'took over a notification whose sender died; sending the rest');
   }
@@ -414,6 +416,8 @@ async function deliver(
       eTag,
     );
   };
+  // Held meanwhile (between the read above and the takeover): say so at once.
+  if (heldAt !== fresh.heldAt) await update('sending');
   let sent = 0;
   let heldFor: string | undefined;
   for (const delivery of deliveries) {
