@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { parseJobReportJson } from '@gen3d/events';
 import { isAddressConfirmed, JobDocuments, notifyObject, parseNotifyConfig } from '@gen3d/jobs';
 import { createLogger } from '@gen3d/logging';
 import { bindBucket } from '@gen3d/object-store';
@@ -543,6 +544,54 @@ describe('jobs and meshes', () => {
     expect(api.store.fetchLink(mesh.json['url'])).toMatchObject({ status: 200 });
     api.advance(301_000);
     expect(api.store.fetchLink(mesh.json['url'])).toEqual({ status: 403 });
+  });
+
+  it('gives a link to each format the job made, at the version its report names', async () => {
+    const api = setup();
+    const { userId, token } = await api.session();
+    const docs = new JobDocuments(api.data, () => new Date());
+    const input = {
+      kind: 'input' as const,
+      key: `users/${userId}/input/cup-1.png`,
+      userId: parseUserId(userId),
+      name: 'cup-1',
+    };
+    const glb = await docs.writeMeshFile(
+      input,
+      { jobId: 'job0000000000001' },
+      {
+        format: 'glb',
+        bytes: Buffer.from('glTF this job'),
+        contentType: 'model/gltf-binary',
+      },
+    );
+    await api.data.put(glb.key, 'glTF a later one', { contentType: 'model/gltf-binary' });
+    await api.job(userId, 'cup-1', 'job0000000000001', 'done');
+    // The helper's report names no files: write the one this job's sidecar would have, then its mesh.
+    const report = await docs.writeReport(input, {
+      ...parseJobReportJson(await api.data.getText(buildReportKey({ userId, name: 'cup-1' }))),
+      output: {
+        bucket: api.data.bucket,
+        meshKey: buildOutputKey({ userId, name: 'cup-1' }),
+        bytes: 3,
+        files: [{ format: 'ply', key: buildOutputKey({ userId, name: 'cup-1' }), bytes: 3 }, glb],
+      },
+    });
+    await api.data.put(buildOutputKey({ userId, name: 'cup-1' }), 'ply', {
+      contentType: 'application/octet-stream',
+      metadata: docs.meshMetadata({ jobId: 'job0000000000001', backend: 'inflate' }, report),
+    });
+    const view = await api.call({ method: 'GET', path: '/jobs/job0000000000001' }, token);
+    expect(view.json['job']['formats']).toEqual(['ply', 'glb']);
+    const path = '/jobs/job0000000000001/mesh';
+    const link = await api.call({ method: 'GET', path, query: { format: 'glb' } }, token);
+    expect(link.json).toMatchObject({ fileName: 'cup-1.glb', bytes: 13 });
+    const fetched = api.store.fetchLink(link.json['url']);
+    expect(fetched.status === 200 && Buffer.from(fetched.body).toString('utf8')).toBe('glTF this job');
+    const stl = await api.call({ method: 'GET', path, query: { format: 'stl' } }, token);
+    expect([stl.status, stl.json['error']['code']]).toEqual([404, 'no-such-format']);
+    const bad = await api.call({ method: 'GET', path, query: { format: 'fbx' } }, token);
+    expect([bad.status, bad.json['error']['code']]).toEqual([400, 'bad-format']);
   });
 
   it('has no mesh for an unfinished job (409), nor for a mesh another upload overwrote (404)', async () => {

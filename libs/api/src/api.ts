@@ -26,13 +26,16 @@ import type { BucketStore, PresignedPost, PresignPostOptions } from '@gen3d/obje
 import {
   buildInputKey,
   buildJobDocumentKey,
+  buildMeshFileKey,
   buildOutputKey,
   buildReportKey,
   InvalidKeyError,
   JOB_ID_PATTERN,
+  MESH_FORMATS,
   parseJobDocumentKey,
   parseUserId,
   userJobsPrefix,
+  type MeshFormat,
   type UserId,
 } from '@gen3d/s3-keys';
 import { z } from 'zod';
@@ -109,6 +112,8 @@ export interface JobView {
   readonly method?: string;
   readonly backend?: string;
   readonly timingsMs?: Readonly<Record<string, number>>;
+  /** The mesh files the job made (from its report), each downloadable through GET /jobs/{id}/mesh?format=…. */
+  readonly formats?: readonly MeshFormat[];
   /**
    * The result email of a finished job: `held` while it waits for the address's confirmation (POST /confirm sends
    * it), `sent` once it went out. Absent while the job runs, and in listings.
@@ -192,7 +197,7 @@ async function route(request: ApiRequest, deps: Deps, log: Logger): Promise<ApiR
       return json(200, { job: await jobView(deps, whoMaySee(request, deps), second, true) });
     }
     if (second !== undefined && third === 'mesh' && segments.length === 3) {
-      return meshLink(deps, whoMaySee(request, deps), second, log);
+      return meshLink(deps, whoMaySee(request, deps), second, request.query['format'] ?? 'ply', log);
     }
   }
   throw new NotFoundError('no-route', `no ${method} ${request.path}`);
@@ -293,6 +298,7 @@ function viewOf(status: JobStatus, report?: JobReport): JobView {
             watertight: report.worker.mesh.watertight,
           },
           timingsMs: report.timingsMs,
+          formats: report.output.files?.map((f) => f.format) ?? ['ply'],
         }
       : {}),
   };
@@ -346,20 +352,44 @@ async function jobView(deps: Deps, who: Who, jobId: string, withReport: boolean)
   };
 }
 
-async function meshLink(deps: Deps, who: Who, jobId: string, log: Logger): Promise<ApiResponse> {
+async function meshLink(
+  deps: Deps,
+  who: Who,
+  jobId: string,
+  format: string,
+  log: Logger,
+): Promise<ApiResponse> {
+  if (!(MESH_FORMATS as readonly string[]).includes(format)) {
+    throw new BadRequestError('bad-format', `The format must be one of ${MESH_FORMATS.join(', ')}.`);
+  }
   const status = await findJob(deps, who, jobId);
   if (status.state !== 'done') {
     throw new ConflictError('not-ready', 'This job has no mesh (yet).');
   }
   const mesh = await meshOf(deps, who, status);
   if (!mesh) throw new NotFoundError('mesh-gone', 'The mesh of this job is no longer stored.');
-  const link = await deps.data.presignGet(mesh.key, deps.config.meshLinkSeconds, mesh.info.versionId);
-  log.child({ jobId }).info('mesh link issued');
+  let file = { key: mesh.key, versionId: mesh.info.versionId, bytes: mesh.info.size };
+  if (format !== 'ply') {
+    // The other formats, at the versions the job's report names (written before it, by this job).
+    const read = await new JobDocuments(deps.data, deps.now).readReport(
+      buildReportKey({ userId: who.userId, name: status.name }),
+      mesh.reportVersionId,
+    );
+    const made = read.ok && read.report.jobId === status.jobId ? (read.report.output.files ?? []) : [];
+    const key = buildMeshFileKey({ userId: who.userId, name: status.name }, format as MeshFormat);
+    const found = made.find((f) => f.format === format && f.key === key);
+    if (!found) {
+      throw new NotFoundError('no-such-format', `This job made no ${format.toUpperCase()} file.`);
+    }
+    file = { key, versionId: found.versionId, bytes: found.bytes };
+  }
+  const link = await deps.data.presignGet(file.key, deps.config.meshLinkSeconds, file.versionId);
+  log.child({ jobId }).info({ format }, 'mesh link issued');
   return json(200, {
     url: link.url,
     expiresAt: link.expiresAt.toISOString(),
-    fileName: `${status.name}.ply`,
-    bytes: mesh.info.size,
+    fileName: `${status.name}.${format}`,
+    bytes: file.bytes,
   });
 }
 
