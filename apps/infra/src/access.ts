@@ -74,9 +74,9 @@ export const NOTIFY_S3_GRANTS: readonly S3Grant[] = [
   },
   {
     bucket: 'data',
-    actions: ['s3:GetObject'],
+    actions: ['s3:GetObject', 's3:PutObject'],
     patterns: ['api/addresses/*'],
-    why: 'whether the address of a web-API upload is confirmed (written by the API)',
+    why: 'whether the address of a web-API upload is confirmed (kept by the API); the results held until it is',
   },
 ];
 
@@ -106,6 +106,18 @@ export const API_S3_GRANTS: readonly S3Grant[] = [
     bucket: 'data',
     actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject'],
     patterns: ['users/*', 'api/*'],
-    why: 'signed uploads and downloads, job listings, the API’s own records',
+    why: 'signed uploads and downloads, job listings, the API’s own records; held results (their notify locks)',
+  },
+  {
+    bucket: 'data',
+    actions: READ,
+    patterns: ['rejected/*.failure.json', 'sagemaker-output/failures/*', 'jobs/*.json'],
+    why: 'held results that POST /confirm emails: failure documents, SageMaker failure records, the job index',
+  },
+  {
+    bucket: 'data',
+    actions: ['s3:GetObject', 's3:PutObject'],
+    patterns: ['rejected/*.notify.lock'],
+    why: 'the notification lock of a held result outside users/',
   },
 ];

@@ -508,7 +508,7 @@ describe('security beyond the seed', () => {
     ]);
   });
 
-  it('scopes the notify role: reads outputs, failures, the job request and the upload’s metadata (by version), writes only its locks and the status', () => {
+  it('scopes the notify role: reads outputs, failures, the job request and the upload’s metadata (by version), writes only its locks, the status and the results it holds in address records', () => {
     expect(grants('Gen3DNotifyStack', 's3:GetObjectVersion').sort()).toEqual([
       'jobs/*.json',
       'rejected/*.failure.json',
@@ -518,6 +518,7 @@ describe('security beyond the seed', () => {
       'users/*/output/*',
     ]);
     expect(grants('Gen3DNotifyStack', 's3:PutObject').sort()).toEqual([
+      'api/addresses/*',
       'rejected/*.notify.lock',
       'users/*/jobs/*/notify.lock',
       'users/*/jobs/*/status.json',
@@ -749,6 +750,7 @@ describe('the web API (apps/api)', () => {
             'Fn::Join': ['', [{ Ref: Match.stringLikeRegexp('SsmParameterValuegen3dweborigin') }, '/']],
           },
           TOKEN_SECRET_ARN: { Ref: Match.stringLikeRegexp('^TokenKey') },
+          REQUEST_TIMEOUT_SECONDS: '10',
         },
       },
     });

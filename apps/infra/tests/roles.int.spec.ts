@@ -10,6 +10,7 @@ import {
   notifyObject,
   parseExtractConfig,
   parseNotifyConfig,
+  releaseHeldResults,
   type AsyncInvocation,
   type OutgoingEmail,
 } from '@gen3d/jobs';
@@ -28,6 +29,7 @@ import {
 import { cfnText } from '../src/cfn-text';
 import { namesFor } from '../src/names';
 import { readSettings } from '../src/settings';
+import { ApiStack } from '../src/stacks/api-stack';
 import { ExtractStack } from '../src/stacks/extract-stack';
 import { InferenceStack } from '../src/stacks/inference-stack';
 import { NotifyStack } from '../src/stacks/notify-stack';
@@ -66,6 +68,7 @@ function synthesizedRoles() {
     extract: new ExtractStack(app, 'Gen3DExtractStack', props),
     notify: new NotifyStack(app, 'Gen3DNotifyStack', props),
     sagemaker: new InferenceStack(app, 'Gen3DInferenceStack', props),
+    api: new ApiStack(app, 'Gen3DApiStack', props),
   };
   const assembly = app.synth();
   const concrete = (text: string) =>
@@ -95,7 +98,10 @@ function synthesizedRoles() {
         (fn?.Properties['Environment'] as { Variables: Record<string, string> } | undefined)?.Variables ?? {};
       return [role, { statements, env }];
     }),
-  ) as Record<'extract' | 'notify' | 'sagemaker', { statements: Statement[]; env: Record<string, string> }>;
+  ) as Record<
+    'extract' | 'notify' | 'sagemaker' | 'api',
+    { statements: Statement[]; env: Record<string, string> }
+  >;
 }
 
 async function freePort(): Promise<number> {
@@ -153,7 +159,7 @@ describe('the roles’ policies, enforced by moto, against the real pipeline cod
   const roles = synthesizedRoles();
   let moto: ChildProcess;
   let endpoint: string;
-  type Who = 'admin' | 'extract' | 'notify' | 'sagemaker';
+  type Who = 'admin' | 'extract' | 'notify' | 'sagemaker' | 'api';
   const stores = {} as Record<Who, BucketStore>;
   let keys = {} as Record<Who, { id: string; secret: string }>;
   const emails: OutgoingEmail[] = [];
@@ -180,6 +186,7 @@ describe('the roles’ policies, enforced by moto, against the real pipeline cod
       extract: roles.extract.statements,
       notify: roles.notify.statements,
       sagemaker: roles.sagemaker.statements,
+      api: roles.api.statements,
     });
     for (const [who, key] of Object.entries(keys) as [Who, { id: string; secret: string }][]) {
       const client = createS3Client({
@@ -388,5 +395,37 @@ describe('the roles’ policies, enforced by moto, against the real pipeline cod
       emails: 1,
     });
     expect(emails.splice(0).map((e) => e.to)).toEqual(['u5@example.com']);
+  }, 60_000);
+
+  it('a web-API upload finished before the confirmation: notify holds it, POST /confirm’s release (API role) emails it once', async () => {
+    const addressKey = buildAddressKey(createHash('sha256').update('u6@example.com').digest('hex'));
+    await stores.admin.putJson(addressKey, { version: 1, confirmationsSent: [], uploadsPerDay: {} });
+    const object = await upload('u6', 'vase', PNG, { access: 'token-of-the-upload' });
+    expect(await extract(object)).toMatchObject({ status: 'started' });
+    const started = only(invocations.splice(0));
+    const mesh = outputKeysFor(parseInputKey(object.key)).mesh;
+    const meshPut = await stores.sagemaker.put(mesh, 'ply\n', {
+      contentType: 'application/octet-stream',
+      metadata: { 'job-id': started.inferenceId, backend: 'inflate' },
+    });
+    expect(await notify(created(mesh, meshPut.versionId, meshPut.eTag))).toMatchObject({ status: 'held' });
+    expect(emails).toEqual([]);
+    // POST /confirm: the API marks the address confirmed, then releases what was held, with its own role.
+    const record = JSON.parse(await stores.api.getText(addressKey)) as Record<string, unknown>;
+    await stores.api.putJson(addressKey, { ...record, confirmedAt: new Date().toISOString() });
+    const release = () =>
+      releaseHeldResults(
+        'u6@example.com',
+        {
+          data: stores.api,
+          mailer: { send: async (email) => (emails.push(email), `m-${emails.length}`) },
+          config: { webUrl: 'https://gen3d.example.com/', linkExpirySeconds: 3600 },
+          clock,
+        },
+        invocation,
+      );
+    expect(await release()).toEqual({ sent: 1, alreadySent: 0, pending: 0 });
+    expect(await release()).toEqual({ sent: 0, alreadySent: 0, pending: 0 });
+    expect(emails.splice(0).map((e) => e.to)).toEqual(['u6@example.com']);
   }, 60_000);
 });

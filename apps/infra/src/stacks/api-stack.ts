@@ -107,6 +107,8 @@ export class ApiStack extends Stack {
         WEB_URL: `${webOrigin}/`,
         SOURCE_EMAIL: settings.sourceEmail,
         TOKEN_SECRET_ARN: secret.secretArn,
+        // The deadline of the notify lock POST /confirm takes to email held results.
+        REQUEST_TIMEOUT_SECONDS: String(API_FUNCTION.timeoutSeconds),
       },
     });
 
