@@ -15,6 +15,8 @@ export interface JobView {
   readonly method?: string;
   readonly backend?: string;
   readonly timingsMs?: Readonly<Record<string, number>>;
+  /** A finished job's email: held until the address is confirmed, or sent. */
+  readonly email?: 'held' | 'sent';
 }
 
 export interface UploadGrant {
@@ -156,7 +158,8 @@ export class ApiClient {
     return this.call(`/jobs/${encodeURIComponent(jobId)}/mesh`, access ? { access } : {});
   }
 
-  confirm(token: string): Promise<{ confirmed: boolean }> {
+  /** Confirms the address; the results that waited for it are emailed now (`results.emailed`). */
+  confirm(token: string): Promise<{ confirmed: boolean; results?: { emailed: number; waiting: number } }> {
     return this.call('/confirm', { method: 'POST', body: JSON.stringify({ token }) });
   }
 }

@@ -459,10 +459,17 @@ async function start(): Promise<void> {
       });
     } else if (route.kind === 'confirm') {
       try {
-        await api.confirm(route.token);
+        const { results } = await api.confirm(route.token);
+        const emailed = results?.emailed ?? 0;
+        const waited =
+          emailed === 0
+            ? ''
+            : emailed === 1
+              ? ' The result that waited for it was emailed just now.'
+              : ` The ${emailed} results that waited for it were emailed just now.`;
         show(
           uploadNote,
-          'Thank you: your address is confirmed. Results of your pictures will be emailed to you.',
+          `Thank you: your address is confirmed. Results of your pictures will be emailed to you.${waited}`,
         );
       } catch (error) {
         const e = error instanceof ApiRequestError ? error : new ApiRequestError(0, undefined, String(error));

@@ -34,5 +34,7 @@ describe('progress words', () => {
       /3 pictures/,
     );
     expect(apiProblem(0, 'unreachable', 'x')).toMatch(/not reachable/);
+    expect(apiProblem(503, 'results-not-sent', 'Your address is confirmed, but …')).toMatch(/is confirmed/);
+    expect(apiProblem(503, 'busy', 'x')).toMatch(/not reachable/);
   });
 });

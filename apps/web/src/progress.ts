@@ -43,6 +43,8 @@ export function apiProblem(status: number, code: string | undefined, message: st
   if (status === 404 && code === 'no-such-job')
     return 'This job does not exist, or it belongs to someone else.';
   if (status === 401) return 'This link or session is not valid.';
+  // The address is confirmed, but a result that waited for it could not be emailed yet: the API says so.
+  if (code === 'results-not-sent' && message) return message;
   if (status >= 500 || status === 0)
     return 'The service is not reachable right now. Please try again shortly.';
   return message ?? `The request failed (${status}).`;
