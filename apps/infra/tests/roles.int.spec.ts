@@ -119,7 +119,7 @@ async function freePort(): Promise<number> {
 function setUpAccount(
   endpoint: string,
   policies: Record<string, Statement[]>,
-): Record<'admin' | 'extract' | 'notify' | 'sagemaker', { id: string; secret: string }> {
+): Record<'admin' | 'extract' | 'notify' | 'sagemaker' | 'api', { id: string; secret: string }> {
   const script = `
 import json, sys, boto3
 endpoint, policies = sys.argv[1], json.loads(sys.argv[2])
@@ -150,7 +150,7 @@ print(json.dumps({k: {'id': v['AccessKeyId'], 'secret': v['SecretAccessKey']} fo
     },
   );
   return JSON.parse(out) as Record<
-    'admin' | 'extract' | 'notify' | 'sagemaker',
+    'admin' | 'extract' | 'notify' | 'sagemaker' | 'api',
     { id: string; secret: string }
   >;
 }
