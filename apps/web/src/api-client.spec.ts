@@ -109,6 +109,44 @@ describe('ApiClient', () => {
     expect(calls).toHaveLength(4);
   });
 
+  it('asks for a format other than the PLY by name, and for the PLY as before', async () => {
+    const link = { url: 'http://s3/x', expiresAt: '', fileName: 'a.glb', bytes: 3 };
+    const { fetch, calls } = fakeFetch({
+      'GET /api/jobs/job00001/mesh': () => json(200, { ...link, fileName: 'a.ply' }),
+      'GET /api/jobs/job00001/mesh?format=glb': () => json(200, link),
+    });
+    const client = new ApiClient('/api', fetch, memoryStorage());
+    expect((await client.meshLink('job00001', 'acc.sig', 'glb')).fileName).toBe('a.glb');
+    expect((await client.meshLink('job00001', 'acc.sig', 'ply')).fileName).toBe('a.ply');
+    expect((await client.meshLink('job00001', 'acc.sig')).fileName).toBe('a.ply');
+    expect(calls.map((c) => c.url)).toEqual([
+      '/api/jobs/job00001/mesh?format=glb',
+      '/api/jobs/job00001/mesh',
+      '/api/jobs/job00001/mesh',
+    ]);
+  });
+
+  it('sends the prompts and the outputs of an upload as JSON', async () => {
+    const storage = memoryStorage();
+    storage.setItem('gen3d.session', 'tok.sig');
+    const { fetch, calls } = fakeFetch({ 'POST /api/uploads': () => json(201, { name: 'a-1' }) });
+    await new ApiClient('/api', fetch, storage).requestUpload({
+      fileName: 'a.png',
+      size: 1,
+      email: 'a@example.com',
+      points: [{ x: 1, y: 2, label: 0 }],
+      box: { x0: 0, y0: 0, x1: 9, y1: 9 },
+      formats: ['ply', 'glb'],
+      targetFaces: 50_000,
+    });
+    expect(JSON.parse(calls[0]?.body ?? '{}')).toMatchObject({
+      points: [{ x: 1, y: 2, label: 0 }],
+      box: { x0: 0, y0: 0, x1: 9, y1: 9 },
+      formats: ['ply', 'glb'],
+      targetFaces: 50_000,
+    });
+  });
+
   it('reports an unreachable API as status 0', async () => {
     const client = new ApiClient(
       '/api',

@@ -15,6 +15,8 @@ export interface JobView {
   readonly method?: string;
   readonly backend?: string;
   readonly timingsMs?: Readonly<Record<string, number>>;
+  /** The mesh files the job made (e.g. ['ply', 'glb']), each downloadable through {@link ApiClient.meshLink}. */
+  readonly formats?: readonly string[];
   /** A finished job's email: held until the address is confirmed, or sent. */
   readonly email?: 'held' | 'sent';
 }
@@ -136,6 +138,12 @@ export class ApiClient {
     email: string;
     point?: { x: number; y: number };
     quality?: string;
+    /** SAM-style prompts: points with label 1 (object) or 0 (background), and a box; pixels of the picture. */
+    points?: readonly { x: number; y: number; label: 0 | 1 }[];
+    box?: { x0: number; y0: number; x1: number; y1: number };
+    /** The mesh files to make (the PLY always), and a face count to make them smaller. */
+    formats?: readonly string[];
+    targetFaces?: number;
   }): Promise<UploadGrant> {
     return this.call('/uploads', { method: 'POST', body: JSON.stringify(input) });
   }
@@ -154,8 +162,10 @@ export class ApiClient {
       .job;
   }
 
-  meshLink(jobId: string, access?: string): Promise<MeshLink> {
-    return this.call(`/jobs/${encodeURIComponent(jobId)}/mesh`, access ? { access } : {});
+  /** A fresh short-lived link to one of the job's files (the PLY when no format is named). */
+  meshLink(jobId: string, access?: string, format?: string): Promise<MeshLink> {
+    const query = format && format !== 'ply' ? `?format=${encodeURIComponent(format)}` : '';
+    return this.call(`/jobs/${encodeURIComponent(jobId)}/mesh${query}`, access ? { access } : {});
   }
 
   /** Confirms the address; the results that waited for it are emailed now (`results.emailed`). */

@@ -1,5 +1,22 @@
 import { ApiClient, ApiRequestError, postFile, type JobView } from './api-client';
 import { emailProblem, nudgePoint, pointInBox, pointInImage, type Point } from './form';
+import { downloadableFormats, emailNotice, FORMAT_INFO, outputsForUpload, type Format } from './outputs';
+import {
+  addPoint,
+  boxFromCorners,
+  boxInFrame,
+  centredBox,
+  describePrompts,
+  moveLastPoint,
+  NO_PROMPTS,
+  nudgeBox,
+  pixelAt,
+  promptsForUpload,
+  removeLast,
+  withBox,
+  type PromptMode,
+  type Prompts,
+} from './prompts';
 import { jobHash, parseRoute } from './location';
 import { checkPicture, HEADER_BYTES, MAX_UPLOAD_BYTES } from './picture';
 import { apiProblem, formatElapsed, isFinal, methodLabel, STEP_LABELS, stepOf, type Step } from './progress';
@@ -34,6 +51,8 @@ interface Watched {
   access?: string;
   startedAt?: number;
   fileName?: string;
+  /** Polls of a done job for its email state. */
+  emailPolls?: number;
 }
 
 async function apiBase(): Promise<string> {
@@ -53,7 +72,7 @@ async function apiBase(): Promise<string> {
 async function start(): Promise<void> {
   const api = new ApiClient(await apiBase(), (input, init) => fetch(input, init), window.localStorage);
   let chosen: Chosen | undefined;
-  let point: Point | undefined;
+  let prompts: Prompts = NO_PROMPTS;
   let watched: Watched | undefined;
   let pollTimer: number | undefined;
   let tickTimer: number | undefined;
@@ -67,7 +86,8 @@ async function start(): Promise<void> {
   const previewBox = $('preview-box');
   const preview = $('preview');
   const previewImg = $<HTMLImageElement>('preview-img');
-  const marker = $('marker');
+  const marks = $('marks');
+  const boxMark = $('box-mark');
   const pointStatus = $('point-status');
   const clearPoint = $<HTMLButtonElement>('clear-point');
   const email = $<HTMLInputElement>('email');
@@ -92,6 +112,12 @@ async function start(): Promise<void> {
   const viewerBox = $('viewer-box');
   const facts = $('mesh-facts');
   const download = $<HTMLButtonElement>('download');
+  const downloads = $('downloads');
+  const emailHeld = $('email-held');
+  const smaller = $<HTMLInputElement>('smaller');
+  const modeOf = (): PromptMode =>
+    (document.querySelector<HTMLInputElement>('input[name="prompt-mode"]:checked')?.value ??
+      'object') as PromptMode;
 
   email.value = window.localStorage.getItem('gen3d.email') ?? '';
 
@@ -113,8 +139,8 @@ async function start(): Promise<void> {
     chosen = { file, width: check.width, height: check.height, url: URL.createObjectURL(file) };
     previewImg.src = chosen.url;
     previewImg.alt = `The picture you chose: ${file.name}, ${check.width} × ${check.height} pixels`;
-    setPoint(undefined);
     show(previewBox);
+    setPrompts(NO_PROMPTS);
   }
 
   fileInput.addEventListener('change', () => void choose(fileInput.files?.[0]));
@@ -132,50 +158,114 @@ async function start(): Promise<void> {
     void choose((event as DragEvent).dataTransfer?.files[0]);
   });
 
-  // ---- the point prompt ---------------------------------------------------------------------------------------
-  function setPoint(next: Point | undefined): void {
-    point = next;
-    if (!chosen || !next) {
-      hide(marker);
-      hide(clearPoint);
-      pointStatus.textContent = 'No point marked: the largest object is used.';
-      return;
-    }
+  // ---- the prompts: points on the object or the background, a box ---------------------------------------------
+  function setPrompts(next: Prompts): void {
+    prompts = chosen ? next : NO_PROMPTS;
     const rect = preview.getBoundingClientRect();
-    const at = pointInBox(next, rect, chosen);
-    marker.style.left = `${at.left * 100}%`;
-    marker.style.top = `${at.top * 100}%`;
-    show(marker);
-    show(clearPoint);
-    pointStatus.textContent = `Point marked at x ${next.x}, y ${next.y} (pixels of the picture).`;
+    marks.replaceChildren();
+    if (chosen) {
+      for (const p of prompts.points) {
+        const at = pointInBox(p, rect, chosen);
+        const mark = document.createElement('span');
+        mark.className = p.label === 1 ? 'marker' : 'marker negative';
+        mark.style.left = `${at.left * 100}%`;
+        mark.style.top = `${at.top * 100}%`;
+        marks.append(mark);
+      }
+    }
+    drawBox(chosen && prompts.box ? prompts.box : undefined);
+    clearPoint.hidden = prompts.points.length === 0 && !prompts.box;
+    pointStatus.textContent = describePrompts(prompts);
   }
+
+  function drawBox(box: Prompts['box']): void {
+    if (!chosen || !box) return hide(boxMark);
+    const at = boxInFrame(box, preview.getBoundingClientRect(), chosen);
+    boxMark.style.left = `${at.left * 100}%`;
+    boxMark.style.top = `${at.top * 100}%`;
+    boxMark.style.width = `${at.width * 100}%`;
+    boxMark.style.height = `${at.height * 100}%`;
+    show(boxMark);
+  }
+
+  const pointer = (event: MouseEvent): Point => {
+    const rect = preview.getBoundingClientRect();
+    return { x: event.clientX - rect.left, y: event.clientY - rect.top };
+  };
+
+  // A drag in box mode draws the box; a click elsewhere (or Shift-click) places a point.
+  let dragFrom: Point | undefined;
+  preview.addEventListener('pointerdown', (event) => {
+    if (!chosen || modeOf() !== 'box') return;
+    event.preventDefault();
+    preview.setPointerCapture(event.pointerId);
+    dragFrom = pixelAt(pointer(event), preview.getBoundingClientRect(), chosen);
+  });
+  preview.addEventListener('pointermove', (event) => {
+    if (!chosen || !dragFrom) return;
+    const to = pixelAt(pointer(event), preview.getBoundingClientRect(), chosen);
+    drawBox(boxFromCorners(dragFrom, to, chosen) ?? prompts.box);
+  });
+  const endDrag = (event: PointerEvent): void => {
+    if (!chosen || !dragFrom) return;
+    const box = boxFromCorners(
+      dragFrom,
+      pixelAt(pointer(event), preview.getBoundingClientRect(), chosen),
+      chosen,
+    );
+    dragFrom = undefined;
+    setPrompts(box ? withBox(prompts, box) : prompts);
+  };
+  preview.addEventListener('pointerup', endDrag);
+  preview.addEventListener('pointercancel', () => {
+    dragFrom = undefined;
+    setPrompts(prompts);
+  });
 
   preview.addEventListener('click', (event) => {
     if (!chosen) return;
+    const mode = modeOf();
+    if (mode === 'box' && !event.shiftKey) return;
     const rect = preview.getBoundingClientRect();
-    const at = pointInImage({ x: event.clientX - rect.left, y: event.clientY - rect.top }, rect, chosen);
-    if (at) setPoint(at);
+    const at = pointInImage(pointer(event), rect, chosen);
+    if (at) setPrompts(addPoint(prompts, at, mode === 'background' || event.shiftKey ? 0 : 1));
   });
   preview.addEventListener('keydown', (event) => {
     if (!chosen) return;
+    const mode = modeOf();
     if (event.key === 'Enter' || event.key === ' ') {
       event.preventDefault();
-      setPoint(point ?? { x: Math.floor(chosen.width / 2), y: Math.floor(chosen.height / 2) });
+      if (mode === 'box') {
+        if (!prompts.box) setPrompts(withBox(prompts, centredBox(chosen)));
+      } else {
+        const centre = { x: Math.floor(chosen.width / 2), y: Math.floor(chosen.height / 2) };
+        setPrompts(addPoint(prompts, centre, mode === 'background' ? 0 : 1));
+      }
     } else if (event.key === 'Escape' || event.key === 'Delete' || event.key === 'Backspace') {
-      setPoint(undefined);
-    } else if (point) {
-      const moved = nudgePoint(point, event.key, chosen, event.shiftKey);
+      setPrompts(removeLast(prompts, mode));
+    } else if (mode === 'box' && prompts.box) {
+      const moved = nudgeBox(prompts.box, event.key, chosen, event.shiftKey);
       if (moved) {
         event.preventDefault();
-        setPoint(moved);
+        setPrompts(withBox(prompts, moved));
+      }
+    } else if (mode !== 'box') {
+      const last = prompts.points.at(-1);
+      const moved = last ? nudgePoint(last, event.key, chosen, event.shiftKey) : undefined;
+      if (moved) {
+        event.preventDefault();
+        setPrompts(moveLastPoint(prompts, moved));
       }
     }
   });
+  for (const radio of document.querySelectorAll<HTMLInputElement>('input[name="prompt-mode"]')) {
+    radio.addEventListener('change', () => preview.classList.toggle('box-mode', modeOf() === 'box'));
+  }
   clearPoint.addEventListener('click', () => {
-    setPoint(undefined);
+    setPrompts(NO_PROMPTS);
     preview.focus();
   });
-  window.addEventListener('resize', () => setPoint(point));
+  window.addEventListener('resize', () => setPrompts(prompts));
 
   // ---- uploading ----------------------------------------------------------------------------------------------
   email.addEventListener('blur', () => {
@@ -217,7 +307,13 @@ async function start(): Promise<void> {
         size: chosen.file.size,
         email: email.value.trim(),
         quality: quality.value,
-        ...(point ? { point } : {}),
+        ...promptsForUpload(prompts),
+        ...outputsForUpload(
+          [...document.querySelectorAll<HTMLInputElement>('input[name="format"]:checked')].map(
+            (c) => c.value,
+          ),
+          smaller.checked,
+        ),
       });
       await postFile(grant.upload, chosen.file, (fraction) => (uploadBar.value = Math.round(fraction * 100)));
       const startedAt = Date.now();
@@ -256,7 +352,8 @@ async function start(): Promise<void> {
     hide(jobProblem);
     hide(viewerBox);
     hide(facts);
-    hide(download);
+    hide(downloads);
+    hide(emailHeld);
     show(jobCard);
     show(steps);
     jobName.textContent = target.fileName ?? target.name ?? '';
@@ -283,7 +380,8 @@ async function start(): Promise<void> {
       if (mine !== generation) return;
       if (job) {
         update(job);
-        if (isFinal(stepOf(job.state))) return;
+        // A finished job is followed a little longer while its email is not sent or held yet (the notice below).
+        if (isFinal(stepOf(job.state)) && !(job.state === 'done' && emailPending(job, target))) return;
       }
     } catch (error) {
       if (mine !== generation) return;
@@ -298,6 +396,13 @@ async function start(): Promise<void> {
       setStatus(`${apiProblem(e.status, e.code, e.message)} Retrying…`);
     }
     pollTimer = window.setTimeout(() => void poll(mine), POLL_MS);
+  }
+
+  /** Whether to look again for a done job's email state: only while the API may still fill it in (a minute). */
+  function emailPending(job: JobView, target: Watched): boolean {
+    if (job.email !== undefined || target.access) return false; // an email link: its email went out already
+    target.emailPolls = (target.emailPolls ?? 0) + 1;
+    return target.emailPolls <= 30;
   }
 
   function update(job: JobView): void {
@@ -319,6 +424,9 @@ async function start(): Promise<void> {
         }),
       );
     }
+    const notice = emailNotice(job.email);
+    if (notice) show(emailHeld, notice);
+    else hide(emailHeld);
     if (step === 'failed') {
       window.clearInterval(tickTimer);
       show(jobProblem, `${job.error?.reason ?? 'The job failed.'}${job.error ? ` (${job.error.code})` : ''}`);
@@ -362,7 +470,7 @@ async function start(): Promise<void> {
     $('fact-vertices').textContent = job.mesh ? job.mesh.vertices.toLocaleString('en') : '…';
     $('fact-faces').textContent = job.mesh ? job.mesh.faces.toLocaleString('en') : '…';
     $('fact-closed').textContent = job.mesh ? (job.mesh.watertight ? 'yes (watertight)' : 'no') : '…';
-    show(download);
+    renderDownloads(downloadableFormats(job.formats));
     try {
       const link = await api.meshLink(job.jobId, watched?.access);
       const response = await fetch(link.url);
@@ -389,15 +497,33 @@ async function start(): Promise<void> {
     }
   }
 
-  download.addEventListener('click', () => void downloadMesh());
+  /** One download button per file the job made: the PLY's is #download, the others #download-{format}. */
+  function renderDownloads(formats: readonly Format[]): void {
+    for (const old of downloads.querySelectorAll('button:not(#download)')) old.remove();
+    for (const format of formats) {
+      if (format === 'ply') continue;
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'primary';
+      button.id = `download-${format}`;
+      button.dataset['format'] = format;
+      button.textContent = `Download .${format}`;
+      button.title = FORMAT_INFO[format].use;
+      button.addEventListener('click', () => void downloadMesh(button, format));
+      downloads.append(button);
+    }
+    show(downloads);
+  }
 
-  async function downloadMesh(): Promise<void> {
+  download.addEventListener('click', () => void downloadMesh(download, 'ply'));
+
+  async function downloadMesh(button: HTMLButtonElement, format: Format): Promise<void> {
     const job = lastJob;
     if (!job) return;
-    download.disabled = true;
+    button.disabled = true;
     try {
       // A fresh short-lived link each time: the page may have been open for longer than a link lives.
-      const link = await api.meshLink(job.jobId, watched?.access);
+      const link = await api.meshLink(job.jobId, watched?.access, format);
       const response = await fetch(link.url);
       if (!response.ok) throw new ApiRequestError(response.status, 'mesh', `HTTP ${response.status}`);
       const url = URL.createObjectURL(await response.blob());
@@ -412,7 +538,7 @@ async function start(): Promise<void> {
       const e = error instanceof ApiRequestError ? error : new ApiRequestError(0, undefined, String(error));
       show(jobProblem, `The download failed: ${apiProblem(e.status, e.code, e.message)}`);
     } finally {
-      download.disabled = false;
+      button.disabled = false;
     }
   }
 
