@@ -425,6 +425,16 @@ describe('the web app in Chromium against the local stack', () => {
     await page.keyboard.press('Enter');
     await page.keyboard.press('ArrowLeft');
     await expectText(page.locator('#point-status'), /Point marked at x 12\d, y 128/);
+    // A box from the keyboard: the Box mode by its radio, Enter places it in the middle, + grows it.
+    await page.locator('input[name="prompt-mode"][value="box"]').focus();
+    await page.keyboard.press('Space');
+    await page.locator('#preview').focus();
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('+');
+    await expectText(
+      page.locator('#point-status'),
+      /^Marked: 1 point on the object and a box from x 61, y 61 to x 195, y 195\.$/,
+    );
     await page.locator('#email').focus();
     await page.keyboard.type('ann@example.com');
     await page.keyboard.press('Enter'); // submits the form
