@@ -16,6 +16,7 @@ let server: Server;
 let base: string;
 let answers: { status: number; body: string; headers?: Record<string, string> }[];
 let healthy: boolean;
+let crashing: boolean;
 let inFlight = 0;
 let peak = 0;
 const received: string[] = [];
@@ -24,11 +25,13 @@ beforeEach(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'gen3d-async-'));
   answers = [];
   healthy = true;
+  crashing = false;
   inFlight = 0;
   peak = 0;
   received.length = 0;
   server = createServer((req, res) => {
     if (req.url === '/ping') return void res.writeHead(healthy ? 200 : 503).end();
+    if (crashing) return void req.socket.destroy(); // the container dies mid-request
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -52,7 +55,7 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function setup(concurrency = 2) {
+async function setup(concurrency = 2, maxAttempts?: number) {
   const store = new InMemoryObjectStore();
   const endpoint = new LocalAsyncEndpoint({
     queueDir: dir,
@@ -63,6 +66,7 @@ async function setup(concurrency = 2) {
     sidecarUrl: () => base,
     concurrency,
     log,
+    ...(maxAttempts ? { maxAttempts } : {}),
   });
   await endpoint.start();
   return { store, endpoint };
@@ -137,6 +141,20 @@ describe('LocalAsyncEndpoint', () => {
     await endpoint.stop(1000);
     expect(await text(store, 'sagemaker-output/failures/job-d-error.out')).toMatch(/^Request expired/);
     expect(received).toEqual([]);
+  });
+
+  it('writes the failure path when the container never answers, once the retries are spent (never silent)', async () => {
+    crashing = true;
+    const { store, endpoint } = await setup(2, 2);
+    await endpoint.invokeEndpointAsync(await invocation(store, 'job-e'));
+    await until(
+      async () => (await store.head(bucket, 'sagemaker-output/failures/job-e-error.out')) !== undefined,
+    );
+    await endpoint.stop(1000);
+    expect(await text(store, 'sagemaker-output/failures/job-e-error.out')).toMatch(
+      /^The container did not answer after 2 attempts/,
+    );
+    expect(await store.head(bucket, 'sagemaker-output/job-e.out')).toBeUndefined();
   });
 
   it('keeps at most `concurrency` requests in flight to the container', async () => {

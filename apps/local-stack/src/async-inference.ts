@@ -50,6 +50,18 @@ export class LocalAsyncEndpoint {
       maxAttempts: options.maxAttempts ?? 5,
       backoff: { initialMs: 500, maxMs: 30_000 },
       handle: (invocation) => this.invoke(invocation),
+      // SageMaker gives up on a request the container never answered by writing its failure path: the job's
+      // failure email comes from there (a request only in dead/ would end in no email at all).
+      onGiveUp: async (invocation, message, reason) => {
+        await this.fail(
+          invocation,
+          `The container did not answer after ${message.attempts} attempts: ${reason}`,
+        );
+        options.log.warn(
+          { jobId: invocation.inferenceId, reason },
+          'async inference given up: failure written',
+        );
+      },
       log: options.log,
       pollMs: 200,
     });

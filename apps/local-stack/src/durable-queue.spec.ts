@@ -83,6 +83,77 @@ describe('DurableQueue', () => {
     expect(dead).toMatchObject({ id: 'doomed', attempts: 3, lastError: 'TypeError: always broken' });
   });
 
+  it('hands a message it gives up on to onGiveUp (with the last error) before it goes to dead/', async () => {
+    const given: [string, string][] = [];
+    const q = queue<string>(
+      async () => {
+        throw new Error('container gone');
+      },
+      { onGiveUp: async (body, _message, reason) => void given.push([body, reason]) },
+    );
+    await q.start();
+    await q.enqueue('lost', 'job-1');
+    await until(() => files('dead').length === 1);
+    await q.stop(1000);
+    expect(given).toEqual([['job-1', 'Error: container gone']]);
+  });
+
+  it('keeps retrying a message whose onGiveUp fails (nothing given up silently)', async () => {
+    let giveUps = 0;
+    const q = queue<string>(
+      async () => {
+        throw new Error('container gone');
+      },
+      {
+        onGiveUp: async () => {
+          giveUps += 1;
+          if (giveUps < 3) throw new Error('disk full');
+        },
+      },
+    );
+    await q.start();
+    await q.enqueue('stubborn', 'x');
+    await until(() => files('dead').length === 1);
+    await q.stop(1000);
+    expect(giveUps).toBe(3);
+  });
+
+  it('redrives dead/ on start when asked: attempts start again, the message is delivered', async () => {
+    const broken = queue<string>(async () => {
+      throw new Error('outbox unwritable');
+    });
+    await broken.start();
+    await broken.enqueue('email', 'payload');
+    await until(() => files('dead').length === 1);
+    await broken.stop(1000);
+    const seen: [string, number][] = [];
+    const restarted = queue<string>(async (body, message) => void seen.push([body, message.attempts]), {
+      redriveDeadOnStart: true,
+    });
+    await restarted.start();
+    await until(() => seen.length === 1 && files('inflight').length === 0);
+    await restarted.stop(1000);
+    expect(seen).toEqual([['payload', 0]]);
+    expect(files('dead')).toEqual([]);
+  });
+
+  it('redrive() moves dead messages back without a restart and says how many', async () => {
+    let fail = true;
+    const seen: string[] = [];
+    const q = queue<string>(async (body) => {
+      if (fail) throw new Error('down');
+      seen.push(body);
+    });
+    await q.start();
+    await q.enqueue('a', 'one');
+    await until(() => files('dead').length === 1);
+    fail = false;
+    expect(await q.redrive()).toBe(1);
+    await until(() => seen.length === 1);
+    await q.stop(1000);
+    expect(files('dead')).toEqual([]);
+  });
+
   it('does not count "not now" (RetryLaterError) as an attempt', async () => {
     let calls = 0;
     const q = queue<string>(

@@ -10,7 +10,9 @@ import type { Logger } from '@gen3d/logging';
  *   <dir>/ready/<id>.json      waiting (with the earliest time of its next attempt)
  *   <dir>/inflight/<id>.json   being handled; moved back to ready/ when the process starts again (a crash or a
  *                              restart mid-delivery redelivers: at least once, never dropped)
- *   <dir>/dead/<id>.json       gave up after `maxAttempts`, with the last error (logged at error level)
+ *   <dir>/dead/<id>.json       gave up after `maxAttempts`, with the last error (logged at error level), after
+ *                              `onGiveUp` has recorded the outcome; `redrive()` (and `redriveDeadOnStart`) sends
+ *                              them again, attempts counted from zero, as SQS's dead-letter redrive does
  *
  * Every move is a rename, so a message is in exactly one folder whatever moment the process dies at. One consumer
  * per folder (this process); any process may enqueue.
@@ -37,6 +39,13 @@ export interface DurableQueueOptions<T> {
   readonly pollMs?: number;
   /** A handler error that says how long to wait before the next attempt (e.g. a 429's Retry-After). */
   readonly retryAfterMs?: (error: unknown) => number | undefined;
+  /**
+   * Called once the retries are spent, before the message goes to dead/ (e.g. SageMaker writing the failure path so
+   * the job still ends in an email). If it throws, the message is retried rather than given up silently.
+   */
+  readonly onGiveUp?: (body: T, message: QueueMessage<T>, reason: string) => Promise<void>;
+  /** Moves what dead/ holds back to ready/ when the queue starts (a restart is the operator's redrive). */
+  readonly redriveDeadOnStart?: boolean;
 }
 
 /** A handler error meaning "not now": retried after `delayMs` without counting as an attempt. */
@@ -94,19 +103,27 @@ export class DurableQueue<T> {
       notBefore: 0,
       enqueuedAt: new Date().toISOString(),
     };
-    const temp = path.join(this.options.dir, `.tmp-${randomBytes(6).toString('hex')}`);
-    await fs.writeFile(temp, JSON.stringify(message));
     try {
       if (await exists(path.join(this.inflight, `${id}.json`))) return false;
       // link() refuses an existing name: a second enqueue of a waiting id is a no-op.
-      await fs.link(temp, path.join(this.ready, `${id}.json`));
+      await this.writeNew(path.join(this.ready, `${id}.json`), message);
       return true;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
       throw error;
     } finally {
-      await fs.rm(temp, { force: true });
       this.wake();
+    }
+  }
+
+  /** Writes a message under a name that must not exist yet (EEXIST otherwise), never half-written. */
+  private async writeNew(file: string, message: QueueMessage<T>): Promise<void> {
+    const temp = path.join(this.options.dir, `.tmp-${randomBytes(6).toString('hex')}`);
+    await fs.writeFile(temp, JSON.stringify(message));
+    try {
+      await fs.link(temp, file);
+    } finally {
+      await fs.rm(temp, { force: true });
     }
   }
 
@@ -120,8 +137,37 @@ export class DurableQueue<T> {
         'redelivering a message left in flight by the last run',
       );
     }
+    if (this.options.redriveDeadOnStart) await this.redrive();
     this.started = true;
     this.schedule(0);
+  }
+
+  /**
+   * Sends again every message in dead/ (attempts from zero, no backoff), as an SQS dead-letter redrive.
+   * @returns how many messages were moved back.
+   */
+  async redrive(): Promise<number> {
+    await this.ensureDirs();
+    let moved = 0;
+    for (const file of (await fs.readdir(this.dead)).filter(isMessage)) {
+      const message = await readMessage<T>(path.join(this.dead, file));
+      if (!message) continue;
+      const again: QueueMessage<T> = { ...message, attempts: 0, notBefore: 0 };
+      try {
+        // link() refuses a name already waiting: the same id queued meanwhile is delivered once.
+        await this.writeNew(path.join(this.ready, file), again);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+      await fs.rm(path.join(this.dead, file), { force: true });
+      moved += 1;
+      this.options.log.warn(
+        { queue: this.options.name, message: message.id, lastError: message.lastError },
+        'redriving a message from dead/',
+      );
+    }
+    this.wake();
+    return moved;
   }
 
   /** Waits (at most `timeoutMs`) until no message is waiting or being handled. */
@@ -214,7 +260,7 @@ export class DurableQueue<T> {
       const later = error instanceof RetryLaterError ? error.delayMs : this.options.retryAfterMs?.(error);
       const attempts = later === undefined ? message.attempts + 1 : message.attempts;
       const reason = `${(error as Error).name}: ${(error as Error).message}`;
-      if (attempts >= this.options.maxAttempts) {
+      if (attempts >= this.options.maxAttempts && (await this.givenUp(message, attempts, reason))) {
         await fs.rename(inflight, path.join(this.dead, file));
         await fs.writeFile(
           path.join(this.dead, file),
@@ -244,6 +290,20 @@ export class DurableQueue<T> {
         { queue: name, message: message.id, attempts, retryInMs: Math.round(delay), reason },
         'delivery failed; retrying with backoff',
       );
+    }
+  }
+
+  /** Lets `onGiveUp` record the outcome; false (retry again) when it could not. */
+  private async givenUp(message: QueueMessage<T>, attempts: number, reason: string): Promise<boolean> {
+    try {
+      await this.options.onGiveUp?.(message.body, { ...message, attempts, lastError: reason }, reason);
+      return true;
+    } catch (error) {
+      this.options.log.error(
+        { err: error, queue: this.options.name, message: message.id, attempts, reason },
+        'giving up failed: retrying the message instead',
+      );
+      return false;
     }
   }
 

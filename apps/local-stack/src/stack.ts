@@ -178,7 +178,8 @@ export async function startLocalStack(
     handle: (object, invocation) =>
       notifyObject(object, { config: notifyConfig, data, mailer, clock }, invocation),
   });
-  // S3 invokes Lambda asynchronously: retried with backoff when the handler throws, kept on disk meanwhile.
+  // S3 invokes Lambda asynchronously: retried with backoff when the handler throws, kept on disk meanwhile. What
+  // was given up (dead/) is sent again on the next start, the operator's redrive: the cores are idempotent (locks).
   const queue = (name: 'extract' | 'notify', run: (event: S3Notification) => Promise<unknown>) =>
     new DurableQueue<S3Notification>({
       dir: path.join(config.queuesDir, name),
@@ -189,6 +190,7 @@ export async function startLocalStack(
       handle: async (event) => void (await run(event)),
       log: log.child({ component: `${name}-queue` }),
       pollMs: 250,
+      redriveDeadOnStart: true,
     });
   const queues = {
     extract: queue('extract', (event) => extract(event, lambda('Gen3DExtractLambda', EXTRACT_TIMEOUT_MS))),
