@@ -23,7 +23,8 @@ describe('checkPng', () => {
     expect(checkPng(new Uint8Array())).toBe('the file is empty');
     expect(checkPng(Uint8Array.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10]))).toBe('it is a JPEG image');
     expect(checkPng(Buffer.from('GIF89a....'))).toBe('it is a GIF image');
-    expect(checkPng(Buffer.from('hello, world'))).toBe('it does not start with the PNG signature');
+    expect(checkPng(Buffer.from('hello, world'))).toBe('it is text');
+    expect(checkPng(Uint8Array.from([0, 1, 2, 3, 200, 201]))).toBe('it is unrecognised binary data');
     expect(checkPng(png(64, 48).subarray(0, 12))).toBe('it has no PNG header (IHDR)');
     expect(checkPng(png(0, 48))).toBe('its width or height is 0');
   });

@@ -93,16 +93,7 @@ export class SidecarProcess {
   /** For tests of the failure path: the worker host the sidecar supervises (killed to simulate a crash). */
   workerPids(): number[] {
     const pid = this.child?.pid;
-    if (!pid) return [];
-    try {
-      return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
-        .trim()
-        .split(/\s+/)
-        .filter(Boolean)
-        .map(Number);
-    } catch {
-      return [];
-    }
+    return pid ? childrenOf(pid) : [];
   }
 }
 
@@ -137,4 +128,17 @@ async function killLeftover(pidFile: string, log: Logger): Promise<void> {
     }
   }
   await fs.rm(pidFile, { force: true });
+}
+
+/** The ids of a process's children (Linux /proc; empty elsewhere or when it is gone). */
+export function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
 }

@@ -21,6 +21,7 @@ export {
   type ReleasePorts,
 } from './notify';
 export { MAX_LINK_EXPIRY_SECONDS, parseNotifyConfig, type NotifyConfig } from './notify-config';
+export { describeContent, isPng } from './png-signature';
 export type { AsyncInferenceInvoker, AsyncInvocation, Clock, Email, Mailer, OutgoingEmail } from './ports';
 export {
   addressKeyOf,
