@@ -161,6 +161,22 @@ describe('the notify core', () => {
     expect(status).toMatchObject({ state: 'failed', error: { code: 'WorkerCrashedError' } });
   });
 
+  it('keeps a done job done when SageMaker records a failure after the mesh was stored: the admin alone is told', async () => {
+    const w = world();
+    const record = await w.upload('users/u1/input/m.png', PNG, { email: 'm@example.com' });
+    const jobId = ((await extractObject(objectOf(record), w.extractPorts, invocation())) as { jobId: string })
+      .jobId;
+    const request = (await w.docs.readRequest({ userId: 'u1', jobId } as never))!;
+    await w.docs.writeStatus({ ...request, name: 'm' }, 'done', { meshKey: 'users/u1/output/m.ply' });
+    await w.data.put(`sagemaker-output/failures/${jobId}-error.out`, 'Worker died.', {
+      contentType: 'text/plain',
+    });
+    await notifyObject(objectOf(w.created[w.created.length - 1]!), w.notifyPorts, invocation());
+    expect(w.emails.map((e) => e.to)).toEqual(['admin@example.com']);
+    const status = parseJobStatusJson(await w.data.getText(`users/u1/jobs/${jobId}/status.json`));
+    expect(status.state).toBe('done');
+  });
+
   it("takes the type from the container's own error answer when SageMaker stored that", async () => {
     const w = world();
     const record = await w.upload('users/u1/input/e.png', PNG, { email: 'e@example.com' });

@@ -5,6 +5,7 @@ import {
   parseFailureDocumentJson,
   parseInferenceRequestJson,
   parseJobReportJson,
+  parseJobStatusJson,
   userMessageFor,
   type FailureDocument,
   type InferenceRequest,
@@ -172,6 +173,14 @@ export class JobDocuments {
       status,
     );
     return status;
+  }
+
+  /** The job's status as last written, or undefined when none was written yet. */
+  async readStatus(job: JobRef): Promise<JobStatus | undefined> {
+    const text = await this.readText(
+      buildJobDocumentKey({ userId: job.userId, jobId: job.jobId, document: 'status' }),
+    );
+    return text === undefined ? undefined : parseJobStatusJson(text);
   }
 
   // ---- failure ----

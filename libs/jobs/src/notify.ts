@@ -298,6 +298,13 @@ async function notifySageMakerFailure(
     ]);
   }
   const type = classifySageMakerFailure(text);
+  const current = await docs.readStatus(request).catch((error: unknown) => {
+    if (error instanceof DocumentParseError) return undefined;
+    throw error;
+  });
+  // The container stored the mesh and then failed (a crash or a timeout after the PLY's write): the job is done and
+  // its mesh email is the user's one email. The record is the admin's business only, and the status stays done.
+  const meshStored = current?.state === 'done';
   const document = buildFailureDocument({
     job: request,
     input: request.input,
@@ -307,15 +314,22 @@ async function notifySageMakerFailure(
     at: ports.clock(),
   });
   const name = parseInputKey(request.input.key).name;
-  await docs
-    .writeStatus({ ...request, name }, 'failed', { error: type })
-    .catch((error: unknown) => invocation.log.warn({ err: error }, 'could not write the job status'));
+  if (meshStored)
+    invocation.log.warn(
+      { jobId: request.jobId },
+      'SageMaker failure record after the mesh was stored: admin only',
+    );
+  else
+    await docs
+      .writeStatus({ ...request, name }, 'failed', { error: type })
+      .catch((error: unknown) => invocation.log.warn({ err: error }, 'could not write the job status'));
   const lockKey = buildJobDocumentKey({
     userId: request.userId,
     jobId: request.jobId,
     document: 'notify-lock',
   });
-  return deliver(context, lockKey, request.jobId, failureDeliveries(ports, document));
+  const deliveries = failureDeliveries(ports, document).filter((d) => !meshStored || d.id === 'admin');
+  return deliver(context, lockKey, request.jobId, deliveries);
 }
 
 /** What SageMaker's failure text says happened, as a catalogue type the user's email can explain. */
