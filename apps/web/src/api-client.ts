@@ -1,43 +1,8 @@
 /** The browser's side of the API (libs/api): sessions, upload grants, jobs, mesh links. */
 
-export type JobState = 'queued' | 'reconstructing' | 'done' | 'failed';
+import type { JobView, MeshLink, UploadGrant } from '@gen3d/events';
 
-export interface JobView {
-  readonly jobId: string;
-  readonly name: string;
-  readonly state: JobState;
-  readonly queuedAt: string;
-  readonly startedAt?: string;
-  readonly finishedAt?: string;
-  readonly updatedAt: string;
-  readonly error?: { readonly code: string; readonly reason: string };
-  readonly mesh?: { readonly vertices: number; readonly faces: number; readonly watertight: boolean };
-  readonly method?: string;
-  readonly backend?: string;
-  readonly timingsMs?: Readonly<Record<string, number>>;
-  /** The mesh files the job made (e.g. ['ply', 'glb']), each downloadable through {@link ApiClient.meshLink}. */
-  readonly formats?: readonly string[];
-  /** A finished job's email: held until the address is confirmed, or sent. */
-  readonly email?: 'held' | 'sent';
-}
-
-export interface UploadGrant {
-  readonly name: string;
-  readonly key: string;
-  readonly upload: {
-    readonly url: string;
-    readonly fields: Record<string, string>;
-    readonly expiresAt: string;
-  };
-  readonly address: { readonly confirmed: boolean; readonly confirmation: string };
-}
-
-export interface MeshLink {
-  readonly url: string;
-  readonly expiresAt: string;
-  readonly fileName: string;
-  readonly bytes: number;
-}
+export type { JobView, MeshLink, UploadGrant };
 
 /** A refused or failed request: `status` 0 when the API could not be reached at all. */
 export class ApiRequestError extends Error {

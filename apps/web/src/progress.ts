@@ -1,6 +1,8 @@
 /** How a job's state reads on the page. */
 
-export type JobState = 'queued' | 'reconstructing' | 'done' | 'failed';
+import type { JobView } from '@gen3d/events';
+
+export type JobState = JobView['state'];
 /** The steps the user sees: uploading, then the pipeline's states in plain words. */
 export type Step = 'uploading' | 'queued' | 'reconstructing' | 'done' | 'failed';
 

@@ -11,6 +11,9 @@ import {
   uploadMetadataFor,
   type JobReport,
   type JobStatus,
+  type JobView,
+  type MeshLink,
+  type UploadGrant,
 } from '@gen3d/events';
 import {
   addressKeyOf,
@@ -97,29 +100,6 @@ export interface ApiDeps {
 }
 
 /** What the API tells the browser about a job. `state` is the status document's. */
-export interface JobView {
-  readonly jobId: string;
-  readonly name: string;
-  readonly state: JobStatus['state'];
-  readonly queuedAt: string;
-  readonly startedAt?: string;
-  readonly finishedAt?: string;
-  readonly updatedAt: string;
-  /** Why it failed: the error code and the reason in plain words. */
-  readonly error?: { readonly code: string; readonly reason: string };
-  readonly mesh?: { readonly vertices: number; readonly faces: number; readonly watertight: boolean };
-  /** The honest name of the method that made the mesh (from the job report), and its backend. */
-  readonly method?: string;
-  readonly backend?: string;
-  readonly timingsMs?: Readonly<Record<string, number>>;
-  /** The mesh files the job made (from its report), each downloadable through GET /jobs/{id}/mesh?format=…. */
-  readonly formats?: readonly MeshFormat[];
-  /**
-   * The result email of a finished job: `held` while it waits for the address's confirmation (POST /confirm sends
-   * it), `sent` once it went out. Absent while the job runs, and in listings.
-   */
-  readonly email?: 'held' | 'sent';
-}
 
 /** A job still queued or running after this long is stuck, not active: it no longer counts against the quota. */
 export const STUCK_JOB_MS = 60 * 60 * 1000;
@@ -390,7 +370,7 @@ async function meshLink(
     expiresAt: link.expiresAt.toISOString(),
     fileName: `${status.name}.${format}`,
     bytes: file.bytes,
-  });
+  } satisfies MeshLink);
 }
 
 // C0/C1 controls, separators, and bidi/line-separator characters: s3-keys refuses them in names.
@@ -599,7 +579,7 @@ async function createUpload(
     key,
     upload: { url: post.url, fields: post.fields, expiresAt: post.expiresAt.toISOString() },
     address: { confirmed: address.confirmedAt !== undefined, confirmation },
-  });
+  } satisfies UploadGrant);
 }
 
 async function confirm(request: ApiRequest, deps: Deps, log: Logger): Promise<ApiResponse> {

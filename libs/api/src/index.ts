@@ -5,7 +5,6 @@ export {
   type ApiDeps,
   type ApiRequest,
   type ApiResponse,
-  type JobView,
   type UploadSigner,
 } from './api';
 export { confirmationLink, parseApiConfig, type ApiConfig, DEFAULT_MAX_UPLOAD_BYTES } from './config';

@@ -40,3 +40,4 @@ export { DocumentParseError, EventsError } from './errors';
 export { JOB_ERRORS, JobErrorSchema, userMessageFor, type JobError, type JobErrorType } from './job-errors';
 export { jsonParserFor } from './parse';
 export { parseCreatedObject, parseS3EventEnvelope, type CreatedObject } from './s3-event';
+export type { JobView, MeshLink, UploadGrant } from './api-views';
