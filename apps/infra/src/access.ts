@@ -68,9 +68,9 @@ export const NOTIFY_S3_GRANTS: readonly S3Grant[] = [
   },
   {
     bucket: 'data',
-    actions: ['s3:PutObject'],
+    actions: ['s3:GetObject', 's3:PutObject'],
     patterns: ['users/*/jobs/*/status.json'],
-    why: 'the job status of a job that failed inside SageMaker',
+    why: 'the job status: read so a done job stays done, written when a job failed inside SageMaker',
   },
   {
     bucket: 'data',
