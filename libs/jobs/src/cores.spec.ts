@@ -1,64 +1,12 @@
-import { parseCreatedObject, parseFailureDocumentJson, parseJobStatusJson } from '@gen3d/events';
-import { createLogger } from '@gen3d/logging';
-import { bindBucket } from '@gen3d/object-store';
-import { InMemoryObjectStore, s3CreatedEvent, type CreatedObjectRecord } from '@gen3d/object-store/testing';
-import type { Invocation } from '@gen3d/runtime';
-import { buildFailureDocument, JobDocuments } from './documents';
+import { parseFailureDocumentJson, parseJobStatusJson } from '@gen3d/events';
+import { buildFailureDocument } from './documents';
 import { PermanentMailError } from './errors';
 import { extractObject } from './extract';
-import { parseExtractConfig } from './extract-config';
+import { BUCKET, coreWorld, invocation, objectOf, PNG } from './fixtures/core-world';
 import { notifyObject } from './notify';
-import { parseNotifyConfig } from './notify-config';
-import type { AsyncInvocation, OutgoingEmail } from './ports';
+import type { CreatedObjectRecord } from '@gen3d/object-store/testing';
 
-// The cores on the in-memory store (versioned like the production bucket), with recording ports: fast, no moto.
-const BUCKET = 'gen3d-data-bucket';
-const PNG = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]);
-const invocation = (remainingMs = 30_000): Invocation => ({
-  log: createLogger({ service: 'test', level: 'silent' }),
-  remainingTimeMs: () => remainingMs,
-});
-const objectOf = (record: CreatedObjectRecord) => parseCreatedObject(s3CreatedEvent([record]).Records[0]);
-
-function world(now = new Date('2026-11-27T03:00:00Z')) {
-  const store = new InMemoryObjectStore(() => now);
-  const created: CreatedObjectRecord[] = [];
-  store.onCreated((o) => created.push(o));
-  const data = bindBucket(store, BUCKET);
-  const invoked: AsyncInvocation[] = [];
-  const emails: OutgoingEmail[] = [];
-  const extractPorts = {
-    data,
-    invoker: { invokeAsync: async (i: AsyncInvocation) => (invoked.push(i), { outputLocation: undefined }) },
-    config: parseExtractConfig({ SAGEMAKER_ENDPOINT_NAME: 'e', DATA_BUCKET: BUCKET }),
-    clock: () => now,
-  };
-  const notifyPorts = {
-    data,
-    mailer: { send: async (email: OutgoingEmail) => (emails.push(email), 'id') },
-    config: parseNotifyConfig({
-      DATA_BUCKET: BUCKET,
-      ADMIN_EMAIL: 'admin@example.com',
-      SOURCE_EMAIL: 'n@example.com',
-    }),
-    clock: () => now,
-  };
-  const upload = async (key: string, body: Uint8Array, metadata: Record<string, string> = {}) => {
-    await data.put(key, body, { contentType: 'image/png', metadata });
-    return created[created.length - 1]!;
-  };
-  return {
-    store,
-    data,
-    created,
-    invoked,
-    emails,
-    extractPorts,
-    notifyPorts,
-    upload,
-    docs: new JobDocuments(data, () => now),
-  };
-}
+const world = coreWorld;
 
 describe('the extract core', () => {
   it('writes the request, the job index and a queued status, then invokes once', async () => {

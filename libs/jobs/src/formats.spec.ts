@@ -1,63 +1,11 @@
-import { parseCreatedObject, type JobReport } from '@gen3d/events';
-import { createLogger } from '@gen3d/logging';
-import { bindBucket } from '@gen3d/object-store';
-import { InMemoryObjectStore, s3CreatedEvent, type CreatedObjectRecord } from '@gen3d/object-store/testing';
-import type { Invocation } from '@gen3d/runtime';
-import { JobDocuments } from './documents';
+import type { JobReport } from '@gen3d/events';
 import { extractObject } from './extract';
-import { parseExtractConfig } from './extract-config';
+import { BUCKET, coreWorld, invocation, objectOf, PNG } from './fixtures/core-world';
 import { notifyObject } from './notify';
-import { parseNotifyConfig } from './notify-config';
-import type { OutgoingEmail } from './ports';
 
 // Issue 12 through the cores: prompts, formats and decimation from the upload's metadata into the request; the
 // extra formats linked from the mesh email; a bad option ending in one clear email.
-const BUCKET = 'gen3d-data-bucket';
-const PNG = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]);
-const invocation = (): Invocation => ({
-  log: createLogger({ service: 'test', level: 'silent' }),
-  remainingTimeMs: () => 30_000,
-});
-const objectOf = (record: CreatedObjectRecord) => parseCreatedObject(s3CreatedEvent([record]).Records[0]);
-
-function world() {
-  const now = new Date('2026-11-27T04:00:00Z');
-  const store = new InMemoryObjectStore(() => now);
-  const created: CreatedObjectRecord[] = [];
-  store.onCreated((o) => created.push(o));
-  const data = bindBucket(store, BUCKET);
-  const emails: OutgoingEmail[] = [];
-  const extractPorts = {
-    data,
-    invoker: { invokeAsync: async () => ({ outputLocation: undefined }) },
-    config: parseExtractConfig({ SAGEMAKER_ENDPOINT_NAME: 'e', DATA_BUCKET: BUCKET }),
-    clock: () => now,
-  };
-  const notifyPorts = {
-    data,
-    mailer: { send: async (email: OutgoingEmail) => (emails.push(email), 'id') },
-    config: parseNotifyConfig({
-      DATA_BUCKET: BUCKET,
-      ADMIN_EMAIL: 'admin@example.com',
-      SOURCE_EMAIL: 'n@example.com',
-    }),
-    clock: () => now,
-  };
-  const put = async (key: string, body: Uint8Array | string, metadata: Record<string, string> = {}) => {
-    const written = await data.put(key, body, { contentType: 'application/octet-stream', metadata });
-    return { record: created[created.length - 1]!, written };
-  };
-  return {
-    store,
-    data,
-    created,
-    emails,
-    extractPorts,
-    notifyPorts,
-    put,
-    docs: new JobDocuments(data, () => now),
-  };
-}
+const world = () => coreWorld(new Date('2026-11-27T04:00:00Z'));
 
 describe('issue 12 options through the extract core', () => {
   it('carries prompts, formats and the face budget from the metadata into the request', async () => {
