@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -385,7 +385,11 @@ describe('restarts and stops', () => {
     );
     const { jobId } = JSON.parse(submitted.stdout) as { jobId: string };
     const statusFile = path.join(home, 'data/gen3d-data-bucket/users/cy/jobs', jobId, 'status.json');
-    const state = () => (JSON.parse(readFileSync(statusFile, 'utf8')) as { state: string }).state;
+    // The CLI answers once the upload is stored: the extract core writes the status a moment later.
+    const state = () =>
+      existsSync(statusFile)
+        ? (JSON.parse(readFileSync(statusFile, 'utf8')) as { state: string }).state
+        : undefined;
     await until('reconstructing', () => (state() === 'reconstructing' ? true : undefined));
     const running = await stack.processes();
     expect(await stack.stop('SIGINT')).toBe(0);
