@@ -8,14 +8,14 @@ import {
   type JobStatus,
   type UploadOptions,
 } from '@gen3d/events';
-import { jobIdFor } from '@gen3d/jobs';
+import { jobIdFor, listJobStatuses, readJobResult } from '@gen3d/jobs';
 import { bindBucket, createS3Client, S3ObjectStore, type BucketStore } from '@gen3d/object-store';
 import {
   buildInputKey,
   buildJobDocumentKey,
   buildMaskKey,
   buildMeshFileKey,
-  buildReportKey,
+  parseUserId,
   type MeshFormat,
 } from '@gen3d/s3-keys';
 
@@ -56,7 +56,12 @@ export interface JobClient {
 export function meshFileOf(view: JobView, format: MeshFormat): { key: string; versionId?: string } {
   const { status } = view;
   const key = buildMeshFileKey({ userId: status.userId, name: status.name }, format);
-  if (format === 'ply') return { key: status.meshKey ?? key };
+  if (format === 'ply') {
+    return {
+      key: status.meshKey ?? key,
+      ...(status.meshVersionId ? { versionId: status.meshVersionId } : {}),
+    };
+  }
   let files: readonly { format: string; versionId?: string }[] = [];
   try {
     files = parseJobReport(view.report).output.files ?? [];
@@ -197,13 +202,18 @@ export function awsClient(options: { bucket: string; userId: string }): JobClien
     } catch (error) {
       throw asUnreachable(error, options.bucket);
     }
-    if (status.state !== 'done' || !status.meshKey) return { status };
-    const link = await data.presignGet(status.meshKey, 3600);
-    const reportKey = buildReportKey({ userId: status.userId, name: status.name });
-    const report = (await data.head(reportKey))
-      ? JSON.parse(Buffer.from(await data.get(reportKey, 1024 * 1024)).toString('utf8'))
-      : undefined;
-    return { status, meshLink: { url: link.url, expiresAt: link.expiresAt.toISOString() }, report };
+    return viewOf(status);
+  };
+  /** The job's own mesh and report, at the versions its status records. */
+  const viewOf = async (status: JobStatus): Promise<JobView> => {
+    const result = await readJobResult(data, status);
+    if (!result) return { status };
+    const link = await data.presignGet(result.mesh.key, 3600, result.mesh.versionId);
+    return {
+      status,
+      meshLink: { url: link.url, expiresAt: link.expiresAt.toISOString() },
+      ...(result.report ? { report: result.report } : {}),
+    };
   };
   return {
     where: `s3://${options.bucket}`,
@@ -233,14 +243,12 @@ export function awsClient(options: { bucket: string; userId: string }): JobClien
     },
     job: view,
     async jobs() {
-      const listed = await data.list(`users/${options.userId}/jobs/`).catch((error: unknown) => {
-        throw asUnreachable(error, options.bucket);
-      });
-      const ids = listed
-        .filter((o) => o.key.endsWith('/status.json'))
-        .map((o) => o.key.split('/')[3] as string);
-      const views = (await Promise.all(ids.map(view))).filter((v): v is JobView => v !== undefined);
-      return views.sort((a, b) => b.status.updatedAt.localeCompare(a.status.updatedAt));
+      const statuses = await listJobStatuses(data, parseUserId(options.userId), { max: 200 }).catch(
+        (error: unknown) => {
+          throw asUnreachable(error, options.bucket);
+        },
+      );
+      return Promise.all(statuses.map(viewOf));
     },
     async download(job, format) {
       if (!job.status.meshKey) throw new StackError('the job has no mesh');

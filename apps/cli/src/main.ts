@@ -1,6 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import path from 'node:path';
+import { buildInputKey } from '@gen3d/s3-keys';
 import { parseCommand, USAGE, UsageError, type Command } from './args';
 import {
   awsClient,
@@ -36,6 +37,8 @@ async function run(argv: readonly string[]): Promise<number> {
     const image = await readInput(command.image, 'picture');
     const mask = command.mask ? await readInput(command.mask, 'mask') : undefined;
     const name = path.basename(command.image).replace(/\.png$/i, '');
+    // Every key made from the name must fit (MAX_NAME_BYTES of UTF-8): InvalidKeyError is exit 2, one line.
+    buildInputKey({ userId: 'cli', name });
     const client = await clientFor(command);
     const { jobId } = await client.submit({
       name,

@@ -112,7 +112,7 @@ export async function runJob(request: InferenceRequest, deps: JobDeps): Promise<
     // visible only once it is complete, so nothing partial is ever under the key the notify lambda reacts to. The
     // mesh names the report's version, so notify reads this report, not a later one of the same name.
     const written = await docs.writeReport(input, report);
-    await deps.data.put(keys.mesh, outcome.ply, {
+    const meshWritten = await deps.data.put(keys.mesh, outcome.ply, {
       contentType: PLY_CONTENT_TYPE,
       metadata: docs.meshMetadata({ jobId: request.jobId, backend: outcome.report.backend }, written),
     });
@@ -123,6 +123,8 @@ export async function runJob(request: InferenceRequest, deps: JobDeps): Promise<
       .writeStatus({ ...request, name }, 'done', {
         startedAt,
         meshKey: keys.mesh,
+        ...(meshWritten.versionId ? { meshVersionId: meshWritten.versionId } : {}),
+        ...(written.versionId ? { reportVersionId: written.versionId } : {}),
         mesh: meshStats(outcome.report),
       })
       .catch((error: unknown) => deps.log.warn({ err: error }, 'could not write the job status'));
@@ -176,15 +178,18 @@ export async function failJob(
   } catch {
     return document; // a request naming no usable input of ours: nothing of the user's to write next to
   }
-  try {
-    await docs.writeFailure(docs.failureKey(input, request.jobId), document);
-    await docs.writeStatus({ ...request, name: input.name }, 'failed', {
+  // Each on its own: a failure document that cannot be written (a name too long for a derived key, a store error)
+  // must not leave the job `reconstructing` for ever. The user is still told: SageMaker stores this answer as its
+  // failure record, which the notify function emails.
+  await docs
+    .writeFailure(docs.failureKey(input, request.jobId), document)
+    .catch((writeError: unknown) => deps.log.error({ err: writeError }, 'could not write the failure document'));
+  await docs
+    .writeStatus({ ...request, name: input.name }, 'failed', {
       ...(startedAt ? { startedAt } : {}),
       error: failure.type,
-    });
-  } catch (writeError) {
-    deps.log.error({ err: writeError }, 'could not write the failure document');
-  }
+    })
+    .catch((writeError: unknown) => deps.log.error({ err: writeError }, 'could not write the failed status'));
   return document;
 }
 

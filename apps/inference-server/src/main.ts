@@ -57,9 +57,10 @@ async function main(): Promise<void> {
     }),
   });
 
-  process.once('SIGTERM', () => {
+  const stop = (why: string) => {
+    if (stopping) return;
     stopping = true;
-    logger.info({ active: limiter.active, queued: limiter.queued }, 'SIGTERM: finishing in-flight jobs');
+    logger.info({ active: limiter.active, queued: limiter.queued }, `${why}: finishing in-flight jobs`);
     server.close();
     const deadline = setTimeout(() => shutdown.abort(), config.shutdownGraceMs);
     void limiter
@@ -70,7 +71,14 @@ async function main(): Promise<void> {
         logger.info('stopped');
         process.exit(0);
       });
-  });
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  // Started by the local stack with an IPC channel: when the stack dies (even by SIGKILL), the channel closes and
+  // the sidecar stops as on SIGTERM. The container is started without one.
+  if (process.channel) {
+    process.channel.unref();
+    process.once('disconnect', () => stop('the local stack is gone'));
+  }
 
   server.listen(config.port, config.bindHost, () => {
     const address = server.address();

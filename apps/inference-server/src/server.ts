@@ -32,6 +32,7 @@ const HTTP_STATUS: Readonly<Record<JobErrorType, number>> = {
   WorkerCrashedError: 503,
   JobTimeoutError: 504,
   OverloadedError: 429,
+  LimitReachedError: 429,
   InternalError: 500,
 };
 

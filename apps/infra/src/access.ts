@@ -39,6 +39,24 @@ export const EXTRACT_S3_GRANTS: readonly S3Grant[] = [
     patterns: ['users/*/output/*.failure.json', 'rejected/*.failure.json'],
     why: 'failure documents of rejected uploads',
   },
+  {
+    bucket: 'data',
+    actions: ['s3:GetObject', 's3:PutObject'],
+    patterns: ['api/claims/*'],
+    why: 'the claim of a web-granted upload, written once (a replayed upload form starts no second job)',
+  },
+  {
+    bucket: 'data',
+    actions: ['s3:GetObject', 's3:PutObject'],
+    patterns: ['api/addresses/*'],
+    why: "the mailbox's daily cap, counted on the web uploads extract accepts",
+  },
+  {
+    bucket: 'data',
+    actions: ['s3:GetObject'],
+    patterns: ['users/*/jobs/*/status.json'],
+    why: "the session's jobs in progress, counted on the web uploads extract accepts",
+  },
 ];
 
 export const NOTIFY_S3_GRANTS: readonly S3Grant[] = [

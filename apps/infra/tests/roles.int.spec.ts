@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import {
   buildFailureDocument,
+  confirmAddress,
   extractObject,
   JobDocuments,
   notifyObject,
@@ -373,13 +374,14 @@ describe('the roles’ policies, enforced by moto, against the real pipeline cod
     expect(status.state).toBe('failed');
   }, 60_000);
 
-  it('a web-API upload: notify reads the address record the API keeps and emails the confirmed address', async () => {
+  it('a web-API upload: extract claims it and counts the cap, notify emails the address its session confirmed', async () => {
     const address = createHash('sha256').update('u5@example.com').digest('hex');
     await stores.admin.putJson(buildAddressKey(address), {
-      version: 1,
-      confirmedAt: new Date().toISOString(),
-      confirmationsSent: [],
-      uploadsPerDay: {},
+      version: 2,
+      confirmations: [{ userId: 'u5', address, at: new Date().toISOString() }],
+      sends: [],
+      acceptedPerDay: {},
+      held: [],
     });
     const object = await upload('u5', 'mug', PNG, { access: 'token-of-the-upload' });
     expect(await extract(object)).toMatchObject({ status: 'started' });
@@ -399,7 +401,13 @@ describe('the roles’ policies, enforced by moto, against the real pipeline cod
 
   it('a web-API upload finished before the confirmation: notify holds it, POST /confirm’s release (API role) emails it once', async () => {
     const addressKey = buildAddressKey(createHash('sha256').update('u6@example.com').digest('hex'));
-    await stores.admin.putJson(addressKey, { version: 1, confirmationsSent: [], uploadsPerDay: {} });
+    await stores.admin.putJson(addressKey, {
+      version: 2,
+      confirmations: [],
+      sends: [],
+      acceptedPerDay: {},
+      held: [],
+    });
     const object = await upload('u6', 'vase', PNG, { access: 'token-of-the-upload' });
     expect(await extract(object)).toMatchObject({ status: 'started' });
     const started = only(invocations.splice(0));
@@ -411,11 +419,10 @@ describe('the roles’ policies, enforced by moto, against the real pipeline cod
     expect(await notify(created(mesh, meshPut.versionId, meshPut.eTag))).toMatchObject({ status: 'held' });
     expect(emails).toEqual([]);
     // POST /confirm: the API marks the address confirmed, then releases what was held, with its own role.
-    const record = JSON.parse(await stores.api.getText(addressKey)) as Record<string, unknown>;
-    await stores.api.putJson(addressKey, { ...record, confirmedAt: new Date().toISOString() });
+    await confirmAddress(stores.api, 'u6@example.com', 'u6', new Date());
     const release = () =>
       releaseHeldResults(
-        'u6@example.com',
+        { address: 'u6@example.com', userId: 'u6' },
         {
           data: stores.api,
           mailer: { send: async (email) => (emails.push(email), `m-${emails.length}`) },

@@ -16,6 +16,11 @@ export interface LocalStackConfig {
   readonly operatorTokenFile: string;
   readonly apiKeyFile: string;
   readonly bindHost: string;
+  /**
+   * Set (GEN3D_ALLOW_REMOTE=1) when the person running the stack said that a bind address other than loopback is
+   * meant: the stack then serves the web app, its API and upload forms to the network it is on.
+   */
+  readonly allowRemote: boolean;
   readonly port: number;
   /** 0: a free loopback port each start. */
   readonly sidecarPort: number;
@@ -47,6 +52,13 @@ export function parseLocalStackConfig(env: Environment, repoRoot: string): Local
   const bindHost = env['GEN3D_BIND_HOST'] || '127.0.0.1';
   if (!HOST.test(bindHost))
     throw new ConfigError(`GEN3D_BIND_HOST is not an IP address: ${JSON.stringify(bindHost)}`);
+  const allowRemote = env['GEN3D_ALLOW_REMOTE'] === '1';
+  if (!isLoopback(bindHost) && !allowRemote) {
+    throw new ConfigError(
+      `GEN3D_BIND_HOST=${bindHost} would serve the web app, its API and upload forms to the network; ` +
+        'set GEN3D_ALLOW_REMOTE=1 as well if that is meant (the operator routes still need the token)',
+    );
+  }
   const dataBucket = env['DATA_BUCKET'] || 'gen3d-data-bucket';
   if (!BUCKET_NAME.test(dataBucket)) throw new ConfigError(`DATA_BUCKET is not a bucket name: ${dataBucket}`);
   const email = (name: string, fallback: string) => {
@@ -69,6 +81,7 @@ export function parseLocalStackConfig(env: Environment, repoRoot: string): Local
     operatorTokenFile: path.join(home, 'operator.token'),
     apiKeyFile: path.join(home, 'api.key'),
     bindHost,
+    allowRemote,
     port: integerEnv(env, 'GEN3D_STACK_PORT', 4300, 0, 65535),
     sidecarPort: integerEnv(env, 'GEN3D_SIDECAR_PORT', 0, 0, 65535),
     webUrl,
@@ -89,4 +102,11 @@ export function parseLocalStackConfig(env: Environment, repoRoot: string): Local
     workerPython: path.resolve(repoRoot, env['WORKER_PYTHON'] || '.venv/bin/python'),
     jobTimeoutSeconds: integerEnv(env, 'JOB_TIMEOUT_SECONDS', 600, 1, 3600),
   };
+}
+
+/** @example isLoopback('127.0.0.2') // true; isLoopback('0.0.0.0') // false */
+export function isLoopback(host: string): boolean {
+  return (
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) || host === '::1' || host.toLowerCase() === 'localhost'
+  );
 }

@@ -150,7 +150,7 @@ export class DurableQueue<T> {
     await this.ensureDirs();
     let moved = 0;
     for (const file of (await fs.readdir(this.dead)).filter(isMessage)) {
-      const message = await readMessage<T>(path.join(this.dead, file));
+      const message = await readMessage<T>(path.join(this.dead, file), this.options.log, this.options.name);
       if (!message) continue;
       const again: QueueMessage<T> = { ...message, attempts: 0, notBefore: 0 };
       try {
@@ -228,7 +228,7 @@ export class DurableQueue<T> {
     for (const file of files) {
       if (this.stopping || this.running.size >= this.options.concurrency) return;
       if (this.running.has(file) || (this.notBefore.get(file) ?? 0) > now) continue;
-      const message = await readMessage<T>(path.join(this.ready, file));
+      const message = await readMessage<T>(path.join(this.ready, file), this.options.log, this.options.name);
       if (!message) continue;
       if (message.notBefore > now) {
         this.notBefore.set(file, message.notBefore);
@@ -325,10 +325,29 @@ async function exists(file: string): Promise<boolean> {
   );
 }
 
-async function readMessage<T>(file: string): Promise<QueueMessage<T> | undefined> {
+/**
+ * A queued message, or undefined when it is gone (taken meanwhile). One that cannot be read (cut short, not JSON,
+ * not a message) is moved aside as `….unreadable` with an error line, never retried for ever nor silently dropped.
+ */
+async function readMessage<T>(
+  file: string,
+  log: Logger,
+  queue: string,
+): Promise<QueueMessage<T> | undefined> {
+  let text: string;
   try {
-    return JSON.parse(await fs.readFile(file, 'utf8')) as QueueMessage<T>;
-  } catch {
-    return undefined; // claimed by nobody else (one consumer), so only a message removed meanwhile lands here
+    text = await fs.readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
   }
+  try {
+    const message = JSON.parse(text) as QueueMessage<T> | null;
+    if (typeof message?.id === 'string' && typeof message.attempts === 'number') return message;
+  } catch {
+    // not JSON: moved aside below
+  }
+  log.error({ queue, file: path.basename(file) }, 'unreadable queue message: moved aside');
+  await fs.rename(file, `${file}.unreadable`).catch(() => undefined);
+  return undefined;
 }

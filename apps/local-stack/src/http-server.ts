@@ -1,11 +1,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { Readable } from 'node:stream';
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Logger } from '@gen3d/logging';
 import { FolderObjectStore, ObjectMissingError, PresignedRequestError } from '@gen3d/object-store';
+import { receiveFormUpload } from './form-upload';
+import { HttpError } from './http-errors';
 import type { OperatorApi } from './operator-api';
+
+export { HttpError };
 
 /** The API of issue 11 (libs/api), as the local stack mounts it under /api: plain request in, plain response out. */
 export interface MountedApi {
@@ -33,19 +36,15 @@ export interface HttpServerDeps {
   /** The built web UI, served at `/` (GET only; files under it only). */
   readonly webDir: string;
   readonly operatorToken: string;
+  /** What the operator's `/local/health` shows (paths, process ids); the public `/health` says only "ok". */
   readonly health: () => Record<string, unknown>;
+  /**
+   * The `Host` values this origin answers to (`127.0.0.1:4300`, `localhost:4300`, …): any other is refused, so that a
+   * web page on another name (DNS rebinding) cannot reach the stack through a victim's browser.
+   */
+  readonly allowedHosts: () => ReadonlySet<string>;
   readonly maxUploadBytes: number;
   readonly log: Logger;
-}
-
-/** An error the HTTP edge answers with its status (domain errors carry no status: decided here). */
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 /**
@@ -59,16 +58,20 @@ export class HttpError extends Error {
 export function createHttpServer(deps: HttpServerDeps): Server {
   return createServer((req, res) => {
     const started = performance.now();
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
     void route(req, res, deps)
       .catch((error: unknown) => {
         const status = error instanceof HttpError ? error.status : statusOf(error);
         if (status >= 500)
           deps.log.error({ err: error, method: req.method, path: pathOf(req) }, 'request failed');
-        if (!res.headersSent)
-          sendJson(res, status, {
-            error: { type: (error as Error).name, message: (error as Error).message },
-          });
-        else res.destroy();
+        if (res.headersSent) return void res.destroy();
+        // A body not read to its end (too large, refused before its file) is not read further: the answer goes out
+        // and the connection closes.
+        if (!req.complete) {
+          res.setHeader('Connection', 'close');
+          res.once('finish', () => req.socket.destroy());
+        }
+        sendJson(res, status, { error: { type: (error as Error).name, message: (error as Error).message } });
       })
       .finally(() => {
         deps.log.debug(
@@ -105,11 +108,14 @@ async function route(req: IncomingMessage, res: ServerResponse, deps: HttpServer
   const method = req.method ?? 'GET';
   const routes = deps.routes();
   if (!routes) throw new HttpError(503, 'the local stack is starting');
+  if (!deps.allowedHosts().has((req.headers.host ?? '').toLowerCase())) {
+    throw new HttpError(421, 'this server does not answer to that host name');
+  }
   if (method === 'OPTIONS') {
     res.writeHead(204, corsHeaders(routes, req)).end();
     return;
   }
-  if (url.pathname === '/health' && method === 'GET') return sendJson(res, 200, deps.health());
+  if (url.pathname === '/health' && method === 'GET') return sendJson(res, 200, { status: 'ok' });
   if (url.pathname.startsWith('/s3/')) return objectRoute(req, res, url, routes, deps.maxUploadBytes);
   if (url.pathname === '/api' || url.pathname.startsWith('/api/')) {
     if (!routes.api) throw new HttpError(503, 'the web API (libs/api) is not mounted in this build');
@@ -133,6 +139,7 @@ async function route(req: IncomingMessage, res: ServerResponse, deps: HttpServer
   }
   if (url.pathname.startsWith('/local/')) {
     checkOperator(req, deps.operatorToken);
+    if (url.pathname === '/local/health' && method === 'GET') return sendJson(res, 200, deps.health());
     const body =
       method === 'POST' ? JSON.parse((await readBody(req, 64 * 1024)).toString('utf8') || '{}') : undefined;
     const answer = await routes.operator.handle(
@@ -146,6 +153,19 @@ async function route(req: IncomingMessage, res: ServerResponse, deps: HttpServer
   if (method === 'GET' || method === 'HEAD') return serveWebFile(res, url.pathname, deps.webDir);
   throw new HttpError(404, `no route for ${method} ${url.pathname}`);
 }
+
+/** The shortest operator token that opens `/local` (the stack writes 43 characters: 32 random bytes). */
+export const MIN_OPERATOR_TOKEN_LENGTH = 32;
+
+/** Sent with every answer: no framing, no type sniffing, no referrer leaking capability links, scripts from here. */
+const SECURITY_HEADERS = {
+  'Content-Security-Policy':
+    "default-src 'self'; img-src 'self' data: blob:; connect-src 'self'; style-src 'self' 'unsafe-inline'; " +
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'X-Frame-Options': 'DENY',
+} as const;
 
 const WEB_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -188,23 +208,9 @@ async function objectRoute(
   const [bucket = '', ...rest] = url.pathname.slice('/s3/'.length).split('/');
   if (req.method === 'POST' && rest.length === 0) {
     const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > maxUploadBytes)
+    if (declared > maxUploadBytes + 64 * 1024)
       throw new HttpError(413, `the upload is larger than ${maxUploadBytes} bytes`);
-    const form = await new Request(`http://local${url.pathname}`, {
-      method: 'POST',
-      headers: { 'content-type': req.headers['content-type'] ?? '' },
-      body: Readable.toWeb(req) as ReadableStream,
-      duplex: 'half',
-    } as RequestInit)
-      .formData()
-      .catch((error: unknown) => {
-        throw new HttpError(400, `not a multipart form: ${(error as Error).message}`);
-      });
-    const file = form.get('file');
-    if (!(file instanceof Blob)) throw new HttpError(400, 'the form has no file field');
-    const fields = new Map<string, string>();
-    for (const [name, value] of form) if (typeof value === 'string') fields.set(name, value);
-    const stored = await deps.store.acceptPost(bucket, fields, new Uint8Array(await file.arrayBuffer()));
+    const stored = await receiveFormUpload(req, deps.store, decodeURIComponent(bucket), maxUploadBytes);
     res.writeHead(204, {
       ...corsHeaders(deps, req),
       ETag: stored.eTag,
@@ -243,10 +249,12 @@ function corsHeaders(deps: Routes, req: IncomingMessage): Record<string, string>
   };
 }
 
+/** The operator's bearer token (scheme in any case), compared as fixed-length digests; a short secret opens nothing. */
 function checkOperator(req: IncomingMessage, token: string): void {
-  const given = Buffer.from((req.headers.authorization ?? '').replace(/^Bearer\s+/i, ''));
-  const expected = Buffer.from(token);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+  const match = /^bearer +(\S+)$/i.exec((req.headers.authorization ?? '').trim());
+  const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest();
+  const given = digest(match?.[1] ?? '');
+  if (token.length < MIN_OPERATOR_TOKEN_LENGTH || !match || !timingSafeEqual(given, digest(token))) {
     throw new HttpError(401, 'operator routes need the token in .gen3d/operator.token (the CLI sends it)');
   }
 }

@@ -51,6 +51,11 @@ async function main(): Promise<void> {
     log.fatal({ err: error }, 'the local stack could not start');
     process.exit(1);
   }
+  if (config.allowRemote) {
+    log.warn(
+      `GEN3D_ALLOW_REMOTE=1: the web app, its API and upload forms are served on ${config.bindHost} to the network this machine is on`,
+    );
+  }
   log.info(
     { url: stack.url, web: stack.webUrl, dataDir: config.dataDir, outboxDir: config.outboxDir },
     `ready: web UI ${stack.webUrl}, data in ${config.dataDir}, mail in ${config.outboxDir}`,

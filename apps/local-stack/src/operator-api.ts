@@ -1,25 +1,22 @@
-import path from 'node:path';
 import {
   BACKENDS,
   BoxSchema,
-  DocumentParseError,
   FormatsSchema,
-  parseJobReport,
   parseJobStatusJson,
   PointsSchema,
   QUALITIES,
   TargetFacesSchema,
   uploadMetadataFor,
+  type JobReport,
   type JobStatus,
-  type MeshFile,
 } from '@gen3d/events';
-import type { BucketStore } from '@gen3d/object-store';
+import { listJobStatuses, readJobResult } from '@gen3d/jobs';
+import { ObjectMissingError, type BucketStore, type FolderObjectStore } from '@gen3d/object-store';
 import {
   buildInputKey,
   buildJobDocumentKey,
   buildMaskKey,
   buildMeshFileKey,
-  buildReportKey,
   parseJobId,
   parseUserId,
 } from '@gen3d/s3-keys';
@@ -38,7 +35,8 @@ export interface OperatorApi {
 
 export interface OperatorApiDeps {
   readonly data: BucketStore;
-  readonly dataDir: string;
+  /** The folder store under `data`: where a version's bytes lie on disk. */
+  readonly store: FolderObjectStore;
   readonly maxUploadBytes: number;
   readonly linkExpirySeconds: number;
   /** The job id the extract handler gives an upload (the same function, imported, never re-derived here). */
@@ -64,7 +62,7 @@ export interface JobView {
   readonly status: JobStatus;
   readonly meshPath?: string;
   readonly meshLink?: { url: string; expiresAt: string };
-  readonly report?: unknown;
+  readonly report?: JobReport | undefined;
   /** Links to the mesh in the other formats the job made (the report lists them, with their versions). */
   readonly files?: readonly { format: string; url: string; path: string }[];
 }
@@ -75,40 +73,39 @@ export interface JobView {
  */
 export function createOperatorApi(deps: OperatorApiDeps): OperatorApi {
   const view = async (userId: string, jobId: string): Promise<JobView | undefined> => {
-    const key = buildJobDocumentKey({ userId, jobId, document: 'status' });
-    if (!(await deps.data.head(key))) return undefined;
-    const status = parseJobStatusJson(await deps.data.getText(key));
-    if (status.state !== 'done' || !status.meshKey) return { status };
-    const reportKey = buildReportKey({ userId: status.userId, name: status.name });
-    const report = (await deps.data.head(reportKey))
-      ? JSON.parse(await deps.data.getText(reportKey))
-      : undefined;
-    const link = await deps.data.presignGet(status.meshKey, deps.linkExpirySeconds);
-    let made: readonly MeshFile[] = [];
-    try {
-      made = parseJobReport(report).output.files ?? [];
-    } catch (error) {
-      if (!(error instanceof DocumentParseError)) throw error;
-    }
+    const status = await deps.data
+      .getText(buildJobDocumentKey({ userId, jobId, document: 'status' }))
+      .then(parseJobStatusJson)
+      .catch((error: unknown) => {
+        if (error instanceof ObjectMissingError) return undefined;
+        throw error;
+      });
+    return status && viewOf(status);
+  };
+  /** A job with its own mesh and report (at the versions its status records), their links and where they are. */
+  const viewOf = async (status: JobStatus): Promise<JobView> => {
+    const result = await readJobResult(deps.data, status);
+    if (!result) return { status };
+    const { mesh, report } = result;
+    const link = await deps.data.presignGet(mesh.key, deps.linkExpirySeconds, mesh.versionId);
     const files = [];
-    for (const file of made) {
+    for (const file of report?.output.files ?? []) {
       if (file.format === 'ply') continue;
       const key = buildMeshFileKey(status, file.format);
       const fileLink = await deps.data.presignGet(key, deps.linkExpirySeconds, file.versionId);
-      files.push({
-        format: file.format,
-        url: fileLink.url,
-        path: path.join(deps.dataDir, deps.data.bucket, ...key.split('/')),
-      });
+      files.push({ format: file.format, url: fileLink.url, path: await pathOf(key, file.versionId) });
     }
     return {
       status,
-      meshPath: path.join(deps.dataDir, deps.data.bucket, ...status.meshKey.split('/')),
+      meshPath: await pathOf(mesh.key, mesh.versionId),
       meshLink: { url: link.url, expiresAt: link.expiresAt.toISOString() },
       report,
       ...(files.length > 0 ? { files } : {}),
     };
   };
+  /** The file a person can open: the key's visible file while it is the latest version, else the version's own. */
+  const pathOf = (key: string, versionId: string | undefined) =>
+    deps.store.pathOf(deps.data.bucket, key, versionId);
 
   return {
     async handle(method, route, query, body) {
@@ -155,15 +152,8 @@ export function createOperatorApi(deps: OperatorApiDeps): OperatorApi {
         return { status: 200, body: { jobId, job: await view(userId, jobId) } };
       }
       if (method === 'GET' && route === '/jobs') {
-        const listed = await deps.data.list(`users/${userId}/jobs/`);
-        const jobIds = listed
-          .filter((o) => o.key.endsWith('/status.json'))
-          .map((o) => o.key.split('/')[3] as string);
-        const jobs = (await Promise.all(jobIds.map((id) => view(userId, id)))).filter(
-          (j): j is JobView => j !== undefined,
-        );
-        jobs.sort((a, b) => b.status.updatedAt.localeCompare(a.status.updatedAt));
-        return { status: 200, body: { jobs } };
+        const statuses = await listJobStatuses(deps.data, userId, { max: 200 });
+        return { status: 200, body: { jobs: await Promise.all(statuses.map(viewOf)) } };
       }
       const match = /^\/jobs\/([^/]+)$/.exec(route);
       if (method === 'GET' && match) {

@@ -42,9 +42,12 @@ export class SidecarProcess {
     });
     const child = spawn(process.execPath, [this.options.mainJs, 'serve'], {
       env: { ...process.env, ...this.options.env, PORT: String(this.options.port), BIND_HOST: '127.0.0.1' },
-      stdio: ['ignore', this.options.output ? 'pipe' : 'inherit', 'inherit'],
+      // The IPC channel is the sidecar's lifeline: when this process dies, however, the channel closes and the
+      // sidecar stops by itself (apps/inference-server main.ts), so no orphan keeps the port and the worker.
+      stdio: ['ignore', this.options.output ? 'pipe' : 'inherit', 'inherit', 'ipc'],
       detached: true,
     });
+    child.channel?.unref();
     if (this.options.output) child.stdout?.pipe(this.options.output, { end: false });
     this.child = child;
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -16,12 +16,13 @@ import { bindBucket, FolderObjectStore } from '@gen3d/object-store';
 import { createS3BatchHandler, type LambdaContextLike } from '@gen3d/runtime';
 import { matchNotificationRule, SAGEMAKER_FAILURE_PREFIX, SAGEMAKER_OUTPUT_PREFIX } from '@gen3d/s3-keys';
 import { LocalAsyncEndpoint } from './async-inference';
-import type { LocalStackConfig } from './config';
+import { isLoopback, type LocalStackConfig } from './config';
 import { DurableQueue } from './durable-queue';
 import { EventRouter, type S3Notification } from './event-router';
 import { createHttpServer, type MountedApi, type Routes } from './http-server';
 import { createOperatorApi } from './operator-api';
 import { outboxMailer } from './outbox';
+import { readOrCreateSecret } from './secrets';
 import { SidecarProcess } from './sidecar-process';
 
 /** The port is taken: said in one line by main, not as a stack trace. */
@@ -60,8 +61,9 @@ export async function startLocalStack(
   } = {},
 ): Promise<RunningStack> {
   await fs.mkdir(config.home, { recursive: true });
-  const signingKey = await readOrCreateSecret(config.signingKeyFile);
-  const operatorToken = (await readOrCreateSecret(config.operatorTokenFile)).toString('utf8');
+  const replaced = (reason: string) => log.warn(reason);
+  const signingKey = await readOrCreateSecret(config.signingKeyFile, replaced);
+  const operatorToken = (await readOrCreateSecret(config.operatorTokenFile, replaced)).toString('utf8');
 
   // The origin first: its port is in the links the store signs.
   const mounted: { routes?: Routes } = {};
@@ -70,6 +72,7 @@ export async function startLocalStack(
     webDir: config.webDir,
     operatorToken,
     health: () => health(),
+    allowedHosts: () => allowedHosts,
     maxUploadBytes: MAX_UPLOAD_BYTES,
     log: log.child({ component: 'http' }),
   });
@@ -89,6 +92,10 @@ export async function startLocalStack(
   const linkHost = config.bindHost === '0.0.0.0' || config.bindHost === '::' ? '127.0.0.1' : config.bindHost;
   const url = `http://${linkHost.includes(':') ? `[${linkHost}]` : linkHost}:${port}`;
   const webUrl = config.webUrl ?? `${url}/`;
+  const allowedHosts = new Set([
+    ...hostsOf(config.bindHost, port),
+    ...(config.webUrl ? [new URL(config.webUrl).host.toLowerCase()] : []),
+  ]);
 
   // The data bucket's notification configuration, as in AWS: events only for what NOTIFICATION_RULES name.
   const store = new FolderObjectStore({
@@ -206,7 +213,7 @@ export async function startLocalStack(
     store,
     operator: createOperatorApi({
       data,
-      dataDir: config.dataDir,
+      store,
       maxUploadBytes: MAX_UPLOAD_BYTES,
       linkExpirySeconds: config.linkExpirySeconds,
       jobIdOf: (upload) => jobIdFor(upload),
@@ -285,22 +292,13 @@ export interface ApiDeps {
   readonly log: Logger;
 }
 
-/** A secret kept in a file (0600), created on first use: the link signing key, the operator token. */
-export async function readOrCreateSecret(file: string): Promise<Buffer> {
-  try {
-    return Buffer.from((await fs.readFile(file, 'utf8')).trim());
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+/** The Host values the stack answers to: its address and, on loopback, the names of loopback. */
+function hostsOf(bindHost: string, port: number): ReadonlySet<string> {
+  const names = [bindHost.includes(':') ? `[${bindHost}]` : bindHost];
+  if (isLoopback(bindHost) || bindHost === '0.0.0.0' || bindHost === '::') {
+    names.push('127.0.0.1', 'localhost', '[::1]');
   }
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  const secret = randomBytes(32).toString('base64url');
-  try {
-    await fs.writeFile(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    return Buffer.from((await fs.readFile(file, 'utf8')).trim());
-  }
-  return Buffer.from(secret);
+  return new Set(names.map((name) => `${name.toLowerCase()}:${port}`));
 }
 
 async function freePort(): Promise<number> {

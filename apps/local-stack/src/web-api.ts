@@ -1,6 +1,7 @@
-import { createApiHandler, createTokenSigner, parseApiConfig, readOrCreateKeyFile } from '@gen3d/api';
+import { createApiHandler, createTokenSigner, parseApiConfig } from '@gen3d/api';
 import { bindBucket } from '@gen3d/object-store';
 import type { MountedApi } from './http-server';
+import { readOrCreateSecret } from './secrets';
 import type { ApiDeps } from './stack';
 
 /**
@@ -11,7 +12,9 @@ export async function mountWebApi(deps: ApiDeps): Promise<MountedApi> {
   const handle = createApiHandler({
     data: bindBucket(deps.store, deps.config.dataBucket),
     signUpload: (key, options) => deps.store.presignPost(deps.config.dataBucket, key, options),
-    tokens: createTokenSigner(readOrCreateKeyFile(deps.config.apiKeyFile)),
+    tokens: createTokenSigner(
+      await readOrCreateSecret(deps.config.apiKeyFile, (reason) => deps.log.warn(reason)),
+    ),
     sendEmail: (email) => deps.mailer.send(email),
     now: () => new Date(),
     log: deps.log,

@@ -75,7 +75,10 @@ export class StackProcess {
 
   /** The sidecar and the worker host it supervises (both must be gone after a stop). */
   async processes(): Promise<{ sidecar: number; workers: number[] }> {
-    const health = (await (await fetch(`${this.url}/health`)).json()) as { sidecar: { pid: number } };
+    const token = readFileSync(path.join(this.home, 'operator.token'), 'utf8').trim();
+    const health = (await (
+      await fetch(`${this.url}/local/health`, { headers: { authorization: `Bearer ${token}` } })
+    ).json()) as { sidecar: { pid: number } };
     const sidecar = health.sidecar.pid;
     return { sidecar, workers: childrenOf(sidecar) };
   }

@@ -1,137 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { parseJobReportJson } from '@gen3d/events';
-import { isAddressConfirmed, JobDocuments, notifyObject, parseNotifyConfig } from '@gen3d/jobs';
+import {
+  countAcceptedUpload,
+  isAddressConfirmed,
+  JobDocuments,
+  notifyObject,
+  parseNotifyConfig,
+} from '@gen3d/jobs';
 import { createLogger } from '@gen3d/logging';
-import { bindBucket } from '@gen3d/object-store';
-import { InMemoryObjectStore } from '@gen3d/object-store/testing';
-import { buildOutputKey, buildReportKey, parseJobId, parseUserId } from '@gen3d/s3-keys';
-import type { PresignPostOptions } from '@gen3d/object-store';
-import { createApiHandler, type ApiRequest } from './api';
-import { parseApiConfig } from './config';
+import { buildFailureKey, buildOutputKey, buildReportKey, parseUserId } from '@gen3d/s3-keys';
 import type { OutgoingEmail } from './emails';
+import { BUCKET, setup, WEB } from './fixtures/api-world';
 import { forFunctionUrl } from './function-url';
 import { createTokenSigner } from './tokens';
-
-const BUCKET = 'gen3d-data-bucket';
-const WEB = 'http://127.0.0.1:4300/';
-
-/** The API over an in-memory bucket, a recording upload signer and mailer, and a settable clock. */
-function setup(env: Record<string, string> = {}) {
-  let now = new Date('2026-11-27T10:00:00Z');
-  const store = new InMemoryObjectStore(() => now);
-  const data = bindBucket(store, BUCKET);
-  const signed: { key: string; options: PresignPostOptions }[] = [];
-  const sent: OutgoingEmail[] = [];
-  const mail = { fail: false };
-  const tokens = createTokenSigner(randomBytes(32));
-  const handle = createApiHandler({
-    data,
-    signUpload: async (key, options) => {
-      signed.push({ key, options });
-      const fields: Record<string, string> = { key, 'Content-Type': options.contentType };
-      for (const [name, value] of Object.entries(options.metadata)) fields[`x-amz-meta-${name}`] = value;
-      return {
-        url: `memory://${BUCKET}`,
-        fields,
-        expiresAt: new Date(now.getTime() + options.expiresInSeconds * 1000),
-      };
-    },
-    tokens,
-    sendEmail: async (email) => {
-      if (mail.fail) throw Object.assign(new Error('SES is down'), { name: 'ServiceUnavailable' });
-      sent.push(email);
-      return `m${sent.length}`;
-    },
-    now: () => now,
-    log: createLogger({ service: 'api-test', level: 'silent' }),
-    config: parseApiConfig({ WEB_URL: WEB, ...env }),
-  });
-  const call = async (request: Partial<ApiRequest> & { method: string; path: string }, token?: string) => {
-    const response = await handle({
-      query: {},
-      ...request,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...request.headers },
-    });
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test answers are read loosely
-    return { ...response, json: JSON.parse(response.body) as Record<string, any> };
-  };
-  const session = async () => {
-    const { json } = await call({ method: 'POST', path: '/session' });
-    return json as { userId: string; token: string };
-  };
-  const upload = (token: string, body: Record<string, unknown> = {}) =>
-    call(
-      {
-        method: 'POST',
-        path: '/uploads',
-        body: JSON.stringify({ fileName: 'Chaise café.png', size: 1000, email: 'Ann@Example.com', ...body }),
-      },
-      token,
-    );
-  /** What the pipeline writes for a job: the status (through the job-documents module), and for done, report + mesh. */
-  const job = async (
-    userId: string,
-    name: string,
-    jobId: string,
-    state: 'queued' | 'reconstructing' | 'done' | 'failed',
-  ) => {
-    const docs = new JobDocuments(data, () => now);
-    const request = {
-      jobId: parseJobId(jobId),
-      userId: parseUserId(userId),
-      requestedAt: now.toISOString(),
-      name,
-    };
-    if (state === 'done') {
-      const report = await docs.writeReport(
-        { kind: 'input', key: `users/${userId}/input/${name}.png`, userId: parseUserId(userId), name },
-        {
-          version: 1,
-          jobId: parseJobId(jobId),
-          userId: parseUserId(userId),
-          input: { bucket: BUCKET, key: `users/${userId}/input/${name}.png` },
-          output: { bucket: BUCKET, meshKey: buildOutputKey({ userId, name }), bytes: 3 },
-          worker: {
-            backend: 'inflate',
-            method: 'silhouette inflation (not a learned model)',
-            image: { width: 10, height: 10, mode: 'RGBA' },
-            mask: { source: 'alpha', area: 50 },
-            mesh: { vertices: 8, faces: 12, watertight: true },
-            timingsMs: { total: 1200 },
-          },
-          timingsMs: { total: 1300 },
-          finishedAt: now.toISOString(),
-        },
-      );
-      await data.put(buildOutputKey({ userId, name }), 'ply', {
-        contentType: 'application/octet-stream',
-        metadata: docs.meshMetadata({ jobId, backend: 'inflate' }, report),
-      });
-    }
-    await docs.writeStatus(request, state, {
-      ...(state === 'done'
-        ? { meshKey: buildOutputKey({ userId, name }), mesh: { vertices: 8, faces: 12, watertight: true } }
-        : {}),
-      ...(state === 'failed' ? { error: 'NoObjectFoundError' as const } : {}),
-    });
-  };
-  return {
-    store,
-    data,
-    tokens,
-    signed,
-    sent,
-    call,
-    session,
-    upload,
-    job,
-    handle,
-    advance: (ms: number) => void (now = new Date(now.getTime() + ms)),
-    set failMail(value: boolean) {
-      mail.fail = value;
-    },
-  };
-}
 
 describe('sessions and who may see what', () => {
   it('creates a user server-side and binds it to a signed token', async () => {
@@ -209,7 +90,7 @@ describe('POST /uploads', () => {
       contentType: 'image/png',
       minBytes: 1,
       maxBytes: 20 * 1024 * 1024,
-      expiresInSeconds: 600,
+      expiresInSeconds: 120,
       metadata: { email: 'Ann@Example.com', quality: 'high', point: '12,34', access: expect.any(String) },
     });
     expect(api.tokens.verify(options.metadata?.['access'] as string)).toEqual({
@@ -270,13 +151,29 @@ describe('POST /uploads', () => {
     expect(api.signed).toHaveLength(0);
   });
 
-  it('keeps odd file names inside the input area', async () => {
+  it('keeps odd file names inside the input area, and every key derived from them fits (255 bytes a segment)', async () => {
     const api = setup();
     const { userId, token } = await api.session();
-    for (const fileName of ['../../etc/passwd.png', '.png', 'a/b\\c\u202e.png', `${'é'.repeat(300)}.PNG`]) {
+    const names = [
+      '../../etc/passwd.png',
+      '.png',
+      'a/b\\c\u202e.png',
+      `${'é'.repeat(300)}.PNG`,
+      `${'à'.repeat(120)}.png`,
+    ];
+    for (const fileName of names) {
       const { status, json } = await api.upload(token, { fileName });
       expect(status).toBe(201);
       expect(json['key']).toMatch(new RegExp(`^users/${userId}/input/[^/]+\\.png$`));
+      const name = json['name'] as string;
+      // The longest derived key segment: `{name}.failure.json`; the report and the PLY too.
+      for (const key of [
+        buildFailureKey({ userId, name }),
+        buildReportKey({ userId, name }),
+        buildOutputKey({ userId, name }),
+      ]) {
+        expect(Buffer.byteLength(key.split('/').pop() as string)).toBeLessThanOrEqual(255);
+      }
       api.advance(3600_000); // not to hit the quota
     }
   });
@@ -310,12 +207,17 @@ describe('rate limits', () => {
     expect((await api.upload(token)).status).toBe(201);
   });
 
-  it('caps uploads per email address per UTC day, across users', async () => {
-    const api = setup({ ADDRESS_DAILY_CAP: '2' });
-    for (let i = 0; i < 2; i += 1) {
+  it('caps uploads per mailbox per UTC day, counted on what extract accepted, across users and spellings', async () => {
+    const api = setup({ ADDRESS_DAILY_CAP: '2', CONFIRMATION_EMAILS_PER_DAY: '10' });
+    // Grants alone count nothing: strangers' unused grants cannot lock the owner out.
+    for (let i = 0; i < 5; i += 1) {
       expect((await api.upload((await api.session()).token, { email: 'ann@example.com' })).status).toBe(201);
     }
-    const refused = await api.upload((await api.session()).token, { email: ' ANN@example.com' });
+    // The extract function accepted two uploads for the mailbox today (countAcceptedUpload is its count).
+    for (const jobId of ['j1', 'j2']) {
+      await countAcceptedUpload(api.data, 'ann+x@example.com', { jobId, day: '2026-11-27', cap: 2 });
+    }
+    const refused = await api.upload((await api.session()).token, { email: ' A.NN@example.com' });
     expect(refused.status).toBe(429);
     expect(refused.json['error']['code']).toBe('address-daily-cap');
     expect(refused.headers['retry-after']).toBe(String(14 * 3600)); // 10:00 UTC -> midnight
@@ -328,7 +230,7 @@ describe('rate limits', () => {
 describe('no mail relay for strangers', () => {
   it('sends one confirmation link per address, and the address is confirmed only through it', async () => {
     const api = setup({ MAX_ACTIVE_JOBS_PER_USER: '10' });
-    const { token } = await api.session();
+    const { token, userId } = await api.session();
     const first = await api.upload(token);
     expect(first.json['address']).toEqual({ confirmed: false, confirmation: 'sent' });
     expect((await api.upload(token)).json['address']).toEqual({ confirmed: false, confirmation: 'pending' });
@@ -337,7 +239,9 @@ describe('no mail relay for strangers', () => {
     expect(email.to).toBe('Ann@Example.com');
     const link = /(http:\/\/127\.0\.0\.1:4300\/#confirm=\S+)/.exec(email.text)?.[1] as string;
     expect(email.html).toContain(link.replace(/&/g, '&#38;'));
-    expect(await isAddressConfirmed(api.data, 'ann@example.com')).toBe(false);
+    expect(email.subject).toBe('Confirm your address for Gen3D');
+    expect(email.text).toContain(`"${first.json['name'] as string}.png"`);
+    expect(await isAddressConfirmed(api.data, 'ann@example.com', userId)).toBe(false);
 
     const confirmToken = decodeURIComponent(new URL(link).hash.slice('#confirm='.length));
     const confirmed = await api.call({
@@ -346,7 +250,9 @@ describe('no mail relay for strangers', () => {
       body: JSON.stringify({ token: confirmToken }),
     });
     expect(confirmed.status).toBe(200);
-    expect(await isAddressConfirmed(api.data, ' ANN@example.COM ')).toBe(true);
+    expect(await isAddressConfirmed(api.data, ' ANN@example.COM ', userId)).toBe(true);
+    // For this session only.
+    expect(await isAddressConfirmed(api.data, 'ann@example.com', (await api.session()).userId)).toBe(false);
     expect((await api.upload(token)).json['address']).toEqual({
       confirmed: true,
       confirmation: 'not-needed',
@@ -462,7 +368,7 @@ describe('no mail relay for strangers', () => {
     const failed = await confirm();
     expect(failed.status).toBe(503);
     expect(failed.json['error']['code']).toBe('results-not-sent');
-    expect(await isAddressConfirmed(api.data, 'ann@example.com')).toBe(true);
+    expect(await isAddressConfirmed(api.data, 'ann@example.com', userId)).toBe(true);
     api.failMail = false;
     // The failed attempt holds the lock until its deadline (REQUEST_TIMEOUT_SECONDS + 2 s of clock skew).
     api.advance(20_000);
@@ -474,17 +380,18 @@ describe('no mail relay for strangers', () => {
 
   it('refuses a tampered, foreign-kind or expired confirmation token', async () => {
     const api = setup();
-    const { token } = await api.session();
+    const { token, userId } = await api.session();
     const confirm = (t: string) =>
       api.call({ method: 'POST', path: '/confirm', body: JSON.stringify({ token: t }) });
     expect((await confirm(token)).status).toBe(400); // a session token is not a confirmation
     const expired = api.tokens.sign({
       k: 'c',
       a: 'ann@example.com',
+      u: userId,
       exp: Math.floor(Date.now() / 1000) - 3600 * 24 * 400,
     });
     expect((await confirm(expired)).json['error']['code']).toBe('confirmation-expired');
-    expect(await isAddressConfirmed(api.data, 'ann@example.com')).toBe(false);
+    expect(await isAddressConfirmed(api.data, 'ann@example.com', userId)).toBe(false);
   });
 
   it('tries the confirmation again on the next upload when the mailer failed', async () => {

@@ -1,18 +1,26 @@
-import { MAX_LINK_EXPIRY_SECONDS } from '@gen3d/jobs';
+import { MAX_LINK_EXPIRY_SECONDS, parseWebUploadLimits, type WebUploadLimits } from '@gen3d/jobs';
 import { ConfigError, integerEnv, type Environment } from '@gen3d/runtime';
 
 /** The API's settings, parsed once at start-up. */
 export interface ApiConfig {
   /** The web app's address (`…/index.html` or an origin with `/`): email links open `{webUrl}#job=…`. */
   readonly webUrl: string;
-  /** Jobs a user may have queued or running (granted uploads included) before uploads answer 429. */
-  readonly maxActiveJobsPerUser: number;
-  /** Uploads per email address per UTC day. */
-  readonly addressDailyCap: number;
-  /** Confirmation emails per address per day (an unconfirmed address is someone else's until proven). */
+  /**
+   * Jobs a session may have in progress (granted uploads included) and web uploads per mailbox per UTC day: checked
+   * here when granting, counted by the extract function when accepting (the same variables).
+   */
+  readonly limits: WebUploadLimits;
+  /** Confirmation emails per mailbox per day (an unconfirmed address is someone else's until proven). */
   readonly confirmationEmailsPerDay: number;
+  /** Distinct mailboxes one session may have confirmation emails sent to per day. */
+  readonly confirmationAddressesPerSession: number;
+  /** Confirmation emails of all sessions together, per hour and per UTC day. */
+  readonly confirmationEmailsPerHourTotal: number;
+  readonly confirmationEmailsPerDayTotal: number;
+  /** New sessions (POST /session) of all callers together per hour. */
+  readonly sessionsPerHour: number;
   readonly maxUploadBytes: number;
-  /** How long a presigned POST works. */
+  /** How long a presigned POST form works: a browser posts it at once (the form is one job, posted once). */
   readonly uploadExpirySeconds: number;
   /** How long a mesh download link works (the web app asks for a fresh one each time). */
   readonly meshLinkSeconds: number;
@@ -47,11 +55,14 @@ export function parseApiConfig(env: Environment): ApiConfig {
   if (parsed.hash || parsed.search) throw new ConfigError('WEB_URL must have no query and no fragment');
   return {
     webUrl: parsed.href,
-    maxActiveJobsPerUser: integerEnv(env, 'MAX_ACTIVE_JOBS_PER_USER', 3, 1, 100),
-    addressDailyCap: integerEnv(env, 'ADDRESS_DAILY_CAP', 20, 1, 10_000),
+    limits: parseWebUploadLimits(env),
     confirmationEmailsPerDay: integerEnv(env, 'CONFIRMATION_EMAILS_PER_DAY', 3, 1, 100),
+    confirmationAddressesPerSession: integerEnv(env, 'CONFIRMATION_ADDRESSES_PER_SESSION', 3, 1, 100),
+    confirmationEmailsPerHourTotal: integerEnv(env, 'CONFIRMATION_EMAILS_PER_HOUR_TOTAL', 60, 1, 1_000_000),
+    confirmationEmailsPerDayTotal: integerEnv(env, 'CONFIRMATION_EMAILS_PER_DAY_TOTAL', 500, 1, 10_000_000),
+    sessionsPerHour: integerEnv(env, 'SESSIONS_PER_HOUR', 2000, 1, 10_000_000),
     maxUploadBytes: integerEnv(env, 'MAX_UPLOAD_BYTES', DEFAULT_MAX_UPLOAD_BYTES, 1024, 100 * 1024 * 1024),
-    uploadExpirySeconds: integerEnv(env, 'UPLOAD_EXPIRY_SECONDS', 600, 60, 3600),
+    uploadExpirySeconds: integerEnv(env, 'UPLOAD_EXPIRY_SECONDS', 120, 30, 3600),
     meshLinkSeconds: integerEnv(env, 'MESH_LINK_SECONDS', 300, 60, 3600),
     linkExpirySeconds: integerEnv(
       env,

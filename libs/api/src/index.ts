@@ -1,12 +1,6 @@
-export {
-  createApiHandler,
-  uploadNameFor,
-  STUCK_JOB_MS,
-  type ApiDeps,
-  type ApiRequest,
-  type ApiResponse,
-  type UploadSigner,
-} from './api';
+export { createApiHandler, type ApiDeps, type ApiRequest, type ApiResponse, type UploadSigner } from './api';
+export { uploadNameFor } from './uploads';
+export { CONFIRMATION_RESEND_MS, CONFIRMATION_VALID_SECONDS } from './confirmations';
 export { confirmationLink, parseApiConfig, type ApiConfig, DEFAULT_MAX_UPLOAD_BYTES } from './config';
 export { confirmationEmail, type OutgoingEmail } from './emails';
 export {
@@ -25,7 +19,7 @@ export {
   type FunctionUrlEvent,
   type FunctionUrlResult,
 } from './function-url';
-export { keyFromText, readOrCreateKeyFile } from './key-file';
+export { keyFromText } from './key-file';
 export {
   createTokenSigner,
   MIN_TOKEN_KEY_BYTES,

@@ -7,12 +7,20 @@ import { z } from 'zod';
  *
  * - `session`: this browser is user `u` (kept in the browser's storage, sent as `Authorization: Bearer …`).
  * - `access`: read access to the one upload `n` of user `u` (the email's link; it carries no other right).
- * - `confirm`: address `a` (normalised) may be confirmed until `exp` (epoch seconds).
+ * - `confirm`: address `a` (normalised) may be confirmed for the results of session `u` until `exp` (epoch seconds).
+ *
+ * A token is accepted only in the one spelling this signer makes (base64url without padding): a variant that
+ * decodes to the same bytes is refused, so a token's string is its identity.
  */
 const ClaimsSchema = z.discriminatedUnion('k', [
   z.strictObject({ k: z.literal('s'), u: z.string().regex(USER_ID_PATTERN) }),
   z.strictObject({ k: z.literal('a'), u: z.string().regex(USER_ID_PATTERN), n: z.string().min(1).max(200) }),
-  z.strictObject({ k: z.literal('c'), a: z.string().min(3).max(254), exp: z.number().int() }),
+  z.strictObject({
+    k: z.literal('c'),
+    a: z.string().min(3).max(254),
+    u: z.string().regex(USER_ID_PATTERN),
+    exp: z.number().int(),
+  }),
 ]);
 export type TokenClaims = z.output<typeof ClaimsSchema>;
 
@@ -26,6 +34,7 @@ export interface TokenSigner {
 /** The shortest key accepted: 256 bits, the size of the HMAC's output. */
 export const MIN_TOKEN_KEY_BYTES = 32;
 const MAX_TOKEN_LENGTH = 2048;
+const CANONICAL_BASE64URL = /^[A-Za-z0-9_-]+$/;
 
 export class TokenKeyError extends Error {
   override readonly name = 'TokenKeyError';
@@ -54,6 +63,7 @@ export function createTokenSigner(key: Uint8Array): TokenSigner {
       const given = Buffer.from(signature, 'base64url');
       const expected = mac(payload);
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+      if (given.toString('base64url') !== signature || !CANONICAL_BASE64URL.test(payload)) return undefined;
       try {
         const parsed = ClaimsSchema.safeParse(JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')));
         return parsed.success ? parsed.data : undefined;

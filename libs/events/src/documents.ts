@@ -363,6 +363,9 @@ export const JobStatusSchema = z.object({
   finishedAt: isoTime.optional(),
   updatedAt: isoTime,
   meshKey: z.string().optional(),
+  /** The versions of the job's own mesh and report (done): readers open these, never the latest of the name. */
+  meshVersionId: z.string().optional(),
+  reportVersionId: z.string().optional(),
   mesh: MeshStatsSchema.optional(),
   /** Why it failed: the error code (JOB_ERRORS) and the reason in plain words, as the user's email says it. */
   error: z.object({ code: JobErrorTypeSchema, reason: z.string() }).optional(),

@@ -26,6 +26,10 @@ export const JOB_ERRORS = {
   WorkerCrashedError: { retryable: true, user: 'The 3D reconstruction stopped unexpectedly.' },
   JobTimeoutError: { retryable: true, user: 'The 3D reconstruction took too long.' },
   OverloadedError: { retryable: true, user: 'The service is busy right now.' },
+  LimitReachedError: {
+    retryable: true,
+    user: 'This picture was not made: you have reached the number of pictures in progress, or this address its pictures for today. Please try again later.',
+  },
   InternalError: { retryable: true, user: 'Something went wrong on our side.' },
 } as const satisfies Record<string, { retryable: boolean; user: string }>;
 

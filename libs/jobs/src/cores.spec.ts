@@ -41,6 +41,91 @@ describe('the extract core', () => {
   });
 });
 
+describe('the extract core and web-granted uploads (decision 0025)', () => {
+  const granted = (email = 'ann@example.com') => ({ email, access: 'token-of-the-grant' });
+
+  it('starts one job per grant: the same form posted again (a new version) starts nothing and mails nobody', async () => {
+    const w = world();
+    const outcomes = [];
+    for (let post = 0; post < 5; post += 1) {
+      const record = await w.upload('users/w1/input/chair-1a2b.png', PNG, granted());
+      outcomes.push(await extractObject(objectOf(record), w.extractPorts, invocation()));
+    }
+    expect(outcomes.map((o) => o.status)).toEqual([
+      'started',
+      'replayed',
+      'replayed',
+      'replayed',
+      'replayed',
+    ]);
+    expect(w.invoked).toHaveLength(1);
+    // No status, no failure document (so no email) for the replays: only the first job's status exists.
+    const statuses = (await w.data.list('users/w1/jobs/')).filter((o) => o.key.endsWith('status.json'));
+    expect(statuses).toHaveLength(1);
+    expect(w.created.filter((o) => o.key.includes('failure'))).toEqual([]);
+  });
+
+  it('a redelivered event of the first post is a duplicate, not a replay, and its retry after a crash still starts', async () => {
+    const w = world();
+    const record = await w.upload('users/w1/input/vase-1.png', PNG, granted());
+    const invoker = w.extractPorts.invoker;
+    let fail = true;
+    const flaky = {
+      ...w.extractPorts,
+      invoker: {
+        invokeAsync: async (i: never) =>
+          fail ? ((fail = false), Promise.reject(new Error('throttled'))) : invoker.invokeAsync(i),
+      },
+    };
+    await expect(extractObject(objectOf(record), flaky, invocation())).rejects.toThrow('throttled');
+    expect(await extractObject(objectOf(record), flaky, invocation())).toMatchObject({ status: 'started' });
+    expect(await extractObject(objectOf(record), flaky, invocation())).toMatchObject({ status: 'duplicate' });
+    expect(w.invoked).toHaveLength(1);
+  });
+
+  it('counts the active-job quota on what it accepts: past it, the job ends failed without an email', async () => {
+    const w = world();
+    const outcomes = [];
+    for (const name of ['a', 'b', 'c', 'd']) {
+      const record = await w.upload(`users/w1/input/${name}-1.png`, PNG, granted());
+      outcomes.push(await extractObject(objectOf(record), w.extractPorts, invocation()));
+    }
+    expect(outcomes.map((o) => o.status)).toEqual(['started', 'started', 'started', 'limited']);
+    const refused = outcomes[3] as { jobId: string };
+    const status = parseJobStatusJson(await w.data.getText(`users/w1/jobs/${refused.jobId}/status.json`));
+    expect(status).toMatchObject({ state: 'failed', error: { code: 'LimitReachedError' } });
+    expect(w.created.filter((o) => o.key.includes('failure'))).toEqual([]);
+  });
+
+  it("counts the mailbox's daily cap on accepted uploads, plus-tags and dots included", async () => {
+    const w = world();
+    const ports = {
+      ...w.extractPorts,
+      config: { ...w.extractPorts.config, limits: { maxActiveJobsPerUser: 100, addressDailyCap: 2 } },
+    };
+    const outcomes = [];
+    for (const [user, email] of [
+      ['w1', 'ann@example.com'],
+      ['w2', 'a.nn+x@example.com'],
+      ['w3', 'ann+y@example.com'],
+    ]) {
+      const record = await w.upload(`users/${user}/input/p-1.png`, PNG, granted(email));
+      outcomes.push(await extractObject(objectOf(record), ports, invocation()));
+    }
+    expect(outcomes.map((o) => o.status)).toEqual(['started', 'started', 'limited']);
+  });
+
+  it('trusts uploads written with the bucket credentials (CLI, operators): no claim, no limits', async () => {
+    const w = world();
+    for (let post = 0; post < 2; post += 1) {
+      const record = await w.upload('users/u1/input/same.png', PNG, { email: 'ops@example.com' });
+      expect(await extractObject(objectOf(record), w.extractPorts, invocation())).toMatchObject({
+        status: 'started',
+      });
+    }
+  });
+});
+
 describe('the notify core', () => {
   it('reads a failure document at the version its event names', async () => {
     const w = world();
@@ -87,7 +172,7 @@ describe('the notify core', () => {
       invocation(),
     );
     expect(outcome).toMatchObject({ status: 'sent', emails: 1 });
-    expect(w.emails[0]).toMatchObject({ to: 'b@example.com', subject: 'Your 3D model of "b" is ready' });
+    expect(w.emails[0]).toMatchObject({ to: 'b@example.com', subject: 'Your 3D model is ready' });
     const link = /memory:\S+/.exec(w.emails[0]!.text)![0];
     expect(w.store.fetchLink(link)).toMatchObject({ status: 200 });
   });
@@ -102,7 +187,7 @@ describe('the notify core', () => {
     });
     await notifyObject(objectOf(w.created[w.created.length - 1]!), w.notifyPorts, invocation());
     expect(w.emails.map((e) => [e.to, e.subject])).toEqual([
-      ['c@example.com', 'We could not make a 3D model of "c"'],
+      ['c@example.com', 'We could not make your 3D model'],
       ['admin@example.com', '[Gen3D] job failed: WorkerCrashedError at inference'],
     ]);
     const status = parseJobStatusJson(await w.data.getText(`users/u1/jobs/${jobId}/status.json`));

@@ -149,6 +149,8 @@ export class JobDocuments {
     details: {
       readonly startedAt?: Date;
       readonly meshKey?: string;
+      readonly meshVersionId?: string;
+      readonly reportVersionId?: string;
       readonly mesh?: JobStatus['mesh'];
       readonly error?: JobErrorType;
     } = {},
@@ -165,6 +167,8 @@ export class JobDocuments {
       ...(state === 'done' || state === 'failed' ? { finishedAt: now } : {}),
       updatedAt: now,
       ...(details.meshKey ? { meshKey: details.meshKey } : {}),
+      ...(details.meshVersionId ? { meshVersionId: details.meshVersionId } : {}),
+      ...(details.reportVersionId ? { reportVersionId: details.reportVersionId } : {}),
       ...(details.mesh ? { mesh: details.mesh } : {}),
       ...(details.error ? { error: { code: details.error, reason: userMessageFor(details.error) } } : {}),
     };

@@ -33,7 +33,7 @@ describe('emails', () => {
       link: 'https://example.com/x.ply?X-Amz-Signature=abc&a=1',
       expiresAt: new Date('2026-12-03T12:00:00Z'),
     });
-    expect(email.subject).toBe('Your 3D model of "chair <1>" is ready');
+    expect(email.subject).toBe('Your 3D model is ready');
     expect(email.text).toContain('silhouette inflation (geometric, no learned model)');
     expect(email.text).toContain('1200 vertices, 2396 triangles');
     expect(email.text).toContain('2.3 s');
@@ -60,32 +60,17 @@ describe('emails', () => {
 
 describe('subjects', () => {
   it.each([
-    [
-      'a line break that would add a header',
-      'chair\r\nBcc: everyone@example.com',
-      'chair Bcc: everyone@example.com',
-    ],
-    ['control characters', 'cha\u0000ir\u0007\u009b', 'cha ir'],
-    ['a right-to-left override that reverses the name', 'invoice\u202egnp.exe', 'invoice gnp.exe'],
-    ['bidi isolates and marks', '\u2066chair\u2069\u200f', 'chair'],
-    ['line and paragraph separators', 'chair\u2028\u2029two', 'chair two'],
-  ])('are sanitised of %s', (_what, name, shown) => {
+    ['a line break that would add a header', 'chair\r\nBcc: everyone@example.com'],
+    ['control characters', 'cha\u0000ir\u0007\u009b'],
+    ['a right-to-left override that reverses the name', 'invoice\u202egnp.exe'],
+    ['words a stranger chose', 'Your invoice is overdue pay at evil dot example'],
+  ])('hold no text the uploader chose (%s): the name is quoted in the body only', (_what, name) => {
     for (const email of [
       successEmail({ name, report, meshBytes: 1, link: 'https://x', expiresAt: new Date() }),
       userFailureEmail({ name, failure }),
     ]) {
-      expect(email.subject).toContain(`"${shown}"`);
-      expect(email.subject).not.toMatch(
-        // eslint-disable-next-line no-control-regex
-        /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/,
-      );
+      expect(['Your 3D model is ready', 'We could not make your 3D model']).toContain(email.subject);
+      expect(email.text).toContain(`"${name}.png"`);
     }
-  });
-
-  it('keep a long name short', () => {
-    expect(
-      successEmail({ name: 'x'.repeat(300), report, meshBytes: 1, link: 'https://x', expiresAt: new Date() })
-        .subject.length,
-    ).toBeLessThan(120);
   });
 });

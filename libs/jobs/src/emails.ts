@@ -129,7 +129,8 @@ export function successEmail(input: {
   const table = details(rows);
   const until = input.expiresAt?.toUTCString();
   const filesUntil = input.filesExpireAt?.toUTCString();
-  const subject = `Your 3D model of "${subjectSafe(input.name)}" is ready`;
+  // No text the uploader chose in the subject (decision 0025): the picture's name is quoted in the body only.
+  const subject = 'Your 3D model is ready';
   const fileLines = files.flatMap((f) => [
     `${f.format.toUpperCase()} (${FORMAT_USES[f.format] ?? 'other tools'}):`,
     f.url,
@@ -196,10 +197,12 @@ export function userFailureEmail(input: { name: string; failure: FailureDocument
       ? 'Please upload the picture again with corrected options.'
       : 'Please upload another picture.';
   const reference = input.failure.jobId ?? 'none';
-  const subject = `We could not make a 3D model of "${subjectSafe(input.name)}"`;
-  const text = ['Hello,', '', message, again, '', `Reference: ${reference}`, '— Gen3D'].join('\n');
+  const subject = 'We could not make your 3D model';
+  const which = `We could not make a 3D model of "${input.name}.png".`;
+  const text = ['Hello,', '', which, message, again, '', `Reference: ${reference}`, '— Gen3D'].join('\n');
   const html = [
     '<p>Hello,</p>',
+    `<p>We could not make a 3D model of <strong>${escapeHtml(input.name)}.png</strong>.</p>`,
     `<p>${escapeHtml(message)} ${escapeHtml(again)}</p>`,
     `<p>Reference: <code>${escapeHtml(reference)}</code></p>`,
     '<p>— Gen3D</p>',

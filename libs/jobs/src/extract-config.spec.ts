@@ -15,6 +15,7 @@ describe('parseExtractConfig', () => {
       maxInputBytes: 50 * 1024 * 1024,
       requestTtlSeconds: 21600,
       invocationTimeoutSeconds: 3600,
+      limits: { maxActiveJobsPerUser: 3, addressDailyCap: 20 },
     });
   });
 

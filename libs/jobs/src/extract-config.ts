@@ -1,4 +1,5 @@
 import { BUCKET_NAME, ConfigError, integerEnv, requiredEnv, type Environment } from '@gen3d/runtime';
+import { parseWebUploadLimits, type WebUploadLimits } from './limits';
 
 /** The extract core's settings: the seed's environment variables, checked once at cold start. */
 export interface ExtractConfig {
@@ -12,6 +13,8 @@ export interface ExtractConfig {
    * own per-job timeout stays below it (the sidecar reads it from the request), and it stays below the TTL.
    */
   readonly invocationTimeoutSeconds: number;
+  /** The web API's limits, counted again on acceptance (the same variables as the API's). */
+  readonly limits: WebUploadLimits;
 }
 
 const ENDPOINT_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
@@ -42,6 +45,7 @@ export function parseExtractConfig(env: Environment): ExtractConfig {
       60,
       MAX_INVOCATION_TIMEOUT_SECONDS,
     ),
+    limits: parseWebUploadLimits(env),
   };
   if (config.invocationTimeoutSeconds >= config.requestTtlSeconds) {
     throw new ConfigError(

@@ -24,7 +24,9 @@ import {
   type InputKey,
   type JobId,
 } from '@gen3d/s3-keys';
-import { buildFailureDocument, JobDocuments, type ObjectRef } from './documents';
+import type { Logger } from '@gen3d/logging';
+import { admitWebUpload, type Admission } from './admission';
+import { buildFailureDocument, JobDocuments, type JobRef, type ObjectRef } from './documents';
 import { InputRejectedError } from './errors';
 import type { ExtractConfig } from './extract-config';
 import { jobIdFor } from './job-id';
@@ -42,6 +44,10 @@ export interface ExtractPorts {
 export type ExtractOutcome =
   | { readonly status: 'started'; readonly jobId: JobId; readonly outputLocation: string | undefined }
   | { readonly status: 'duplicate'; readonly jobId: JobId }
+  /** Another version of the same granted upload (a replayed form) already has its job: nothing started. */
+  | { readonly status: 'replayed'; readonly jobId: JobId }
+  /** A web upload past a limit counted on acceptance: the job ends failed, without an email (decision 0025). */
+  | { readonly status: 'limited'; readonly jobId: JobId; readonly limit: string }
   | { readonly status: 'ignored'; readonly reason: string }
   | {
       readonly status: 'rejected';
@@ -53,8 +59,8 @@ export type ExtractOutcome =
 /** How a batch of extract outcomes is summed up (see createS3BatchHandler in @gen3d/runtime). */
 export const EXTRACT_TALLY = {
   started: ['started'],
-  duplicates: ['duplicate', 'repeated'],
-  rejected: ['rejected', 'unreadable'],
+  duplicates: ['duplicate', 'repeated', 'replayed'],
+  rejected: ['rejected', 'unreadable', 'limited'],
 } as const;
 
 interface ExtractLock extends LockDocument {
@@ -127,7 +133,22 @@ export async function extractObject(
 
   const requestedAt = ports.clock();
   try {
-    const metadata = await checkInput(ports, object, input);
+    const { metadata, granted } = await checkInput(ports, object, input);
+    if (granted) {
+      const admission = await admitWebUpload(ports.data, {
+        input,
+        jobId,
+        versionId: object.versionId,
+        email: metadata.email,
+        now: requestedAt,
+        limits: ports.config.limits,
+      });
+      if (admission.verdict !== 'admitted') {
+        return await refuseWebUpload(admission, { ...job, name: input.name, requestedAt }, docs, log, () =>
+          setLock('rejected'),
+        );
+      }
+    }
     const request: InferenceRequest = {
       version: 1,
       jobId,
@@ -201,12 +222,40 @@ async function freeLock(ports: ExtractPorts, lockKey: string, invocation: Invoca
     .catch((error: unknown) => invocation.log.warn({ err: error }, 'could not free the job lock'));
 }
 
-/** Size from HEAD, PNG signature from the first bytes only, options from the upload's metadata. */
+/**
+ * A web upload the admission refused: a replay starts nothing at all; a limit ends the job failed, without an
+ * email (its status tells the web app why).
+ */
+async function refuseWebUpload(
+  admission: Exclude<Admission, { verdict: 'admitted' }>,
+  job: JobRef & { readonly name: string; readonly requestedAt: Date },
+  docs: JobDocuments,
+  log: Logger,
+  markRejected: () => Promise<void>,
+): Promise<ExtractOutcome> {
+  if (admission.verdict === 'replayed') {
+    await markRejected();
+    // The admin's business only (a form posted twice): the user already has the job of the first post.
+    log.warn({ claimedBy: admission.claimedBy }, 'a granted upload was posted again: no second job');
+    return { status: 'replayed', jobId: job.jobId };
+  }
+  await docs.writeStatus({ ...job, requestedAt: job.requestedAt.toISOString() }, 'failed', {
+    error: 'LimitReachedError',
+  });
+  await markRejected();
+  log.warn({ limit: admission.limit }, 'web upload refused on acceptance: a limit is reached');
+  return { status: 'limited', jobId: job.jobId, limit: admission.limit };
+}
+
+/**
+ * Size from HEAD, PNG signature from the first bytes only, options from the upload's metadata; `granted` when the
+ * web API granted the upload (its signed form put the upload's access token into the metadata).
+ */
 async function checkInput(
   ports: ExtractPorts,
   object: CreatedObject,
   input: InputKey,
-): Promise<UploadMetadata> {
+): Promise<{ metadata: UploadMetadata; granted: boolean }> {
   // The version the event names: a second upload under the same name must not stand in for this one.
   const info = await ports.data.head(input.key, object.versionId);
   if (!info)
@@ -225,7 +274,7 @@ async function checkInput(
       `the upload is not a PNG: it looks like ${describeContent(head)}`,
     );
   }
-  return parseUploadMetadata(info.metadata);
+  return { metadata: parseUploadMetadata(info.metadata), granted: info.metadata['access'] !== undefined };
 }
 
 /** The job's options from the upload metadata; a mask must be the same user's `users/{userId}/masks/{name}.png`. */

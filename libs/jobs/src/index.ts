@@ -5,6 +5,10 @@ export {
   type ObjectRef,
   type ReportRead,
 } from './documents';
+export { admitWebUpload, type Admission } from './admission';
+export { activeJobsOf, listJobStatuses } from './job-list';
+export { readJobResult, type JobResult } from './job-result';
+export { parseWebUploadLimits, STUCK_JOB_MS, utcDay, type WebUploadLimits } from './limits';
 export { InputRejectedError, JobsError, PermanentMailError } from './errors';
 export { EXTRACT_TALLY, extractObject, type ExtractOutcome, type ExtractPorts } from './extract';
 export { MAX_INVOCATION_TIMEOUT_SECONDS, parseExtractConfig, type ExtractConfig } from './extract-config';
@@ -24,13 +28,21 @@ export { MAX_LINK_EXPIRY_SECONDS, parseNotifyConfig, type NotifyConfig } from '.
 export { describeContent, isPng } from './png-signature';
 export type { AsyncInferenceInvoker, AsyncInvocation, Clock, Email, Mailer, OutgoingEmail } from './ports';
 export {
+  acceptedOn,
+  addressHashOf,
   addressKeyOf,
+  changeAddressRecord,
+  confirmAddress,
+  confirmsFor,
+  countAcceptedUpload,
+  emptyAddressRecord,
   isAddressConfirmed,
-  MAX_HELD_RESULTS,
-  readAddressRecord,
-  type HeldResult,
   jobLink,
+  mailboxOf,
+  MAX_HELD_RESULTS,
   normaliseAddress,
   parseAddressRecordJson,
+  readAddressRecord,
   type AddressRecord,
+  type HeldResult,
 } from './web';

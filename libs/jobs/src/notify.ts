@@ -48,6 +48,8 @@ import { PermanentMailError } from './errors';
 import type { NotifyConfig } from './notify-config';
 import type { Clock, Mailer, OutgoingEmail } from './ports';
 import {
+  addressHashOf,
+  confirmsFor,
   forgetHeldResults,
   holdResult,
   isAddressConfirmed,
@@ -79,9 +81,12 @@ export const NOTIFY_TALLY = {
   ignored: ['ignored', 'unreadable'],
 } as const;
 
-/** An email that may not go out yet: the web upload's address is not confirmed (it goes to `address` later). */
+/** An email that may not go out yet: the web upload's address is not confirmed for its session. */
 interface Hold {
+  /** The address it goes to once confirmed. */
   readonly hold: string;
+  /** The session that uploaded: only its own confirmation releases the email. */
+  readonly userId: string;
 }
 
 /** One email of a notification, named so that a retry knows which ones already went out. */
@@ -181,7 +186,7 @@ async function notifyMesh(
       email: async () => {
         const recipient = await recipientOf(ports, upload);
         if (!recipient) return undefined;
-        if (!recipient.confirmed) return { hold: recipient.to };
+        if (!recipient.confirmed) return { hold: recipient.to, userId: recipient.userId };
         const { webUrl } = ports.config;
         // Through the web app when it can open this job (an upload of the web API carries its access token), so
         // the link lasts as long as the data; else a presigned link, which dies with its credentials.
@@ -357,7 +362,7 @@ function failureDeliveries(ports: NotifyPorts, failure: FailureDocument): Delive
         // Read afresh each time: a held email is asked again once the address is confirmed.
         const recipient = await recipientOf(ports, failure.input);
         if (!recipient) return undefined;
-        if (!recipient.confirmed) return { hold: recipient.to };
+        if (!recipient.confirmed) return { hold: recipient.to, userId: recipient.userId };
         return { ...userFailureEmail({ name, failure }), to: recipient.to };
       },
     },
@@ -433,19 +438,20 @@ async function deliver(
   // Held meanwhile (between the read above and the takeover): say so at once.
   if (heldAt !== fresh.heldAt) await update('sending');
   let sent = 0;
-  let heldFor: string | undefined;
+  let heldFor: Hold | undefined;
   for (const delivery of deliveries) {
     if (done.includes(delivery.id)) continue;
     let email = await delivery.email();
     if (email && 'hold' in email) {
-      const entry: HeldResult = {
+      const entry: Omit<HeldResult, 'address'> = {
         jobId,
         key: context.object.key,
         ...(context.object.versionId !== undefined ? { versionId: context.object.versionId } : {}),
         heldAt: now.toISOString(),
+        userId: email.userId,
       };
       if ((await holdResult(ports.data, email.hold, entry)) === 'held') {
-        heldFor = email.hold;
+        heldFor = email;
         log.info({ delivery: delivery.id }, 'email held until the address is confirmed');
         continue;
       }
@@ -474,8 +480,8 @@ async function deliver(
     await update('held', now.toISOString());
     log.info({ emails: sent, deliveries: done }, 'notification held until the address is confirmed');
     // Confirmed between the hold and now: the confirmation may have found this lock still 'sending' and left it.
-    if (!context.release && (await isAddressConfirmed(ports.data, heldFor))) {
-      const released = await releaseOne(context.ports, context.invocation, context.object, heldFor);
+    if (!context.release && (await isAddressConfirmed(ports.data, heldFor.hold, heldFor.userId))) {
+      const released = await releaseOne(context.ports, context.invocation, context.object, heldFor.hold);
       return released.status === 'sent' ? { ...released, emails: released.emails + sent } : released;
     }
     return { status: 'held', jobId, emails: sent };
@@ -519,20 +525,25 @@ export interface ReleaseOutcome {
 }
 
 /**
- * Sends the held results of a confirmed address (POST /confirm): each exactly once, composed and locked exactly as
- * the notify core does, so that a redelivered notify event and a second confirmation cannot send it again, and a
- * release that dies half-way is finished by the next one. A job whose lock someone else holds stays listed (pending);
- * sent ones leave the list. Throws only when the address record cannot be read or written.
+ * Sends the held results of one session to the address it confirmed (POST /confirm): only that session's results
+ * for that exact address (a stranger's results queued for the same address stay held, and are never sent unless
+ * the owner confirms the stranger's session too). Each goes out exactly once, composed and locked exactly as the
+ * notify core does, so that a redelivered notify event and a second confirmation cannot send it again, and a
+ * release that dies half-way is finished by the next one. A job whose lock someone else holds stays listed
+ * (pending); sent ones leave the list. Throws only when the address record cannot be read or written.
  *
- * @example await releaseHeldResults('ann@example.com', { data, mailer, config, clock }, invocation)
+ * @example await releaseHeldResults({ address: 'ann@example.com', userId: 'w1' }, { data, mailer, config, clock }, invocation)
  */
 export async function releaseHeldResults(
-  address: string,
+  confirmed: { readonly address: string; readonly userId: string },
   ports: ReleasePorts,
   invocation: Invocation,
 ): Promise<ReleaseOutcome> {
+  const { address, userId } = confirmed;
   const record = await readAddressRecord(ports.data, address);
-  if (!record?.confirmedAt) return { sent: 0, alreadySent: 0, pending: record?.held?.length ?? 0 };
+  const hash = addressHashOf(address);
+  const mine = (record?.held ?? []).filter((h) => h.userId === userId && h.address === hash);
+  if (!confirmsFor(record, address, userId)) return { sent: 0, alreadySent: 0, pending: mine.length };
   const notifyPorts: NotifyPorts = {
     ...ports,
     // Never read: a release sends only the user's email (the admin's went out when the result was held).
@@ -541,7 +552,7 @@ export async function releaseHeldResults(
   let sent = 0;
   let alreadySent = 0;
   let pending = 0;
-  for (const entry of record.held ?? []) {
+  for (const entry of mine) {
     const object: CreatedObject = {
       bucket: ports.data.bucket,
       key: entry.key,
@@ -589,14 +600,14 @@ async function releaseOne(
 /**
  * Who to tell about exactly this upload version: the address given with it (x-amz-meta-email), if it is one, and
  * the upload's access token for the web app. An upload made through the public web API (it carries `access`) is
- * emailed only once its address was confirmed (`confirmed: false` until then: the email is held, not dropped):
- * whoever can upload must not choose a stranger as the recipient.
+ * emailed only once its address was confirmed by the owner for that very session (`confirmed: false` until then:
+ * the email is held, not dropped): whoever can upload must not choose a stranger as the recipient.
  * Uploads written with the bucket's own credentials (operators, the CLI) carry no token and are trusted.
  */
 async function recipientOf(
   ports: NotifyPorts,
   upload: ObjectRef,
-): Promise<{ to: string; access?: string; confirmed: boolean } | undefined> {
+): Promise<{ to: string; userId: string; access?: string; confirmed: boolean } | undefined> {
   if (upload.bucket !== ports.data.bucket) return undefined;
   const info = await ports.data.head(upload.key, upload.versionId);
   const email = info?.metadata['email'];
@@ -611,8 +622,19 @@ async function recipientOf(
   }
   if (to === undefined) return undefined;
   const access = info?.metadata['access'];
-  if (access === undefined) return { to, confirmed: true };
-  return { to, access, confirmed: await isAddressConfirmed(ports.data, to) };
+  // A web grant always names a key of its session; an unusable key has no session that could confirm it.
+  const userId = userIdOf(upload.key);
+  if (access === undefined) return { to, userId, confirmed: true };
+  return { to, userId, access, confirmed: await isAddressConfirmed(ports.data, to, userId) };
+}
+
+function userIdOf(key: string): string {
+  try {
+    return parseInputKey(key).userId;
+  } catch (error) {
+    if (error instanceof InvalidKeyError) return '';
+    throw error;
+  }
 }
 
 function fallbackJobId(object: CreatedObject): JobId {

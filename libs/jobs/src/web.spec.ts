@@ -6,7 +6,16 @@ import { buildFailureDocument, JobDocuments } from './documents';
 import { notifyObject, notifyStateOf, releaseHeldResults } from './notify';
 import { parseNotifyConfig } from './notify-config';
 import type { OutgoingEmail } from './ports';
-import { addressKeyOf, isAddressConfirmed, jobLink, parseAddressRecordJson, readAddressRecord } from './web';
+import {
+  addressHashOf,
+  addressKeyOf,
+  confirmAddress,
+  countAcceptedUpload,
+  isAddressConfirmed,
+  jobLink,
+  mailboxOf,
+  readAddressRecord,
+} from './web';
 
 const BUCKET = 'gen3d-data-bucket';
 const WEB = 'https://gen3d.example.com/index.html';
@@ -14,21 +23,29 @@ const JOB = parseJobId('0123456789abcdef0123456789abcdef');
 const USER = parseUserId('w1');
 
 /** A finished job as the pipeline leaves it: the upload (with its metadata), the request, the report, the mesh. */
-async function finishedJob(metadata: Record<string, string>, env: Record<string, string> = {}) {
-  const now = new Date('2026-11-27T10:00:00Z');
-  const store = new InMemoryObjectStore(() => now);
-  const data = bindBucket(store, BUCKET);
+async function finishedJob(
+  metadata: Record<string, string>,
+  env: Record<string, string> = {},
+  world?: { data: ReturnType<typeof bindBucket>; now: Date },
+  user = 'w1',
+) {
+  const now = world?.now ?? new Date('2026-11-27T10:00:00Z');
+  const data = world?.data ?? bindBucket(new InMemoryObjectStore(() => now), BUCKET);
   const docs = new JobDocuments(data, () => now);
-  const upload = await data.put('users/w1/input/chair-1.png', 'png', { contentType: 'image/png', metadata });
+  const USER = parseUserId(user);
+  const upload = await data.put(`users/${user}/input/chair-1.png`, 'png', {
+    contentType: 'image/png',
+    metadata,
+  });
   await docs.writeRequest({
     version: 1,
     jobId: JOB,
     userId: USER,
-    input: { bucket: BUCKET, key: 'users/w1/input/chair-1.png', versionId: upload.versionId as string },
+    input: { bucket: BUCKET, key: `users/${user}/input/chair-1.png`, versionId: upload.versionId as string },
     options: { backend: 'inflate', quality: 'standard' },
     requestedAt: now.toISOString(),
   });
-  const mesh = await data.put('users/w1/output/chair-1.ply', 'ply', {
+  const mesh = await data.put(`users/${user}/output/chair-1.ply`, 'ply', {
     contentType: 'application/octet-stream',
     metadata: docs.meshMetadata(
       { jobId: JOB, backend: 'inflate' },
@@ -51,7 +68,7 @@ async function finishedJob(metadata: Record<string, string>, env: Record<string,
     notifyObject(
       {
         bucket: BUCKET,
-        key: 'users/w1/output/chair-1.ply',
+        key: `users/${user}/output/chair-1.ply`,
         size: 3,
         eTag: mesh.eTag,
         versionId: mesh.versionId,
@@ -62,43 +79,41 @@ async function finishedJob(metadata: Record<string, string>, env: Record<string,
       ports,
       { log: createLogger({ service: 'test', level: 'silent' }), remainingTimeMs: () => 10_000 },
     );
-  const confirm = (address: string) =>
-    data.putJson(addressKeyOf(address), {
-      version: 1,
-      confirmedAt: now.toISOString(),
-      confirmationsSent: [],
-      uploadsPerDay: {},
+  /** What POST /confirm does to the record (libs/api): this session confirmed, the rest (held results) kept. */
+  const confirm = (address: string, by: string = user) => confirmAddress(data, address, by, now);
+  const confirmLater = confirm;
+  /** The upload's address record as POST /uploads leaves it: not confirmed, a confirmation email sent. */
+  if (!world) {
+    await data.putJson(addressKeyOf(metadata['email'] ?? 'nobody@example.com'), {
+      version: 2,
+      confirmations: [],
+      sends: [{ userId: user, address: addressHashOf(metadata['email'] ?? 'x'), at: now.toISOString() }],
+      acceptedPerDay: { '2026-11-27': [JOB] },
+      held: [],
     });
-  /** What POST /confirm does to the record (libs/api): sets confirmedAt, keeps the rest, held results included. */
-  const confirmLater = async (address: string) => {
-    const key = addressKeyOf(address);
-    const record = parseAddressRecordJson(await data.getText(key));
-    await data.putJson(key, { ...record, confirmedAt: now.toISOString() });
-  };
-  /** The upload's address record as POST /uploads leaves it: not confirmed. */
-  await data.putJson(addressKeyOf(metadata['email'] ?? 'nobody@example.com'), {
-    version: 1,
-    confirmationsSent: [now.toISOString()],
-    uploadsPerDay: { '2026-11-27': 1 },
-  });
+  }
   const log = createLogger({ service: 'test', level: 'silent' });
-  const release = (address: string) =>
-    releaseHeldResults(address, ports, { log, remainingTimeMs: () => 10_000 });
+  const release = (address: string, by: string = user) =>
+    releaseHeldResults({ address, userId: by }, ports, { log, remainingTimeMs: () => 10_000 });
   /** The job failed instead: its failure document, as the sidecar writes it, and its notification. */
   const fail = async () => {
     const failure = buildFailureDocument({
       job: { jobId: JOB, userId: USER },
-      input: { bucket: BUCKET, key: 'users/w1/input/chair-1.png', versionId: upload.versionId as string },
+      input: {
+        bucket: BUCKET,
+        key: `users/${user}/input/chair-1.png`,
+        versionId: upload.versionId as string,
+      },
       stage: 'inference',
       type: 'NoObjectFoundError',
       message: 'no object',
       at: now,
     });
-    const written = await data.putJson('users/w1/output/chair-1.failure.json', failure);
+    const written = await data.putJson(`users/${user}/output/chair-1.failure.json`, failure);
     return notifyObject(
       {
         bucket: BUCKET,
-        key: 'users/w1/output/chair-1.failure.json',
+        key: `users/${user}/output/chair-1.failure.json`,
         size: undefined,
         eTag: written.eTag,
         versionId: written.versionId,
@@ -110,7 +125,7 @@ async function finishedJob(metadata: Record<string, string>, env: Record<string,
       { log, remainingTimeMs: () => 10_000 },
     );
   };
-  return { data, sent, notify, confirm, confirmLater, release, fail };
+  return { data, now, sent, notify, confirm, confirmLater, release, fail };
 }
 
 describe('a result that finished before its address was confirmed', () => {
@@ -192,7 +207,7 @@ describe('a result that finished before its address was confirmed', () => {
     await job.confirmLater('ann@example.com');
     expect(await job.notify()).toMatchObject({ status: 'sent', emails: 1 });
     expect(job.sent).toHaveLength(1);
-    expect((await readAddressRecord(job.data, 'ann@example.com'))?.held).toBeUndefined();
+    expect((await readAddressRecord(job.data, 'ann@example.com'))?.held).toEqual([]);
     expect(await job.release('ann@example.com')).toEqual({ sent: 0, alreadySent: 0, pending: 0 });
     expect(job.sent).toHaveLength(1);
   });
@@ -205,7 +220,8 @@ describe('a result that finished before its address was confirmed', () => {
     expect(await job.release('ann@example.com')).toEqual({ sent: 1, alreadySent: 0, pending: 0 });
     expect(await job.fail()).toMatchObject({ status: 'duplicate' });
     expect(job.sent.map((e) => e.to)).toEqual(['admin@example.com', 'Ann@Example.com']);
-    expect(job.sent[1]?.subject).toMatch(/chair-1/);
+    expect(job.sent[1]?.subject).toBe('We could not make your 3D model');
+    expect(job.sent[1]?.text).toContain('"chair-1.png"');
   });
 });
 
@@ -247,7 +263,7 @@ describe('notify and the web API', () => {
     await job.data.put(addressKeyOf('ann@example.com'), '{"version":1,"confirmedAt":3}', {
       contentType: 'application/json',
     });
-    expect(await isAddressConfirmed(job.data, 'ann@example.com')).toBe(false);
+    expect(await isAddressConfirmed(job.data, 'ann@example.com', 'w1')).toBe(false);
     expect(jobLink('http://127.0.0.1:4300/', 'j1', 'a b')).toBe('http://127.0.0.1:4300/#job=j1&access=a%20b');
   });
 
@@ -256,5 +272,76 @@ describe('notify and the web API', () => {
     expect(() => parseNotifyConfig({ ...env, WEB_URL: 'javascript:alert(1)' })).toThrow(/WEB_URL/);
     expect(parseNotifyConfig({ ...env, WEB_URL: WEB }).webUrl).toBe(WEB);
     expect(parseNotifyConfig(env).webUrl).toBeUndefined();
+  });
+});
+
+describe('a confirmation is bound to the session that asked for it (decision 0025)', () => {
+  const stranger = { email: 'Ann@Example.com', access: 'tok.stranger' };
+  const owner = { email: 'ann@example.com', access: 'tok.owner' };
+
+  it("releases only the confirmer's own held results: a stranger's result for the same address stays held", async () => {
+    const theirs = await finishedJob(stranger, { WEB_URL: WEB }, undefined, 'wStranger');
+    expect(await theirs.notify()).toMatchObject({ status: 'held' });
+    const world = { data: theirs.data, now: theirs.now };
+    const mine = await finishedJob(owner, { WEB_URL: WEB }, world, 'wOwner');
+    expect(await mine.notify()).toMatchObject({ status: 'held' });
+    // The owner confirms for their own session (the link sent for their picture).
+    await mine.confirm('ann@example.com', 'wOwner');
+    expect(await mine.release('ann@example.com', 'wOwner')).toEqual({ sent: 1, alreadySent: 0, pending: 0 });
+    expect(mine.sent.map((e) => e.text.includes('tok.owner'))).toEqual([true]);
+    // The stranger's result is still held; a release for the stranger's session sends nothing: not confirmed.
+    expect(theirs.sent).toEqual([]);
+    expect(await theirs.release('ann@example.com', 'wStranger')).toEqual({
+      sent: 0,
+      alreadySent: 0,
+      pending: 1,
+    });
+    expect(theirs.sent).toEqual([]);
+    expect((await readAddressRecord(theirs.data, 'ann@example.com'))?.held).toEqual([
+      expect.objectContaining({ userId: 'wStranger' }),
+    ]);
+  });
+
+  it('a confirmed address receives results only from the sessions it confirmed', async () => {
+    const mine = await finishedJob(owner, { WEB_URL: WEB }, undefined, 'wOwner');
+    await mine.confirm('ann@example.com', 'wOwner');
+    const theirs = await finishedJob(
+      stranger,
+      { WEB_URL: WEB },
+      { data: mine.data, now: mine.now },
+      'wStranger',
+    );
+    expect(await theirs.notify()).toMatchObject({ status: 'held' });
+    expect(theirs.sent).toEqual([]);
+    expect(await mine.notify()).toMatchObject({ status: 'sent', emails: 1 });
+    expect(mine.sent[0]?.subject).toBe('Your 3D model is ready');
+  });
+
+  it('confirms the exact address: another spelling of the same mailbox is not confirmed by it', async () => {
+    const job = await finishedJob(owner, { WEB_URL: WEB });
+    await job.confirm('ann+news@example.com', 'w1');
+    expect(await isAddressConfirmed(job.data, 'ann+news@example.com', 'w1')).toBe(true);
+    expect(await isAddressConfirmed(job.data, 'ann@example.com', 'w1')).toBe(false);
+    expect(await isAddressConfirmed(job.data, 'ann+news@example.com', 'w2')).toBe(false);
+  });
+});
+
+describe('mailboxes and the daily cap', () => {
+  it('counts plus-tags and dots as one mailbox', () => {
+    expect(mailboxOf('A.nn+promo@Example.com')).toBe('ann@example.com');
+    expect(mailboxOf('ann@googlemail.com')).toBe('ann@gmail.com');
+    expect(addressKeyOf('a.n.n+1@example.com')).toBe(addressKeyOf('ANN+2@example.com'));
+  });
+
+  it('counts each accepted job once, and refuses past the cap', async () => {
+    const job = await finishedJob({});
+    const day = '2026-11-27';
+    for (const jobId of ['j1', 'j2', 'j2', 'j1']) {
+      expect(await countAcceptedUpload(job.data, 'x+1@example.com', { jobId, day, cap: 2 })).toBe('accepted');
+    }
+    expect(await countAcceptedUpload(job.data, 'x.+2@example.com', { jobId: 'j3', day, cap: 2 })).toBe(
+      'over-cap',
+    );
+    expect((await readAddressRecord(job.data, 'x@example.com'))?.acceptedPerDay[day]).toEqual(['j1', 'j2']);
   });
 });

@@ -1,71 +1,140 @@
 import { createHash } from 'node:crypto';
 import { DocumentParseError, jsonParserFor } from '@gen3d/events';
-import { PreconditionFailedError, type BucketStore } from '@gen3d/object-store';
+import { compareAndSwap, type BucketStore } from '@gen3d/object-store';
 import { buildAddressKey } from '@gen3d/s3-keys';
 import { z } from 'zod';
 
 /**
- * What the notify core shares with the web API (libs/api): which addresses may receive results, and the email's
- * link into the web app. Here rather than in libs/api because the API builds on this library, not the reverse.
+ * What the pipeline shares with the web API (libs/api) about email addresses: who may receive results, the caps
+ * counted per mailbox, the results held until a confirmation, and the email's link into the web app. Here rather
+ * than in libs/api because the API builds on this library, not the reverse. The trust model is decision 0025.
  */
 
 const isoTime = z.iso.datetime({ offset: true });
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
 
 /**
- * A job result whose email waits for the address's confirmation: the object that notified (the mesh, or the failure
- * document), from which the release plans the very same notification.
+ * A job result whose email waits for a confirmation of its address by its own session: the object that notified
+ * (the mesh, or the failure document), from which the release plans the very same notification.
  */
 export const HeldResultSchema = z.object({
   jobId: z.string(),
   key: z.string(),
   versionId: z.string().optional(),
   heldAt: isoTime,
+  /** The session (user id) that uploaded: only a confirmation by that session releases it. */
+  userId: z.string(),
+  /** The exact address it goes to (SHA-256 of its normalised form): a mailbox may have several spellings. */
+  address: sha256Hex,
 });
 export type HeldResult = z.output<typeof HeldResultSchema>;
 
-/** Held results kept per address (the newest): 5 days of the default daily cap. */
+/** Held results kept per mailbox (the newest): 5 days of the default daily cap. */
 export const MAX_HELD_RESULTS = 100;
+/** Confirmed sessions kept per mailbox (the newest). */
+const MAX_CONFIRMATIONS = 50;
+const DAY_MS = 24 * 3600 * 1000;
 
-/** api/addresses/{sha256}.json: one email address (never stored in clear: its hash names the document). */
+/** One session's confirmation: the owner of `address` followed the link sent for that session's upload. */
+const ConfirmationSchema = z.object({ userId: z.string(), address: sha256Hex, at: isoTime });
+/** One confirmation email that went out: for which session, to which exact address. */
+const SendSchema = z.object({ userId: z.string(), address: sha256Hex, at: isoTime });
+
+/**
+ * api/addresses/{sha256(mailbox)}.json: one mailbox (never stored in clear: a hash names the document). Version 2
+ * binds confirmations to sessions; a version-1 record (confirmed for anyone) reads as unreadable and is replaced.
+ */
 export const AddressRecordSchema = z.object({
-  version: z.literal(1),
-  /** Set once the owner of the address followed the confirmation link. */
-  confirmedAt: isoTime.optional(),
-  /** When confirmation emails went out (the recent ones), to limit them. */
-  confirmationsSent: z.array(isoTime),
-  /** Uploads granted per UTC day (the last few days only). */
-  uploadsPerDay: z.record(z.string().regex(/^\d{4}-\d{2}-\d{2}$/), z.number().int().nonnegative()),
-  /** Results finished before the confirmation: POST /confirm emails them (releaseHeldResults). */
-  held: z.array(HeldResultSchema).optional(),
+  version: z.literal(2),
+  /** The sessions whose results this mailbox accepts, each for the exact address it confirmed. */
+  confirmations: z.array(ConfirmationSchema),
+  /** Confirmation emails sent to the mailbox (the last day), for the per-mailbox budget. */
+  sends: z.array(SendSchema),
+  /** Web uploads accepted by the extract function per UTC day (their job ids), for the daily cap. */
+  acceptedPerDay: z.record(z.string().regex(/^\d{4}-\d{2}-\d{2}$/), z.array(z.string())),
+  /** Results finished before their session's confirmation: POST /confirm emails them (releaseHeldResults). */
+  held: z.array(HeldResultSchema),
 });
 export type AddressRecord = z.output<typeof AddressRecordSchema>;
 export const parseAddressRecordJson = jsonParserFor('address record', AddressRecordSchema);
 
-/** The form of an address used for its identity (hash, caps): trimmed and lower-cased. */
+export const emptyAddressRecord = (): AddressRecord => ({
+  version: 2,
+  confirmations: [],
+  sends: [],
+  acceptedPerDay: {},
+  held: [],
+});
+
+/** The exact form of an address (where mail goes): trimmed and lower-cased. */
 export function normaliseAddress(address: string): string {
   return address.trim().toLowerCase();
 }
 
-/** @example addressKeyOf('Ann@Example.com ') === addressKeyOf('ann@example.com') */
+/**
+ * The mailbox an address reaches, for budgets and caps: plus-tags and dots in the local part are dropped, as the
+ * large providers ignore them, so `a.n.n+1@x` and `ann+2@x` count as one. Never used to decide who receives mail.
+ *
+ * @example mailboxOf('A.nn+promo@Example.com') === 'ann@example.com'
+ */
+export function mailboxOf(address: string): string {
+  const normalised = normaliseAddress(address);
+  const at = normalised.lastIndexOf('@');
+  if (at < 0) return normalised;
+  const local = (normalised.slice(0, at).split('+')[0] ?? '').replace(/\./g, '');
+  const domain = normalised.slice(at + 1) === 'googlemail.com' ? 'gmail.com' : normalised.slice(at + 1);
+  return `${local || normalised.slice(0, at)}@${domain}`;
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** The hash that identifies an exact address in records (a confirmation is for the spelling that was confirmed). */
+export const addressHashOf = (address: string): string => sha256(normaliseAddress(address));
+
+/** @example addressKeyOf('Ann+x@Example.com ') === addressKeyOf('ann@example.com') */
 export function addressKeyOf(address: string): string {
-  return buildAddressKey(createHash('sha256').update(normaliseAddress(address)).digest('hex'));
+  return buildAddressKey(sha256(mailboxOf(address)));
+}
+
+/** Whether the mailbox's record confirms `address` for results of session `userId`. */
+export function confirmsFor(record: AddressRecord | undefined, address: string, userId: string): boolean {
+  const hash = addressHashOf(address);
+  return record?.confirmations.some((c) => c.userId === userId && c.address === hash) ?? false;
+}
+
+/** Web uploads the extract function accepted for the mailbox on one UTC day. */
+export function acceptedOn(record: AddressRecord | undefined, day: string): number {
+  return record?.acceptedPerDay[day]?.length ?? 0;
 }
 
 /**
- * Whether results may be emailed to this address: its owner confirmed it once, through the web API's
- * confirmation link. An unreadable record counts as unconfirmed.
+ * The mailbox's record, or undefined when there is none; an unreadable (or version-1) record reads as none: no
+ * session is confirmed, nothing is held, and the next change replaces it.
  */
-export async function isAddressConfirmed(data: BucketStore, address: string): Promise<boolean> {
+export async function readAddressRecord(
+  data: BucketStore,
+  address: string,
+): Promise<AddressRecord | undefined> {
   const key = addressKeyOf(address);
-  if (!(await data.head(key))) return false;
+  if (!(await data.head(key))) return undefined;
   try {
-    return (
-      parseAddressRecordJson(await data.getText(key, { maxBytes: 256 * 1024 })).confirmedAt !== undefined
-    );
+    return parseAddressRecordJson(await data.getText(key, { maxBytes: MAX_ADDRESS_RECORD_BYTES }));
   } catch (error) {
-    if (error instanceof DocumentParseError) return false;
+    if (error instanceof DocumentParseError) return undefined;
     throw error;
   }
+}
+
+/**
+ * Whether results of session `userId` may be emailed to `address`: its owner confirmed it for that session, through
+ * the link the web API sent when that session first named it.
+ */
+export async function isAddressConfirmed(
+  data: BucketStore,
+  address: string,
+  userId: string,
+): Promise<boolean> {
+  return confirmsFor(await readAddressRecord(data, address), address, userId);
 }
 
 /**
@@ -78,84 +147,95 @@ export function jobLink(webUrl: string, jobId: string, accessToken: string): str
 }
 
 const MAX_ADDRESS_RECORD_BYTES = 256 * 1024;
-const MAX_CAS_ATTEMPTS = 8;
-
-/** The address's record, or undefined when there is none. @throws DocumentParseError when it is unreadable. */
-export async function readAddressRecord(
-  data: BucketStore,
-  address: string,
-): Promise<AddressRecord | undefined> {
-  const key = addressKeyOf(address);
-  if (!(await data.head(key))) return undefined;
-  return parseAddressRecordJson(await data.getText(key, { maxBytes: MAX_ADDRESS_RECORD_BYTES }));
-}
 
 /**
- * Read-modify-write of the address's record with compare-and-swap (`change` returns undefined to write nothing), so
- * that a hold and a confirmation never miss each other: whichever writes second sees the first.
+ * Read-modify-write of the mailbox's record with compare-and-swap (`change` returns undefined to write nothing; it
+ * may throw to refuse), so that a hold, a confirmation and a count never miss each other. An unreadable record is
+ * replaced rather than left to block every hold.
  */
-async function changeAddressRecord(
+export async function changeAddressRecord(
   data: BucketStore,
   address: string,
-  change: (current: AddressRecord | undefined) => AddressRecord | undefined,
-): Promise<AddressRecord | undefined> {
-  const key = addressKeyOf(address);
-  for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt += 1) {
-    const info = await data.head(key);
-    let current: AddressRecord | undefined;
-    if (info) {
-      try {
-        current = parseAddressRecordJson(await data.getText(key, { maxBytes: MAX_ADDRESS_RECORD_BYTES }));
-      } catch (error) {
-        // Unreadable: counts as unconfirmed, and is replaced rather than left to block every hold.
-        if (!(error instanceof DocumentParseError)) throw error;
-      }
-    }
-    const next = change(current);
-    if (next === undefined) return current;
-    try {
-      await data.putJson(key, next, info?.eTag !== undefined ? { ifMatch: info.eTag } : { ifNoneMatch: '*' });
-      return next;
-    } catch (error) {
-      if (!(error instanceof PreconditionFailedError)) throw error;
-    }
-  }
-  throw new Error(`${key} kept changing under concurrent writers`);
+  change: (current: AddressRecord) => AddressRecord | undefined,
+): Promise<AddressRecord> {
+  const { value } = await compareAndSwap(data, addressKeyOf(address), change, {
+    parse: parseAddressRecordJson,
+    unreadable: DocumentParseError,
+    initial: emptyAddressRecord,
+    maxBytes: MAX_ADDRESS_RECORD_BYTES,
+  });
+  return value;
+}
+
+/** Records that session `userId` confirmed `address` (idempotent). */
+export async function confirmAddress(
+  data: BucketStore,
+  address: string,
+  userId: string,
+  now: Date,
+): Promise<void> {
+  await changeAddressRecord(data, address, (current) => {
+    if (confirmsFor(current, address, userId)) return undefined;
+    const confirmation = { userId, address: addressHashOf(address), at: now.toISOString() };
+    return { ...current, confirmations: [...current.confirmations, confirmation].slice(-MAX_CONFIRMATIONS) };
+  });
 }
 
 /**
- * Lists a result in the address's record unless the address is confirmed (compare-and-swap: a confirmation written
- * meanwhile is seen). 'confirmed': send it now instead. Listing the same result twice keeps one entry.
+ * Counts one accepted web upload against the mailbox's daily cap, once per job (a retried event counts once).
+ * 'over-cap': the mailbox already had `cap` accepted uploads that day; nothing is counted.
+ */
+export async function countAcceptedUpload(
+  data: BucketStore,
+  address: string,
+  job: { readonly jobId: string; readonly day: string; readonly cap: number },
+): Promise<'accepted' | 'over-cap'> {
+  let outcome: 'accepted' | 'over-cap' = 'accepted';
+  await changeAddressRecord(data, address, (current) => {
+    const today = current.acceptedPerDay[job.day] ?? [];
+    if (today.includes(job.jobId)) return undefined;
+    if (today.length >= job.cap) {
+      outcome = 'over-cap';
+      return undefined;
+    }
+    const recent = Object.entries(current.acceptedPerDay).filter(
+      ([day]) => Date.parse(`${job.day}T00:00:00Z`) - Date.parse(`${day}T00:00:00Z`) < 3 * DAY_MS,
+    );
+    return {
+      ...current,
+      acceptedPerDay: { ...Object.fromEntries(recent), [job.day]: [...today, job.jobId] },
+    };
+  });
+  return outcome;
+}
+
+/**
+ * Lists a result in the mailbox's record unless its session is confirmed for the address (compare-and-swap: a
+ * confirmation written meanwhile is seen). 'confirmed': send it now instead. Listing the same result twice keeps one.
  */
 export async function holdResult(
   data: BucketStore,
   address: string,
-  entry: HeldResult,
+  entry: Omit<HeldResult, 'address'>,
 ): Promise<'held' | 'confirmed'> {
   let confirmed = false;
   await changeAddressRecord(data, address, (current) => {
-    confirmed = current?.confirmedAt !== undefined;
-    if (confirmed) return undefined;
-    const held = current?.held ?? [];
-    if (held.some((h) => sameObject(h, entry))) return undefined;
-    return {
-      version: 1,
-      confirmationsSent: current?.confirmationsSent ?? [],
-      uploadsPerDay: current?.uploadsPerDay ?? {},
-      held: [...held, entry].slice(-MAX_HELD_RESULTS),
-    };
+    confirmed = confirmsFor(current, address, entry.userId);
+    if (confirmed || current.held.some((h) => sameObject(h, entry))) return undefined;
+    const held = { ...entry, address: addressHashOf(address) };
+    return { ...current, held: [...current.held, held].slice(-MAX_HELD_RESULTS) };
   });
   return confirmed ? 'confirmed' : 'held';
 }
 
-/** Takes results off the address's held list (they were sent, or are gone). */
+/** Takes results off the mailbox's held list (they were sent, or are gone). */
 export async function forgetHeldResults(
   data: BucketStore,
   address: string,
   results: readonly { readonly key: string; readonly versionId: string | undefined }[],
 ): Promise<void> {
   await changeAddressRecord(data, address, (current) => {
-    if (!current?.held?.some((h) => results.some((r) => sameObject(h, r)))) return undefined;
+    if (!current.held.some((h) => results.some((r) => sameObject(h, r)))) return undefined;
     return { ...current, held: current.held.filter((h) => !results.some((r) => sameObject(h, r))) };
   });
 }

@@ -274,20 +274,17 @@ export class FolderObjectStore implements ObjectStore {
   }
 
   /**
-   * Accepts a browser POST upload (the local stack's `POST /s3/{bucket}` route): checks the signature, the expiry and
-   * every condition of the policy, and that no field is outside it (as S3 does), then stores the file.
+   * Checks a browser POST form's fields before its file is read: the signature, the expiry and every condition of
+   * the policy but the file's size, and that no field is outside it (as S3 does). Answers the size range the policy
+   * allows, which the reader enforces while the file arrives.
    * @throws PresignedRequestError (403) when anything does not match.
    */
-  async acceptPost(
-    bucket: string,
-    form: ReadonlyMap<string, string>,
-    file: Uint8Array,
-  ): Promise<{ key: string; eTag: string; versionId: string }> {
+  checkPostPolicy(bucket: string, form: ReadonlyMap<string, string>): { minBytes: number; maxBytes: number } {
     const fields = new Map([...form].map(([name, value]) => [name.toLowerCase(), value]));
     const policyText = fields.get('policy');
     const signature = fields.get('x-gen3d-signature');
     if (!policyText || !signature)
-      throw new PresignedRequestError('malformed', 'the form has no signed policy');
+      throw new PresignedRequestError('malformed', 'the form has no signed policy before its file');
     if (!this.checkSignature(['POST', policyText], signature)) {
       throw new PresignedRequestError('bad-signature', 'the policy was altered or signed with another key');
     }
@@ -299,15 +296,11 @@ export class FolderObjectStore implements ObjectStore {
       throw new PresignedRequestError('expired', `the upload form expired at ${policy.expiration}`);
     }
     const covered = new Set<string>();
+    let range = { minBytes: 0, maxBytes: Number.MAX_SAFE_INTEGER };
     for (const condition of policy.conditions) {
       if (Array.isArray(condition) && condition[0] === 'content-length-range') {
         const [, min, max] = condition as [string, number, number];
-        if (file.length < min || file.length > max) {
-          throw new PresignedRequestError(
-            'policy-violated',
-            `the file is ${file.length} bytes; the policy allows ${min} to ${max}`,
-          );
-        }
+        range = { minBytes: min, maxBytes: max };
       } else if (Array.isArray(condition) && condition[0] === 'eq') {
         const name = String(condition[1]).replace(/^\$/, '').toLowerCase();
         covered.add(name);
@@ -325,6 +318,27 @@ export class FolderObjectStore implements ObjectStore {
         throw new PresignedRequestError('policy-violated', `the field ${name} is not allowed by the policy`);
       }
     }
+    return range;
+  }
+
+  /**
+   * Accepts a browser POST upload (the local stack's `POST /s3/{bucket}` route): the form's policy (checkPostPolicy)
+   * and the file's size, then stores the file.
+   * @throws PresignedRequestError (403) when anything does not match.
+   */
+  async acceptPost(
+    bucket: string,
+    form: ReadonlyMap<string, string>,
+    file: Uint8Array,
+  ): Promise<{ key: string; eTag: string; versionId: string }> {
+    const { minBytes, maxBytes } = this.checkPostPolicy(bucket, form);
+    if (file.length < minBytes || file.length > maxBytes) {
+      throw new PresignedRequestError(
+        'policy-violated',
+        `the file is ${file.length} bytes; the policy allows ${minBytes} to ${maxBytes}`,
+      );
+    }
+    const fields = new Map([...form].map(([name, value]) => [name.toLowerCase(), value]));
     const key = fields.get('key') as string;
     const metadata = Object.fromEntries(
       [...fields]
@@ -439,6 +453,18 @@ export class FolderObjectStore implements ObjectStore {
     const file = path.join(this.eventsDir, `${sequencer}-${randomBytes(4).toString('hex')}.json`);
     await this.ensureDir(path.join(this.eventsDir, '.tmp'));
     await writeAtomically(file, JSON.stringify(record), path.join(this.eventsDir, '.tmp'));
+  }
+
+  /**
+   * Where a person finds an object's bytes on disk: the key's visible file while `versionId` is the current version
+   * (or none is named), else that version's own immutable file.
+   */
+  async pathOf(bucket: string, key: string, versionId?: string): Promise<string> {
+    if (versionId === undefined) return this.visiblePath(bucket, key);
+    const current = await this.readVersion(bucket, key);
+    if (current?.versionId === versionId) return this.visiblePath(bucket, key);
+    if (!/^[A-Za-z0-9._-]{1,128}$/.test(versionId)) throw new FolderKeyError('not a version id');
+    return this.bodyPath(bucket, key, versionId);
   }
 
   private async readVersion(

@@ -6,6 +6,7 @@ export {
   ObjectTooLargeError,
   PreconditionFailedError,
 } from './errors';
+export { compareAndSwap, ContendedDocumentError, type CompareAndSwapOptions } from './compare-and-swap';
 export { acquireLock, lockDeadline, updateLock, type LockDocument, type LockResult } from './lock';
 export {
   FolderKeyError,

@@ -41,4 +41,5 @@ export {
   type NotificationRule,
   type NotificationTarget,
 } from './notification-rules';
-export { buildAddressKey, buildApiUserKey, userJobsPrefix } from './api-keys';
+export { buildAddressKey, buildApiUserKey, buildClaimKey, MAIL_BUDGET_KEY, userJobsPrefix } from './api-keys';
+export { MAX_NAME_BYTES, MAX_NAME_LENGTH, utf8Bytes } from './segments';

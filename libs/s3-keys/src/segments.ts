@@ -4,6 +4,15 @@ import { InvalidKeyError } from './errors';
 export const MAX_KEY_BYTES = 1024;
 /** Longest object name (the part before the extension), in Unicode code points. */
 export const MAX_NAME_LENGTH = 200;
+/**
+ * Longest object name in bytes of UTF-8. A name becomes one path segment with the longest suffix the pipeline adds
+ * (`.failure.json`, 13 bytes): file systems and the folder store allow 255 bytes a segment, so every derived key of
+ * a name that passes here fits too.
+ */
+export const MAX_NAME_BYTES = 240;
+
+/** The UTF-8 length of a text. */
+export const utf8Bytes = (text: string): number => new TextEncoder().encode(text).length;
 
 // C0 controls, DEL and C1 controls: never meaningful in a key, often an attack on logs or terminals.
 // eslint-disable-next-line no-control-regex
@@ -48,6 +57,13 @@ export function checkName(name: string, key: string): string {
       'bad-name',
       key,
       `the object name is longer than ${MAX_NAME_LENGTH} characters`,
+    );
+  }
+  if (utf8Bytes(normalised) > MAX_NAME_BYTES) {
+    throw new InvalidKeyError(
+      'bad-name',
+      key,
+      `the object name is longer than ${MAX_NAME_BYTES} bytes of UTF-8 (accented letters count two or more)`,
     );
   }
   if (normalised === '.' || normalised === '..') {

@@ -1,0 +1,30 @@
+import type { Logger } from '@gen3d/logging';
+import type { BucketStore, PresignedPost, PresignPostOptions } from '@gen3d/object-store';
+import type { ApiConfig } from './config';
+import type { OutgoingEmail } from './emails';
+import type { TokenSigner } from './tokens';
+
+/** The upload signer port: a presigned POST whose policy fixes the key, type, size range and metadata. */
+export type UploadSigner = (
+  key: string,
+  options: PresignPostOptions & { readonly metadata: Record<string, string> },
+) => Promise<PresignedPost>;
+
+export interface ApiDeps {
+  /** The data bucket. */
+  readonly data: BucketStore;
+  readonly signUpload: UploadSigner;
+  readonly tokens: TokenSigner;
+  readonly sendEmail: (email: OutgoingEmail) => Promise<string | undefined>;
+  readonly now: () => Date;
+  readonly log: Logger;
+  readonly config: ApiConfig;
+  /** Random bytes (user ids, upload names); crypto's by default. */
+  readonly random?: (bytes: number) => Buffer;
+}
+
+/** What one request's handler works with: the ports (random filled in) and the request's logger. */
+export interface ApiContext {
+  readonly deps: ApiDeps & { readonly random: (bytes: number) => Buffer };
+  readonly log: Logger;
+}

@@ -1,0 +1,227 @@
+import { notifyObject, parseNotifyConfig, readAddressRecord } from '@gen3d/jobs';
+import { createLogger } from '@gen3d/logging';
+import { buildJobDocumentKey, buildOutputKey } from '@gen3d/s3-keys';
+import type { OutgoingEmail } from './emails';
+import { BUCKET, setup, WEB } from './fixtures/api-world';
+
+// Who can make Gen3D send what to whom (decision 0025), tried as strangers would, each with sessions of their own.
+
+type Api = ReturnType<typeof setup>;
+
+/** What the pipeline does with a granted upload: the upload as the form stores it, the job done, notify (held?). */
+async function finish(
+  api: Api,
+  session: { userId: string; token: string },
+  granted: { name: string; key: string },
+  jobId: string,
+) {
+  const signed = api.signed.find((s) => s.key === granted.key);
+  await api.data.put(granted.key, 'png', {
+    contentType: 'image/png',
+    metadata: signed?.options.metadata ?? {},
+  });
+  await api.job(session.userId, granted.name, jobId, 'done');
+  const key = buildOutputKey({ userId: session.userId, name: granted.name });
+  const mesh = await api.data.head(key);
+  const mails: OutgoingEmail[] = [];
+  const outcome = await notifyObject(
+    {
+      bucket: BUCKET,
+      key,
+      size: 3,
+      eTag: mesh?.eTag,
+      versionId: mesh?.versionId,
+      sequencer: '1',
+      eventName: 'ObjectCreated:Put',
+      eventTime: '2026-11-27T10:00:00Z',
+    },
+    {
+      data: api.data,
+      mailer: { send: async (email) => (mails.push(email), 'id') },
+      config: parseNotifyConfig({
+        DATA_BUCKET: BUCKET,
+        ADMIN_EMAIL: 'admin@example.com',
+        SOURCE_EMAIL: 'n@example.com',
+        WEB_URL: WEB,
+      }),
+      clock: () => new Date('2026-11-27T10:00:00Z'),
+    },
+    { log: createLogger({ service: 'api-test', level: 'silent' }), remainingTimeMs: () => 10_000 },
+  );
+  return { outcome, mails };
+}
+
+const confirmLinkOf = (email: OutgoingEmail) =>
+  decodeURIComponent(/#confirm=(\S+)/.exec(email.text)?.[1] as string);
+
+describe('a confirmation releases only the confirmer’s own results', () => {
+  it('a stranger’s results queued for an unconfirmed address are not sent when its owner confirms for their picture', async () => {
+    const api = setup({ CONFIRMATION_EMAILS_PER_DAY: '10', MAX_ACTIVE_JOBS_PER_USER: '20' });
+    const stranger = await api.session();
+    const jobIds: string[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      const fileName = 'Your invoice is overdue pay at evil dot example.png';
+      const granted = (await api.upload(stranger.token, { fileName, email: 'ann@example.com' })).json as {
+        name: string;
+        key: string;
+      };
+      const jobId = `${'a'.repeat(31)}${i}`;
+      jobIds.push(jobId);
+      expect((await finish(api, stranger, granted, jobId)).outcome).toMatchObject({ status: 'held' });
+    }
+    const owner = await api.session();
+    const mine = (await api.upload(owner.token, { fileName: 'vase.png', email: 'ann@example.com' })).json as {
+      name: string;
+      key: string;
+    };
+    await finish(api, owner, mine, 'b'.repeat(32));
+    const confirmation = api.sent
+      .filter((e) => e.subject === 'Confirm your address for Gen3D')
+      .pop() as OutgoingEmail;
+    // The confirmation says which picture it confirms.
+    expect(confirmation.text).toContain(`"${mine.name}.png"`);
+    api.sent.length = 0;
+    const confirmed = await api.call({
+      method: 'POST',
+      path: '/confirm',
+      body: JSON.stringify({ token: confirmLinkOf(confirmation) }),
+    });
+    expect(confirmed.json).toEqual({ confirmed: true, results: { emailed: 1, waiting: 0 } });
+    expect(api.sent).toHaveLength(1);
+    expect(api.sent[0]?.subject).toBe('Your 3D model is ready');
+    expect(api.sent[0]?.text).toContain(`"${mine.name}.png"`);
+    expect(api.sent[0]?.text).not.toContain('invoice');
+    // The stranger's results stay held for their own session, which nobody confirmed.
+    const held = (await readAddressRecord(api.data, 'ann@example.com'))?.held ?? [];
+    expect(held.map((h) => h.jobId).sort()).toEqual(jobIds.sort());
+    for (const jobId of jobIds) {
+      const view = await api.call({ method: 'GET', path: `/jobs/${jobId}` }, stranger.token);
+      expect(view.json['job']).toMatchObject({ email: 'held' });
+    }
+  });
+
+  it('a confirmed address receives results only from the sessions it confirmed', async () => {
+    const api = setup();
+    const owner = await api.session();
+    const mine = (await api.upload(owner.token)).json as { name: string; key: string };
+    await api.call({
+      method: 'POST',
+      path: '/confirm',
+      body: JSON.stringify({ token: confirmLinkOf(api.sent[0] as OutgoingEmail) }),
+    });
+    const stranger = await api.session();
+    const grant = await api.upload(stranger.token, { fileName: 'Click here to claim.png' });
+    expect(grant.json['address']).toEqual({ confirmed: false, confirmation: 'sent' });
+    const theirs = await finish(api, stranger, grant.json as { name: string; key: string }, 'c'.repeat(32));
+    expect(theirs.outcome).toMatchObject({ status: 'held' });
+    expect(theirs.mails).toEqual([]);
+    const ours = await finish(api, owner, mine, 'd'.repeat(32));
+    expect(ours.outcome).toMatchObject({ status: 'sent' });
+    expect(ours.mails.map((m) => m.subject)).toEqual(['Your 3D model is ready']);
+  });
+});
+
+describe('confirmation emails have a budget', () => {
+  it('per session: a few distinct mailboxes a day, then 429; other spellings of a mailbox count as that mailbox', async () => {
+    const api = setup({ MAX_ACTIVE_JOBS_PER_USER: '50', CONFIRMATION_ADDRESSES_PER_SESSION: '2' });
+    const { token } = await api.session();
+    expect((await api.upload(token, { email: 'ann@example.com' })).status).toBe(201);
+    expect((await api.upload(token, { email: 'bob@example.com' })).status).toBe(201);
+    const third = await api.upload(token, { email: 'carol@example.com' });
+    expect(third.status).toBe(429);
+    expect(third.json['error']['code']).toBe('too-many-addresses');
+    // Other spellings of the same two mailboxes: not new mailboxes (each exact spelling is confirmed on its own).
+    for (const email of ['a.nn+1@example.com', 'Ann@Example.com', 'b.o.b+x@example.com']) {
+      expect((await api.upload(token, { email })).status).toBe(201);
+    }
+    expect(api.sent.map((e) => e.to)).toEqual([
+      'ann@example.com',
+      'bob@example.com',
+      'a.nn+1@example.com',
+      'b.o.b+x@example.com',
+    ]);
+  });
+
+  it('per mailbox, whatever the spelling: plus-tags and dots do not multiply it', async () => {
+    const api = setup({ CONFIRMATION_EMAILS_PER_DAY: '3' });
+    const answers = [];
+    for (let i = 0; i < 8; i += 1) {
+      const { token } = await api.session();
+      const email = i % 2 === 0 ? `victim+${i}@example.com` : `v.i.c.t.i.m@example.com`;
+      answers.push((await api.upload(token, { email })).status);
+    }
+    expect(api.sent).toHaveLength(3);
+    expect(answers.slice(3).every((s) => s === 429)).toBe(true);
+  });
+
+  it('for everyone together: fresh sessions naming fresh addresses stop at the hourly budget', async () => {
+    const api = setup({ CONFIRMATION_EMAILS_PER_HOUR_TOTAL: '5' });
+    const answers = [];
+    for (let i = 0; i < 20; i += 1) {
+      const { token } = await api.session();
+      answers.push((await api.upload(token, { email: `person${i}@example.com` })).status);
+    }
+    expect(api.sent).toHaveLength(5);
+    expect(answers.filter((s) => s === 503)).toHaveLength(15);
+    api.advance(3600_000);
+    const { token } = await api.session();
+    expect((await api.upload(token, { email: 'later@example.com' })).status).toBe(201);
+  });
+});
+
+describe('sessions and tokens', () => {
+  it('rate-limits POST /session', async () => {
+    const api = setup({ SESSIONS_PER_HOUR: '3' });
+    const statuses = [];
+    for (let i = 0; i < 5; i += 1)
+      statuses.push((await api.call({ method: 'POST', path: '/session' })).status);
+    expect(statuses).toEqual([201, 201, 201, 429, 429]);
+  });
+
+  it('accepts the Bearer scheme in any case, and a token only in its one spelling', async () => {
+    const api = setup();
+    const { token } = await api.session();
+    for (const header of [`bearer ${token}`, `BEARER ${token}`, `Bearer  ${token}`]) {
+      expect(
+        (await api.call({ method: 'GET', path: '/jobs', headers: { authorization: header } })).status,
+      ).toBe(200);
+    }
+    // The same signature bytes written another way (base64url with padding) is not this token.
+    const [payload, signature] = token.split('.') as [string, string];
+    const padded = `${payload}.${Buffer.from(signature, 'base64url').toString('base64')}`;
+    expect((await api.call({ method: 'GET', path: '/jobs' }, padded)).status).toBe(401);
+  });
+
+  it('a corrupt session record means a new session (401), not 500s; a corrupt status hides one job only', async () => {
+    const api = setup();
+    const { userId, token } = await api.session();
+    await api.job(userId, 'good-1', 'job0000000000001', 'done');
+    await api.job(userId, 'bad-1', 'job0000000000002', 'done');
+    await api.data.put(
+      buildJobDocumentKey({ userId, jobId: 'job0000000000002', document: 'status' }),
+      '{"version":',
+      {
+        contentType: 'application/json',
+      },
+    );
+    const listed = await api.call({ method: 'GET', path: '/jobs' }, token);
+    expect(listed.status).toBe(200);
+    expect(listed.json['jobs'].map((j: { name: string }) => j.name)).toEqual(['good-1']);
+    await api.data.put(`api/users/${userId}.json`, 'not json', { contentType: 'application/json' });
+    const upload = await api.upload(token);
+    expect(upload.status).toBe(401);
+    expect(upload.json['error']['code']).toBe('no-session');
+  });
+
+  it('concurrent grants for one address all succeed (jittered retries), and no answer names an internal key', async () => {
+    const api = setup({ MAX_ACTIVE_JOBS_PER_USER: '50', CONFIRMATION_EMAILS_PER_DAY: '50' });
+    const sessions = await Promise.all(Array.from({ length: 8 }, () => api.session()));
+    const answers = await Promise.all(
+      sessions.map((s) => api.upload(s.token, { email: 'shared@example.com' })),
+    );
+    for (const answer of answers) {
+      expect(answer.status).toBe(201);
+      expect(answer.body).not.toMatch(/api\/(users|addresses)\//);
+    }
+  });
+});

@@ -1,0 +1,28 @@
+import { integerEnv, type Environment } from '@gen3d/runtime';
+
+/**
+ * The abuse limits of web uploads, read by the web API (when it grants an upload) and the extract function (when it
+ * accepts one), from the same variables with the same defaults. Decision 0025 says what each one stops.
+ */
+export interface WebUploadLimits {
+  /** Jobs a session may have queued or running (MAX_ACTIVE_JOBS_PER_USER). */
+  readonly maxActiveJobsPerUser: number;
+  /** Web uploads accepted per mailbox per UTC day (ADDRESS_DAILY_CAP). */
+  readonly addressDailyCap: number;
+}
+
+/** A job still queued or running after this long is stuck, not active: it no longer counts against the quota. */
+export const STUCK_JOB_MS = 60 * 60 * 1000;
+
+/** @example parseWebUploadLimits({}) // { maxActiveJobsPerUser: 3, addressDailyCap: 20 } */
+export function parseWebUploadLimits(env: Environment): WebUploadLimits {
+  return {
+    maxActiveJobsPerUser: integerEnv(env, 'MAX_ACTIVE_JOBS_PER_USER', 3, 1, 100),
+    addressDailyCap: integerEnv(env, 'ADDRESS_DAILY_CAP', 20, 1, 10_000),
+  };
+}
+
+/** The UTC day of a time, as the caps count days. @example utcDay(new Date('2026-12-06T23:00Z')) // '2026-12-06' */
+export function utcDay(date: Date): string {
+  return date.toISOString().slice(0, 10);
+}
