@@ -9,10 +9,10 @@ import {
   type FunctionUrlEvent,
   type FunctionUrlResult,
 } from '@gen3d/api';
+import { SesMailer } from '@gen3d/jobs/ses';
 import type { Logger } from '@gen3d/logging';
 import { bindBucket, type ObjectStore } from '@gen3d/object-store';
 import { BUCKET_NAME, EMAIL_ADDRESS, requiredEnv, type Environment } from '@gen3d/runtime';
-import { sesSender } from './ses';
 
 export interface ApiLambdaClients {
   readonly store: ObjectStore;
@@ -33,16 +33,27 @@ export function createApiLambda(
   const bucket = requiredEnv(env, 'DATA_BUCKET', BUCKET_NAME, 'an S3 bucket name');
   const source = requiredEnv(env, 'SOURCE_EMAIL', EMAIL_ADDRESS, 'an email address');
   const secretId = requiredEnv(env, 'TOKEN_SECRET_ARN', /^\S+$/, 'a Secrets Manager secret ARN or name');
+  const mailer = new SesMailer(clients.ses, source, env['SES_CONFIGURATION_SET'] || undefined);
+  const originSecretId = env['ORIGIN_VERIFY_SECRET_ARN'] || undefined;
+  const secretText = async (id: string) => {
+    const secret = await clients.secrets.send(new GetSecretValueCommand({ SecretId: id }));
+    if (secret.SecretString === undefined) throw new Error(`the secret ${id} has no string value`);
+    return secret.SecretString;
+  };
   let ready: Promise<(event: FunctionUrlEvent) => Promise<FunctionUrlResult>> | undefined;
   const build = async () => {
-    const secret = await clients.secrets.send(new GetSecretValueCommand({ SecretId: secretId }));
-    if (secret.SecretString === undefined) throw new Error(`the secret ${secretId} has no string value`);
+    const tokenKey = await secretText(secretId);
+    // Behind the API's CloudFront and WAF (setting apiFirewall): requests must come through CloudFront.
+    const originSecret = originSecretId
+      ? keyFromText(await secretText(originSecretId), originSecretId)
+      : undefined;
     return forFunctionUrl(
       createApiHandler({
         data: bindBucket(clients.store, bucket),
         signUpload: (key, options) => clients.store.presignPost(bucket, key, options),
-        tokens: createTokenSigner(keyFromText(secret.SecretString, secretId)),
-        sendEmail: sesSender(clients.ses, source),
+        tokens: createTokenSigner(keyFromText(tokenKey, secretId)),
+        ...(originSecret ? { originSecret: Buffer.from(originSecret).toString('utf8') } : {}),
+        sendEmail: (email) => mailer.send(email),
         now: () => new Date(),
         log: logger,
         config,

@@ -1,5 +1,5 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SESClient } from '@aws-sdk/client-ses';
+import { createSesClient } from '@gen3d/jobs/ses';
 import { createLogger } from '@gen3d/logging';
 import { createS3Client, S3ObjectStore } from '@gen3d/object-store';
 import { createApiLambda } from './handler';
@@ -12,7 +12,7 @@ export const lambda_handler = createApiLambda(
   {
     store: new S3ObjectStore(createS3Client()),
     secrets: new SecretsManagerClient(endpoint ? { endpoint } : {}),
-    ses: new SESClient({ maxAttempts: 4, ...(endpoint ? { endpoint } : {}) }),
+    ses: createSesClient(endpoint),
   },
   createLogger({ service: 'api' }),
 );

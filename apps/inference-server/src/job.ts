@@ -183,7 +183,9 @@ export async function failJob(
   // failure record, which the notify function emails.
   await docs
     .writeFailure(docs.failureKey(input, request.jobId), document)
-    .catch((writeError: unknown) => deps.log.error({ err: writeError }, 'could not write the failure document'));
+    .catch((writeError: unknown) =>
+      deps.log.error({ err: writeError }, 'could not write the failure document'),
+    );
   await docs
     .writeStatus({ ...request, name: input.name }, 'failed', {
       ...(startedAt ? { startedAt } : {}),

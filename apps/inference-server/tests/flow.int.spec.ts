@@ -190,9 +190,7 @@ describe('one upload, through every seam, to exactly one email', () => {
     });
     await settle();
     const sent = emails.slice(before);
-    expect(sent.map((e) => [e.to, e.subject])).toEqual([
-      ['jane@example.com', 'Your 3D model of "my chair" is ready'],
-    ]);
+    expect(sent.map((e) => [e.to, e.subject])).toEqual([['jane@example.com', 'Your 3D model is ready']]);
     const link = /https?:\/\/\S+|memory:\S+/.exec(sent[0]!.text)![0];
     const download = store.fetchLink(link);
     expect(download.status).toBe(200);

@@ -492,9 +492,11 @@ describe('security beyond the seed', () => {
       .filter((s) => s.actions.includes(action))
       .flatMap((s) => s.resources.map((r) => r.replace('arn:${AWS::Partition}:s3:::gen3d-data-bucket/', '')));
 
-  it('scopes the extract role to the prefixes it uses', () => {
+  it('scopes the extract role to the prefixes it uses (web uploads: the claim, the cap, the jobs in progress)', () => {
     expect(grants('Gen3DExtractStack', 's3:GetObjectVersion')).toEqual(['users/*/input/*']);
     expect(grants('Gen3DExtractStack', 's3:PutObject').sort()).toEqual([
+      'api/addresses/*',
+      'api/claims/*',
       'jobs/*.json',
       'rejected/*.failure.json',
       'users/*/jobs/*/extract.lock',
@@ -524,7 +526,10 @@ describe('security beyond the seed', () => {
       'users/*/jobs/*/status.json',
     ]);
     const ses = statementsOf('Gen3DNotifyStack').find((s) => s.actions.includes('ses:SendEmail'));
-    expect(ses?.resources).toEqual(['arn:${AWS::Partition}:ses:us-east-1:${AWS::AccountId}:identity/*']);
+    expect(ses?.resources).toEqual([
+      'arn:${AWS::Partition}:ses:us-east-1:${AWS::AccountId}:identity/*',
+      'arn:${AWS::Partition}:ses:us-east-1:${AWS::AccountId}:configuration-set/gen3d-mail',
+    ]);
     production.template('Gen3DNotifyStack').hasResourceProperties('AWS::IAM::Role', {
       Policies: [
         {
@@ -627,7 +632,7 @@ describe('nothing dropped silently', () => {
     const alarms = ofType(everyOption, 'AWS::CloudWatch::Alarm').filter(
       (a) => a.stack === 'Gen3DOperationsStack',
     );
-    expect(alarms).toHaveLength(4);
+    expect(alarms).toHaveLength(6); // the seed's two, the two failure queues, SES bounces and complaints
     for (const alarm of alarms)
       expect(prop(alarm, 'AlarmActions')).toEqual([{ Ref: expect.stringMatching(/^AlarmTopic/) }]);
   });
@@ -899,3 +904,55 @@ function prettierFormat(text: string, path: string): string {
   if (result.status !== 0) throw new Error(result.stderr);
   return result.stdout;
 }
+
+describe('who can make Gen3D send mail (decision 0025)', () => {
+  it('sends every email through a configuration set that suppresses bounces and complaints', () => {
+    production.template('Gen3DNotifyStack').hasResourceProperties('AWS::SES::ConfigurationSet', {
+      Name: 'gen3d-mail',
+      SuppressionOptions: { SuppressedReasons: ['BOUNCE', 'COMPLAINT'] },
+      ReputationOptions: { ReputationMetricsEnabled: true },
+    });
+    for (const [stack, type] of [
+      ['Gen3DNotifyStack', 'AWS::Lambda::Function'],
+      ['Gen3DApiStack', 'AWS::Lambda::Function'],
+    ] as const) {
+      production.template(stack).hasResourceProperties(type, {
+        Environment: { Variables: Match.objectLike({ SES_CONFIGURATION_SET: 'gen3d-mail' }) },
+      });
+    }
+  });
+
+  it('alarms on the SES bounce and complaint rates before SES reviews the account', () => {
+    const alarms = ofType(production, 'AWS::CloudWatch::Alarm').filter(
+      (a) => prop(a, 'Namespace') === 'AWS/SES',
+    );
+    expect(alarms.map((a) => [prop(a, 'MetricName'), prop(a, 'Threshold')])).toEqual([
+      ['Reputation.BounceRate', 0.02],
+      ['Reputation.ComplaintRate', 0.0005],
+    ]);
+  });
+
+  it('puts a WAF rate-based rule in front of the API only with apiFirewall, and then requires CloudFront', () => {
+    expect(ofType(production, 'AWS::WAFv2::WebACL')).toEqual([]);
+    const [acl] = ofType(everyOption, 'AWS::WAFv2::WebACL');
+    expect(prop(defined(acl, 'the web ACL'), 'Scope')).toBe('CLOUDFRONT');
+    expect(JSON.stringify(prop(acl!, 'Rules'))).toContain(
+      '"RateBasedStatement":{"AggregateKeyType":"IP","Limit":300}',
+    );
+    const api = everyOption.template('Gen3DApiStack');
+    api.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({ WebACLId: Match.anyValue() }),
+    });
+    api.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ ORIGIN_VERIFY_SECRET_ARN: Match.anyValue() }) },
+    });
+  });
+
+  it('serves the site with a Content-Security-Policy, nosniff, no referrer and no framing', () => {
+    const [policy] = ofType(production, 'AWS::CloudFront::ResponseHeadersPolicy');
+    const headers = JSON.stringify(prop(defined(policy, 'the site headers'), 'ResponseHeadersPolicyConfig'));
+    expect(headers).toContain("frame-ancestors 'none'");
+    expect(headers).toContain('"ReferrerPolicy":"no-referrer"');
+    expect(headers).toContain('"FrameOption":"DENY"');
+  });
+});

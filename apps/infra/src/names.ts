@@ -54,6 +54,13 @@ export interface Names {
   readonly webOriginParameter: string;
   readonly distributionIdParameter: string;
   readonly apiUrlParameter: string;
+  /** The SES configuration set every email goes through: suppression list, bounce and complaint metrics. */
+  readonly mailConfigurationSet: string;
+  readonly bounceRateAlarm: string;
+  readonly complaintRateAlarm: string;
+  /** The optional WAF web ACL in front of the API (setting apiFirewall) and the API's CloudFront header secret. */
+  readonly apiFirewall: string;
+  readonly apiOriginSecret: string;
 }
 
 export function namesFor(stage: Settings['stage']): Names {
@@ -108,6 +115,11 @@ export function namesFor(stage: Settings['stage']): Names {
     webOriginParameter: `${stage === 'production' ? '' : '/sandbox'}/gen3d/web/origin`,
     distributionIdParameter: `${stage === 'production' ? '' : '/sandbox'}/gen3d/web/distribution-id`,
     apiUrlParameter: `${stage === 'production' ? '' : '/sandbox'}/gen3d/api/url`,
+    mailConfigurationSet: lower('gen3d-mail'),
+    bounceRateAlarm: upper('Gen3D-SES-BounceRate'),
+    complaintRateAlarm: upper('Gen3D-SES-ComplaintRate'),
+    apiFirewall: upper('Gen3D-Api-Firewall'),
+    apiOriginSecret: stage === 'production' ? 'gen3d/api/origin-verify' : 'sandbox/gen3d/api/origin-verify',
   };
 }
 

@@ -20,6 +20,8 @@ describe('readSettings', () => {
       s3RequestMetrics: false,
       adminEmail: 'info@2112-lab.com',
       sourceEmail: 'noreply@genesis3d.com',
+      apiFirewall: false,
+      apiRateLimit: 300,
     });
   });
 

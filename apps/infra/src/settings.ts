@@ -36,6 +36,13 @@ export interface Settings {
   readonly s3RequestMetrics: boolean;
   readonly adminEmail: string;
   readonly sourceEmail: string;
+  /**
+   * A WAF web ACL with a rate-based rule in front of the web API (a CloudFront distribution of its own, which the
+   * function then requires): off by default, priced in docs/cost.md.
+   */
+  readonly apiFirewall: boolean;
+  /** Requests one client IP may make to the API in 5 minutes before WAF blocks it (with apiFirewall). */
+  readonly apiRateLimit: number;
 }
 
 /**
@@ -84,6 +91,8 @@ const schema = z.object({
   s3RequestMetrics: flag.default(false),
   adminEmail: z.email().default(SEED.adminEmail),
   sourceEmail: z.email().default(SEED.sourceEmail),
+  apiFirewall: flag.default(false),
+  apiRateLimit: positiveInt.min(10).max(2_000_000_000).default(300),
 });
 
 export const SETTING_NAMES = Object.keys(schema.shape) as (keyof Settings)[];

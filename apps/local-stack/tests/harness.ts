@@ -167,3 +167,95 @@ export async function readPly(
   const { stdout } = await promisify(execFile)(path.join(ROOT, '.venv/bin/python'), ['-c', script, file]);
   return JSON.parse(stdout);
 }
+
+/**
+ * Waits until the stack's pipeline has nothing left to do: no S3 event waiting in the journal, nothing ready or in
+ * flight in the extract, notify and async-inference queues, for `quietMs` in a row. Emails are counted after this,
+ * never when the first one appears.
+ */
+export async function pipelineIdle(home: string, quietMs = 1500, timeoutMs = 90_000): Promise<void> {
+  const pending = () => {
+    const dirs = [
+      path.join(home, 'data/.events'),
+      ...['extract', 'notify', 'sagemaker-async'].flatMap((q) =>
+        ['ready', 'inflight'].map((d) => path.join(home, 'queues', q, d)),
+      ),
+    ];
+    return dirs.reduce(
+      (n, dir) => n + (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')).length : 0),
+      0,
+    );
+  };
+  const deadline = Date.now() + timeoutMs;
+  let quietSince = Date.now();
+  for (;;) {
+    if (pending() > 0) quietSince = Date.now();
+    else if (Date.now() - quietSince >= quietMs) return;
+    if (Date.now() > deadline) throw new Error('timed out waiting for the pipeline to be idle');
+    await sleep(100);
+  }
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- test answers are read loosely
+type Loose = Record<string, any>;
+
+/** The web API of a running stack, as a browser uses it: a session, upload grants, forms posted, confirmations. */
+export class Browser {
+  token = '';
+  userId = '';
+
+  constructor(readonly stackUrl: string) {}
+
+  async start(): Promise<this> {
+    const answer = (await (await fetch(`${this.stackUrl}/api/session`, { method: 'POST' })).json()) as {
+      token: string;
+      userId: string;
+    };
+    this.token = answer.token;
+    this.userId = answer.userId;
+    return this;
+  }
+
+  async grant(body: Record<string, unknown>): Promise<{ status: number; json: Loose }> {
+    const response = await fetch(`${this.stackUrl}/api/uploads`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return { status: response.status, json: (await response.json()) as Loose };
+  }
+
+  /** Posts a grant's form with a file, as the web page does (fields first, then the file). */
+  static async post(
+    upload: { url: string; fields: Record<string, string> },
+    file: Uint8Array,
+  ): Promise<Response> {
+    const form = new FormData();
+    for (const [name, value] of Object.entries(upload.fields)) form.append(name, value);
+    form.append('file', new Blob([Buffer.from(file)], { type: 'image/png' }));
+    return fetch(upload.url, { method: 'POST', body: form });
+  }
+
+  async jobs(): Promise<{ jobId: string; state: string; name: string; email?: string }[]> {
+    const response = await fetch(`${this.stackUrl}/api/jobs`, {
+      headers: { authorization: `Bearer ${this.token}` },
+    });
+    return ((await response.json()) as { jobs: { jobId: string; state: string; name: string }[] }).jobs;
+  }
+
+  async job(jobId: string): Promise<{ jobId: string; state: string; name: string; email?: string }> {
+    const response = await fetch(`${this.stackUrl}/api/jobs/${jobId}`, {
+      headers: { authorization: `Bearer ${this.token}` },
+    });
+    return ((await response.json()) as { job: { jobId: string; state: string; name: string } }).job;
+  }
+
+  async confirm(token: string): Promise<{ status: number; json: Loose }> {
+    const response = await fetch(`${this.stackUrl}/api/confirm`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token }),
+    });
+    return { status: response.status, json: (await response.json()) as Loose };
+  }
+}

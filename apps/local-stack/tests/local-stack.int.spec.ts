@@ -2,7 +2,17 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { cli, isRunning, outbox, readPly, recipient, sleep, StackProcess, until } from './harness';
+import {
+  cli,
+  isRunning,
+  outbox,
+  pipelineIdle,
+  readPly,
+  recipient,
+  sleep,
+  StackProcess,
+  until,
+} from './harness';
 import { discPng, JPEG_BYTES } from './pictures';
 
 // End to end, as a person uses it: the local stack started as a process (`npm start` runs the same file), pictures
@@ -70,9 +80,15 @@ describe('the local stack, end to end', () => {
       );
       return all.length > 0 ? all : undefined;
     });
-    expect(mails).toHaveLength(1);
+    // Counted once the pipeline is idle, not when the first email appears.
+    await pipelineIdle(stack.home);
+    const settled = (await outbox(path.join(stack.home, 'outbox'))).filter(
+      (m) => recipient(m.mail) === 'ada@example.com',
+    );
+    expect(settled).toHaveLength(1);
     const { mail } = mails[0] as (typeof mails)[number];
-    expect(mail.subject).toBe('Your 3D model of "red chair" is ready');
+    expect(mail.subject).toBe('Your 3D model is ready');
+    expect(mail.text).toContain('"red chair.png"');
     expect(mail.html).toContain('<a href=');
     const link = /(http:\/\/127\.0\.0\.1:\d+\/s3\/\S+)/.exec(mail.text ?? '')?.[1] as string;
     const download = await fetch(link);
@@ -210,13 +226,13 @@ describe('the local stack, end to end', () => {
       );
       return all.length > 0 ? all : undefined;
     });
-    await sleep(300);
+    await pipelineIdle(stack.home);
     expect(
       (await outbox(path.join(stack.home, 'outbox'))).filter(
         (m) => recipient(m.mail) === `${user}@example.com`,
       ),
     ).toHaveLength(1);
-    expect(mails[0]?.mail.subject).toMatch(/^We could not make a 3D model of/);
+    expect(mails[0]?.mail.subject).toBe('We could not make your 3D model');
     expect(mails[0]?.mail.text).toContain(job.status.error?.reason);
   });
 
@@ -278,7 +294,10 @@ describe('the local stack, end to end', () => {
       );
       return all.length > 0 ? all : undefined;
     });
-    expect(mails).toHaveLength(1);
+    await pipelineIdle(stack.home);
+    expect(
+      (await outbox(path.join(stack.home, 'outbox'))).filter((m) => recipient(m.mail) === 'jo@example.com'),
+    ).toHaveLength(1);
     expect(mails[0]?.mail.text).toContain('not a PNG image');
   });
 
@@ -359,7 +378,7 @@ describe('restarts and stops', () => {
     const mails = (await outbox(path.join(home, 'outbox'))).filter(
       (m) => recipient(m.mail) === 'rex@example.com',
     );
-    expect(mails.map((m) => m.mail.subject)).toEqual(['Your 3D model of "large" is ready']);
+    expect(mails.map((m) => m.mail.subject)).toEqual(['Your 3D model is ready']);
 
     const running = await second.processes();
     expect(await second.stop('SIGINT')).toBe(0);
@@ -397,7 +416,7 @@ describe('restarts and stops', () => {
     const mails = (await outbox(path.join(home, 'outbox'))).filter(
       (m) => recipient(m.mail) === 'cy@example.com',
     );
-    expect(mails.map((m) => m.mail.subject)).toEqual(['Your 3D model of "large" is ready']);
+    expect(mails.map((m) => m.mail.subject)).toEqual(['Your 3D model is ready']);
     await sleep(1000);
     for (const pid of [running.sidecar, ...running.workers]) expect(isRunning(pid)).toBe(false);
   });

@@ -1,8 +1,8 @@
 import { parseNotifyConfig } from '@gen3d/jobs';
+import { createSesClient, SesMailer } from '@gen3d/jobs/ses';
 import { createLogger } from '@gen3d/logging';
 import { bindBucket, createS3Client, S3ObjectStore } from '@gen3d/object-store';
 import { createNotifyHandler } from './handler';
-import { createSesClient, SesMailer } from './ses';
 
 // Cold start: configuration problems fail here, once, with the variable named (ConfigError), not per event.
 const config = parseNotifyConfig(process.env);
@@ -12,7 +12,11 @@ export const lambda_handler = createNotifyHandler(
   {
     config,
     data: bindBucket(new S3ObjectStore(createS3Client()), config.dataBucket),
-    mailer: new SesMailer(createSesClient(), config.sourceEmail),
+    mailer: new SesMailer(
+      createSesClient(),
+      config.sourceEmail,
+      process.env['SES_CONFIGURATION_SET'] || undefined,
+    ),
     clock: () => new Date(),
   },
   createLogger({ service: 'notify-lambda' }),

@@ -9,7 +9,7 @@ import { createLogger } from '@gen3d/logging';
 import { bindBucket, createS3Client, S3ObjectStore } from '@gen3d/object-store';
 import { s3CreatedEvent } from '@gen3d/object-store/testing';
 import { createNotifyHandler } from '../src/handler';
-import { createSesClient, SesMailer } from '../src/ses';
+import { createSesClient, SesMailer } from '@gen3d/jobs/ses';
 
 // Integration: the handler with the real SDK v3 clients against moto server (S3, SES), in versioned buckets like
 // production's; sent emails are read back from moto's model data. A throttling proxy in front of moto stands for
@@ -178,7 +178,8 @@ describe('notify-lambda against moto', () => {
     expect(summary).toMatchObject({ sent: 1 });
     const [email] = await emailsTo('jane@example.com', before);
     expect(email!.source).toBe(SOURCE);
-    expect(email!.subject).toBe(`Your 3D model of "${name}" is ready`);
+    expect(email!.subject).toBe('Your 3D model is ready');
+    expect(email!.body).toContain(`${name}.png`);
     expect(email!.body).toContain('silhouette inflation (geometric, no learned model)');
     expect(email!.body).toContain('1000 vertices, 1996 triangles');
     const link = /href="([^"]+)"/.exec(email!.body)![1]!.replace(/&#38;/g, '&');
@@ -199,7 +200,7 @@ describe('notify-lambda against moto', () => {
     const summary = await setup(bucket)(s3CreatedEvent([mesh]), context);
     expect(summary).toMatchObject({ sent: 1, ignored: 0 });
     const [email] = await emailsTo('vase@example.com', before);
-    expect(email!.subject).toBe('Your 3D model of "vase" is ready');
+    expect(email!.subject).toBe('Your 3D model is ready');
     expect(email!.body).toContain('<th align="left">Method</th><td>unknown</td>');
   });
 
@@ -357,7 +358,7 @@ describe('notify-lambda against moto', () => {
       const summary = await setup(bucket)(s3CreatedEvent([record]), context);
       expect(summary).toMatchObject({ sent: 1 });
       const [user] = await emailsTo('mug@example.com', before);
-      expect(user!.subject).toBe('We could not make a 3D model of "mug"');
+      expect(user!.subject).toBe('We could not make your 3D model');
       expect(user!.body).not.toContain(text);
       expect(await emailsTo('someone-else@example.com', before)).toHaveLength(0);
       const [admin] = await emailsTo(ADMIN, before);

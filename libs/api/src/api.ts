@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import {
   DocumentParseError,
   parseJobStatusJson,
@@ -22,13 +22,14 @@ import {
   type UserId,
 } from '@gen3d/s3-keys';
 import { confirm } from './confirmations';
-import type { ApiContext, ApiDeps } from './context';
+import { ORIGIN_VERIFY_HEADER, type ApiContext, type ApiDeps } from './context';
 import { spendBudget, userKeyOf, type UserRecord } from './documents';
 import {
   ApiError,
   BadRequestError,
   BusyError,
   ConflictError,
+  ForbiddenError,
   NotFoundError,
   RateLimitedError,
   UnauthorizedError,
@@ -56,6 +57,12 @@ export function createApiHandler(deps: ApiDeps): (request: ApiRequest) => Promis
     const started = Date.now();
     const log = deps.log.child({ method: request.method, route: routeName(request.path) });
     try {
+      if (
+        deps.originSecret !== undefined &&
+        !sameSecret(request.headers[ORIGIN_VERIFY_HEADER], deps.originSecret)
+      ) {
+        throw new ForbiddenError('not-through-cloudfront', 'Use the web app’s address for the API.');
+      }
       const response = await route(request, { deps: { ...deps, random }, log });
       log.info({ status: response.status, ms: Date.now() - started }, 'api request');
       return response;
@@ -299,6 +306,11 @@ async function meshLink(
   } satisfies MeshLink);
 }
 
+function sameSecret(given: string | undefined, expected: string): boolean {
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  return given !== undefined && timingSafeEqual(digest(given), digest(expected));
+}
+
 function bodyOf(request: ApiRequest): string {
   const body = request.body ?? '';
   if (Buffer.byteLength(body) > MAX_BODY_BYTES)
@@ -309,6 +321,7 @@ function bodyOf(request: ApiRequest): string {
 function statusOf(error: ApiError): number {
   if (error instanceof BadRequestError) return 400;
   if (error instanceof UnauthorizedError) return 401;
+  if (error instanceof ForbiddenError) return 403;
   if (error instanceof NotFoundError) return 404;
   if (error instanceof ConflictError) return 409;
   if (error instanceof RateLimitedError) return 429;

@@ -21,7 +21,15 @@ export interface ApiDeps {
   readonly config: ApiConfig;
   /** Random bytes (user ids, upload names); crypto's by default. */
   readonly random?: (bytes: number) => Buffer;
+  /**
+   * Set when the API sits behind its own CloudFront distribution and WAF (setting apiFirewall): every request must
+   * carry this secret in ORIGIN_VERIFY_HEADER (CloudFront adds it), so the function URL cannot be called around WAF.
+   */
+  readonly originSecret?: string;
 }
+
+/** The header CloudFront adds to each request it forwards to the API (see ApiDeps.originSecret). */
+export const ORIGIN_VERIFY_HEADER = 'x-gen3d-origin-verify';
 
 /** What one request's handler works with: the ports (random filled in) and the request's logger. */
 export interface ApiContext {

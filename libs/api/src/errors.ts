@@ -22,6 +22,11 @@ export class UnauthorizedError extends ApiError {
   override readonly name: string = 'UnauthorizedError';
 }
 
+/** The request came around the API's front door (403): see ApiDeps.originSecret. */
+export class ForbiddenError extends ApiError {
+  override readonly name: string = 'ForbiddenError';
+}
+
 /** Nothing the caller may see is here (404): also for another user's job, so that ids are not confirmed. */
 export class NotFoundError extends ApiError {
   override readonly name: string = 'NotFoundError';

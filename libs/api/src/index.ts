@@ -1,5 +1,6 @@
 export { createApiHandler, type ApiDeps, type ApiRequest, type ApiResponse, type UploadSigner } from './api';
 export { uploadNameFor } from './uploads';
+export { ORIGIN_VERIFY_HEADER } from './context';
 export { CONFIRMATION_RESEND_MS, CONFIRMATION_VALID_SECONDS } from './confirmations';
 export { confirmationLink, parseApiConfig, type ApiConfig, DEFAULT_MAX_UPLOAD_BYTES } from './config';
 export { confirmationEmail, type OutgoingEmail } from './emails';
@@ -8,6 +9,7 @@ export {
   BadRequestError,
   BusyError,
   ConflictError,
+  ForbiddenError,
   NotFoundError,
   RateLimitedError,
   UnauthorizedError,

@@ -8,6 +8,7 @@ import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
+import { ORIGIN_VERIFY_HEADER } from '@gen3d/api';
 import { PUBLIC_PREFIX } from '@gen3d/s3-keys';
 import { API_S3_GRANTS } from '../access';
 import { acknowledgePrefixWildcards, s3Statements } from '../constructs/iam';
@@ -16,7 +17,9 @@ import { acknowledgeBucketDeploymentHandler, acknowledgeWildcardResource } from 
 import { SEED } from '../seed';
 import type { Settings } from '../settings';
 import { bundleDir } from '../workspace';
+import { mailConfigurationSetArn } from './notify-stack';
 import { WEB_CONFIG_FILE } from './web-stack';
+import { ApiFirewall } from '../constructs/api-firewall';
 
 export interface ApiStackProps extends StackProps {
   readonly names: Names;
@@ -60,6 +63,7 @@ export class ApiStack extends Stack {
       retention: logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    const originSecret = settings.apiFirewall ? ApiFirewall.originSecret(this, names) : undefined;
     const sesIdentities = this.formatArn({ service: 'ses', resource: 'identity', resourceName: '*' });
     const role = new iam.Role(this, 'Role', {
       roleName: names.apiRole,
@@ -70,11 +74,11 @@ export class ApiStack extends Stack {
             ...s3Statements(API_S3_GRANTS, buckets),
             new iam.PolicyStatement({
               actions: ['secretsmanager:GetSecretValue'],
-              resources: [secret.secretArn],
+              resources: [secret.secretArn, ...(originSecret ? [originSecret.secretArn] : [])],
             }),
             new iam.PolicyStatement({
               actions: ['ses:SendEmail', 'ses:SendRawEmail'],
-              resources: [sesIdentities],
+              resources: [sesIdentities, mailConfigurationSetArn(this, names)],
               conditions: { StringEquals: { 'ses:FromAddress': settings.sourceEmail } },
             }),
             new iam.PolicyStatement({
@@ -106,6 +110,7 @@ export class ApiStack extends Stack {
         DATA_BUCKET: names.dataBucket,
         WEB_URL: `${webOrigin}/`,
         SOURCE_EMAIL: settings.sourceEmail,
+        SES_CONFIGURATION_SET: names.mailConfigurationSet,
         TOKEN_SECRET_ARN: secret.secretArn,
         // The deadline of the notify lock POST /confirm takes to email held results.
         REQUEST_TIMEOUT_SECONDS: String(API_FUNCTION.timeoutSeconds),
@@ -123,17 +128,31 @@ export class ApiStack extends Stack {
       },
     });
 
+    // With apiFirewall: the API behind a CloudFront distribution of its own with a WAF rate-based rule; the function
+    // then refuses requests that did not come through it (the header CloudFront adds, from a secret).
+    let apiUrl = this.functionUrl.url;
+    if (originSecret) {
+      const firewall = new ApiFirewall(this, 'Firewall', {
+        names,
+        functionUrl: this.functionUrl,
+        rateLimit: settings.apiRateLimit,
+        originHeader: ORIGIN_VERIFY_HEADER,
+        originSecret,
+      });
+      this.function.addEnvironment('ORIGIN_VERIFY_SECRET_ARN', originSecret.secretArn);
+      apiUrl = firewall.url;
+    }
     new ssm.StringParameter(this, 'ApiUrlParameter', {
       parameterName: names.apiUrlParameter,
-      stringValue: this.functionUrl.url,
-      description: 'The Gen3D web API (function URL)',
+      stringValue: apiUrl,
+      description: 'The Gen3D web API (function URL, or its CloudFront distribution with apiFirewall)',
     });
-    new CfnOutput(this, 'ApiUrl', { value: this.functionUrl.url, description: 'The web API (function URL)' });
+    new CfnOutput(this, 'ApiUrl', { value: apiUrl, description: 'The web API' });
 
     // The web app reads ./config.json at start to find its API.
     const distributionId = ssm.StringParameter.valueForStringParameter(this, names.distributionIdParameter);
     new s3deploy.BucketDeployment(this, 'WebConfig', {
-      sources: [s3deploy.Source.jsonData(WEB_CONFIG_FILE, { apiBase: this.functionUrl.url })],
+      sources: [s3deploy.Source.jsonData(WEB_CONFIG_FILE, { apiBase: apiUrl })],
       destinationBucket: s3.Bucket.fromBucketName(this, 'DataBucket', names.dataBucket),
       destinationKeyPrefix: PUBLIC_PREFIX,
       prune: false,

@@ -34,6 +34,14 @@ export class NotifyStack extends Stack {
       });
     }
 
+    // Every email goes through the configuration set: SES adds bounced and complained-about addresses to the
+    // account's suppression list and publishes the reputation metrics the operations stack alarms on.
+    new ses.ConfigurationSet(this, 'MailConfigurationSet', {
+      configurationSetName: names.mailConfigurationSet,
+      suppressionReasons: ses.SuppressionReasons.BOUNCES_AND_COMPLAINTS,
+      reputationMetrics: true,
+      sendingEnabled: true,
+    });
     const sesIdentities = this.formatArn({ service: 'ses', resource: 'identity', resourceName: '*' });
     this.pipelineFunction = new PipelineFunction(this, 'Notify', {
       project: 'notify-lambda',
@@ -46,7 +54,7 @@ export class NotifyStack extends Stack {
         // but only ever From the source address.
         new iam.PolicyStatement({
           actions: ['ses:SendEmail', 'ses:SendRawEmail'],
-          resources: [sesIdentities],
+          resources: [sesIdentities, mailConfigurationSetArn(this, names)],
           conditions: { StringEquals: { 'ses:FromAddress': settings.sourceEmail } },
         }),
       ],
@@ -55,6 +63,7 @@ export class NotifyStack extends Stack {
         DATA_BUCKET: names.dataBucket,
         ADMIN_EMAIL: settings.adminEmail,
         SOURCE_EMAIL: settings.sourceEmail,
+        SES_CONFIGURATION_SET: names.mailConfigurationSet,
         LINK_EXPIRY_SECONDS: String(settings.linkExpirySeconds),
         // With the site's origin known, emails of web-API uploads link to the job in the web app.
         ...(settings.webOrigin ? { WEB_URL: `${settings.webOrigin}/` } : {}),
@@ -69,4 +78,13 @@ export class NotifyStack extends Stack {
       'SES authorizes the sender and, in the SES sandbox, every recipient identity; the condition allows only From the source address.',
     );
   }
+}
+
+/** The configuration set's ARN: SendEmail through a configuration set is authorized on it too. */
+export function mailConfigurationSetArn(stack: Stack, names: Names): string {
+  return stack.formatArn({
+    service: 'ses',
+    resource: 'configuration-set',
+    resourceName: names.mailConfigurationSet,
+  });
 }

@@ -149,6 +149,27 @@ export class OperationsStack extends Stack {
       });
     }
 
+    // SES reviews an account above 5 % bounces or 0.1 % complaints and may pause its sending: alarm well before.
+    for (const [id, alarmName, metricName, threshold] of [
+      ['BounceRate', names.bounceRateAlarm, 'Reputation.BounceRate', 0.02],
+      ['ComplaintRate', names.complaintRateAlarm, 'Reputation.ComplaintRate', 0.0005],
+    ] as const) {
+      alarm(id, {
+        alarmName,
+        alarmDescription: `SES ${metricName} above ${threshold * 100} % (SES reviews the account at 5 % bounces or 0.1 % complaints): see docs/decisions/0025.`,
+        metric: new cloudwatch.Metric({
+          namespace: 'AWS/SES',
+          metricName,
+          statistic: 'Maximum',
+          period: Duration.hours(1),
+        }),
+        threshold,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    }
+
     const functions = [names.extractFunction, names.notifyFunction];
     const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: names.dashboard,

@@ -1,4 +1,4 @@
-import { Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -38,7 +38,7 @@ export class WebStack extends Stack {
           originPath: `/${PUBLIC_PREFIX.slice(0, -1)}`,
         }),
         viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
-        responseHeadersPolicy: cloudfront.ResponseHeadersPolicy.SECURITY_HEADERS,
+        responseHeadersPolicy: siteHeaders(this, names),
         cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
       },
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
@@ -90,4 +90,39 @@ export class WebStack extends Stack {
         'The default *.cloudfront.net certificate: a custom domain with an ACM certificate and TLSv1.2_2021 is a deployment choice (docs/deploy.md).',
     });
   }
+}
+
+/**
+ * The site's security headers, as the local stack sends them: a Content-Security-Policy (scripts from the site only;
+ * connections to the site, the API and the data bucket's signed links; no framing), nosniff, no referrer (capability
+ * links stay out of Referer headers), HSTS.
+ */
+function siteHeaders(scope: Stack, names: Names): cloudfront.ResponseHeadersPolicy {
+  const region = scope.region;
+  const connect = [
+    "'self'",
+    `https://*.lambda-url.${region}.on.aws`,
+    'https://*.cloudfront.net',
+    `https://${names.dataBucket}.s3.amazonaws.com`,
+    `https://${names.dataBucket}.s3.${region}.amazonaws.com`,
+  ].join(' ');
+  return new cloudfront.ResponseHeadersPolicy(scope, 'SiteHeaders', {
+    comment: 'Gen3D web app: CSP, nosniff, no referrer, no framing, HSTS',
+    securityHeadersBehavior: {
+      contentSecurityPolicy: {
+        contentSecurityPolicy:
+          `default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; ` +
+          `connect-src ${connect}; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'`,
+        override: true,
+      },
+      contentTypeOptions: { override: true },
+      frameOptions: { frameOption: cloudfront.HeadersFrameOption.DENY, override: true },
+      referrerPolicy: { referrerPolicy: cloudfront.HeadersReferrerPolicy.NO_REFERRER, override: true },
+      strictTransportSecurity: {
+        accessControlMaxAge: Duration.days(365),
+        includeSubdomains: true,
+        override: true,
+      },
+    },
+  });
 }

@@ -6,17 +6,25 @@ import {
   SESClient,
   SESServiceException,
 } from '@aws-sdk/client-ses';
-import { PermanentMailError, type Mailer, type OutgoingEmail } from '@gen3d/jobs';
+import { PermanentMailError } from './errors';
+import type { Mailer, OutgoingEmail } from './ports';
+
+/**
+ * The mailer port on Amazon SES, for every function that sends (notify: results and failures; the web API:
+ * confirmation links and the results a confirmation releases). `@gen3d/jobs/ses`, so that the local stack, which
+ * writes an outbox instead, never bundles the SES client.
+ */
 
 export function createSesClient(endpoint = process.env['AWS_ENDPOINT_URL']): SESClient {
   // SES throttles at the account's sending rate (1/s in the sandbox): the SDK retries throttling with backoff.
-  // Four attempts keep two emails' worth of retries inside the function's 15 s timeout (seed).
+  // Four attempts keep two emails' worth of retries inside the notify function's 15 s timeout (seed).
   return new SESClient({ maxAttempts: 4, ...(endpoint ? { endpoint } : {}) });
 }
 
 /**
- * SES refusals that no retry of this event will change: the address or the sender is refused. (A paused account is
- * not one: the event fails, lands in the failure queue and alarms.) `InvalidParameterValue` (a malformed address) has no modelled class: it is matched by its code.
+ * SES refusals that no retry will change: the address or the sender is refused. (A paused account is not one: the
+ * event fails, lands in the failure queue and alarms.) `InvalidParameterValue` (a malformed address) has no
+ * modelled class: it is matched by its code.
  */
 function isPermanent(error: unknown): error is SESServiceException {
   return (
@@ -27,11 +35,16 @@ function isPermanent(error: unknown): error is SESServiceException {
   );
 }
 
-/** The mailer port on SES: one email, plain text and HTML, from the configured source address. */
+/**
+ * One email, plain text and HTML, from the configured source address, through the configuration set when one is
+ * given (SES_CONFIGURATION_SET: the account-level suppression list and the bounce and complaint metrics that the
+ * operations stack alarms on). A permanent refusal rejects with PermanentMailError.
+ */
 export class SesMailer implements Mailer {
   constructor(
     private readonly client: SESClient,
     private readonly source: string,
+    private readonly configurationSet?: string,
   ) {}
 
   async send(email: OutgoingEmail): Promise<string | undefined> {
@@ -47,13 +60,12 @@ export class SesMailer implements Mailer {
               Html: { Data: email.html, Charset: 'UTF-8' },
             },
           },
+          ...(this.configurationSet ? { ConfigurationSetName: this.configurationSet } : {}),
         }),
       );
       return out.MessageId;
     } catch (error) {
-      if (isPermanent(error)) {
-        throw new PermanentMailError(error.name, { cause: error });
-      }
+      if (isPermanent(error)) throw new PermanentMailError(error.name, { cause: error });
       throw error;
     }
   }
