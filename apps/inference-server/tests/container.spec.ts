@@ -51,12 +51,16 @@ describe('the container image', () => {
   });
 });
 
-/** Catalogue types that only the pipeline around the worker raises (keys, S3, the sidecar's own queue and process). */
+/**
+ * Catalogue types that only the pipeline around the worker raises (keys, S3, the sidecar's own queue and process,
+ * the extract function's limits on web uploads).
+ */
 const RAISED_OUTSIDE_THE_WORKER = [
   'InvalidKeyError',
   'InputMissingError',
   'WorkerCrashedError',
   'OverloadedError',
+  'LimitReachedError',
 ];
 
 describe('the worker error catalogue', () => {

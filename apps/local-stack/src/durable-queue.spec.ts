@@ -1,6 +1,7 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import { createLogger } from '@gen3d/logging';
 import { DurableQueue, RetryLaterError, type DurableQueueOptions } from './durable-queue';
 
@@ -35,6 +36,25 @@ const until = async (check: () => boolean, ms = 5000) => {
 const files = (sub: string) => readdirSync(path.join(dir, sub)).filter((f) => f.endsWith('.json'));
 
 describe('DurableQueue', () => {
+  it('moves an unreadable message aside with an error line, and goes on with the others', async () => {
+    const seen: string[] = [];
+    const lines: string[] = [];
+    const destination = new Writable({
+      write: (chunk: Buffer, _encoding, done) => (lines.push(chunk.toString()), done()),
+    });
+    const logged = createLogger({ service: 'test', level: 'error', destination });
+    const q = queue<string>(async (body) => void seen.push(body), { log: logged });
+    await q.start();
+    writeFileSync(path.join(dir, 'ready', 'broken.json'), '{"id": "broken", "bod');
+    await q.enqueue('ok', 'fine');
+    await until(
+      () => seen.length === 1 && readdirSync(path.join(dir, 'ready')).includes('broken.json.unreadable'),
+    );
+    await q.stop(1000);
+    expect(seen).toEqual(['fine']);
+    expect(lines.join('')).toContain('unreadable queue message: moved aside');
+  });
+
   it('handles each message once and removes it', async () => {
     const seen: string[] = [];
     const q = queue<string>(async (body) => void seen.push(body));

@@ -65,11 +65,18 @@ export function createHttpServer(deps: HttpServerDeps): Server {
         if (status >= 500)
           deps.log.error({ err: error, method: req.method, path: pathOf(req) }, 'request failed');
         if (res.headersSent) return void res.destroy();
-        // A body not read to its end (too large, refused before its file) is not read further: the answer goes out
-        // and the connection closes.
+        // A body not read to its end (too large, refused before its file): the answer goes out and the connection
+        // closes. What the client is still sending is read and dropped up to DRAIN_BYTES (so that a small form's
+        // sender sees the answer, not a reset), never kept; past that, or after DRAIN_MS, the socket is cut.
         if (!req.complete) {
           res.setHeader('Connection', 'close');
-          res.once('finish', () => req.socket.destroy());
+          let drained = 0;
+          req.on('data', (chunk: Buffer) => {
+            drained += chunk.length;
+            if (drained > DRAIN_BYTES) req.socket.destroy();
+          });
+          req.resume();
+          res.once('finish', () => setTimeout(() => req.socket.destroy(), DRAIN_MS).unref());
         }
         sendJson(res, status, { error: { type: (error as Error).name, message: (error as Error).message } });
       })
@@ -153,6 +160,10 @@ async function route(req: IncomingMessage, res: ServerResponse, deps: HttpServer
   if (method === 'GET' || method === 'HEAD') return serveWebFile(res, url.pathname, deps.webDir);
   throw new HttpError(404, `no route for ${method} ${url.pathname}`);
 }
+
+/** How much of a refused request's body is still read (and dropped) after the answer, and for how long. */
+const DRAIN_BYTES = 1024 * 1024;
+const DRAIN_MS = 2000;
 
 /** The shortest operator token that opens `/local` (the stack writes 43 characters: 32 random bytes). */
 export const MIN_OPERATOR_TOKEN_LENGTH = 32;

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Browser, cli, outbox, pipelineIdle, recipient, StackProcess, until } from './harness';
+import { Browser, cli, isRunning, outbox, pipelineIdle, recipient, StackProcess, until } from './harness';
 import { discPng } from './pictures';
 
 // The trust model (decision 0025) tried as an attacker would, against the running stack over loopback: each
@@ -253,6 +253,18 @@ describe('the local stack fails closed', () => {
     } finally {
       await stack.stop('SIGINT');
     }
+  });
+
+  it('leaves no sidecar behind when the stack dies without a word (SIGKILL)', async () => {
+    const stack = await new StackProcess(path.join(work, 'home-orphan')).ready();
+    const { sidecar, workers } = await stack.processes();
+    stack.kill('SIGKILL');
+    await stack.exited;
+    await until(
+      'the sidecar and its worker to stop by themselves',
+      () => ([sidecar, ...workers].every((pid) => !isRunning(pid)) ? true : undefined),
+      30_000,
+    );
   });
 
   it('refuses to bind beyond loopback unless told so explicitly, in one line', async () => {

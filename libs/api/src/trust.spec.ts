@@ -1,4 +1,10 @@
-import { notifyObject, parseNotifyConfig, readAddressRecord } from '@gen3d/jobs';
+import {
+  extractObject,
+  notifyObject,
+  parseExtractConfig,
+  parseNotifyConfig,
+  readAddressRecord,
+} from '@gen3d/jobs';
 import { createLogger } from '@gen3d/logging';
 import { buildJobDocumentKey, buildOutputKey } from '@gen3d/s3-keys';
 import type { OutgoingEmail } from './emails';
@@ -7,6 +13,10 @@ import { BUCKET, setup, WEB } from './fixtures/api-world';
 // Who can make Gen3D send what to whom (decision 0025), tried as strangers would, each with sessions of their own.
 
 type Api = ReturnType<typeof setup>;
+const silent = createLogger({ service: 'api-test', level: 'silent' });
+const PNG_BYTES = Uint8Array.from([
+  0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52,
+]);
 
 /** What the pipeline does with a granted upload: the upload as the form stores it, the job done, notify (held?). */
 async function finish(
@@ -53,6 +63,39 @@ async function finish(
 
 const confirmLinkOf = (email: OutgoingEmail) =>
   decodeURIComponent(/#confirm=(\S+)/.exec(email.text)?.[1] as string);
+
+describe('one upload grant is one job', () => {
+  it('the same signed form posted twice (two versions of its key) starts one job in the extract core', async () => {
+    const api = setup();
+    const { token } = await api.session();
+    const granted = (await api.upload(token)).json as { key: string };
+    const metadata = api.signed.find((s) => s.key === granted.key)?.options.metadata ?? {};
+    const invoked: unknown[] = [];
+    const ports = {
+      data: api.data,
+      invoker: { invokeAsync: async (i: unknown) => (invoked.push(i), { outputLocation: undefined }) },
+      config: parseExtractConfig({ SAGEMAKER_ENDPOINT_NAME: 'e', DATA_BUCKET: BUCKET }),
+      clock: () => new Date('2026-11-27T10:00:00Z'),
+    };
+    const outcomes = [];
+    for (let post = 0; post < 2; post += 1) {
+      const written = await api.data.put(granted.key, PNG_BYTES, { contentType: 'image/png', metadata });
+      const object = {
+        bucket: BUCKET,
+        key: granted.key,
+        size: PNG_BYTES.length,
+        eTag: written.eTag,
+        versionId: written.versionId,
+        sequencer: String(post),
+        eventName: 'ObjectCreated:Post',
+        eventTime: '2026-11-27T10:00:00Z',
+      };
+      outcomes.push(await extractObject(object, ports, { log: silent, remainingTimeMs: () => 30_000 }));
+    }
+    expect(outcomes.map((o) => o.status)).toEqual(['started', 'replayed']);
+    expect(invoked).toHaveLength(1);
+  });
+});
 
 describe('a confirmation releases only the confirmer’s own results', () => {
   it('a stranger’s results queued for an unconfirmed address are not sent when its owner confirms for their picture', async () => {
