@@ -207,6 +207,8 @@ afterAll(async () => {
 
 describe('the web app in Chromium against the local stack', () => {
   let firstJobId: string;
+  /** The first test's browser (its session in localStorage): the confirmation link opens in the same browser. */
+  let firstBrowser: Awaited<ReturnType<BrowserContext['storageState']>>;
 
   it('uploads a PNG with a point prompt, follows it to done, shows the mesh and downloads a valid PLY', async () => {
     const context = await browser.newContext({
@@ -253,6 +255,7 @@ describe('the web app in Chromium against the local stack', () => {
     expect(await page.locator('#recent li').count()).toBe(1);
     await expectText(page.locator('#recent li button'), /ball\.png — Done/);
     expect(errors).toEqual([]);
+    firstBrowser = await context.storageState();
     await context.close();
   });
 
@@ -266,7 +269,11 @@ describe('the web app in Chromium against the local stack', () => {
     const confirmLink = /(http:\/\/\S+#confirm=\S+)/.exec(confirmation.text)?.[1] as string;
     expect(confirmLink.startsWith(`${url}/`)).toBe(true);
 
-    const context = await browser.newContext({ viewport: { width: 1000, height: 900 } });
+    // The link opens in the browser that uploaded (a confirmation is for that browser's session: decision 0025).
+    const context = await browser.newContext({
+      viewport: { width: 1000, height: 900 },
+      storageState: firstBrowser,
+    });
     const { page, errors } = await openPage(context, confirmLink.slice(confirmLink.indexOf('#')));
     await expectText(page.locator('#upload-note'), /your address is confirmed/);
     await shot(page, 'web-confirmed');
@@ -321,7 +328,7 @@ describe('the web app in Chromium against the local stack', () => {
     const context = await browser.newContext({ viewport: { width: 1000, height: 900 } });
     const { page, errors } = await openPage(context);
     await choosePicture(page, 'blank.png', emptyPicture());
-    await page.locator('#email').fill('ann@example.com');
+    await page.locator('#email').fill('dee@example.com');
     await page.locator('#submit').click();
     await waitForStep(page, 'failed');
     await expectText(
@@ -436,7 +443,7 @@ describe('the web app in Chromium against the local stack', () => {
       /^Marked: 1 point on the object and a box from x 61, y 61 to x 195, y 195\.$/,
     );
     await page.locator('#email').focus();
-    await page.keyboard.type('ann@example.com');
+    await page.keyboard.type('fay@example.com');
     await page.keyboard.press('Enter'); // submits the form
     await waitForStep(page, 'done');
     await page.locator('#viewer-box[data-loaded]').waitFor({ timeout: 30_000 });

@@ -595,7 +595,7 @@ async function start(): Promise<void> {
               : ` The ${emailed} results that waited for it were emailed just now.`;
         show(
           uploadNote,
-          `Thank you: your address is confirmed. Results of your pictures will be emailed to you.${waited}`,
+          `Thank you: your address is confirmed for the browser that asked. Results of its pictures will be emailed to you.${waited}`,
         );
       } catch (error) {
         const e = error instanceof ApiRequestError ? error : new ApiRequestError(0, undefined, String(error));
