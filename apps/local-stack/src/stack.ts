@@ -140,6 +140,7 @@ export async function startLocalStack(
       DATA_BUCKET: config.dataBucket,
       WORKER_HOST: 'embedded',
       WORKER_PYTHON: config.workerPython,
+      ...(config.segmentationModel ? { GEN3D_SEGMENTATION_MODEL: config.segmentationModel } : {}),
       MAX_CONCURRENT_INVOCATIONS: String(config.concurrency),
       JOB_TIMEOUT_SECONDS: String(config.jobTimeoutSeconds),
       SHUTDOWN_GRACE_SECONDS: '5',

@@ -256,6 +256,11 @@ export const WorkerReportSchema = z.object({
     hypothesis: z.string().optional(),
     score: z.number().optional(),
     hypotheses: z.record(z.string(), z.number()).optional(),
+    /**
+     * Segmentation only: which path made the mask (`classic`: the weight-free hypotheses; `learned`: the model) and
+     * the learned model installed on the worker, if any (decision 0026).
+     */
+    segmenter: z.object({ path: z.enum(['classic', 'learned']), model: z.string().optional() }).optional(),
   }),
   mesh: MeshStatsSchema.extend({
     /** Every file's size in bytes, by format (a format this version does not know is kept too). */

@@ -25,6 +25,29 @@ const failure: FailureDocument = {
 };
 
 describe('emails', () => {
+  it.each([
+    [{ source: 'alpha', area: 1 }, "the picture's transparency"],
+    [{ source: 'user-mask', area: 1 }, 'the mask you gave'],
+    [
+      { source: 'segmentation', area: 1, segmenter: { path: 'classic', model: 'isnet-medium' } },
+      'segmentation without a learned model',
+    ],
+    [
+      { source: 'segmentation', area: 1, segmenter: { path: 'learned', model: 'isnet-medium' } },
+      'a learned segmentation model (isnet-medium)',
+    ],
+  ])('says which path found the object (%j)', (mask, said) => {
+    const worker = { ...report.worker, mask } as JobReport['worker'];
+    const email = successEmail({
+      name: 'cat',
+      report: { ...report, worker },
+      meshBytes: 1,
+      link: 'https://x',
+      expiresAt: undefined,
+    });
+    expect(email.text).toContain(`Object found by: ${said}`);
+  });
+
   it('says what was made, honestly, with the link in both parts', () => {
     const email = successEmail({
       name: 'chair <1>',

@@ -86,6 +86,16 @@ const DOUBTFUL_ADVICE =
   'box around it.';
 
 /** The "your model is ready" email, with the link and what was made, named honestly. */
+/** Which path made the object's outline, in the words of the result email (decision 0026). */
+export function objectFoundBy(worker: WorkerReport): string {
+  const { mask } = worker;
+  if (mask.source === 'alpha') return "the picture's transparency";
+  if (mask.source === 'user-mask') return 'the mask you gave';
+  if (mask.segmenter?.path === 'learned')
+    return `a learned segmentation model (${mask.segmenter.model ?? 'unnamed'})`;
+  return 'segmentation without a learned model';
+}
+
 export function successEmail(input: {
   readonly name: string;
   readonly report: JobReport | undefined;
@@ -116,6 +126,7 @@ export function successEmail(input: {
       ? ([['Simplified', `from ${worker.mesh.decimation.originalFaces} triangles`]] as [string, string][])
       : []),
     ['Closed (watertight)', worker ? (worker.mesh.watertight ? 'yes' : 'no') : 'unknown'],
+    ...(worker ? ([['Object found by', objectFoundBy(worker)]] as [string, string][]) : []),
     ...(doubt
       ? ([['Object outline', `doubtful (score ${doubt.score.toFixed(2)}; 0.5 or more is good)`]] as [
           string,

@@ -21,6 +21,7 @@ from .errors import BackendUnavailableError, InvalidRequestError
 from .export import ENCODERS, MESH_FORMATS, MeshFormat
 from .limits import ImageLimits
 from .mask import Box, ObjectMask, Point, PromptPoint, Prompts, object_mask
+from .segmenter import LearnedSegmenter
 
 Task = Literal["reconstruct", "mask"]
 MAX_POINTS = 64
@@ -210,15 +211,26 @@ def mask_report(found: ObjectMask, image: DecodedImage, grid: tuple[int, int]) -
         report["hypothesis"] = found.hypothesis
         report["score"] = found.score
         report["hypotheses"] = found.scores
+    if found.path is not None:
+        # Which path made the mask (classic: the weight-free hypotheses; learned: the model), and the model
+        # installed, if any: the report, the email and the web page say so.
+        report["segmenter"] = {"path": found.path, **({"model": found.model} if found.model else {})}
     return report
 
 
 class Reconstructor:
     """Holds the configured backends (loaded once, at start-up) and runs jobs through them."""
 
-    def __init__(self, backends: dict[BackendName, Backend], limits: ImageLimits | None = None) -> None:
+    def __init__(
+        self,
+        backends: dict[BackendName, Backend],
+        limits: ImageLimits | None = None,
+        segmenter: LearnedSegmenter | None = None,
+    ) -> None:
         self.backends = backends
         self.limits = limits or ImageLimits()
+        # The learned segmenter (one ONNX Runtime session for the process), or None for the weight-free path only.
+        self.segmenter = segmenter
 
     def _decode(self, png: bytes, user_mask_png: bytes | None) -> tuple[DecodedImage, DecodedImage | None]:
         image = decode_png(png, self.limits)
@@ -239,7 +251,9 @@ class Reconstructor:
         scale = min(1.0, MASK_PREVIEW_LONG_SIDE / max(image.width, image.height))
         size = (max(8, round(image.width * scale)), max(8, round(image.height * scale)))
         with laps.stage("mask"):
-            found = object_mask(image, size, options.prompts, user_mask, laps.deadline)
+            found = object_mask(
+                image, size, options.prompts, user_mask, laps.deadline, learned=self.segmenter
+            )
         with laps.stage("encode"):
             plane = found.mask.astype(np.uint8) * 255
             if size != (image.width, image.height):
@@ -273,7 +287,9 @@ class Reconstructor:
             image, user_mask = self._decode(png, user_mask_png)
         grid = backend.grid_size(image.width, image.height, options.quality)
         with laps.stage("mask"):
-            found = object_mask(image, grid, options.prompts, user_mask, laps.deadline)
+            found = object_mask(
+                image, grid, options.prompts, user_mask, laps.deadline, learned=self.segmenter
+            )
         with laps.stage("reconstruct"):
             result = backend.reconstruct(
                 ReconstructionInput(

@@ -27,6 +27,7 @@ from .errors import BackendUnavailableError, InvalidRequestError, WorkerError
 from .export import CONTENT_TYPES, MeshFormat
 from .limits import ImageLimits
 from .pipeline import JobOptions, Reconstructor
+from .segmenter import LearnedSegmenter, load_segmenter
 
 REPORT_HEADER = "X-Gen3D-Report"
 MODEL_NAME = "gen3d"
@@ -93,8 +94,9 @@ class WorkerService:
         backends: dict[BackendName, Backend],
         limits: ImageLimits | None = None,
         sam3d_fallback: BackendName | None = None,
+        segmenter: LearnedSegmenter | None = None,
     ) -> None:
-        self.reconstructor = Reconstructor(backends, limits)
+        self.reconstructor = Reconstructor(backends, limits, segmenter)
         self.sam3d_fallback = sam3d_fallback
 
     @classmethod
@@ -103,7 +105,12 @@ class WorkerService:
         fallback = source.get("GEN3D_SAM3D_FALLBACK") or None
         if fallback not in (None, "inflate"):
             raise BackendUnavailableError("GEN3D_SAM3D_FALLBACK may only be 'inflate'")
-        return cls(load_backends(source), ImageLimits.from_env(source), "inflate" if fallback else None)
+        return cls(
+            load_backends(source),
+            ImageLimits.from_env(source),
+            "inflate" if fallback else None,
+            load_segmenter(source),
+        )
 
     def handle(self, fields: dict[str, bytes], deadline: Deadline | None = None) -> Outcome:
         """One request. Never raises: a bug is reported as an InternalError and the host keeps serving."""

@@ -1,0 +1,181 @@
+"""The learned segmenter: model cards, loading (verified, or a clear refusal), inference through ONNX Runtime on a
+tiny model built here, the prompts steering its mask, and the choice between the two paths (decision 0026). With
+the real IS-Net installed (tools/scripts/fetch-model.mjs), photos the weight-free path gets wrong."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import numpy.typing as npt
+import onnx
+import pytest
+from onnx import TensorProto, helper
+from skimage import data
+
+from gen3d_worker.errors import BackendUnavailableError, NoObjectFoundError
+from gen3d_worker.mask import Box, PromptPoint, Prompts, segment_photo, steer_learned
+from gen3d_worker.segmenter import LearnedSegmenter, ModelCard, load_segmenter
+
+REPO = Path(__file__).resolve().parents[4]
+INSTALLED = REPO / ".gen3d/models/isnet-medium/card.json"
+
+
+def tiny_model(folder: Path, size: int = 16) -> Path:
+    """A 1x3xSxS -> 1x1xSxS model: the mean of the channels through a sigmoid (bright pixels are the object)."""
+    graph = helper.make_graph(
+        [
+            helper.make_node("ReduceMean", ["input"], ["mean"], axes=[1], keepdims=1),
+            helper.make_node("Mul", ["mean", "gain"], ["scaled"]),
+            helper.make_node("Sigmoid", ["scaled"], ["output"]),
+        ],
+        "tiny",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, size, size])],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 1, size, size])],
+        [helper.make_tensor("gain", TensorProto.FLOAT, [], [20.0])],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    path = folder / "model.onnx"
+    onnx.save(model, path)
+    card = {
+        "name": "tiny",
+        "input": {
+            "name": "input",
+            "width": size,
+            "height": size,
+            "mean": [128, 128, 128],
+            "std": [128, 128, 128],
+        },
+        "output": {"name": "output", "activation": "none"},
+        "licence": {"weights": "made by this test"},
+        "installed": {"file": "model.onnx", "sha256": hashlib.sha256(path.read_bytes()).hexdigest()},
+    }
+    (folder / "card.json").write_text(json.dumps(card))
+    return folder / "card.json"
+
+
+def test_runs_a_model_described_by_its_card(tmp_path: Path) -> None:
+    segmenter = LearnedSegmenter(ModelCard.load(tiny_model(tmp_path)), threads=1)
+    picture = np.zeros((40, 60, 3), np.uint8)
+    picture[10:30, 20:40] = 255
+    soft = segmenter.predict(picture)
+    assert soft.shape == (40, 60)
+    assert soft[20, 30] > 0.99 and soft[2, 2] < 0.01
+    assert float(soft.min()) >= 0.0 and float(soft.max()) <= 1.0
+
+
+def test_refuses_a_model_that_is_not_the_one_its_card_describes(tmp_path: Path) -> None:
+    card = tiny_model(tmp_path)
+    (tmp_path / "model.onnx").write_bytes((tmp_path / "model.onnx").read_bytes() + b"\0")
+    with pytest.raises(BackendUnavailableError, match="not the one its card describes"):
+        LearnedSegmenter(ModelCard.load(card))
+
+
+def test_refuses_a_card_it_cannot_use(tmp_path: Path) -> None:
+    (tmp_path / "card.json").write_text('{"name": "x"}')
+    with pytest.raises(BackendUnavailableError, match="unusable"):
+        ModelCard.load(tmp_path / "card.json")
+
+
+def test_settings_choose_the_path_and_never_downgrade_silently(tmp_path: Path) -> None:
+    assert load_segmenter({"GEN3D_SEGMENTER": "classic", "GEN3D_SEGMENTATION_MODEL": "anything"}) is None
+    assert load_segmenter({}) is None  # auto, nothing installed: the weight-free path
+    with pytest.raises(BackendUnavailableError, match="needs GEN3D_SEGMENTATION_MODEL"):
+        load_segmenter({"GEN3D_SEGMENTER": "learned"})
+    with pytest.raises(BackendUnavailableError, match="unusable"):
+        load_segmenter({"GEN3D_SEGMENTATION_MODEL": str(tmp_path / "missing.json")})
+    with pytest.raises(BackendUnavailableError, match="auto, learned or classic"):
+        load_segmenter({"GEN3D_SEGMENTER": "best"})
+    card = tiny_model(tmp_path)
+    loaded = load_segmenter({"GEN3D_SEGMENTATION_MODEL": str(card)})
+    assert loaded is not None and loaded.card.name == "tiny"
+
+
+def blobs() -> npt.NDArray[np.float32]:
+    """A soft mask with two objects: a large one on the left, a small one on the right."""
+    soft = np.zeros((100, 160), np.float32)
+    soft[20:80, 10:70] = 0.9
+    soft[40:60, 110:130] = 0.8
+    return soft
+
+
+def test_prompts_steer_the_models_mask() -> None:
+    assert steer_learned(blobs(), Prompts()).sum() == 60 * 60  # the larger, alone
+    on_small = steer_learned(blobs(), Prompts(points=(PromptPoint(120, 50, True),)))
+    assert on_small[50, 120] and not on_small[50, 40]
+    boxed = steer_learned(blobs(), Prompts(box=Box(100, 30, 140, 70)))
+    assert boxed[50, 120] and not boxed[50, 40]
+    dropped = steer_learned(blobs(), Prompts(points=(PromptPoint(40, 50, False),)))
+    assert dropped[50, 120] and not dropped[50, 40]
+    with pytest.raises(NoObjectFoundError):
+        steer_learned(np.zeros((10, 10), np.float32), Prompts())
+    # A positive point the model missed brings in the weight-free mask's region there.
+    classic = np.zeros((100, 160), bool)
+    classic[85:95, 140:150] = True
+    added = steer_learned(
+        blobs(), Prompts(points=(PromptPoint(145, 90, True), PromptPoint(40, 50, True))), classic
+    )
+    assert added[90, 145] and added[50, 40]
+
+
+class FakeModel:
+    """Stands in for the model where only the choice between the paths is under test: answers a given mask."""
+
+    def __init__(self, soft: npt.NDArray[np.float32]) -> None:
+        self.soft = soft
+        self.calls = 0
+        self.card = SimpleNamespace(name="fake")
+
+    def predict(self, rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
+        self.calls += 1
+        return self.soft
+
+
+def studio_egg() -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.bool_]]:
+    yy, xx = np.mgrid[:200, :200]
+    egg = ((xx - 100) / 45.0) ** 2 + ((yy - 100) / 60.0) ** 2 <= 1
+    picture = np.full((200, 200, 3), (235, 235, 240), np.uint8)
+    picture[egg] = (200, 40, 30)
+    return picture, egg
+
+
+def test_a_clean_object_on_a_plain_backdrop_takes_the_fast_path_without_the_model() -> None:
+    picture, egg = studio_egg()
+    model = FakeModel(np.zeros((200, 200), np.float32))
+    found = segment_photo(picture, (200, 200), Prompts(), None, model)  # type: ignore[arg-type]
+    assert model.calls == 0
+    assert found.path == "classic" and found.model == "fake"
+    assert (found.mask & egg).sum() / (found.mask | egg).sum() > 0.95
+
+
+def test_where_the_weight_free_path_leaves_objects_outside_its_mask_the_model_decides() -> None:
+    # Four bright coins on a dark table: the weight-free path keeps one; the model sees all four.
+    picture = np.full((200, 200, 3), 30, np.uint8)
+    coins = np.zeros((200, 200), bool)
+    yy, xx = np.mgrid[:200, :200]
+    for cx, cy in ((50, 50), (150, 50), (50, 150), (150, 150)):
+        coins |= (xx - cx) ** 2 + (yy - cy) ** 2 <= 30**2
+    picture[coins] = (190, 180, 160)
+    model = FakeModel(coins.astype(np.float32))
+    found = segment_photo(picture, (200, 200), Prompts(), None, model)  # type: ignore[arg-type]
+    assert model.calls == 1
+    assert found.path == "learned" and found.hypothesis == "learned"
+    assert (found.mask == coins).mean() > 0.99
+
+
+@pytest.mark.skipif(not INSTALLED.exists(), reason="IS-Net is not installed (tools/scripts/fetch-model.mjs)")
+@pytest.mark.parametrize(("photo", "least_share"), [("chelsea", 0.6), ("coins", 0.2)])
+def test_the_installed_model_finds_what_the_weight_free_path_misses(photo: str, least_share: float) -> None:
+    picture = np.ascontiguousarray(getattr(data, photo)())
+    if picture.ndim == 2:
+        picture = np.ascontiguousarray(np.dstack([picture] * 3))
+    segmenter = load_segmenter({"GEN3D_SEGMENTATION_MODEL": str(INSTALLED)})
+    height, width = picture.shape[:2]
+    found = segment_photo(picture, (width, height), Prompts(), None, segmenter)
+    # The whole face of the cat (not one eye), every coin (not one): most of the picture, by the model.
+    assert found.path == "learned"
+    assert float(found.mask.mean()) > least_share
