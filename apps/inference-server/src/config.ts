@@ -24,6 +24,12 @@ export interface SidecarConfig {
   readonly objectStore: 's3' | 'folder';
   /** The local stack's data folder (`GEN3D_DATA_DIR`), with `OBJECT_STORE=folder`. */
   readonly dataDir: string | undefined;
+  /**
+   * Where the learned segmenter's model is (`SEGMENTATION_MODEL_URI`, `s3://gen3d-model-bucket/segmentation/<name>/`):
+   * fetched and verified at start into `segmentationModelDir`; without it, the weight-free path.
+   */
+  readonly segmentationModelUri: string | undefined;
+  readonly segmentationModelDir: string;
 }
 
 /**
@@ -70,6 +76,8 @@ export function parseSidecarConfig(env: Environment): SidecarConfig {
     region: env['AWS_REGION'] || 'us-east-1',
     objectStore,
     dataDir: env['GEN3D_DATA_DIR'] || undefined,
+    segmentationModelUri: env['SEGMENTATION_MODEL_URI'] || undefined,
+    segmentationModelDir: env['SEGMENTATION_MODEL_DIR'] || '/tmp/gen3d-models',
   };
 }
 

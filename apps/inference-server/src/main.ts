@@ -4,6 +4,7 @@ import { ConfigError } from '@gen3d/runtime';
 import { matchNotificationRule } from '@gen3d/s3-keys';
 import { parseSidecarConfig } from './config';
 import { Limiter } from './limiter';
+import { fetchSegmentationModel } from './segmentation-model';
 import { createSidecarServer } from './server';
 import { WorkerSupervisor, workerSpecFor } from './supervisor';
 import { callWorker } from './worker-client';
@@ -24,7 +25,21 @@ async function main(): Promise<void> {
     logger.fatal({ reason: error.message }, 'invalid configuration');
     process.exit(2);
   }
-  const supervisor = new WorkerSupervisor(workerSpecFor(config), logger.child({ component: 'supervisor' }));
+  // The learned segmenter's model, from the model bucket (decision 0026): fetched and verified before the worker
+  // starts, which then loads it once; without one the worker runs the weight-free path.
+  const modelCard = config.segmentationModelUri
+    ? await fetchSegmentationModel(
+        new S3ObjectStore(createS3Client({ region: config.region, endpoint: config.s3Endpoint })),
+        config.segmentationModelUri,
+        config.segmentationModelDir,
+        logger.child({ component: 'segmentation-model' }),
+      )
+    : undefined;
+  const spec = workerSpecFor(config);
+  const supervisor = new WorkerSupervisor(
+    modelCard ? { ...spec, env: { ...spec.env, GEN3D_SEGMENTATION_MODEL: modelCard } } : spec,
+    logger.child({ component: 'supervisor' }),
+  );
   // The local stack runs this same sidecar on its data folder (OBJECT_STORE=folder); the container uses S3.
   const data = bindBucket(
     config.objectStore === 'folder'

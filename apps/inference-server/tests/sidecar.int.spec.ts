@@ -546,6 +546,12 @@ describe("the sidecar's own limits", () => {
     const malformed = await invoke(sidecar, '{"version": 1');
     expect(malformed.status).toBe(400);
     await Promise.all(running);
+    // The sidecar's log lines arrive through a pipe, after its answers: wait for the last one counted below.
+    await sidecar.waitForLog(
+      (l) => l['msg'] === 'invocation refused' && !String(l['reason']).includes('bytes'),
+      mark,
+    );
+    await sidecar.waitForLog((l) => l['msg'] === 'job succeeded', mark);
     const order = sidecar.logs
       .slice(mark)
       .filter((l) => l['msg'] === 'job succeeded' || l['msg'] === 'invocation refused')

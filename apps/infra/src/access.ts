@@ -117,6 +117,12 @@ export const SAGEMAKER_S3_GRANTS: readonly S3Grant[] = [
     patterns: ['sam3d-model/*'],
     why: 'SAM 3D checkpoints and config',
   },
+  {
+    bucket: 'model',
+    actions: ['s3:GetObject'],
+    patterns: ['segmentation/*'],
+    why: "the learned segmenter's model card and file, fetched and verified at the container's start",
+  },
 ];
 
 export const API_S3_GRANTS: readonly S3Grant[] = [

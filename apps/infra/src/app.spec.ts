@@ -559,6 +559,17 @@ describe('security beyond the seed', () => {
     expect(grants('Gen3DInferenceStack', 's3:GetObject')).toContain(
       'arn:${AWS::Partition}:s3:::gen3d-model-bucket/sam3d-model/*',
     );
+    // The learned segmenter, fetched and verified at the container's start (decision 0026).
+    expect(grants('Gen3DInferenceStack', 's3:GetObject')).toContain(
+      'arn:${AWS::Partition}:s3:::gen3d-model-bucket/segmentation/*',
+    );
+    production.template('Gen3DInferenceStack').hasResourceProperties('AWS::SageMaker::Model', {
+      PrimaryContainer: Match.objectLike({
+        Environment: Match.objectLike({
+          SEGMENTATION_MODEL_URI: 's3://gen3d-model-bucket/segmentation/isnet-medium/',
+        }),
+      }),
+    });
     const pull = statementsOf('Gen3DInferenceStack').find((s) => s.actions.includes('ecr:BatchGetImage'));
     expect(pull?.resources).toEqual([
       'arn:${AWS::Partition}:ecr:us-east-1:${AWS::AccountId}:repository/gen3d-sam3d-inference',

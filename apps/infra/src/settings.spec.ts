@@ -22,6 +22,7 @@ describe('readSettings', () => {
       sourceEmail: 'noreply@genesis3d.com',
       apiFirewall: false,
       apiRateLimit: 300,
+      segmenter: 'auto',
     });
   });
 

@@ -43,6 +43,11 @@ export interface Settings {
   readonly apiFirewall: boolean;
   /** Requests one client IP may make to the API in 5 minutes before WAF blocks it (with apiFirewall). */
   readonly apiRateLimit: number;
+  /**
+   * `auto`: the container fetches the learned segmenter from the model bucket (segmentation/) and uses it when there;
+   * `classic`: the weight-free path only (docs/models.md: what a deployer decides about the model's terms).
+   */
+  readonly segmenter: 'auto' | 'classic';
 }
 
 /**
@@ -93,6 +98,7 @@ const schema = z.object({
   sourceEmail: z.email().default(SEED.sourceEmail),
   apiFirewall: flag.default(false),
   apiRateLimit: positiveInt.min(10).max(2_000_000_000).default(300),
+  segmenter: z.enum(['auto', 'classic']).default('auto'),
 });
 
 export const SETTING_NAMES = Object.keys(schema.shape) as (keyof Settings)[];

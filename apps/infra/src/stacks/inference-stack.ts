@@ -28,6 +28,8 @@ export const SCALE_OUT_COOLDOWN_SECONDS = 300;
 
 /** Where SageMaker's model data lands in the container: SAM 3D's checkpoints and config (GEN3D_SAM3D_MODEL_DIR). */
 export const MODEL_DIR = '/opt/ml/model';
+/** Where the learned segmenter's installed model goes in the model bucket (tools/scripts/upload-model.mjs). */
+export const SEGMENTATION_MODEL_PREFIX = 'segmentation/isnet-medium/';
 
 /**
  * The SageMaker model, asynchronous endpoint configuration and endpoint of the seed, with the execution role,
@@ -100,6 +102,10 @@ export class InferenceStack extends Stack {
         GEN3D_BACKENDS: sam3d ? 'sam3d,inflate' : 'inflate',
         MAX_CONCURRENT_INVOCATIONS: String(SEED.maxConcurrentInvocationsPerInstance),
         ...(sam3d ? { GEN3D_SAM3D_MODEL_DIR: MODEL_DIR } : {}),
+        // The learned segmenter (decision 0026): fetched from the model bucket at start; absent, the weight-free path.
+        ...(settings.segmenter === 'classic'
+          ? { GEN3D_SEGMENTER: 'classic' }
+          : { SEGMENTATION_MODEL_URI: `s3://${names.modelBucket}/${SEGMENTATION_MODEL_PREFIX}` }),
       },
       // SAM 3D's weights are not in the image: SageMaker copies s3://gen3d-model-bucket/sam3d-model/ to /opt/ml/model.
       ...(sam3d
