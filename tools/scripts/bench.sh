@@ -18,6 +18,10 @@ echo "## worker segmentation on real photographs (held-out targets: mean IoU >= 
 .venv/bin/python apps/inference-server/worker/bench/bench_photos.py --json dist/bench/segmentation-photos.json ||
   { echo "photo segmentation benchmark: a held-out target was missed (see the line above)"; missed=1; }
 echo
+echo "## worker shapes (known meshes rendered front-on, reconstructed, scored in 3D; held-out: mean F@5% >= 0.85, none below 0.5)"
+.venv/bin/python apps/inference-server/worker/bench/bench_shapes.py --json dist/bench/shapes.json ||
+  { echo "shape benchmark: a held-out target was missed (see the line above)"; missed=1; }
+echo
 echo "## inference-server sidecar"
 npx nx build inference-server --outputStyle=static >/dev/null
 node apps/inference-server/bench/sidecar-bench.mjs --json dist/bench/sidecar.json

@@ -44,6 +44,8 @@ def test_report_has_stages_counts_and_sizes() -> None:
     assert report["image"] == {"width": 256, "height": 256, "mode": "RGBA 8-bit"}
     assert report["mesh"]["watertight"] is True and report["mesh"]["bytes"] == len(output.ply)
     assert abs(report["mask"]["area"] - 3.14159 * 80**2) < 0.03 * 3.14159 * 80**2
+    # A disc mirrors itself about a vertical axis: turned, a ball (the same solid inflation would give).
+    assert report["shape"]["shape"] == "revolve" and report["shape"]["chosenBy"] == "auto"
     assert output.ply.startswith(
-        b"ply\nformat binary_little_endian 1.0\ncomment Gen3D inflate: silhouette inflation"
+        b"ply\nformat binary_little_endian 1.0\ncomment Gen3D inflate: surface of revolution from the silhouette"
     )

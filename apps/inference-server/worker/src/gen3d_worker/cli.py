@@ -1,6 +1,7 @@
 """Command line: one PNG in, one mesh out (PLY, and any of glb, stl, 3mf, obj next to it).
 
     gen3d-reconstruct IN.png OUT.ply [--backend inflate] [--quality standard] [--mask M.png]
+                      [--shape auto|inflate|revolve|slab]
                       [--point X,Y]... [--negative X,Y]... [--box X0,Y0,X1,Y1]
                       [--formats ply,glb,stl,3mf,obj] [--target-faces N] [--mask-out M.png]
                       [--ascii] [--report REPORT.json]
@@ -84,6 +85,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backend", choices=["inflate", "sam3d"], default="inflate")
     parser.add_argument("--quality", choices=["fast", "standard", "high"], default="standard")
     parser.add_argument(
+        "--shape",
+        choices=["auto", "inflate", "revolve", "slab"],
+        default="auto",
+        help="the shape hypothesis: auto (chosen from the picture), inflate (rounded), revolve (turned), slab (flat)",
+    )
+    parser.add_argument(
         "--point",
         action="append",
         default=[],
@@ -108,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
             {
                 "backend": args.backend,
                 "quality": args.quality,
+                "shape": args.shape,
                 "points": [
                     {"x": p.x, "y": p.y, "label": int(p.positive)}
                     for p in [parse_point(t) for t in args.point]

@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 
 from .backends import Backend, BackendName, Quality, ReconstructionInput
+from .backends.shapes import SHAPES, ShapeChoice
 from .deadline import Deadline
 from .decimate import MAX_TARGET_FACES, MIN_TARGET_FACES, decimate
 from .decode import DecodedImage, decode_png
@@ -41,6 +42,9 @@ class JobOptions:
     formats: tuple[MeshFormat, ...] = ("ply",)
     target_faces: int | None = None
     task: Task = "reconstruct"
+    # The shape hypothesis of the geometric backend (decision 0027): auto (chosen from the picture), inflate,
+    # revolve or slab.
+    shape: ShapeChoice = "auto"
 
     @property
     def prompts(self) -> Prompts:
@@ -62,6 +66,7 @@ class JobOptions:
             "plyFormat",
             "formats",
             "targetFaces",
+            "shape",
         }
         unknown = set(raw) - known
         if unknown:
@@ -98,7 +103,11 @@ class JobOptions:
             raise InvalidRequestError(
                 f"targetFaces must be an integer from {MIN_TARGET_FACES} to {MAX_TARGET_FACES}"
             )
+        shape = raw.get("shape", "auto")
+        if shape not in ("auto", *SHAPES):
+            raise InvalidRequestError(f"shape must be auto, inflate, revolve or slab; got {shape!r}")
         return cls(
+            shape=shape,
             backend=backend,
             quality=quality,
             point=parsed_point,
@@ -298,6 +307,7 @@ class Reconstructor:
                     quality=options.quality,
                     seed=options.seed,
                     deadline=laps.deadline,
+                    shape=options.shape,
                 )
             )
         mesh_report: dict[str, Any] = {}
@@ -331,6 +341,7 @@ class Reconstructor:
             "method": result.method,
             "image": {"width": image.width, "height": image.height, "mode": image.header.kind},
             "mask": mask_report(found, image, grid),
+            **({"shape": result.shape} if result.shape is not None else {}),
             "mesh": {
                 "vertices": len(mesh.vertices),
                 "faces": len(mesh.faces),

@@ -22,6 +22,8 @@ class ReconstructionInput:
     quality: Quality = "standard"
     seed: int = 0
     deadline: Deadline = field(default_factory=Deadline.none)  # checked between the backend's own stages
+    # Which shape hypothesis the geometric backend uses (decision 0027): "auto" lets it choose from the picture.
+    shape: str = "auto"
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,8 @@ class Reconstruction:
     # model = (grid - centre) / scale, with grid = (column, -row, z) in mask pixels; lets tests project back.
     grid_centre: tuple[float, float, float] = (0.0, 0.0, 0.0)
     grid_scale: float = 1.0
+    # The shape hypothesis used, why, and the evidence (the geometric backend; None for a learned one).
+    shape: dict[str, object] | None = None
 
 
 class Backend(Protocol):

@@ -1,8 +1,9 @@
-"""Silhouette inflation: a closed solid whose outline is the object mask, rounded like a balloon.
+"""The geometric backend: a closed solid whose outline is the object mask, as thick as its shape hypothesis says.
 
-Not a learned model. The mask's signed distance d gives a height h(d) = R * sqrt(1 - (1 - d/R)^2) (a disk becomes
-a sphere), mirrored front and back; the solid {|z| < h(x, y)} is meshed by marching cubes, which gives a closed,
-2-manifold surface. Front vertices take the image's colour; the back takes the mirrored front colour.
+Not a learned model. A hypothesis (backends/shapes.py: a balloon, a surface of revolution or a flat slab, chosen
+from the picture or by the user) gives a half-thickness h(x, y), mirrored front and back; the solid {|z| < h(x, y)}
+is meshed by marching cubes, which gives a closed, 2-manifold surface. Front vertices take the image's colour; the
+back takes the mirrored front colour.
 """
 
 from __future__ import annotations
@@ -17,20 +18,27 @@ import numpy.typing as npt
 from scipy import ndimage
 from skimage.measure import marching_cubes
 
-from ..errors import NoObjectFoundError
 from ..mesh import Mesh
 from . import Quality, Reconstruction, ReconstructionInput
+from .shapes import INFLATE_DEPTH, SHAPES, ShapeName, choose_shape, half_thickness
 
 GRID_LONG_SIDE: dict[Quality, int] = {"fast": 128, "standard": 224, "high": 384}
 PAD = 2
 MIN_FIELD = np.float32(0.02)
 
 
+METHODS: dict[ShapeName, str] = {
+    "inflate": "silhouette inflation (geometric, no learned model)",
+    "revolve": "surface of revolution from the silhouette (geometric, no learned model)",
+    "slab": "flat slab from the silhouette (geometric, no learned model)",
+}
+
+
 class InflateBackend:
     name: Final = "inflate"
-    method = "silhouette inflation (geometric, no learned model)"
+    method = METHODS["inflate"]
 
-    def __init__(self, depth: float = 1.0) -> None:
+    def __init__(self, depth: float = INFLATE_DEPTH) -> None:
         self.depth = depth
 
     def grid_size(self, width: int, height: int, quality: Quality) -> tuple[int, int]:
@@ -40,8 +48,10 @@ class InflateBackend:
 
     def reconstruct(self, job: ReconstructionInput) -> Reconstruction:
         started = time.perf_counter()
+        requested = job.shape if job.shape in ("auto", *SHAPES) else "auto"
+        decision = choose_shape(job.rgb, job.mask, requested)  # type: ignore[arg-type]
         mask = np.pad(job.mask, PAD)
-        height_field = inflate_heights(mask, self.depth)
+        height_field = half_thickness(mask, decision.shape, self.depth)
         job.deadline.check("reconstruction (height field)")
         volume, z_step, z0 = height_volume(height_field)
         band = surface_band(volume, height_field)
@@ -62,7 +72,13 @@ class InflateBackend:
         done = time.perf_counter()
         return Reconstruction(
             mesh=mesh,
-            method=self.method,
+            method=METHODS[decision.shape],
+            shape={
+                "shape": decision.shape,
+                "chosenBy": decision.chosen_by,
+                "reason": decision.reason,
+                "evidence": decision.evidence,
+            },
             grid_centre=centre,
             grid_scale=scale,
             timings_ms={
@@ -74,20 +90,8 @@ class InflateBackend:
 
 
 def inflate_heights(mask: npt.NDArray[np.bool_], depth: float) -> npt.NDArray[np.float32]:
-    """Signed height: positive inside (rounded profile), negative outside (minus the distance to the object)."""
-    inside = mask.astype(np.uint8)
-    if not inside.any():
-        raise NoObjectFoundError("the mask is empty")
-    d_in = cv2.distanceTransform(inside, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
-    d_out = cv2.distanceTransform(1 - inside, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
-    # Pixel centres sit half a pixel from the outline: shift so the zero level runs along pixel edges.
-    signed = np.where(mask, d_in - 0.5, 0.5 - d_out).astype(np.float32)
-    radius = float(signed.max())
-    ratio = np.clip(signed / radius, 0.0, 1.0)
-    profile = radius * depth * np.sqrt(1.0 - (1.0 - ratio) ** 2)
-    # Near the outline the profile rises like sqrt(d): keep it >= d so thin parts stay solid.
-    heights = np.where(mask, np.maximum(profile, signed), signed)
-    return heights.astype(np.float32)
+    """The balloon's signed height field (kept for callers of the single-hypothesis version)."""
+    return half_thickness(mask, "inflate", depth)
 
 
 def height_volume(heights: npt.NDArray[np.float32]) -> tuple[npt.NDArray[np.float32], float, float]:
