@@ -14,6 +14,8 @@ describe('parseCommand', () => {
         'm.png',
         '--quality',
         'high',
+        '--shape',
+        'revolve',
         '--wait',
         '--json',
       ]),
@@ -24,11 +26,19 @@ describe('parseCommand', () => {
       point: { x: 120, y: 80 },
       mask: 'm.png',
       quality: 'high',
+      shape: 'revolve',
       wait: true,
       json: true,
       aws: false,
       timeoutSeconds: 900,
     });
+  });
+
+  it('refuses a shape it does not know, in one line', () => {
+    expect(() => parseCommand(['submit', 'a.png', '--shape', 'cube'])).toThrow(
+      new UsageError('--shape must be one of auto, inflate, revolve, slab; got cube'),
+    );
+    expect(() => parseCommand(['status', '0123456789abcdef', '--shape', 'slab'])).toThrow(UsageError);
   });
 
   it('reads prompts, formats and the face budget (issue 12)', () => {

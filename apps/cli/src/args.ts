@@ -2,6 +2,8 @@ import { parseArgs } from 'node:util';
 import {
   DocumentParseError,
   QUALITIES,
+  SHAPES,
+  type Shape,
   uploadMetadataFor,
   type Quality,
   type UploadOptions,
@@ -34,6 +36,8 @@ export type Command =
         readonly targetFaces: number | undefined;
         readonly mask: string | undefined;
         readonly quality: Quality | undefined;
+        /** The shape hypothesis (metadata `shape`): auto, inflate, revolve or slab. */
+        readonly shape: Shape | undefined;
         readonly wait: boolean;
         readonly timeoutSeconds: number;
       })
@@ -52,6 +56,7 @@ export const USAGE = `gen3d: one PNG in, a 3D mesh (.ply) out, through the Gen3D
 Usage:
   gen3d submit IMAGE.png --email you@example.com [--point X,Y]... [--negative-point X,Y]...
                          [--box X0,Y0,X1,Y1] [--mask M.png] [--quality fast|standard|high]
+                         [--shape auto|inflate|revolve|slab]
                          [--formats ply,glb,stl,3mf,obj] [--target-faces N] [--wait [--timeout SECONDS]]
   gen3d status JOB        the job's state, timings and mesh (or the failure reason)
   gen3d list              your jobs, newest first
@@ -63,6 +68,8 @@ Submit options (pixels of the picture, origin top-left):
   --box X0,Y0,X1,Y1       the object is inside this box (X1, Y1 exclusive)
   --formats LIST          also make these formats (comma-separated); the PLY is always made
   --target-faces N        simplify the mesh to about N triangles (100 to 5000000)
+  --shape SHAPE           auto (chosen from the picture), inflate (rounded), revolve (turned, like a vase)
+                          or slab (flat, like a coin)
 
 Options for every command:
   --json                  one JSON document on stdout, for scripts
@@ -92,6 +99,7 @@ export function parseCommand(argv: readonly string[]): Command {
         'target-faces': { type: 'string' },
         mask: { type: 'string' },
         quality: { type: 'string' },
+        shape: { type: 'string' },
         wait: { type: 'boolean', default: false },
         timeout: { type: 'string' },
         json: { type: 'boolean', default: false },
@@ -127,6 +135,7 @@ export function parseCommand(argv: readonly string[]): Command {
       'target-faces',
       'mask',
       'quality',
+      'shape',
       'timeout',
       'out',
     ] as const) {
@@ -150,6 +159,7 @@ export function parseCommand(argv: readonly string[]): Command {
         'target-faces',
         'mask',
         'quality',
+        'shape',
         'wait',
         'timeout',
       ]);
@@ -203,6 +213,9 @@ export function parseCommand(argv: readonly string[]): Command {
       if (values.quality !== undefined && !(QUALITIES as readonly string[]).includes(values.quality)) {
         throw new UsageError(`--quality must be one of ${QUALITIES.join(', ')}; got ${values.quality}`);
       }
+      if (values.shape !== undefined && !(SHAPES as readonly string[]).includes(values.shape)) {
+        throw new UsageError(`--shape must be one of ${SHAPES.join(', ')}; got ${values.shape}`);
+      }
       const timeout = values.timeout === undefined ? 900 : Number(values.timeout);
       if (!Number.isInteger(timeout) || timeout < 1)
         throw new UsageError(`--timeout must be whole seconds; got ${values.timeout}`);
@@ -219,6 +232,7 @@ export function parseCommand(argv: readonly string[]): Command {
         targetFaces,
         mask: values.mask,
         quality: values.quality as Quality | undefined,
+        shape: values.shape as Shape | undefined,
         wait: values.wait,
         timeoutSeconds: timeout,
       };

@@ -47,6 +47,7 @@ async function run(argv: readonly string[]): Promise<number> {
       ...(command.email ? { email: command.email } : {}),
       options: {
         ...(command.quality ? { quality: command.quality } : {}),
+        ...(command.shape ? { shape: command.shape } : {}),
         ...(command.point ? { point: command.point } : {}),
         ...(command.points ? { points: command.points } : {}),
         ...(command.box ? { box: command.box } : {}),

@@ -237,7 +237,7 @@ describe('the web app in Chromium against the local stack', () => {
       new URLSearchParams((await page.evaluate(() => window.location.hash)).slice(1)).get('job') ?? '';
     expect(firstJobId).toMatch(/^[a-z0-9-]{8,64}$/);
     await expectText(page.locator('#job-status'), /^Done · [\d.]+ s/);
-    await expectText(page.locator('#fact-method'), /Silhouette inflation/);
+    await expectText(page.locator('#fact-method'), /\(geometric, no learned model\)/);
     await page.locator('#viewer-box[data-loaded]').waitFor({ timeout: 30_000 });
     timings['uploadToMeshShownMs'] = Date.now() - clicked;
     await expectMeshDrawn(page, 'web-viewer');
@@ -390,6 +390,7 @@ describe('the web app in Chromium against the local stack', () => {
     expect(await page.locator('#marks .marker.negative').count()).toBe(1);
     expect(await page.locator('#box-mark').isVisible()).toBe(true);
     await page.locator('input[name="format"][value="glb"]').check();
+    await page.locator('input[name="shape"][value="revolve"]').check();
     await page.locator('#email').fill('bea@example.com');
     await shot(page, 'web-prompts', '#upload-card');
 
@@ -401,6 +402,8 @@ describe('the web app in Chromium against the local stack', () => {
     expect(body['formats']).toEqual(['ply', 'glb']);
     expect(body['points']).toEqual([{ x: 12, y: 244, label: 0 }]);
     expect(body['box']).toMatchObject({ x0: expect.any(Number), x1: expect.any(Number) });
+    expect(body['shape']).toBe('revolve');
+    await expectText(page.locator('#fact-method'), /^Surface of revolution from the silhouette/);
     await page.locator('#viewer-box[data-loaded]').waitFor({ timeout: 30_000 });
     // bea has not confirmed her address: the page says the result email waits for it.
     await expectText(page.locator('#email-held'), /waiting for your address to be confirmed/, 30_000);

@@ -109,6 +109,8 @@ export class ApiClient {
     /** The mesh files to make (the PLY always), and a face count to make them smaller. */
     formats?: readonly string[];
     targetFaces?: number;
+    /** The shape hypothesis: inflate, revolve or slab (absent: the worker chooses). */
+    shape?: string;
   }): Promise<UploadGrant> {
     return this.call('/uploads', { method: 'POST', body: JSON.stringify(input) });
   }

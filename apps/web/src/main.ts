@@ -93,6 +93,11 @@ async function start(): Promise<void> {
   const email = $<HTMLInputElement>('email');
   const emailProblemEl = $('email-problem');
   const quality = $<HTMLSelectElement>('quality');
+  /** The shape the user chose; "auto" is the worker's own choice, sent as nothing. */
+  const shapeForUpload = (): { shape?: string } => {
+    const chosenShape = document.querySelector<HTMLInputElement>('input[name="shape"]:checked')?.value;
+    return chosenShape && chosenShape !== 'auto' ? { shape: chosenShape } : {};
+  };
   const submit = $<HTMLButtonElement>('submit');
   const uploadProgress = $('upload-progress');
   const uploadBar = $<HTMLProgressElement>('upload-bar');
@@ -307,6 +312,7 @@ async function start(): Promise<void> {
         size: chosen.file.size,
         email: email.value.trim(),
         quality: quality.value,
+        ...shapeForUpload(),
         ...promptsForUpload(prompts),
         ...outputsForUpload(
           [...document.querySelectorAll<HTMLInputElement>('input[name="format"]:checked')].map(

@@ -23,7 +23,10 @@ describe('progress words', () => {
       'Silhouette inflation (geometric, no learned model)',
     );
     expect(methodLabel('sam3d', 'SAM 3D Objects, seed 7')).toBe('SAM 3D Objects, seed 7');
-    expect(methodLabel('inflate', 'a height field')).toBe('Silhouette inflation: a height field');
+    expect(
+      methodLabel('inflate', 'surface of revolution from the silhouette (geometric, no learned model)'),
+    ).toBe('Surface of revolution from the silhouette (geometric, no learned model)');
+    expect(methodLabel('inflate', undefined)).toBe('Geometric');
     expect(methodLabel('sam3d', undefined)).toBe('SAM 3D');
     expect(methodLabel(undefined, undefined)).toBe('unknown');
   });

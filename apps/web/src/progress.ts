@@ -32,10 +32,12 @@ export function formatElapsed(ms: number): string {
 
 /** The method as the UI names it: the worker's honest description, led by the backend's short name. */
 export function methodLabel(backend: string | undefined, method: string | undefined): string {
-  const short = backend === 'sam3d' ? 'SAM 3D' : backend === 'inflate' ? 'Silhouette inflation' : undefined;
+  const short = backend === 'sam3d' ? 'SAM 3D' : backend === 'inflate' ? 'Geometric' : undefined;
   if (!method) return short ?? 'unknown';
   const described = method.charAt(0).toUpperCase() + method.slice(1);
-  if (!short || method.toLowerCase().startsWith(short.toLowerCase())) return described;
+  // The geometric backend's methods say themselves what they are (its shape hypothesis, "no learned model").
+  if (!short || backend === 'inflate' || method.toLowerCase().startsWith(short.toLowerCase()))
+    return described;
   return `${short}: ${method}`;
 }
 

@@ -112,6 +112,7 @@ describe('POST /uploads', () => {
       box: { x0: 0, y0: 0, x1: 40, y1: 30 },
       formats: ['glb', 'stl'],
       targetFaces: 20000,
+      shape: 'slab',
     });
     expect(status).toBe(201);
     expect(api.signed[0]!.options.metadata).toMatchObject({
@@ -119,7 +120,9 @@ describe('POST /uploads', () => {
       box: '0,0,40,30',
       formats: 'ply,glb,stl',
       'target-faces': '20000',
+      shape: 'slab',
     });
+    expect((await api.upload(token, { shape: 'cube' })).json['error']['code']).toBe('bad-upload');
   });
 
   it('gives every upload its own name, so that each is its own job', async () => {

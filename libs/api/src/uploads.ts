@@ -5,6 +5,7 @@ import {
   jsonParserFor,
   PointsSchema,
   QUALITIES,
+  ShapeSchema,
   TargetFacesSchema,
   uploadMetadataFor,
   type UploadGrant,
@@ -52,6 +53,7 @@ const UploadRequestSchema = z.strictObject({
   box: BoxSchema.optional(),
   formats: FormatsSchema.optional(),
   targetFaces: TargetFacesSchema.optional(),
+  shape: ShapeSchema.optional(),
 });
 type UploadRequest = z.output<typeof UploadRequestSchema>;
 const parseUploadRequest = jsonParserFor('upload request', UploadRequestSchema);
@@ -300,6 +302,7 @@ async function signForm(
       ...(upload.box ? { box: upload.box } : {}),
       ...(upload.formats ? { formats: upload.formats } : {}),
       ...(upload.targetFaces !== undefined ? { targetFaces: upload.targetFaces } : {}),
+      ...(upload.shape ? { shape: upload.shape } : {}),
     }),
     access: deps.tokens.sign({ k: 'a', u: userId, n: name }),
   };

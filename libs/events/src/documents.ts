@@ -45,6 +45,14 @@ export type Quality = z.output<typeof QualitySchema>;
 
 export const MeshFormatSchema = z.enum(MESH_FORMATS);
 
+/**
+ * The shape hypothesis of the geometric backend (decision 0027): `auto` lets the worker choose from the picture;
+ * `inflate` (rounded, organic), `revolve` (turned: vases, bottles), `slab` (flat: coins, cards).
+ */
+export const SHAPES = ['auto', 'inflate', 'revolve', 'slab'] as const;
+export const ShapeSchema = z.enum(SHAPES);
+export type Shape = z.output<typeof ShapeSchema>;
+
 /** A position in pixels of the uploaded image, origin top-left. */
 const pixel = z.number().int().nonnegative().max(99_999);
 export const PointSchema = z.strictObject({ x: pixel, y: pixel });
@@ -89,6 +97,8 @@ export const JobOptionsSchema = z.strictObject({
   formats: FormatsSchema.optional(),
   /** Quadric decimation to about this many faces (worker option `targetFaces`). */
   targetFaces: TargetFacesSchema.optional(),
+  /** The shape hypothesis (worker option `shape`); absent: auto. */
+  shape: ShapeSchema.optional(),
   seed: z
     .number()
     .int()
@@ -165,6 +175,8 @@ export const UploadMetadataSchema = z
       Number,
       TargetFacesSchema,
     ).optional(),
+    /** `auto`, `inflate`, `revolve` or `slab`: the shape hypothesis. */
+    shape: ShapeSchema.optional(),
   })
   .loose();
 export type UploadMetadata = z.output<typeof UploadMetadataSchema>;
@@ -178,6 +190,7 @@ export interface UploadOptions {
   readonly box?: z.input<typeof BoxSchema>;
   readonly formats?: readonly MeshFormat[];
   readonly targetFaces?: number;
+  readonly shape?: Shape;
 }
 
 /**
@@ -201,6 +214,7 @@ export function uploadMetadataFor(options: UploadOptions): Record<string, string
       : {}),
     ...(options.formats ? { formats: options.formats.join(',') } : {}),
     ...(options.targetFaces !== undefined ? { 'target-faces': String(options.targetFaces) } : {}),
+    ...(options.shape ? { shape: options.shape } : {}),
   };
   parseUploadMetadata(metadata);
   return metadata;

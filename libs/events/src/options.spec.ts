@@ -64,6 +64,7 @@ describe('job options of issue 12 (prompts, formats, decimation)', () => {
       box: { x0: 0, y0: 0, x1: 10, y1: 10 },
       formats: ['glb' as const, 'stl' as const],
       targetFaces: 5000,
+      shape: 'revolve' as const,
     };
     const metadata = uploadMetadataFor(options);
     expect(metadata).toEqual({
@@ -73,13 +74,16 @@ describe('job options of issue 12 (prompts, formats, decimation)', () => {
       box: '0,0,10,10',
       formats: 'glb,stl',
       'target-faces': '5000',
+      shape: 'revolve',
     });
     expect(parseUploadMetadata(metadata)).toMatchObject({
       points: options.points,
       box: options.box,
       formats: ['ply', 'glb', 'stl'],
       'target-faces': 5000,
+      shape: 'revolve',
     });
+    expect(() => parseUploadMetadata({ shape: 'cube' })).toThrow(/shape/);
     expect(uploadMetadataFor({})).toEqual({});
     expect(() => uploadMetadataFor({ targetFaces: 10 })).toThrow(/target-faces/);
   });

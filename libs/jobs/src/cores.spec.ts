@@ -14,6 +14,7 @@ describe('the extract core', () => {
     const record = await w.upload('users/u1/input/chair.png', PNG, {
       email: 'a@example.com',
       mask: 'users/u1/masks/chair.png',
+      shape: 'slab',
     });
     const outcome = await extractObject(objectOf(record), w.extractPorts, invocation());
     expect(outcome).toMatchObject({ status: 'started' });
@@ -21,7 +22,7 @@ describe('the extract core', () => {
     const request = await w.docs.findRequest(jobId as never);
     expect(request).toMatchObject({
       input: { key: 'users/u1/input/chair.png', versionId: record.versionId },
-      options: { maskKey: 'users/u1/masks/chair.png' },
+      options: { maskKey: 'users/u1/masks/chair.png', shape: 'slab' },
       invocationTimeoutSeconds: 3600,
     });
     expect(w.invoked).toEqual([

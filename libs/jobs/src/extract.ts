@@ -300,6 +300,7 @@ function jobOptions(metadata: UploadMetadata, input: InputKey): JobOptions {
     ...(maskKey ? { maskKey } : {}),
     ...(metadata.formats ? { formats: metadata.formats } : {}),
     ...(targetFaces !== undefined ? { targetFaces } : {}),
+    ...(metadata.shape ? { shape: metadata.shape } : {}),
   };
 }
 
