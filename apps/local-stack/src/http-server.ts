@@ -65,18 +65,21 @@ export function createHttpServer(deps: HttpServerDeps): Server {
         if (status >= 500)
           deps.log.error({ err: error, method: req.method, path: pathOf(req) }, 'request failed');
         if (res.headersSent) return void res.destroy();
-        // A body not read to its end (too large, refused before its file): the answer goes out and the connection
-        // closes. What the client is still sending is read and dropped up to DRAIN_BYTES (so that a small form's
-        // sender sees the answer, not a reset), never kept; past that, or after DRAIN_MS, the socket is cut.
+        // A body not read to its end (too large, refused before its file): the answer goes out at once. What the
+        // client is still sending is read and dropped up to DRAIN_BYTES (so that a small form's sender sees the
+        // answer, not a reset), never kept; past that, or DRAIN_MS after the answer, the socket is cut.
         if (!req.complete) {
-          res.setHeader('Connection', 'close');
           let drained = 0;
           req.on('data', (chunk: Buffer) => {
             drained += chunk.length;
             if (drained > DRAIN_BYTES) req.socket.destroy();
           });
           req.resume();
-          res.once('finish', () => setTimeout(() => req.socket.destroy(), DRAIN_MS).unref());
+          res.once('finish', () =>
+            setTimeout(() => {
+              if (!req.complete) req.socket.destroy();
+            }, DRAIN_MS).unref(),
+          );
         }
         sendJson(res, status, { error: { type: (error as Error).name, message: (error as Error).message } });
       })

@@ -1,16 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { parseJobReportJson } from '@gen3d/events';
-import {
-  countAcceptedUpload,
-  isAddressConfirmed,
-  JobDocuments,
-  notifyObject,
-  parseNotifyConfig,
-} from '@gen3d/jobs';
-import { createLogger } from '@gen3d/logging';
+import { countAcceptedUpload, isAddressConfirmed, JobDocuments } from '@gen3d/jobs';
 import { buildFailureKey, buildOutputKey, buildReportKey, parseUserId } from '@gen3d/s3-keys';
 import type { OutgoingEmail } from './emails';
-import { BUCKET, setup, WEB } from './fixtures/api-world';
+import { finishGranted, setup, WEB } from './fixtures/api-world';
 import { forFunctionUrl } from './function-url';
 import { createTokenSigner } from './tokens';
 
@@ -269,35 +262,12 @@ describe('no mail relay for strangers', () => {
     const granted = await api.upload(token);
     const confirmText = (api.sent[0] as OutgoingEmail).text;
     // The pipeline: the upload with the metadata the API signed, the finished job, its notification (held).
-    const { name, key } = granted.json as { name: string; key: string };
-    const signed = api.signed.find((s) => s.key === key);
-    await api.data.put(key, 'png', { contentType: 'image/png', metadata: signed?.options.metadata ?? {} });
     const jobId = '0123456789abcdef0123456789abcdef';
-    await api.job(userId, name, jobId, 'done');
-    const mesh = await api.data.head(buildOutputKey({ userId, name }));
-    const notified = await notifyObject(
-      {
-        bucket: BUCKET,
-        key: buildOutputKey({ userId, name }),
-        size: 3,
-        eTag: mesh?.eTag,
-        versionId: mesh?.versionId,
-        sequencer: '1',
-        eventName: 'ObjectCreated:Put',
-        eventTime: '2026-11-27T10:00:00Z',
-      },
-      {
-        data: api.data,
-        mailer: { send: async () => 'never' },
-        config: parseNotifyConfig({
-          DATA_BUCKET: BUCKET,
-          ADMIN_EMAIL: 'admin@example.com',
-          SOURCE_EMAIL: 'n@example.com',
-          WEB_URL: WEB,
-        }),
-        clock: () => new Date('2026-11-27T10:00:00Z'),
-      },
-      { log: createLogger({ service: 'api-test', level: 'silent' }), remainingTimeMs: () => 10_000 },
+    const { outcome: notified } = await finishGranted(
+      api,
+      userId,
+      granted.json as { name: string; key: string },
+      jobId,
     );
     expect(notified).toMatchObject({ status: 'held' });
     const view = await api.call({ method: 'GET', path: `/jobs/${jobId}` }, token);
@@ -331,36 +301,8 @@ describe('no mail relay for strangers', () => {
     const { token, userId } = await api.session();
     const granted = await api.upload(token);
     const link = /#confirm=(\S+)/.exec((api.sent[0] as OutgoingEmail).text)?.[1] as string;
-    const { name, key } = granted.json as { name: string; key: string };
-    const signed = api.signed.find((s) => s.key === key);
-    await api.data.put(key, 'png', { contentType: 'image/png', metadata: signed?.options.metadata ?? {} });
     const jobId = 'fedcba9876543210fedcba9876543210';
-    await api.job(userId, name, jobId, 'done');
-    const mesh = await api.data.head(buildOutputKey({ userId, name }));
-    await notifyObject(
-      {
-        bucket: BUCKET,
-        key: buildOutputKey({ userId, name }),
-        size: 3,
-        eTag: mesh?.eTag,
-        versionId: mesh?.versionId,
-        sequencer: '1',
-        eventName: 'ObjectCreated:Put',
-        eventTime: '2026-11-27T10:00:00Z',
-      },
-      {
-        data: api.data,
-        mailer: { send: async () => 'never' },
-        config: parseNotifyConfig({
-          DATA_BUCKET: BUCKET,
-          ADMIN_EMAIL: 'a@example.com',
-          SOURCE_EMAIL: 'n@example.com',
-          WEB_URL: WEB,
-        }),
-        clock: () => new Date('2026-11-27T10:00:00Z'),
-      },
-      { log: createLogger({ service: 'api-test', level: 'silent' }), remainingTimeMs: () => 10_000 },
-    );
+    await finishGranted(api, userId, granted.json as { name: string; key: string }, jobId);
     const confirm = () =>
       api.call({
         method: 'POST',

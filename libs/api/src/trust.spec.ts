@@ -1,14 +1,8 @@
-import {
-  extractObject,
-  notifyObject,
-  parseExtractConfig,
-  parseNotifyConfig,
-  readAddressRecord,
-} from '@gen3d/jobs';
+import { extractObject, parseExtractConfig, readAddressRecord } from '@gen3d/jobs';
 import { createLogger } from '@gen3d/logging';
-import { buildJobDocumentKey, buildOutputKey } from '@gen3d/s3-keys';
+import { buildJobDocumentKey } from '@gen3d/s3-keys';
 import type { OutgoingEmail } from './emails';
-import { BUCKET, setup, WEB } from './fixtures/api-world';
+import { BUCKET, finishGranted, setup } from './fixtures/api-world';
 
 // Who can make Gen3D send what to whom (decision 0025), tried as strangers would, each with sessions of their own.
 
@@ -18,48 +12,12 @@ const PNG_BYTES = Uint8Array.from([
   0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52,
 ]);
 
-/** What the pipeline does with a granted upload: the upload as the form stores it, the job done, notify (held?). */
-async function finish(
+const finish = (
   api: Api,
-  session: { userId: string; token: string },
+  session: { userId: string },
   granted: { name: string; key: string },
   jobId: string,
-) {
-  const signed = api.signed.find((s) => s.key === granted.key);
-  await api.data.put(granted.key, 'png', {
-    contentType: 'image/png',
-    metadata: signed?.options.metadata ?? {},
-  });
-  await api.job(session.userId, granted.name, jobId, 'done');
-  const key = buildOutputKey({ userId: session.userId, name: granted.name });
-  const mesh = await api.data.head(key);
-  const mails: OutgoingEmail[] = [];
-  const outcome = await notifyObject(
-    {
-      bucket: BUCKET,
-      key,
-      size: 3,
-      eTag: mesh?.eTag,
-      versionId: mesh?.versionId,
-      sequencer: '1',
-      eventName: 'ObjectCreated:Put',
-      eventTime: '2026-11-27T10:00:00Z',
-    },
-    {
-      data: api.data,
-      mailer: { send: async (email) => (mails.push(email), 'id') },
-      config: parseNotifyConfig({
-        DATA_BUCKET: BUCKET,
-        ADMIN_EMAIL: 'admin@example.com',
-        SOURCE_EMAIL: 'n@example.com',
-        WEB_URL: WEB,
-      }),
-      clock: () => new Date('2026-11-27T10:00:00Z'),
-    },
-    { log: createLogger({ service: 'api-test', level: 'silent' }), remainingTimeMs: () => 10_000 },
-  );
-  return { outcome, mails };
-}
+) => finishGranted(api, session.userId, granted, jobId);
 
 const confirmLinkOf = (email: OutgoingEmail) =>
   decodeURIComponent(/#confirm=(\S+)/.exec(email.text)?.[1] as string);
