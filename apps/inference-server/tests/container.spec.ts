@@ -37,6 +37,24 @@ describe('the container image', () => {
     expect(result.status).toBe(status);
   });
 
+  it('sends the build only what the Dockerfile copies: never the venvs, the data or installed models', () => {
+    const ignore = readFileSync(join(__dirname, '../../../.dockerignore'), 'utf8')
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line !== '' && !line.startsWith('#'));
+    expect(ignore[0]).toBe('**'); // everything is left out unless admitted below
+    const admitted = ignore.filter((line) => line.startsWith('!')).map((line) => line.slice(1));
+    const sources = instructions
+      .filter((line) => line.startsWith('COPY') && !line.includes('--from='))
+      .flatMap((line) => line.split(/\s+/).slice(1, -1));
+    for (const source of sources) {
+      const covers = (a: string) =>
+        a === source || a === `${source}/**` || (a.endsWith('/**') && source.startsWith(a.slice(0, -2)));
+      expect([source, admitted.some(covers)]).toEqual([source, true]);
+    }
+    expect(admitted.join(' ')).not.toMatch(/\.venv|\.gen3d|node_modules/);
+  });
+
   it('keeps the per-job timeout below the InvocationTimeoutSeconds extract sets, itself below the TTL', () => {
     const jobTimeoutSeconds = Number(/JOB_TIMEOUT_SECONDS=(\d+)/.exec(dockerfile)?.[1]);
     const extract = parseExtractConfig({ SAGEMAKER_ENDPOINT_NAME: 'e', DATA_BUCKET: 'gen3d-data-bucket' });

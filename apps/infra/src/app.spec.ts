@@ -967,3 +967,35 @@ describe('who can make Gen3D send mail (decision 0025)', () => {
     expect(headers).toContain('"FrameOption":"DENY"');
   });
 });
+
+describe('a failed first create can be retried', () => {
+  it('retains buckets, log groups, the image repository and the secret on update or delete, never after a failed create', () => {
+    const policy = (r: object) => (r as { DeletionPolicy?: string }).DeletionPolicy;
+    // Nothing is plain Retain any more: a failed first create would leave it behind, and the retry fail.
+    expect(
+      resourcesOf(everyOption)
+        .filter((r) => policy(r) === 'Retain')
+        .map((r) => r.logicalId),
+    ).toEqual([]);
+    const retained = resourcesOf(everyOption).filter((r) => policy(r) === 'RetainExceptOnCreate');
+    expect(retained.length).toBeGreaterThan(0);
+    const types = new Set(retained.map((r) => r.Type));
+    for (const type of [
+      'AWS::S3::Bucket',
+      'AWS::Logs::LogGroup',
+      'AWS::ECR::Repository',
+      'AWS::SecretsManager::Secret',
+    ]) {
+      expect(types.has(type)).toBe(true);
+    }
+    for (const resource of retained) {
+      // CloudFormation's RetainExceptOnCreate: a stack whose first create fails deletes what it made, so the retry
+      // finds no bucket or log group "already exists".
+      expect([
+        resource.stack,
+        resource.logicalId,
+        (resource as { UpdateReplacePolicy?: string }).UpdateReplacePolicy,
+      ]).toEqual([resource.stack, resource.logicalId, 'Retain']);
+    }
+  });
+});

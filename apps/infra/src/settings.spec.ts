@@ -1,4 +1,14 @@
-import { contextKeyOf, envNameOf, MAX_LINK_EXPIRY_SECONDS, readSettings, SettingsError } from './settings';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  contextKeyOf,
+  envNameOf,
+  MAX_LINK_EXPIRY_SECONDS,
+  readSettings,
+  SETTING_NAMES,
+  SettingsError,
+} from './settings';
+import { workspaceRoot } from './workspace';
 
 const none = () => undefined;
 
@@ -65,5 +75,21 @@ describe('readSettings', () => {
   it('maps setting names to context keys and environment variables', () => {
     expect(envNameOf('s3RequestMetrics')).toBe('GEN3D_S3_REQUEST_METRICS');
     expect(contextKeyOf('drReplica')).toBe('gen3d:drReplica');
+  });
+});
+
+describe('the deploy workflow', () => {
+  const workflow = readFileSync(join(workspaceRoot(), '.github/workflows/deploy.yml'), 'utf8');
+
+  it('passes every deployment setting from a repository variable, so a CI run does not reset it', () => {
+    for (const name of SETTING_NAMES.filter((n) => n !== 'imageTag')) {
+      expect(workflow).toContain(`${envNameOf(name)}: \${{ vars.${envNameOf(name)} }}`);
+    }
+  });
+
+  it('gives ecr-push.sh the account it pushes to before anything deploys', () => {
+    const account = workflow.indexOf('AWS_ACCOUNT_ID=');
+    expect(account).toBeGreaterThan(workflow.indexOf('configure-aws-credentials'));
+    expect(account).toBeLessThan(workflow.indexOf('-t deploy'));
   });
 });

@@ -50,7 +50,7 @@ export class ApiStack extends Stack {
       secretName: names.apiTokenSecret,
       description: 'HMAC key of the Gen3D web API tokens (64 random characters)',
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     Validations.of(secret).acknowledge({
       id: 'AwsSolutions-SMG4',
@@ -61,7 +61,7 @@ export class ApiStack extends Stack {
     const logGroup = new logs.LogGroup(this, 'LogGroup', {
       logGroupName: `/aws/lambda/${names.apiFunction}`,
       retention: logs.RetentionDays.ONE_MONTH,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     const originSecret = settings.apiFirewall ? ApiFirewall.originSecret(this, names) : undefined;
     const sesIdentities = this.formatArn({ service: 'ses', resource: 'identity', resourceName: '*' });

@@ -64,7 +64,7 @@ export class OperationsStack extends Stack {
     new logs.LogGroup(this, 'ApplicationLogGroup', {
       logGroupName: names.applicationLogGroup,
       retention: logs.RetentionDays.ONE_MONTH,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
 
     const topic = settings.alarmEmail
@@ -244,7 +244,7 @@ export class OperationsStack extends Stack {
       enforceSSL: true,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     Validations.of(auditBucket).acknowledge({
       id: 'AwsSolutions-S1',
@@ -260,7 +260,7 @@ export class OperationsStack extends Stack {
       cloudWatchLogGroup: new logs.LogGroup(this, 'TrailLogGroup', {
         logGroupName: names.stage === 'production' ? '/gen3d/cloudtrail' : '/sandbox/gen3d/cloudtrail',
         retention: logs.RetentionDays.ONE_MONTH,
-        removalPolicy: RemovalPolicy.RETAIN,
+        removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
       }),
     });
   }

@@ -85,7 +85,7 @@ export class StorageStack extends Stack {
             },
           ]
         : undefined,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
 
     // Seed §10.1, as written: anyone may read the web site under public/ (and nothing else).
@@ -144,7 +144,7 @@ export class StorageStack extends Stack {
       enforceSSL: true,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
 
     // One image repository per account: the sandbox stage runs images from the production repository.
@@ -154,7 +154,7 @@ export class StorageStack extends Stack {
         imageScanOnPush: true,
         imageTagMutability: ecr.TagMutability.MUTABLE,
         lifecycleRules: [{ description: 'Keep the last 5 images', maxImageCount: SEED.keepImages }],
-        removalPolicy: RemovalPolicy.RETAIN,
+        removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
       });
     }
 
