@@ -77,7 +77,7 @@ Options for every command:
                           instead of the local one started by \`npm start\`
   --user ID               whose jobs (default: GEN3D_USER, else local-<your login>)
   --stack URL             the local stack (default: GEN3D_STACK_URL, else http://127.0.0.1:4300)
-  --bucket NAME           with --aws: the data bucket (default: DATA_BUCKET, else gen3d-data-bucket)
+  --bucket NAME           with --aws: the data bucket (default: DATA_BUCKET, GEN3D_DATA_BUCKET_NAME, else gen3d-data-bucket)
 
 Exit codes: 0 done, 1 the job failed, 2 bad command line or input, 3 stack not reachable, 4 --wait timed out.`;
 

@@ -110,7 +110,14 @@ async function run(argv: readonly string[]): Promise<number> {
 async function clientFor(command: Exclude<Command, { command: 'help' }>): Promise<JobClient> {
   const userId = command.user ?? process.env['GEN3D_USER'] ?? defaultUser();
   if (command.aws) {
-    return awsClient({ bucket: command.bucket ?? process.env['DATA_BUCKET'] ?? 'gen3d-data-bucket', userId });
+    return awsClient({
+      bucket:
+        command.bucket ??
+        process.env['DATA_BUCKET'] ??
+        process.env['GEN3D_DATA_BUCKET_NAME'] ??
+        'gen3d-data-bucket',
+      userId,
+    });
   }
   const stackUrl = (
     command.stack ??

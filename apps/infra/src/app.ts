@@ -29,7 +29,7 @@ export function buildGen3DApp(
   env: Record<string, string | undefined> = process.env,
 ): Gen3DApp {
   const settings = readSettings((key) => app.node.tryGetContext(key), env);
-  const names = namesFor(settings.stage);
+  const names = namesFor(settings);
   const account = env['CDK_DEFAULT_ACCOUNT'];
   const props = (stackName: string) => ({
     env: { region: SEED.region, account },

@@ -1,10 +1,11 @@
 import { SEED } from './seed';
-import type { Settings } from './settings';
+import { SettingsError, type Settings } from './settings';
 
 /**
  * Every physical name the stacks use. Production uses the seed's names; the sandbox stage prefixes them
  * (`Sandbox-Gen3DExtractLambda`, `sandbox-gen3d-data-bucket`), so both can live in one account. Stacks refer to each
- * other only through these names (never CloudFormation exports), so each stack deploys on its own.
+ * other only through these names (never CloudFormation exports), so each stack deploys on its own. The two bucket
+ * names are settings (S3 names are global); the audit and replica buckets' names derive from the data bucket's.
  */
 export interface Names {
   readonly stage: Settings['stage'];
@@ -63,7 +64,47 @@ export interface Names {
   readonly apiOriginSecret: string;
 }
 
-export function namesFor(stage: Settings['stage']): Names {
+/** What the names depend on: the stage and the chosen bucket names. */
+export type NameSettings = Pick<Settings, 'stage' | 'dataBucketName' | 'modelBucketName'>;
+
+const SEED_NAMES: NameSettings = {
+  stage: 'production',
+  dataBucketName: SEED.dataBucketName,
+  modelBucketName: SEED.modelBucketName,
+};
+
+/**
+ * The audit bucket of a data bucket: the seed's deployment keeps the name it has always had (`gen3d-audit-bucket`);
+ * any other data bucket `x` gets `x-audit`, so a deployer who chose a free data bucket name is not stopped by the
+ * audit bucket's.
+ */
+export function auditBucketOf(dataBucketName: string): string {
+  return dataBucketName === SEED.dataBucketName ? 'gen3d-audit-bucket' : `${dataBucketName}-audit`;
+}
+
+export function replicaBucketOf(dataBucketName: string): string {
+  return `${dataBucketName}-replica-${SEED.replicaRegion}`;
+}
+
+/** S3 bucket names have at most 63 characters; a derived name can pass that where the chosen one did not. */
+function checkBucketLengths(names: Names): void {
+  const buckets = [names.dataBucket, names.modelBucket, names.replicaBucket, names.auditBucket];
+  const tooLong = buckets.filter((name) => name.length > 63);
+  if (tooLong.length > 0) {
+    throw new SettingsError(
+      `bucket names longer than S3's 63 characters: ${tooLong.join(', ')} (choose a shorter gen3d:dataBucketName)`,
+    );
+  }
+}
+
+/** @throws SettingsError when a derived bucket name is longer than S3 allows */
+export function namesFor(settings: NameSettings = SEED_NAMES): Names {
+  const names = buildNames(settings);
+  checkBucketLengths(names);
+  return names;
+}
+
+function buildNames({ stage, dataBucketName, modelBucketName }: NameSettings): Names {
   const upper = (name: string) => (stage === 'production' ? name : `Sandbox-${name}`);
   const lower = (name: string) => (stage === 'production' ? name : `sandbox-${name}`);
   return {
@@ -78,10 +119,10 @@ export function namesFor(stage: Settings['stage']): Names {
       operations: upper('Gen3DOperationsStack'),
       replica: upper('Gen3DReplicaStack'),
     },
-    dataBucket: lower(SEED.dataBucketName),
-    modelBucket: lower(SEED.modelBucketName),
-    replicaBucket: lower(`${SEED.dataBucketName}-replica-${SEED.replicaRegion}`),
-    auditBucket: lower('gen3d-audit-bucket'),
+    dataBucket: lower(dataBucketName),
+    modelBucket: lower(modelBucketName),
+    replicaBucket: lower(replicaBucketOf(dataBucketName)),
+    auditBucket: lower(auditBucketOf(dataBucketName)),
     // One image repository per account (ecr-push.sh pushes there): the sandbox runs images from it too.
     ecrRepository: 'gen3d-sam3d-inference',
     sageMakerRole: upper('Gen3DSageMakerExecutionRole'),

@@ -16,6 +16,8 @@ describe('readSettings', () => {
   it('defaults to the seed: production, ml.g4dn.xlarge, inflate, governance off, links for one hour', () => {
     expect(readSettings(none)).toEqual({
       stage: 'production',
+      dataBucketName: 'gen3d-data-bucket',
+      modelBucketName: 'gen3d-model-bucket',
       instanceType: 'ml.g4dn.xlarge',
       maxInstances: 3,
       backend: 'inflate',
@@ -69,6 +71,19 @@ describe('readSettings', () => {
         /gen3d:instanceType \(GEN3D_INSTANCE_TYPE\): a SageMaker instance type/,
       );
       expect((error as Error).message).toMatch(/gen3d:webOrigin \(GEN3D_WEB_ORIGIN\): an https origin/);
+    }
+  });
+
+  it('takes the bucket names S3 accepts, without dots (a dotted name breaks TLS for virtual-hosted URLs)', () => {
+    expect(
+      readSettings((key) => ({ 'gen3d:dataBucketName': 'acme-gen3d-data' })[key], {
+        GEN3D_MODEL_BUCKET_NAME: 'acme-gen3d-models',
+      }),
+    ).toMatchObject({ dataBucketName: 'acme-gen3d-data', modelBucketName: 'acme-gen3d-models' });
+    for (const bad of ['Acme-Data', 'acme.data', 'ab', '-acme', 'xn--acme', `a${'b'.repeat(63)}`]) {
+      expect(() => readSettings(none, { GEN3D_DATA_BUCKET_NAME: bad })).toThrow(
+        /gen3d:dataBucketName \(GEN3D_DATA_BUCKET_NAME\)/,
+      );
     }
   });
 

@@ -10,6 +10,13 @@ import { SEED } from './seed';
 export interface Settings {
   /** `production` uses the seed's names; `sandbox` deploys the same stacks beside it with prefixed names. */
   readonly stage: 'production' | 'sandbox';
+  /**
+   * S3 bucket names are global: the seed's `gen3d-data-bucket` may belong to another account. The audit and replica
+   * buckets' names derive from this one (names.ts).
+   */
+  readonly dataBucketName: string;
+  /** The model bucket's name (seed: gen3d-model-bucket). */
+  readonly modelBucketName: string;
   /** SageMaker instance type of the endpoint's variant (seed: ml.g4dn.xlarge). */
   readonly instanceType: string;
   /** Upper bound of the variant's auto scaling (the lower bound is 0: scale to zero when idle). */
@@ -68,8 +75,22 @@ export class SettingsError extends Error {
 const flag = z.union([z.boolean(), z.stringbool()]);
 const positiveInt = z.coerce.number().int().positive();
 
+/**
+ * S3's rules for a bucket name, without dots: a dotted name breaks TLS for virtual-hosted URLs
+ * (`https://name.s3.amazonaws.com`), which the web stack and the presigned links use.
+ */
+const bucketName = z
+  .string()
+  .regex(
+    /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/,
+    'an S3 bucket name: 3–63 lower-case letters, digits and hyphens',
+  )
+  .refine((name) => !/^xn--|^sthree-|-s3alias$|--ol-s3$/.test(name), 'a prefix or suffix S3 reserves');
+
 const schema = z.object({
   stage: z.enum(['production', 'sandbox']).default('production'),
+  dataBucketName: bucketName.default(SEED.dataBucketName),
+  modelBucketName: bucketName.default(SEED.modelBucketName),
   instanceType: z
     .string()
     .regex(/^ml\.[a-z0-9-]+\.[a-z0-9]+$/, 'a SageMaker instance type such as ml.g4dn.xlarge')

@@ -63,7 +63,7 @@ type Template = { Resources: Record<string, { Type: string; Properties: Record<s
 function synthesizedRoles() {
   const app = new App();
   const settings = readSettings(() => undefined, {});
-  const names = namesFor('production');
+  const names = namesFor();
   const props = { names, settings, env: { region: 'us-east-1' } };
   const stacks = {
     extract: new ExtractStack(app, 'Gen3DExtractStack', props),
