@@ -35,6 +35,9 @@ describe('readSettings', () => {
       apiFirewall: false,
       apiRateLimit: 300,
       segmenter: 'auto',
+      extractReservedConcurrency: 100,
+      notifyReservedConcurrency: 50,
+      apiReservedConcurrency: 20,
     });
   });
 
@@ -83,6 +86,25 @@ describe('readSettings', () => {
     for (const bad of ['Acme-Data', 'acme.data', 'ab', '-acme', 'xn--acme', `a${'b'.repeat(63)}`]) {
       expect(() => readSettings(none, { GEN3D_DATA_BUCKET_NAME: bad })).toThrow(
         /gen3d:dataBucketName \(GEN3D_DATA_BUCKET_NAME\)/,
+      );
+    }
+  });
+
+  it('takes a reserved concurrency per function, or none (an account whose quota cannot reserve any)', () => {
+    expect(
+      readSettings(none, {
+        GEN3D_EXTRACT_RESERVED_CONCURRENCY: 'none',
+        GEN3D_NOTIFY_RESERVED_CONCURRENCY: '5',
+        GEN3D_API_RESERVED_CONCURRENCY: 'none',
+      }),
+    ).toMatchObject({
+      extractReservedConcurrency: undefined,
+      notifyReservedConcurrency: 5,
+      apiReservedConcurrency: undefined,
+    });
+    for (const bad of ['0', '-1', 'lots', '2.5']) {
+      expect(() => readSettings(none, { GEN3D_EXTRACT_RESERVED_CONCURRENCY: bad })).toThrow(
+        /GEN3D_EXTRACT_RESERVED_CONCURRENCY/,
       );
     }
   });

@@ -51,6 +51,14 @@ export interface Settings {
   /** Requests one client IP may make to the API in 5 minutes before WAF blocks it (with apiFirewall). */
   readonly apiRateLimit: number;
   /**
+   * Reserved concurrency of the three functions (seed: 100, 50; the API 20), or `none` for the unreserved pool.
+   * Lambda keeps 100 of the account's quota unreserved, so the defaults need a quota of 270; new accounts often have
+   * 10 (`npm run preflight` reads it).
+   */
+  readonly extractReservedConcurrency: number | undefined;
+  readonly notifyReservedConcurrency: number | undefined;
+  readonly apiReservedConcurrency: number | undefined;
+  /**
    * `auto`: the container fetches the learned segmenter from the model bucket (segmentation/) and uses it when there;
    * `classic`: the weight-free path only (docs/models.md: what a deployer decides about the model's terms).
    */
@@ -65,6 +73,9 @@ export interface Settings {
  */
 export const MAX_LINK_EXPIRY_SECONDS = 3600;
 
+/** The API function's reserved concurrency unless set: bounds what abuse of the public URL can cost. */
+export const API_RESERVED_CONCURRENCY = 20;
+
 export class SettingsError extends Error {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
@@ -74,6 +85,12 @@ export class SettingsError extends Error {
 
 const flag = z.union([z.boolean(), z.stringbool()]);
 const positiveInt = z.coerce.number().int().positive();
+/** A reserved concurrency, or `none` (no reservation: the function shares the account's unreserved pool). */
+const reservedConcurrency = (seedValue: number) =>
+  z
+    .union([z.literal('none'), positiveInt.max(10_000)])
+    .default(seedValue)
+    .transform((value) => (value === 'none' ? undefined : value));
 
 /**
  * S3's rules for a bucket name, without dots: a dotted name breaks TLS for virtual-hosted URLs
@@ -120,6 +137,9 @@ const schema = z.object({
   apiFirewall: flag.default(false),
   apiRateLimit: positiveInt.min(10).max(2_000_000_000).default(300),
   segmenter: z.enum(['auto', 'classic']).default('auto'),
+  extractReservedConcurrency: reservedConcurrency(SEED.extract.reservedConcurrency),
+  notifyReservedConcurrency: reservedConcurrency(SEED.notify.reservedConcurrency),
+  apiReservedConcurrency: reservedConcurrency(API_RESERVED_CONCURRENCY),
 });
 
 export const SETTING_NAMES = Object.keys(schema.shape) as (keyof Settings)[];

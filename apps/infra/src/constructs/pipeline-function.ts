@@ -18,7 +18,8 @@ export interface PipelineFunctionProps {
   readonly statements: readonly iam.PolicyStatement[];
   readonly memoryMb: number;
   readonly timeoutSeconds: number;
-  readonly reservedConcurrency: number;
+  /** Reserved concurrency (setting; the seed's value by default), or none: the account's unreserved pool. */
+  readonly reservedConcurrency: number | undefined;
   readonly environment: Readonly<Record<string, string>>;
   /** S3 invokes the function asynchronously: after two retries the event goes to this queue (kept 14 days). */
   readonly failureQueueName: string;

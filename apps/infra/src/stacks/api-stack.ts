@@ -26,8 +26,11 @@ export interface ApiStackProps extends StackProps {
   readonly settings: Settings;
 }
 
-/** The API function's size: short requests (sign an upload, list jobs), bounded so abuse cannot cost much. */
-export const API_FUNCTION = { memoryMb: 512, timeoutSeconds: 10, reservedConcurrency: 20 } as const;
+/**
+ * The API function's size: short requests (sign an upload, list jobs). Its reserved concurrency (default 20, setting
+ * apiReservedConcurrency) bounds what abuse can cost.
+ */
+export const API_FUNCTION = { memoryMb: 512, timeoutSeconds: 10 } as const;
 
 /**
  * The web app's API (apps/api, issue 11): one function behind a function URL, its HMAC token key in Secrets Manager,
@@ -103,7 +106,7 @@ export class ApiStack extends Stack {
       code: lambda.Code.fromAsset(bundleDir('api', 'lambda_function.js')),
       memorySize: API_FUNCTION.memoryMb,
       timeout: Duration.seconds(API_FUNCTION.timeoutSeconds),
-      reservedConcurrentExecutions: API_FUNCTION.reservedConcurrency,
+      reservedConcurrentExecutions: settings.apiReservedConcurrency,
       role: role.withoutPolicyUpdates(),
       logGroup,
       environment: {

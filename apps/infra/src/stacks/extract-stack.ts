@@ -43,6 +43,7 @@ export class ExtractStack extends Stack {
         }),
       ],
       ...SEED.extract,
+      reservedConcurrency: settings.extractReservedConcurrency,
       environment: {
         SAGEMAKER_ENDPOINT_NAME: names.endpoint,
         DATA_BUCKET: names.dataBucket,

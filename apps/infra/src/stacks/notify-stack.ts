@@ -59,6 +59,7 @@ export class NotifyStack extends Stack {
         }),
       ],
       ...SEED.notify,
+      reservedConcurrency: settings.notifyReservedConcurrency,
       environment: {
         DATA_BUCKET: names.dataBucket,
         ADMIN_EMAIL: settings.adminEmail,
