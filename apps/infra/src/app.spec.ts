@@ -835,7 +835,7 @@ describe('governance (off by default)', () => {
     expect(production.stacks.map((s) => s.node.id)).not.toContain('Gen3DReplicaStack');
   });
 
-  it('adds a validated CloudTrail trail to an audit bucket, the five Config rules and the us-west-2 replica', () => {
+  it('adds a validated CloudTrail trail to an audit bucket, the five Config rules (the Lambda one per function) and the us-west-2 replica', () => {
     const ops = everyOption.template('Gen3DOperationsStack');
     ops.hasResourceProperties('AWS::CloudTrail::Trail', {
       TrailName: 'Gen3D-Trail',
@@ -851,9 +851,34 @@ describe('governance (off by default)', () => {
       'CW_LOGGROUP_RETENTION_PERIOD_CHECK',
       'IAM_USER_NO_POLICIES_CHECK',
       'LAMBDA_FUNCTION_SETTINGS_CHECK',
+      'LAMBDA_FUNCTION_SETTINGS_CHECK',
+      'LAMBDA_FUNCTION_SETTINGS_CHECK',
       'S3_BUCKET_SERVER_SIDE_ENCRYPTION_ENABLED',
       'S3_BUCKET_VERSIONING_ENABLED',
     ]);
+    // One Lambda settings rule per function, scoped to it, expecting what the function really has.
+    const functions = ofType(everyOption, 'AWS::Lambda::Function').filter((f) => prop(f, 'FunctionName'));
+    const settingsRules = ofType(everyOption, 'AWS::Config::ConfigRule').filter(
+      (r) =>
+        cfnText((prop(r, 'Source') as Record<string, unknown>)['SourceIdentifier']) ===
+        'LAMBDA_FUNCTION_SETTINGS_CHECK',
+    );
+    expect(settingsRules).toHaveLength(functions.length);
+    for (const fn of functions) {
+      const rule = defined(
+        settingsRules.find(
+          (r) =>
+            (prop(r, 'Scope') as Record<string, unknown>)['ComplianceResourceId'] ===
+            prop(fn, 'FunctionName'),
+        ),
+        `settings rule for ${String(prop(fn, 'FunctionName'))}`,
+      );
+      expect(prop(rule, 'InputParameters')).toEqual({
+        runtime: prop(fn, 'Runtime'),
+        memorySize: String(prop(fn, 'MemorySize')),
+        timeout: String(prop(fn, 'Timeout')),
+      });
+    }
     const replica = defined(
       everyOption.stacks.find((s) => s.node.id === 'Gen3DReplicaStack'),
       'replica stack',

@@ -11,6 +11,7 @@ import type { Construct } from 'constructs';
 import type { Names } from '../names';
 import { SEED } from '../seed';
 import type { Settings } from '../settings';
+import { API_FUNCTION } from './api-stack';
 
 export interface OperationsStackProps extends StackProps {
   readonly names: Names;
@@ -223,16 +224,44 @@ export class OperationsStack extends Stack {
     if (settings.cloudTrail) this.addTrail(names);
     if (settings.configRules) {
       for (const rule of CONFIG_RULES) {
+        if (rule.identifier === 'LAMBDA_FUNCTION_SETTINGS_CHECK') {
+          this.addLambdaSettingsRules(names, rule);
+          continue;
+        }
         new config.ManagedRule(this, rule.name, {
           configRuleName: names.stage === 'production' ? rule.name : `Sandbox-${rule.name}`,
           identifier: rule.identifier,
           description: `Seed §15: ${rule.seed}.`,
-          inputParameters:
-            rule.identifier === 'LAMBDA_FUNCTION_SETTINGS_CHECK'
-              ? { runtime: 'nodejs24.x,nodejs22.x' }
-              : undefined,
         });
       }
+    }
+  }
+
+  /**
+   * LAMBDA_FUNCTION_SETTINGS_CHECK compares every function in scope with one memory size and timeout (defaults 128 MB
+   * and 3 s), so one rule for all would mark Gen3D's own functions non-compliant: one rule per function, scoped to
+   * it, with its real runtime, memory and timeout.
+   */
+  private addLambdaSettingsRules(names: Names, rule: (typeof CONFIG_RULES)[number]): void {
+    const functions = [
+      { suffix: 'Extract', name: names.extractFunction, ...SEED.extract },
+      { suffix: 'Notify', name: names.notifyFunction, ...SEED.notify },
+      { suffix: 'Api', name: names.apiFunction, ...API_FUNCTION },
+    ];
+    for (const fn of functions) {
+      const ruleName = `${rule.name}-${fn.suffix}`;
+      new config.ManagedRule(this, ruleName, {
+        configRuleName: names.stage === 'production' ? ruleName : `Sandbox-${ruleName}`,
+        identifier: rule.identifier,
+        description: `Seed §15: ${rule.seed} (${fn.name}: its runtime, memory and timeout).`,
+        ruleScope: config.RuleScope.fromResource(config.ResourceType.LAMBDA_FUNCTION, fn.name),
+        inputParameters: {
+          runtime: 'nodejs24.x',
+          // Config passes the parameters to the managed rule as strings.
+          memorySize: String(fn.memoryMb),
+          timeout: String(fn.timeoutSeconds),
+        },
+      });
     }
   }
 
