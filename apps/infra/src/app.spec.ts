@@ -241,15 +241,15 @@ describe('the seed’s 20 resources', () => {
     expect(identities.sort()).toEqual(['info@2112-lab.com', 'noreply@genesis3d.com']);
   });
 
-  it('has the three log groups kept 30 days (and the API’s)', () => {
-    const groups = ofType(production, 'AWS::Logs::LogGroup').map((r) => [
-      prop(r, 'LogGroupName'),
-      prop(r, 'RetentionInDays'),
-    ]);
+  it('has the three log groups kept 30 days (and the API’s and the endpoint’s; CDK’s helpers’ are unnamed)', () => {
+    const groups = ofType(production, 'AWS::Logs::LogGroup')
+      .filter((r) => prop(r, 'LogGroupName') !== undefined)
+      .map((r) => [prop(r, 'LogGroupName'), prop(r, 'RetentionInDays')]);
     expect(groups.sort()).toEqual([
       ['/aws/lambda/Gen3DApiLambda', 30],
       ['/aws/lambda/Gen3DExtractLambda', 30],
       ['/aws/lambda/Gen3DNotifyLambda', 30],
+      ['/aws/sagemaker/Endpoints/Gen3DSAMAsyncEndpoint', 30],
       ['/gen3d/application', 30],
     ]);
   });
@@ -1021,6 +1021,29 @@ describe('a failed first create can be retried', () => {
         resource.logicalId,
         (resource as { UpdateReplacePolicy?: string }).UpdateReplacePolicy,
       ]).toEqual([resource.stack, resource.logicalId, 'Retain']);
+    }
+  });
+
+  it('keeps every log group 30 days (seed §15), the endpoint’s and CDK’s helper functions’ included', () => {
+    const logGroups = resourcesOf(everyOption).filter((r) => r.Type === 'AWS::Logs::LogGroup');
+    expect(logGroups.filter((g) => prop(g, 'RetentionInDays') !== 30).map((g) => g.logicalId)).toEqual([]);
+    expect(logGroups.map((g) => prop(g, 'LogGroupName'))).toContain(
+      '/aws/sagemaker/Endpoints/Gen3DSAMAsyncEndpoint',
+    );
+    const endpoint = defined(
+      resourcesOf(everyOption).find((r) => r.Type === 'AWS::SageMaker::Endpoint'),
+      'endpoint',
+    ) as { DependsOn?: string[] };
+    expect(endpoint.DependsOn).toEqual(expect.arrayContaining([expect.stringMatching(/^EndpointLogGroup/)]));
+    // A function writes to /aws/lambda/<its name> unless its logging config names a group: every one has a group.
+    const functions = resourcesOf(everyOption).filter((r) => r.Type === 'AWS::Lambda::Function');
+    expect(functions.length).toBeGreaterThanOrEqual(5);
+    for (const fn of functions) {
+      const configured = (prop(fn, 'LoggingConfig') as { LogGroup?: unknown } | undefined)?.LogGroup;
+      const named = logGroups.some(
+        (g) => prop(g, 'LogGroupName') === `/aws/lambda/${String(prop(fn, 'FunctionName'))}`,
+      );
+      expect([fn.logicalId, configured !== undefined || named]).toEqual([fn.logicalId, true]);
     }
   });
 });

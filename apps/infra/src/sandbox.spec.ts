@@ -34,7 +34,8 @@ describe('the sandbox stage', () => {
     );
     expect(names('AWS::SageMaker::Endpoint', 'EndpointName')).toEqual(['Sandbox-Gen3DSAMAsyncEndpoint']);
     expect(names('AWS::CloudWatch::Dashboard', 'DashboardName')).toEqual(['Sandbox-Gen3D-Operations']);
-    expect(names('AWS::Logs::LogGroup', 'LogGroupName')).toEqual([
+    expect(names('AWS::Logs::LogGroup', 'LogGroupName').filter((n) => n !== undefined)).toEqual([
+      '/aws/sagemaker/Endpoints/Sandbox-Gen3DSAMAsyncEndpoint',
       '/aws/lambda/Sandbox-Gen3DExtractLambda',
       '/aws/lambda/Sandbox-Gen3DNotifyLambda',
       '/aws/lambda/Sandbox-Gen3DApiLambda',

@@ -12,6 +12,7 @@ import { ORIGIN_VERIFY_HEADER } from '@gen3d/api';
 import { PUBLIC_PREFIX } from '@gen3d/s3-keys';
 import { API_S3_GRANTS } from '../access';
 import { acknowledgePrefixWildcards, s3Statements } from '../constructs/iam';
+import { helperLogGroup } from '../constructs/log-groups';
 import type { Names } from '../names';
 import { acknowledgeBucketDeploymentHandler, acknowledgeWildcardResource } from '../nag';
 import { SEED } from '../seed';
@@ -164,6 +165,7 @@ export class ApiStack extends Stack {
         domainName: Fn.select(2, Fn.split('/', webOrigin)),
       }),
       distributionPaths: [`/${WEB_CONFIG_FILE}`],
+      logGroup: helperLogGroup(this, 'DeploymentLogGroup'),
     });
     acknowledgeBucketDeploymentHandler(this, names.dataBucket);
   }

@@ -9,6 +9,7 @@ import type { Construct } from 'constructs';
 import { SAGEMAKER_FAILURE_PREFIX, SAGEMAKER_OUTPUT_PREFIX } from '@gen3d/s3-keys';
 import { SAGEMAKER_S3_GRANTS } from '../access';
 import { acknowledgePrefixWildcards, s3Statements } from '../constructs/iam';
+import { endpointLogGroup } from '../constructs/log-groups';
 import { assertBackendFits } from '../gpu';
 import type { Names } from '../names';
 import { acknowledgeWildcardResource } from '../nag';
@@ -160,6 +161,7 @@ export class InferenceStack extends Stack {
       // An update keeps the instance count auto scaling chose (0 when idle) instead of going back to 1.
       retainAllVariantProperties: true,
     });
+    this.endpoint.node.addDependency(endpointLogGroup(this, 'EndpointLogGroup', names.endpoint));
 
     this.addScaling(names, settings);
   }

@@ -6,6 +6,7 @@ import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { PUBLIC_PREFIX } from '@gen3d/s3-keys';
+import { helperLogGroup } from '../constructs/log-groups';
 import type { Names } from '../names';
 import { acknowledgeBucketDeploymentHandler } from '../nag';
 import { bundleDir } from '../workspace';
@@ -53,6 +54,7 @@ export class WebStack extends Stack {
       distributionPaths: ['/*'],
       // public/config.json (where the web app finds its API) belongs to the API stack: neither copied nor pruned here.
       exclude: [WEB_CONFIG_FILE],
+      logGroup: helperLogGroup(this, 'DeploymentLogGroup'),
     });
 
     // Where the site is, for the API stack (its WEB_URL and CORS origin, and the config.json it writes): SSM
