@@ -94,7 +94,7 @@ describe('the seed’s 20 resources', () => {
     expect(service('Gen3DNotifyStack')).toEqual(['lambda.amazonaws.com']);
   });
 
-  it('has the two buckets: data versioned, model unversioned, both SSE-S3', () => {
+  it('has the two buckets, both versioned and SSE-S3; the model bucket keeps 5 versions of each artefact', () => {
     const storage = production.template('Gen3DStorageStack');
     storage.resourceCountIs('AWS::S3::Bucket', 2);
     const sse = {
@@ -107,7 +107,17 @@ describe('the seed’s 20 resources', () => {
     });
     storage.hasResourceProperties('AWS::S3::Bucket', {
       BucketName: 'gen3d-model-bucket',
-      VersioningConfiguration: Match.absent(),
+      // Seed §12 ("latest 5 versions") over §2's "Versioning: Disabled": the current version and 4 noncurrent ones.
+      VersioningConfiguration: { Status: 'Enabled' },
+      LifecycleConfiguration: {
+        Rules: [
+          {
+            Id: 'keep-latest-5-versions',
+            Status: 'Enabled',
+            NoncurrentVersionExpiration: { NoncurrentDays: 1, NewerNoncurrentVersions: 4 },
+          },
+        ],
+      },
       BucketEncryption: sse,
       PublicAccessBlockConfiguration: {
         BlockPublicAcls: true,

@@ -17,6 +17,8 @@ export const SEED = {
   logRetentionDays: 30,
   /** §5.1 */
   keepImages: 5,
+  /** §12: model artefacts, "latest 5 versions". */
+  keepModelVersions: 5,
   /** §7.2: > 5 errors, 2 evaluation periods of 5 minutes ("in 10 minutes"). */
   extractErrors: { threshold: 5, periodMinutes: 5, evaluationPeriods: 2 },
   /** §7.2: > 60000 ms; CloudWatch reports ModelLatency in microseconds. */

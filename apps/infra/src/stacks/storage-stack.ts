@@ -137,9 +137,18 @@ export class StorageStack extends Stack {
       })),
     };
 
+    // Seed §12 keeps the latest 5 versions of each model artefact, which §2's "Versioning: Disabled" cannot: versioned,
+    // with every version past the newest five expired (decision 0006's deviations).
     this.modelBucket = new s3.Bucket(this, 'ModelBucket', {
       bucketName: names.modelBucket,
-      versioned: false,
+      versioned: true,
+      lifecycleRules: [
+        {
+          id: 'keep-latest-5-versions',
+          noncurrentVersionsToRetain: SEED.keepModelVersions - 1,
+          noncurrentVersionExpiration: Duration.days(1),
+        },
+      ],
       encryption: s3.BucketEncryption.S3_MANAGED,
       enforceSSL: true,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
