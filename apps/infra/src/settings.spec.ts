@@ -130,3 +130,29 @@ describe('the deploy workflow', () => {
     expect(account).toBeLessThan(workflow.indexOf('-t deploy'));
   });
 });
+
+describe('the pull-request workflow', () => {
+  const workflow = readFileSync(join(workspaceRoot(), '.github/workflows/pull-request.yml'), 'utf8');
+  const sandboxJob = workflow.slice(workflow.indexOf('  sandbox-deploy:'));
+
+  it('deploys what a pull request changed to the sandbox stage, never production', () => {
+    expect(workflow.indexOf('  sandbox-deploy:')).toBeGreaterThan(0);
+    expect(sandboxJob).toContain('needs: affected');
+    expect(sandboxJob).toMatch(/^ {6}GEN3D_STAGE: sandbox\b/m);
+    expect(workflow).not.toContain('vars.GEN3D_STAGE');
+    expect(sandboxJob).toContain('npx nx affected -t deploy');
+    for (const name of SETTING_NAMES.filter((n) => n !== 'imageTag' && n !== 'stage')) {
+      expect(sandboxJob).toContain(`${envNameOf(name)}: \${{ vars.${envNameOf(name)} }}`);
+    }
+  });
+
+  it('hands AWS credentials only to that job, only for branches of this repository, one deploy at a time', () => {
+    expect(workflow.match(/id-token: write/g)).toHaveLength(1);
+    expect(sandboxJob).toContain('id-token: write');
+    expect(sandboxJob).toContain('if: github.event.pull_request.head.repo.full_name == github.repository');
+    expect(sandboxJob).toContain('group: deploy-sandbox');
+    const account = sandboxJob.indexOf('AWS_ACCOUNT_ID=');
+    expect(account).toBeGreaterThan(sandboxJob.indexOf('configure-aws-credentials'));
+    expect(account).toBeLessThan(sandboxJob.indexOf('-t deploy'));
+  });
+});
