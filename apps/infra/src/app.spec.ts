@@ -242,6 +242,14 @@ describe('the seed’s 20 resources', () => {
     storage.hasResourceProperties('AWS::ECR::Repository', {
       RepositoryName: 'gen3d-sam3d-inference',
       ImageScanningConfiguration: { ScanOnPush: true },
+      // Commit tags never move; `latest` alone does.
+      ImageTagMutability: 'IMMUTABLE_WITH_EXCLUSION',
+      ImageTagMutabilityExclusionFilters: [
+        {
+          ImageTagMutabilityExclusionFilterType: 'WILDCARD',
+          ImageTagMutabilityExclusionFilterValue: 'latest',
+        },
+      ],
       LifecyclePolicy: { LifecyclePolicyText: Match.stringLikeRegexp('"countNumber":5') },
     });
   });

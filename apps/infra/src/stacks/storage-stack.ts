@@ -161,7 +161,10 @@ export class StorageStack extends Stack {
       new ecr.Repository(this, 'InferenceRepository', {
         repositoryName: names.ecrRepository,
         imageScanOnPush: true,
-        imageTagMutability: ecr.TagMutability.MUTABLE,
+        // A commit's tag always names the image built from that commit (ecr-push.sh skips a tag already pushed);
+        // only `latest`, the pointer a hand deploy without GEN3D_IMAGE_TAG runs, moves.
+        imageTagMutability: ecr.TagMutability.IMMUTABLE_WITH_EXCLUSION,
+        imageTagMutabilityExclusionFilters: [ecr.ImageTagMutabilityExclusionFilter.wildcard('latest')],
         lifecycleRules: [{ description: 'Keep the last 5 images', maxImageCount: SEED.keepImages }],
         removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
       });
