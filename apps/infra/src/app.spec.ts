@@ -353,13 +353,13 @@ describe('S3 event notifications', () => {
     expect(
       configs.map((c) => ({
         event: c.Event,
-        fn: cfnText(c.Function).split(':').pop(),
+        fn: cfnText(c.Function).split(':').slice(-2).join(':'),
         rules: c.Filter.S3Key.Rules,
       })),
     ).toEqual(
       NOTIFICATION_RULES.map((rule) => ({
         event: 's3:ObjectCreated:*',
-        fn: rule.target === 'extract' ? 'Gen3DExtractLambda' : 'Gen3DNotifyLambda',
+        fn: rule.target === 'extract' ? 'Gen3DExtractLambda:live' : 'Gen3DNotifyLambda:live',
         rules: [
           { Name: 'prefix', Value: rule.prefix },
           { Name: 'suffix', Value: rule.suffix },
@@ -387,9 +387,9 @@ describe('S3 event notifications', () => {
     for (const config of configs) {
       const arn = cfnText(config.Function);
       expect(arn).toMatch(
-        /^arn:\$\{AWS::Partition\}:lambda:us-east-1:\$\{AWS::AccountId\}:function:Gen3D\w+Lambda$/,
+        /^arn:\$\{AWS::Partition\}:lambda:us-east-1:\$\{AWS::AccountId\}:function:Gen3D\w+Lambda:live$/,
       );
-      expect(named.has(arn.split(':').pop())).toBe(true);
+      expect(named.has(arn.split(':').at(-2))).toBe(true);
     }
     // 3. ...each of which lets the bucket (by name) invoke it, from its own stack.
     for (const stack of ['Gen3DExtractStack', 'Gen3DNotifyStack']) {
@@ -618,10 +618,23 @@ describe('nothing dropped silently', () => {
     });
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
       MaximumRetryAttempts: 2,
-      Qualifier: '$LATEST',
+      // CDK derives the qualifier from the alias's ARN (Fn::Select over its ARN): the alias, not $LATEST.
+      Qualifier: { 'Fn::Select': [7, { 'Fn::Split': [':', { Ref: Match.stringLikeRegexp('LiveAlias') }] }] },
       DestinationConfig: {
         OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('FailureQueue'), 'Arn'] } },
       },
+    });
+    // Seed §12: a version per deployment, kept; the alias S3 invokes points at it and is what S3 may invoke.
+    const resources = production.json(stack).Resources;
+    const version = Object.entries(resources).find(([, r]) => r.Type === 'AWS::Lambda::Version');
+    expect(version?.[1]).toMatchObject({ DeletionPolicy: 'RetainExceptOnCreate' });
+    template.hasResourceProperties('AWS::Lambda::Alias', {
+      Name: 'live',
+      FunctionVersion: { 'Fn::GetAtt': [version?.[0], 'Version'] },
+    });
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Principal: 's3.amazonaws.com',
+      FunctionName: { Ref: Match.stringLikeRegexp('LiveAlias') },
     });
     template.hasResourceProperties('AWS::SQS::QueuePolicy', {
       PolicyDocument: {

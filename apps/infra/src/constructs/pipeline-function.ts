@@ -32,8 +32,12 @@ export interface PipelineFunctionProps {
  * memory, timeout, reserved concurrency, environment), running the esbuild bundle of its app, plus what the seed
  * leaves out: an on-failure destination so that no S3 event is dropped silently.
  */
+/** The alias S3 notifications invoke; each deployment points it at the version it published. */
+export const LIVE_ALIAS = 'live';
+
 export class PipelineFunction extends Construct {
   readonly function: lambda.Function;
+  readonly alias: lambda.Alias;
   readonly role: iam.Role;
   readonly failureQueue: sqs.Queue;
   readonly logGroup: logs.LogGroup;
@@ -87,11 +91,20 @@ export class PipelineFunction extends Construct {
       role: this.role.withoutPolicyUpdates(),
       environment: { ...props.environment },
       logGroup: this.logGroup,
+      // Every published version is kept (seed §12: "all versions"), never after a failed first create.
+      currentVersionOptions: { removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE },
+    });
+
+    // Seed §12: a version per deployment (every version kept), and the alias S3 invokes. Rollback moves the alias
+    // (docs/deploy.md). The async settings belong to what is invoked: the alias.
+    this.alias = new lambda.Alias(this, 'LiveAlias', {
+      aliasName: LIVE_ALIAS,
+      version: this.function.currentVersion,
       retryAttempts: 2,
       onFailure: new destinations.SqsDestination(this.failureQueue),
     });
 
-    this.function.addPermission('AllowDataBucketInvoke', {
+    this.alias.addPermission('AllowDataBucketInvoke', {
       principal: new iam.ServicePrincipal('s3.amazonaws.com'),
       action: 'lambda:InvokeFunction',
       sourceArn: `arn:${stack.partition}:s3:::${props.invokingBucket}`,

@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { NOTIFICATION_RULES, PUBLIC_PREFIX, type NotificationTarget } from '@gen3d/s3-keys';
+import { LIVE_ALIAS } from '../constructs/pipeline-function';
 import type { Names } from '../names';
 import { acknowledgeWildcardResource } from '../nag';
 import { SEED } from '../seed';
@@ -191,11 +192,12 @@ export class StorageStack extends Stack {
     }
   }
 
+  /** The function's live alias (pipeline-function.ts), which S3 invokes: a rollback moves the alias, not this. */
   private functionArn(name: string): string {
     return this.formatArn({
       service: 'lambda',
       resource: 'function',
-      resourceName: name,
+      resourceName: `${name}:${LIVE_ALIAS}`,
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
   }
