@@ -864,6 +864,40 @@ describe('governance (off by default)', () => {
     for (const type of ['AWS::CloudTrail::Trail', 'AWS::Config::ConfigRule'])
       expect(ofType(production, type)).toEqual([]);
     expect(production.stacks.map((s) => s.node.id)).not.toContain('Gen3DReplicaStack');
+    expect(ofType(production, 'AWS::S3::Bucket').filter((b) => prop(b, 'LoggingConfiguration'))).toEqual([]);
+  });
+
+  it('logs every request to the data and model buckets to the access log bucket with gen3d:s3AccessLogs', () => {
+    const storage = everyOption.template('Gen3DStorageStack');
+    storage.hasResourceProperties('AWS::S3::Bucket', {
+      BucketName: 'gen3d-data-bucket-access-logs',
+      LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 90, Status: 'Enabled' })] },
+      PublicAccessBlockConfiguration: Match.objectLike({
+        BlockPublicPolicy: true,
+        RestrictPublicBuckets: true,
+      }),
+    });
+    for (const [bucket, prefix] of [
+      ['gen3d-data-bucket', 'data/'],
+      ['gen3d-model-bucket', 'model/'],
+    ]) {
+      storage.hasResourceProperties('AWS::S3::Bucket', {
+        BucketName: bucket,
+        LoggingConfiguration: {
+          DestinationBucketName: { Ref: Match.stringLikeRegexp('AccessLogBucket') },
+          LogFilePrefix: prefix,
+        },
+      });
+    }
+    // S3's log delivery may write there, and only there.
+    storage.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: Match.stringLikeRegexp('AccessLogBucket') },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Principal: { Service: 'logging.s3.amazonaws.com' }, Action: 's3:PutObject' }),
+        ]),
+      },
+    });
   });
 
   it('adds a validated CloudTrail trail to an audit bucket, the five Config rules (the Lambda one per function) and the us-west-2 replica', () => {

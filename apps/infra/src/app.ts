@@ -28,6 +28,9 @@ export function buildGen3DApp(
   app = new App(),
   env: Record<string, string | undefined> = process.env,
 ): Gen3DApp {
+  // Server access logs (gen3d:s3AccessLogs) are delivered under a bucket policy, not the LogDeliveryWrite ACL: every
+  // bucket has ACLs off (BUCKET_OWNER_ENFORCED).
+  app.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
   const settings = readSettings((key) => app.node.tryGetContext(key), env);
   const names = namesFor(settings);
   const account = env['CDK_DEFAULT_ACCOUNT'];

@@ -23,6 +23,8 @@ export interface Names {
   readonly modelBucket: string;
   readonly replicaBucket: string;
   readonly auditBucket: string;
+  /** Server access logs of the data and model buckets (setting s3AccessLogs). */
+  readonly accessLogBucket: string;
   readonly ecrRepository: string;
   readonly sageMakerRole: string;
   readonly sageMakerPolicy: string;
@@ -88,7 +90,13 @@ export function replicaBucketOf(dataBucketName: string): string {
 
 /** S3 bucket names have at most 63 characters; a derived name can pass that where the chosen one did not. */
 function checkBucketLengths(names: Names): void {
-  const buckets = [names.dataBucket, names.modelBucket, names.replicaBucket, names.auditBucket];
+  const buckets = [
+    names.dataBucket,
+    names.modelBucket,
+    names.replicaBucket,
+    names.auditBucket,
+    names.accessLogBucket,
+  ];
   const tooLong = buckets.filter((name) => name.length > 63);
   if (tooLong.length > 0) {
     throw new SettingsError(
@@ -123,6 +131,7 @@ function buildNames({ stage, dataBucketName, modelBucketName }: NameSettings): N
     modelBucket: lower(modelBucketName),
     replicaBucket: lower(replicaBucketOf(dataBucketName)),
     auditBucket: lower(auditBucketOf(dataBucketName)),
+    accessLogBucket: lower(`${dataBucketName}-access-logs`),
     // One image repository per account (ecr-push.sh pushes there): the sandbox runs images from it too.
     ecrRepository: 'gen3d-sam3d-inference',
     sageMakerRole: upper('Gen3DSageMakerExecutionRole'),

@@ -30,6 +30,7 @@ describe('readSettings', () => {
       configRules: false,
       drReplica: false,
       s3RequestMetrics: false,
+      s3AccessLogs: false,
       adminEmail: 'info@2112-lab.com',
       sourceEmail: 'noreply@genesis3d.com',
       apiFirewall: false,

@@ -41,6 +41,11 @@ export interface Settings {
   readonly drReplica: boolean;
   /** Seed §7.3: S3 request metrics on the data bucket (billed per metric) and their dashboard widget. */
   readonly s3RequestMetrics: boolean;
+  /**
+   * S3 server access logs of the data and model buckets, to `NAME-access-logs` (kept 90 days). Off by default: the
+   * optional trail records management events only, so without this no log says who read or wrote which object.
+   */
+  readonly s3AccessLogs: boolean;
   readonly adminEmail: string;
   readonly sourceEmail: string;
   /**
@@ -132,6 +137,7 @@ const schema = z.object({
   configRules: flag.default(false),
   drReplica: flag.default(false),
   s3RequestMetrics: flag.default(false),
+  s3AccessLogs: flag.default(false),
   adminEmail: z.email().default(SEED.adminEmail),
   sourceEmail: z.email().default(SEED.sourceEmail),
   apiFirewall: flag.default(false),

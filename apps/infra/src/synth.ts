@@ -40,5 +40,6 @@ export const EVERY_OPTION_CONTEXT: Readonly<Record<string, string>> = Object.fre
   'gen3d:configRules': 'true',
   'gen3d:drReplica': 'true',
   'gen3d:s3RequestMetrics': 'true',
+  'gen3d:s3AccessLogs': 'true',
   'gen3d:apiFirewall': 'true',
 });

@@ -95,6 +95,7 @@ export async function readAccountFacts(
   ]);
   const bucketNames = [names.dataBucket, names.modelBucket];
   if (settings.cloudTrail) bucketNames.push(names.auditBucket);
+  if (settings.s3AccessLogs) bucketNames.push(names.accessLogBucket);
   const buckets = await Promise.all(
     bucketNames.map(async (name) => ({
       name,

@@ -36,9 +36,12 @@ export class StorageStack extends Stack {
   constructor(scope: Construct, id: string, props: StorageStackProps) {
     super(scope, id, props);
     const { names, settings } = props;
+    const accessLogs = settings.s3AccessLogs ? this.addAccessLogBucket(names) : undefined;
 
     this.dataBucket = new s3.Bucket(this, 'DataBucket', {
       bucketName: names.dataBucket,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: accessLogs ? 'data/' : undefined,
       versioned: true,
       encryption: s3.BucketEncryption.S3_MANAGED,
       enforceSSL: true,
@@ -142,6 +145,8 @@ export class StorageStack extends Stack {
     // with every version past the newest five expired (decision 0006's deviations).
     this.modelBucket = new s3.Bucket(this, 'ModelBucket', {
       bucketName: names.modelBucket,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: accessLogs ? 'model/' : undefined,
       versioned: true,
       lifecycleRules: [
         {
@@ -171,11 +176,11 @@ export class StorageStack extends Stack {
       });
     }
 
-    for (const bucket of [this.dataBucket, this.modelBucket]) {
+    for (const bucket of accessLogs ? [] : [this.dataBucket, this.modelBucket]) {
       Validations.of(bucket).acknowledge({
         id: 'AwsSolutions-S1',
         reason:
-          'No server access log bucket: requests are audited by the optional CloudTrail trail (gen3d:cloudTrail) and S3 request metrics.',
+          'Server access logs are a setting (gen3d:s3AccessLogs), off by default for their storage cost; without them no log names who read or wrote which object (the optional trail records management events only).',
       });
     }
     Validations.of(this.dataBucket).acknowledge({
@@ -190,6 +195,24 @@ export class StorageStack extends Stack {
       acknowledgeWildcardResource(role, `${this.dataBucket.bucketArn}/*`, why);
       acknowledgeWildcardResource(role, `arn:${this.partition}:s3:::${names.replicaBucket}/*`, why);
     }
+  }
+
+  /** Where S3 writes the buckets' server access logs: SSE-S3 (required for log delivery), kept 90 days. */
+  private addAccessLogBucket(names: Names): s3.Bucket {
+    const bucket = new s3.Bucket(this, 'AccessLogBucket', {
+      bucketName: names.accessLogBucket,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      lifecycleRules: [{ id: 'expire-after-90-days', expiration: Duration.days(90) }],
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+    });
+    Validations.of(bucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'The access log bucket itself: logging its own access would log the logger.',
+    });
+    return bucket;
   }
 
   /** The function's live alias (pipeline-function.ts), which S3 invokes: a rollback moves the alias, not this. */
