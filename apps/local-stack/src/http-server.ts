@@ -66,13 +66,15 @@ export function createHttpServer(deps: HttpServerDeps): Server {
           deps.log.error({ err: error, method: req.method, path: pathOf(req) }, 'request failed');
         if (res.headersSent) return void res.destroy();
         // A body not read to its end (too large, refused before its file): the answer goes out at once. What the
-        // client is still sending is read and dropped up to DRAIN_BYTES (so that a small form's sender sees the
-        // answer, not a reset), never kept; past that, or DRAIN_MS after the answer, the socket is cut.
+        // client is still sending is read and dropped, never kept. Up to DRAIN_BYTES the connection stays as it is
+        // (a small form's sender sees the answer, not a reset); past that our side is closed (FIN, once the answer
+        // is out) while reading goes on: cutting it there would reset the connection, and a reset discards the
+        // answer still waiting in the client's receive buffer. DRAIN_MS after the answer, the socket is cut.
         if (!req.complete) {
           let drained = 0;
           req.on('data', (chunk: Buffer) => {
             drained += chunk.length;
-            if (drained > DRAIN_BYTES) req.socket.destroy();
+            if (drained > DRAIN_BYTES && res.writableFinished && !req.socket.writableEnded) req.socket.end();
           });
           req.resume();
           res.once('finish', () =>
