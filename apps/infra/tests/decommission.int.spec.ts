@@ -76,6 +76,7 @@ describe('decommissioning, the S3 steps', () => {
       ].sort(),
     );
     expect(listed.Contents?.reduce((sum, o) => sum + (o.Size ?? 0), 0)).toBe(summary.bytes);
+    await expect(exportUserData(s3, data, `s3://${data}/backup/`)).rejects.toThrow(/must go outside/);
   });
 
   it('removes the notifications, then every version and delete marker, then the bucket', async () => {
@@ -90,7 +91,7 @@ describe('decommissioning, the S3 steps', () => {
     expect(await emptyAndDeleteBucket(s3, data)).toBe(0); // a rerun finds it gone
   });
 
-  it('is a dry run without --yes: prints the twelve items in order and changes nothing', async () => {
+  it('is a dry run without --yes: prints the plan, export first, and changes nothing', async () => {
     const kept = `${data}-kept`;
     await s3.send(new CreateBucketCommand({ Bucket: kept }));
     const cli = join(workspaceRoot(), 'dist/apps/infra/decommission-cli.js');

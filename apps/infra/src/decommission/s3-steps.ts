@@ -62,6 +62,10 @@ function fileFor(folder: string, key: string): string {
  */
 export async function exportUserData(s3: S3Client, bucket: string, to: string): Promise<ExportSummary> {
   const target = parseTarget(to);
+  // Into the bucket being exported, the copies would be listed and copied again, then deleted with the bucket.
+  if ('bucket' in target && target.bucket === bucket) {
+    throw new ExportError(`the export must go outside ${bucket}, which is emptied and deleted afterwards`);
+  }
   let objects = 0;
   let bytes = 0;
   let copiedBytes = 0;

@@ -75,7 +75,9 @@ describe('preflight findings (seed §18)', () => {
       buckets: [{ name: 'gen3d-data-bucket', state: known('taken' as const) }],
     };
     expect(lines(assess(taken), 'block')).toEqual([
-      expect.stringMatching(/another account: set GEN3D_DATA_BUCKET_NAME/),
+      expect.stringMatching(
+        /another account \(or these credentials may not read it\): set GEN3D_DATA_BUCKET_NAME/,
+      ),
     ]);
   });
 

@@ -135,7 +135,7 @@ function bucketFinding(bucket: AccountFacts['buckets'][number], options: Preflig
     case 'taken':
       return {
         level: 'block',
-        line: `bucket ${bucket.name} belongs to another account: set GEN3D_DATA_BUCKET_NAME / GEN3D_MODEL_BUCKET_NAME`,
+        line: `bucket ${bucket.name} belongs to another account (or these credentials may not read it): set GEN3D_DATA_BUCKET_NAME / GEN3D_MODEL_BUCKET_NAME`,
       };
     case 'yours':
       return options.firstDeploy
