@@ -1,34 +1,21 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { uploadMetadataFor, type UploadOptions } from '@gen3d/events';
 import {
-  DocumentParseError,
-  parseJobReport,
-  parseJobStatus,
-  uploadMetadataFor,
-  type JobStatus,
-  type UploadOptions,
-} from '@gen3d/events';
-import { jobIdFor, listJobStatuses, readJobResult } from '@gen3d/jobs';
+  jobIdFor,
+  linkStoredJob,
+  listJobStatuses,
+  readJobStatus,
+  readStoredJob,
+  type LinkedJob,
+} from '@gen3d/jobs';
 import { bindBucket, createS3Client, S3ObjectStore, type BucketStore } from '@gen3d/object-store';
-import {
-  buildInputKey,
-  buildJobDocumentKey,
-  buildMaskKey,
-  buildMeshFileKey,
-  parseUserId,
-  type MeshFormat,
-} from '@gen3d/s3-keys';
+import { buildInputKey, buildMaskKey, parseUserId, type MeshFormat } from '@gen3d/s3-keys';
 
-/** What the CLI shows of a job: its status document, and where its mesh is once there is one. */
-export interface JobView {
-  readonly status: JobStatus;
-  /** The mesh in the local data folder (local stack only). */
-  readonly meshPath?: string;
-  readonly meshLink?: { readonly url: string; readonly expiresAt: string };
-  readonly report?: unknown;
-  /** The local stack's links to the mesh in each format it was made in (the PLY's is `meshLink`). */
-  readonly files?: readonly { readonly format: string; readonly url: string }[];
-}
+export type { LinkedJob } from '@gen3d/jobs';
+
+/** How long the links the CLI prints (and downloads through) work. */
+const LINK_SECONDS = 3600;
 
 export interface Submission {
   readonly name: string;
@@ -39,41 +26,42 @@ export interface Submission {
   readonly options: UploadOptions;
 }
 
-/** The two worlds the CLI talks to, behind one interface. */
-export interface JobClient {
+/** Where jobs are: the local stack or the deployed one. Both answer with the one read model (libs/jobs). */
+interface JobSource {
   readonly where: string;
   submit(submission: Submission): Promise<{ jobId: string; key: string }>;
-  job(jobId: string): Promise<JobView | undefined>;
-  jobs(): Promise<JobView[]>;
-  /** The mesh in one format; a format the job did not make is a StackError that says which it made. */
-  download(view: JobView, format: MeshFormat): Promise<Uint8Array>;
+  job(jobId: string): Promise<LinkedJob | undefined>;
+  jobs(): Promise<LinkedJob[]>;
 }
 
-/**
- * The file of one format of a finished job, from its report: the key (built, never read from the report) and the
- * version the job wrote. @throws StackError when the job did not make that format.
- */
-export function meshFileOf(view: JobView, format: MeshFormat): { key: string; versionId?: string } {
-  const { status } = view;
-  const key = buildMeshFileKey({ userId: status.userId, name: status.name }, format);
-  if (format === 'ply') {
-    return {
-      key: status.meshKey ?? key,
-      ...(status.meshVersionId ? { versionId: status.meshVersionId } : {}),
-    };
-  }
-  let files: readonly { format: string; versionId?: string }[] = [];
-  try {
-    files = parseJobReport(view.report).output.files ?? [];
-  } catch (error) {
-    if (!(error instanceof DocumentParseError)) throw error;
-  }
-  const file = files.find((f) => f.format === format);
-  if (!file) {
-    const made = files.length > 0 ? files.map((f) => f.format).join(', ') : 'ply';
-    throw new StackError(`job ${status.jobId} made no ${format.toUpperCase()} (it made: ${made})`);
-  }
-  return { key, ...(file.versionId ? { versionId: file.versionId } : {}) };
+/** The one client of the CLI, for AWS and the local stack alike. */
+export interface JobClient extends JobSource {
+  /** The mesh in one format; a format the job did not make is a StackError that says which it made. */
+  download(job: LinkedJob, format: MeshFormat): Promise<Uint8Array>;
+}
+
+function clientOf(source: JobSource): JobClient {
+  return {
+    where: source.where,
+    submit: (submission) => source.submit(submission),
+    job: (jobId) => source.job(jobId),
+    jobs: () => source.jobs(),
+    async download(linked, format) {
+      const file = linked.files.find((f) => f.format === format);
+      if (!file) {
+        const made = linked.files.map((f) => f.format).join(', ') || 'nothing';
+        throw new StackError(`job ${linked.job.jobId} made no ${format.toUpperCase()} (it made: ${made})`);
+      }
+      let response: Response;
+      try {
+        response = await fetch(file.url, { signal: AbortSignal.timeout(300_000) });
+      } catch (error) {
+        throw new StackUnreachableError(`the mesh link did not answer: ${(error as Error).message}`);
+      }
+      if (!response.ok) throw new StackError(`the mesh link answered ${response.status}`);
+      return new Uint8Array(await response.arrayBuffer());
+    },
+  };
 }
 
 /** The stack is not there (not started, wrong port, no AWS credentials): exit code 3. */
@@ -124,7 +112,7 @@ export async function localClient(options: {
     return answer;
   };
   const user = encodeURIComponent(options.userId);
-  return {
+  return clientOf({
     where: options.stackUrl,
     async submit(submission) {
       const forms = (await call('POST', '/uploads', {
@@ -146,20 +134,13 @@ export async function localClient(options: {
       return { jobId, key: forms.key };
     },
     async job(jobId) {
-      return (await call('GET', `/jobs/${encodeURIComponent(jobId)}?userId=${user}`)) as JobView | undefined;
+      return (await call('GET', `/jobs/${encodeURIComponent(jobId)}?userId=${user}`)) as
+        LinkedJob | undefined;
     },
     async jobs() {
-      return ((await call('GET', `/jobs?userId=${user}`)) as { jobs: JobView[] }).jobs;
+      return ((await call('GET', `/jobs?userId=${user}`)) as { jobs: LinkedJob[] }).jobs;
     },
-    async download(view, format) {
-      meshFileOf(view, format); // the job made it (else: which formats it did make)
-      const link = format === 'ply' ? view.meshLink : view.files?.find((f) => f.format === format);
-      if (!link) throw new StackError(`the local stack gives no ${format.toUpperCase()} link for this job`);
-      const response = await fetch(link.url);
-      if (!response.ok) throw new StackError(`the mesh link answered ${response.status}`);
-      return new Uint8Array(await response.arrayBuffer());
-    },
-  };
+  });
 }
 
 interface Form {
@@ -193,29 +174,13 @@ async function postForm(form: Form, file: Uint8Array): Promise<{ eTag?: string; 
  */
 export function awsClient(options: { bucket: string; userId: string }): JobClient {
   const data: BucketStore = bindBucket(new S3ObjectStore(createS3Client()), options.bucket);
-  const view = async (jobId: string): Promise<JobView | undefined> => {
-    const key = buildJobDocumentKey({ userId: options.userId, jobId, document: 'status' });
-    let status: JobStatus;
-    try {
-      if (!(await data.head(key))) return undefined;
-      status = parseJobStatus(JSON.parse(Buffer.from(await data.get(key, 1024 * 1024)).toString('utf8')));
-    } catch (error) {
-      throw asUnreachable(error, options.bucket);
-    }
-    return viewOf(status);
+  const userId = parseUserId(options.userId);
+  const linked = async (status: Parameters<typeof readStoredJob>[1]) =>
+    linkStoredJob(data, await readStoredJob(data, status), LINK_SECONDS);
+  const unreachable = (error: unknown): never => {
+    throw asUnreachable(error, options.bucket);
   };
-  /** The job's own mesh and report, at the versions its status records. */
-  const viewOf = async (status: JobStatus): Promise<JobView> => {
-    const result = await readJobResult(data, status);
-    if (!result) return { status };
-    const link = await data.presignGet(result.mesh.key, 3600, result.mesh.versionId);
-    return {
-      status,
-      meshLink: { url: link.url, expiresAt: link.expiresAt.toISOString() },
-      ...(result.report ? { report: result.report } : {}),
-    };
-  };
-  return {
+  return clientOf({
     where: `s3://${options.bucket}`,
     async submit(submission) {
       const key = buildInputKey({ userId: options.userId, name: submission.name });
@@ -241,21 +206,15 @@ export function awsClient(options: { bucket: string; userId: string }): JobClien
         throw asUnreachable(error, options.bucket);
       }
     },
-    job: view,
+    async job(jobId) {
+      const status = await readJobStatus(data, userId, jobId).catch(unreachable);
+      return status && linked(status);
+    },
     async jobs() {
-      const statuses = await listJobStatuses(data, parseUserId(options.userId), { max: 200 }).catch(
-        (error: unknown) => {
-          throw asUnreachable(error, options.bucket);
-        },
-      );
-      return Promise.all(statuses.map(viewOf));
+      const statuses = await listJobStatuses(data, userId, { max: 200 }).catch(unreachable);
+      return Promise.all(statuses.map(linked));
     },
-    async download(job, format) {
-      if (!job.status.meshKey) throw new StackError('the job has no mesh');
-      const file = meshFileOf(job, format);
-      return data.get(file.key, 2 * 1024 * 1024 * 1024, file.versionId);
-    },
-  };
+  });
 }
 
 function asUnreachable(error: unknown, bucket: string): Error {

@@ -9,7 +9,7 @@ import {
   StackError,
   StackUnreachableError,
   type JobClient,
-  type JobView,
+  type LinkedJob,
 } from './clients';
 import { checkPng } from './png';
 import { Progress } from './progress';
@@ -65,7 +65,7 @@ async function run(argv: readonly string[]): Promise<number> {
     }
     const view = await waitFor(client, jobId, name, command.timeoutSeconds, command.json);
     out(describe(view), view);
-    return view.status.state === 'done' ? 0 : 1;
+    return view.job.state === 'done' ? 0 : 1;
   }
   const client = await clientFor(command);
   if (command.command === 'list') {
@@ -74,10 +74,7 @@ async function run(argv: readonly string[]): Promise<number> {
       jobs.length === 0
         ? 'no jobs yet: gen3d submit IMAGE.png --email you@example.com'
         : jobs
-            .map(
-              (j) =>
-                `${j.status.jobId}  ${j.status.state.padEnd(9)}  ${j.status.updatedAt}  ${j.status.name}.png`,
-            )
+            .map((j) => `${j.job.jobId}  ${j.job.state.padEnd(9)}  ${j.job.updatedAt}  ${j.job.name}.png`)
             .join('\n'),
       { jobs },
     );
@@ -87,15 +84,15 @@ async function run(argv: readonly string[]): Promise<number> {
   if (!view) throw new StackError(`no job ${command.jobId} for this user (see gen3d list)`);
   if (command.command === 'status') {
     out(describe(view), view);
-    return view.status.state === 'failed' ? 1 : 0;
+    return view.job.state === 'failed' ? 1 : 0;
   }
-  if (view.status.state !== 'done') {
+  if (view.job.state !== 'done') {
     throw new JobEndedError(
-      `job ${command.jobId} has no mesh: it is ${view.status.state}`,
-      view.status.state === 'failed' ? 1 : 4,
+      `job ${command.jobId} has no mesh: it is ${view.job.state}`,
+      view.job.state === 'failed' ? 1 : 4,
     );
   }
-  const target = path.resolve(command.out ?? `${view.status.name}.${command.format}`);
+  const target = path.resolve(command.out ?? `${view.job.name}.${command.format}`);
   const mesh = await client.download(view, command.format);
   await writeFile(target, mesh);
   out(`downloaded ${mesh.length} bytes to ${target}`, {
@@ -168,13 +165,13 @@ async function waitFor(
   name: string,
   timeoutSeconds: number,
   json: boolean,
-): Promise<JobView> {
+): Promise<LinkedJob> {
   const progress = new Progress(process.stderr, `${name}.png`, { quiet: json && !process.stderr.isTTY });
   const deadline = Date.now() + timeoutSeconds * 1000;
   try {
     for (;;) {
       const view = await client.job(jobId);
-      const state = view?.status.state ?? 'submitted';
+      const state = view?.job.state ?? 'submitted';
       progress.update(WAITING[state] ?? state);
       if (view && (state === 'done' || state === 'failed')) {
         progress.done(state === 'done');
@@ -194,8 +191,8 @@ async function waitFor(
   }
 }
 
-function describe(view: JobView): string {
-  const s = view.status;
+function describe(view: LinkedJob): string {
+  const s = view.job;
   const lines = [`job ${s.jobId}: ${s.name}.png is ${WAITING[s.state] ?? s.state}`];
   const took = (from: string | undefined, to: string | undefined) =>
     from && to ? ` (${((Date.parse(to) - Date.parse(from)) / 1000).toFixed(1)} s)` : '';
@@ -207,9 +204,9 @@ function describe(view: JobView): string {
       lines.push(
         `  mesh: ${s.mesh.vertices} vertices, ${s.mesh.faces} triangles, ${s.mesh.watertight ? 'closed' : 'open'}`,
       );
-    if (view.meshPath) lines.push(`  file: ${view.meshPath}`);
-    if (view.meshLink)
-      lines.push(`  link: ${view.meshLink.url}`, `        (works until ${view.meshLink.expiresAt})`);
+    const ply = view.files.find((f) => f.format === 'ply');
+    if (ply?.path) lines.push(`  file: ${ply.path}`);
+    if (ply) lines.push(`  link: ${ply.url}`, `        (works until ${ply.expiresAt})`);
   }
   if (s.state === 'failed' && s.error) lines.push(`  reason: ${s.error.reason}`, `  error: ${s.error.code}`);
   return lines.join('\n');

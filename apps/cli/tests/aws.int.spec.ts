@@ -122,9 +122,9 @@ describe('gen3d --aws', () => {
     expect(status.stdout).toContain('mesh: 8 vertices, 12 triangles, closed');
     expect(status.stdout).toMatch(/link: http:\/\/127\.0\.0\.1:\d+\/.*X-Amz-Signature=/);
     const list = JSON.parse((await gen3d('list', '--json')).stdout) as {
-      jobs: { status: { jobId: string } }[];
+      jobs: { job: { jobId: string } }[];
     };
-    expect(list.jobs.map((j) => j.status.jobId)).toContain(jobId);
+    expect(list.jobs.map((j) => j.job.jobId)).toContain(jobId);
     const out = path.join(work, 'downloaded.ply');
     expect((await gen3d('open', jobId, '--out', out)).code).toBe(0);
     const stored = await client.send(

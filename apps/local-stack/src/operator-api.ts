@@ -2,25 +2,16 @@ import {
   BACKENDS,
   BoxSchema,
   FormatsSchema,
-  parseJobStatusJson,
   PointsSchema,
   QUALITIES,
   ShapeSchema,
   TargetFacesSchema,
   uploadMetadataFor,
-  type JobReport,
   type JobStatus,
 } from '@gen3d/events';
-import { listJobStatuses, readJobResult } from '@gen3d/jobs';
-import { ObjectMissingError, type BucketStore, type FolderObjectStore } from '@gen3d/object-store';
-import {
-  buildInputKey,
-  buildJobDocumentKey,
-  buildMaskKey,
-  buildMeshFileKey,
-  parseJobId,
-  parseUserId,
-} from '@gen3d/s3-keys';
+import { linkStoredJob, listJobStatuses, readJobStatus, readStoredJob, type LinkedJob } from '@gen3d/jobs';
+import type { BucketStore, FolderObjectStore } from '@gen3d/object-store';
+import { buildInputKey, buildMaskKey, parseUserId, type UserId } from '@gen3d/s3-keys';
 import { z } from 'zod';
 import { HttpError } from './http-server';
 
@@ -59,55 +50,22 @@ const UploadRequestSchema = z.strictObject({
   targetFaces: TargetFacesSchema.optional(),
 });
 
-/** A job as the CLI shows it: the status document, where its mesh is, and a link to it. */
-export interface JobView {
-  readonly status: JobStatus;
-  readonly meshPath?: string;
-  readonly meshLink?: { url: string; expiresAt: string };
-  readonly report?: JobReport | undefined;
-  /** Links to the mesh in the other formats the job made (the report lists them, with their versions). */
-  readonly files?: readonly { format: string; url: string; path: string }[];
-}
-
 /**
  * The operator's API: presigned POST forms for an upload (and its mask), a user's jobs, one job, its mesh link.
  * The same shape as the web API's GET /jobs and GET /jobs/{jobId}, for a user the operator names.
  */
 export function createOperatorApi(deps: OperatorApiDeps): OperatorApi {
-  const view = async (userId: string, jobId: string): Promise<JobView | undefined> => {
-    const status = await deps.data
-      .getText(buildJobDocumentKey({ userId, jobId, document: 'status' }))
-      .then(parseJobStatusJson)
-      .catch((error: unknown) => {
-        if (error instanceof ObjectMissingError) return undefined;
-        throw error;
-      });
-    return status && viewOf(status);
+  /** A job with a link to each file it made (at the versions the job wrote) and where the file lies. */
+  const linked = (status: JobStatus): Promise<LinkedJob> =>
+    readStoredJob(deps.data, status).then((job) =>
+      linkStoredJob(deps.data, job, deps.linkExpirySeconds, (file) =>
+        deps.store.pathOf(deps.data.bucket, file.key, file.versionId),
+      ),
+    );
+  const view = async (userId: UserId, jobId: string): Promise<LinkedJob | undefined> => {
+    const status = await readJobStatus(deps.data, userId, jobId);
+    return status && linked(status);
   };
-  /** A job with its own mesh and report (at the versions its status records), their links and where they are. */
-  const viewOf = async (status: JobStatus): Promise<JobView> => {
-    const result = await readJobResult(deps.data, status);
-    if (!result) return { status };
-    const { mesh, report } = result;
-    const link = await deps.data.presignGet(mesh.key, deps.linkExpirySeconds, mesh.versionId);
-    const files = [];
-    for (const file of report?.output.files ?? []) {
-      if (file.format === 'ply') continue;
-      const key = buildMeshFileKey(status, file.format);
-      const fileLink = await deps.data.presignGet(key, deps.linkExpirySeconds, file.versionId);
-      files.push({ format: file.format, url: fileLink.url, path: await pathOf(key, file.versionId) });
-    }
-    return {
-      status,
-      meshPath: await pathOf(mesh.key, mesh.versionId),
-      meshLink: { url: link.url, expiresAt: link.expiresAt.toISOString() },
-      report,
-      ...(files.length > 0 ? { files } : {}),
-    };
-  };
-  /** The file a person can open: the key's visible file while it is the latest version, else the version's own. */
-  const pathOf = (key: string, versionId: string | undefined) =>
-    deps.store.pathOf(deps.data.bucket, key, versionId);
 
   return {
     async handle(method, route, query, body) {
@@ -155,11 +113,11 @@ export function createOperatorApi(deps: OperatorApiDeps): OperatorApi {
       }
       if (method === 'GET' && route === '/jobs') {
         const statuses = await listJobStatuses(deps.data, userId, { max: 200 });
-        return { status: 200, body: { jobs: await Promise.all(statuses.map(viewOf)) } };
+        return { status: 200, body: { jobs: await Promise.all(statuses.map(linked)) } };
       }
       const match = /^\/jobs\/([^/]+)$/.exec(route);
       if (method === 'GET' && match) {
-        const job = await view(userId, parseJobId(match[1] as string));
+        const job = await view(userId, match[1] as string);
         if (!job) throw new HttpError(404, `no job ${match[1]} for user ${userId}`);
         return { status: 200, body: job };
       }

@@ -38,9 +38,8 @@ const env = (stack: StackProcess, user: string) => ({
 });
 
 interface JobJson {
-  status: { jobId: string; state: string; error?: { code: string; reason: string } };
-  meshPath?: string;
-  meshLink?: { url: string };
+  job: { jobId: string; state: string; error?: { code: string; reason: string } };
+  files: { format: string; url: string; path?: string }[];
 }
 
 describe('the local stack, end to end', () => {
@@ -68,9 +67,11 @@ describe('the local stack, end to end', () => {
     );
     expect(result).toMatchObject({ code: 0 });
     const job = JSON.parse(result.stdout) as JobJson;
-    expect(job.status.state).toBe('done');
-    expect(job.meshPath).toBe(path.join(stack.home, 'data/gen3d-data-bucket/users/ada/output/red chair.ply'));
-    const ply = await readPly(job.meshPath as string);
+    expect(job.job.state).toBe('done');
+    expect(job.files[0]?.path).toBe(
+      path.join(stack.home, 'data/gen3d-data-bucket/users/ada/output/red chair.ply'),
+    );
+    const ply = await readPly(job.files[0]?.path as string);
     expect(ply).toMatchObject({ watertight: true, colours: true });
     expect(ply.faces).toBeGreaterThan(1000);
 
@@ -93,19 +94,21 @@ describe('the local stack, end to end', () => {
     const link = /(http:\/\/127\.0\.0\.1:\d+\/s3\/\S+)/.exec(mail.text ?? '')?.[1] as string;
     const download = await fetch(link);
     expect(download.status).toBe(200);
-    expect(Buffer.from(await download.arrayBuffer()).equals(readFileSync(job.meshPath as string))).toBe(true);
+    expect(Buffer.from(await download.arrayBuffer()).equals(readFileSync(job.files[0]?.path as string))).toBe(
+      true,
+    );
     expect((await fetch(link.replace('red%20chair.ply', 'red%20chair.report.json'))).status).toBe(403);
     expect((await fetch(link.replace(/X-Gen3D-Expires=\d+/, 'X-Gen3D-Expires=99999999999'))).status).toBe(
       403,
     );
 
-    const status = await cli(['status', job.status.jobId, '--json'], env(stack, 'ada'));
-    expect(JSON.parse(status.stdout).status.state).toBe('done');
+    const status = await cli(['status', job.job.jobId, '--json'], env(stack, 'ada'));
+    expect(JSON.parse(status.stdout).job.state).toBe('done');
     const list = await cli(['list', '--json'], env(stack, 'ada'));
-    expect(JSON.parse(list.stdout).jobs.map((j: JobJson) => j.status.jobId)).toEqual([job.status.jobId]);
+    expect(JSON.parse(list.stdout).jobs.map((j: JobJson) => j.job.jobId)).toEqual([job.job.jobId]);
     const out = path.join(work, 'opened.ply');
-    expect((await cli(['open', job.status.jobId, '--out', out], env(stack, 'ada'))).code).toBe(0);
-    expect(readFileSync(out).equals(readFileSync(job.meshPath as string))).toBe(true);
+    expect((await cli(['open', job.job.jobId, '--out', out], env(stack, 'ada'))).code).toBe(0);
+    expect(readFileSync(out).equals(readFileSync(job.files[0]?.path as string))).toBe(true);
   });
 
   it('prints one plain line per stage when not on a terminal, and where the mesh is', async () => {
@@ -185,12 +188,12 @@ describe('the local stack, end to end', () => {
     expect(job.report.worker.mesh.decimation?.applied).toBe(true);
     const out = path.join(work, 'fay.glb');
     expect(
-      (await cli(['open', job.status.jobId, '--format', 'glb', '--out', out], env(stack, 'fay'))).code,
+      (await cli(['open', job.job.jobId, '--format', 'glb', '--out', out], env(stack, 'fay'))).code,
     ).toBe(0);
     const glb = readFileSync(out);
     expect(glb.toString('latin1', 0, 4)).toBe('glTF');
     expect(glb.readUInt32LE(8)).toBe(glb.length);
-    const none = await cli(['open', job.status.jobId, '--format', 'stl'], env(stack, 'fay'));
+    const none = await cli(['open', job.job.jobId, '--format', 'stl'], env(stack, 'fay'));
     expect(none.code).toBe(1);
     expect(none.stderr).toContain('made no STL (it made: ply, glb, 3mf)');
     const mails = await until('the email', async () => {
@@ -219,7 +222,7 @@ describe('the local stack, end to end', () => {
     );
     expect(result.code).toBe(1);
     const job = JSON.parse(result.stdout) as JobJson;
-    expect(job.status).toMatchObject({ state: 'failed', error: { code } });
+    expect(job.job).toMatchObject({ state: 'failed', error: { code } });
     const mails = await until('the failure email', async () => {
       const all = (await outbox(path.join(stack.home, 'outbox'))).filter(
         (m) => recipient(m.mail) === `${user}@example.com`,
@@ -233,7 +236,7 @@ describe('the local stack, end to end', () => {
       ),
     ).toHaveLength(1);
     expect(mails[0]?.mail.subject).toBe('We could not make your 3D model');
-    expect(mails[0]?.mail.text).toContain(job.status.error?.reason);
+    expect(mails[0]?.mail.text).toContain(job.job.error?.reason);
   });
 
   it('refuses a JPEG named .png before uploading; uploaded anyway, it fails with an email', async () => {
@@ -285,7 +288,7 @@ describe('the local stack, end to end', () => {
       const answer = await cli(['status', jobId, '--json'], env(stack, 'jo'));
       const job =
         answer.code === 2 || answer.stdout === '' ? undefined : (JSON.parse(answer.stdout) as JobJson);
-      return job?.status.state === 'failed' ? job.status : undefined;
+      return job?.job.state === 'failed' ? job.job : undefined;
     });
     expect(status.error).toMatchObject({ code: 'NotAPngError' });
     const mails = await until('the failure email', async () => {
@@ -305,7 +308,7 @@ describe('the local stack, end to end', () => {
     // The kill must land while the worker runs the job; on a loaded machine the job can finish first (it takes
     // about a second), so a job that ends done is submitted again, up to three times.
     let failed: JobJson | undefined;
-    for (let attempt = 0; attempt < 3 && failed?.status?.state !== 'failed'; attempt += 1) {
+    for (let attempt = 0; attempt < 3 && failed?.job?.state !== 'failed'; attempt += 1) {
       const submitted = await cli(
         [
           'submit',
@@ -322,7 +325,7 @@ describe('the local stack, end to end', () => {
       const statusOf = async () =>
         JSON.parse((await cli(['status', jobId, '--json'], env(stack, 'kim'))).stdout || '{}') as JobJson;
       const reached = await until('reconstructing', async () => {
-        const state = (await statusOf()).status?.state;
+        const state = (await statusOf()).job?.state;
         return state === 'reconstructing' || state === 'done' ? state : undefined;
       });
       if (reached === 'done') continue; // finished before it could be killed
@@ -332,10 +335,10 @@ describe('the local stack, end to end', () => {
       process.kill(workers[0] as number, 'SIGKILL');
       failed = await until('the final status', async () => {
         const job = await statusOf();
-        return job.status?.state === 'failed' || job.status?.state === 'done' ? job : undefined;
+        return job.job?.state === 'failed' || job.job?.state === 'done' ? job : undefined;
       });
     }
-    expect(failed?.status).toMatchObject({ state: 'failed', error: { code: 'WorkerCrashedError' } });
+    expect(failed?.job).toMatchObject({ state: 'failed', error: { code: 'WorkerCrashedError' } });
     await until('the failure email', async () =>
       (await outbox(path.join(stack.home, 'outbox'))).some(
         (m) =>
@@ -371,7 +374,7 @@ describe('restarts and stops', () => {
     );
     const { jobId } = JSON.parse(submitted.stdout) as { jobId: string };
     const state = async (s: StackProcess) =>
-      (JSON.parse((await cli(['status', jobId, '--json'], env(s, 'rex'))).stdout || '{}') as JobJson).status
+      (JSON.parse((await cli(['status', jobId, '--json'], env(s, 'rex'))).stdout || '{}') as JobJson).job
         ?.state;
     await until('reconstructing', async () => ((await state(first)) === 'reconstructing' ? true : undefined));
     first.kill('SIGKILL'); // a crash: no clean-up at all

@@ -191,19 +191,19 @@ describe('the web API and the upload route, as strangers use them', () => {
     for (const dir of dirs) {
       const run = await cli(['submit', path.join(dir, 'same.png'), '--wait', '--json'], envOf);
       expect(run.code).toBe(0);
-      jobs.push(JSON.parse(run.stdout) as { status: { jobId: string } });
+      jobs.push(JSON.parse(run.stdout) as { job: { jobId: string } });
     }
     const opened = [];
     for (const job of jobs) {
-      const out = path.join(work, `${job.status.jobId}.ply`);
-      expect((await cli(['open', job.status.jobId, '--out', out], envOf)).code).toBe(0);
+      const out = path.join(work, `${job.job.jobId}.ply`);
+      expect((await cli(['open', job.job.jobId, '--out', out], envOf)).code).toBe(0);
       opened.push(readFileSync(out));
     }
     expect(opened[0]?.equals(opened[1] as Buffer)).toBe(false);
-    const first = JSON.parse((await cli(['status', jobs[0]!.status.jobId, '--json'], envOf)).stdout) as {
-      meshPath: string;
+    const first = JSON.parse((await cli(['status', jobs[0]!.job.jobId, '--json'], envOf)).stdout) as {
+      files: { path: string }[];
     };
-    expect(readFileSync(first.meshPath).equals(opened[0] as Buffer)).toBe(true);
+    expect(readFileSync(first.files[0]!.path).equals(opened[0] as Buffer)).toBe(true);
   });
 
   it('long names never leave a job stuck: the API shortens them so every key fits, the CLI refuses them up front', async () => {

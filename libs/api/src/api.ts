@@ -1,26 +1,15 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { JobStatus, JobView, MeshLink } from '@gen3d/events';
 import {
-  DocumentParseError,
-  parseJobStatusJson,
-  type JobReport,
-  type JobStatus,
-  type JobView,
-  type MeshLink,
-} from '@gen3d/events';
-import { JobDocuments, listJobStatuses, notifyStateOf } from '@gen3d/jobs';
+  jobViewOf,
+  listJobStatuses,
+  notifyStateOf,
+  readJobStatus,
+  readStoredJob,
+  storedFileOf,
+} from '@gen3d/jobs';
 import type { Logger } from '@gen3d/logging';
-import { ObjectMissingError } from '@gen3d/object-store';
-import {
-  buildJobDocumentKey,
-  buildMeshFileKey,
-  buildOutputKey,
-  buildReportKey,
-  JOB_ID_PATTERN,
-  MESH_FORMATS,
-  parseUserId,
-  type MeshFormat,
-  type UserId,
-} from '@gen3d/s3-keys';
+import { MESH_FORMATS, parseUserId, type MeshFormat, type UserId } from '@gen3d/s3-keys';
 import { confirm } from './confirmations';
 import { ORIGIN_VERIFY_HEADER, type ApiContext, type ApiDeps } from './context';
 import { spendBudget, userKeyOf, type UserRecord } from './documents';
@@ -153,55 +142,6 @@ function whoMaySee(request: ApiRequest, deps: Deps): Who {
   return { userId: sessionOf(request, deps) };
 }
 
-async function readStatus(deps: Deps, userId: UserId, jobId: string): Promise<JobStatus | undefined> {
-  if (!JOB_ID_PATTERN.test(jobId)) return undefined;
-  try {
-    return parseJobStatusJson(
-      await deps.data.getText(buildJobDocumentKey({ userId, jobId, document: 'status' }), {
-        maxBytes: 64 * 1024,
-      }),
-    );
-  } catch (error) {
-    if (error instanceof DocumentParseError || error instanceof ObjectMissingError) return undefined;
-    throw error;
-  }
-}
-
-function viewOf(status: JobStatus, report?: JobReport): JobView {
-  return {
-    jobId: status.jobId,
-    name: status.name,
-    state: status.state,
-    queuedAt: status.queuedAt,
-    ...(status.startedAt ? { startedAt: status.startedAt } : {}),
-    ...(status.finishedAt ? { finishedAt: status.finishedAt } : {}),
-    updatedAt: status.updatedAt,
-    ...(status.error ? { error: { code: status.error.code, reason: status.error.reason } } : {}),
-    ...(status.mesh
-      ? {
-          mesh: {
-            vertices: status.mesh.vertices,
-            faces: status.mesh.faces,
-            watertight: status.mesh.watertight,
-          },
-        }
-      : {}),
-    ...(report
-      ? {
-          method: report.worker.method,
-          backend: report.worker.backend,
-          mesh: {
-            vertices: report.worker.mesh.vertices,
-            faces: report.worker.mesh.faces,
-            watertight: report.worker.mesh.watertight,
-          },
-          timingsMs: report.timingsMs,
-          formats: report.output.files?.map((f) => f.format) ?? ['ply'],
-        }
-      : {}),
-  };
-}
-
 async function listJobs(request: ApiRequest, context: ApiContext, userId: UserId): Promise<ApiResponse> {
   const { deps, log } = context;
   const name = request.query['name'];
@@ -211,57 +151,25 @@ async function listJobs(request: ApiRequest, context: ApiContext, userId: UserId
       onUnreadable: (key) => log.warn({ key }, 'an unreadable job status was skipped'),
     })
   ).filter((s) => name === undefined || s.name === name);
-  return json(200, { jobs: statuses.map((s) => viewOf(s)) });
+  return json(200, { jobs: statuses.map((status) => jobViewOf({ status })) });
 }
 
 async function findJob(deps: Deps, who: Who, jobId: string): Promise<JobStatus> {
-  const status = await readStatus(deps, who.userId, jobId);
+  const status = await readJobStatus(deps.data, who.userId, jobId);
   // Another user's job, an unknown id and a job outside an access token's one upload all read the same: 404.
-  if (
-    !status ||
-    status.userId !== who.userId ||
-    (who.onlyName !== undefined && status.name !== who.onlyName)
-  ) {
+  if (!status || (who.onlyName !== undefined && status.name !== who.onlyName)) {
     throw new NotFoundError('no-such-job', 'There is no such job.');
   }
   return status;
 }
 
-/**
- * The mesh of a finished job, at the version its status records (older statuses name none: then the mesh under the
- * name, if its metadata names this job), and the version of the report written for it.
- */
-async function meshOf(deps: Deps, who: Who, status: JobStatus) {
-  const key = status.meshKey ?? buildOutputKey({ userId: who.userId, name: status.name });
-  let info;
-  try {
-    info = await deps.data.head(key, status.meshVersionId);
-  } catch (error) {
-    if (error instanceof ObjectMissingError) return undefined;
-    throw error;
-  }
-  if (!info) return undefined;
-  const named = new JobDocuments(deps.data, deps.now).readMeshMetadata(info.metadata);
-  // A mesh another upload wrote under the same name is not this job's.
-  if (named.jobId !== undefined && named.jobId !== status.jobId) return undefined;
-  return { key, info, reportVersionId: status.reportVersionId ?? named.reportVersionId };
-}
-
 async function jobView(deps: Deps, who: Who, jobId: string, withReport: boolean): Promise<JobView> {
   const status = await findJob(deps, who, jobId);
-  if (!withReport || (status.state !== 'done' && status.state !== 'failed')) return viewOf(status);
+  if (!withReport || (status.state !== 'done' && status.state !== 'failed')) return jobViewOf({ status });
   const state = await notifyStateOf(deps.data, { userId: who.userId, jobId: status.jobId });
-  const email = state === 'pending' ? {} : { email: state };
-  if (status.state !== 'done') return { ...viewOf(status), ...email };
-  const mesh = await meshOf(deps, who, status);
-  if (!mesh) return { ...viewOf(status), ...email };
-  const read = await new JobDocuments(deps.data, deps.now).readReport(
-    buildReportKey({ userId: who.userId, name: status.name }),
-    mesh.reportVersionId,
-  );
   return {
-    ...viewOf(status, read.ok && read.report.jobId === status.jobId ? read.report : undefined),
-    ...email,
+    ...jobViewOf(await readStoredJob(deps.data, status)),
+    ...(state === 'pending' ? {} : { email: state }),
   };
 }
 
@@ -279,23 +187,11 @@ async function meshLink(
   if (status.state !== 'done') {
     throw new ConflictError('not-ready', 'This job has no mesh (yet).');
   }
-  const mesh = await meshOf(deps, who, status);
-  if (!mesh) throw new NotFoundError('mesh-gone', 'The mesh of this job is no longer stored.');
-  let file = { key: mesh.key, versionId: mesh.info.versionId, bytes: mesh.info.size };
-  if (format !== 'ply') {
-    // The other formats, at the versions the job's report names (written before it, by this job).
-    const read = await new JobDocuments(deps.data, deps.now).readReport(
-      buildReportKey({ userId: who.userId, name: status.name }),
-      mesh.reportVersionId,
-    );
-    const made = read.ok && read.report.jobId === status.jobId ? (read.report.output.files ?? []) : [];
-    const key = buildMeshFileKey({ userId: who.userId, name: status.name }, format as MeshFormat);
-    const found = made.find((f) => f.format === format && f.key === key);
-    if (!found) {
-      throw new NotFoundError('no-such-format', `This job made no ${format.toUpperCase()} file.`);
-    }
-    file = { key, versionId: found.versionId, bytes: found.bytes };
-  }
+  const job = await readStoredJob(deps.data, status);
+  if (job.files.length === 0)
+    throw new NotFoundError('mesh-gone', 'The mesh of this job is no longer stored.');
+  const file = storedFileOf(job, format as MeshFormat);
+  if (!file) throw new NotFoundError('no-such-format', `This job made no ${format.toUpperCase()} file.`);
   const link = await deps.data.presignGet(file.key, deps.config.meshLinkSeconds, file.versionId);
   log.child({ jobId }).info({ format }, 'mesh link issued');
   return json(200, {

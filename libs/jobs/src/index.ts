@@ -7,7 +7,16 @@ export {
 } from './documents';
 export { admitWebUpload, type Admission } from './admission';
 export { activeJobsOf, listJobStatuses } from './job-list';
-export { readJobResult, type JobResult } from './job-result';
+export {
+  jobViewOf,
+  linkStoredJob,
+  readJobStatus,
+  readStoredJob,
+  storedFileOf,
+  type LinkedJob,
+  type StoredFile,
+  type StoredJob,
+} from './job-read';
 export { parseWebUploadLimits, STUCK_JOB_MS, utcDay, type WebUploadLimits } from './limits';
 export { InputRejectedError, JobsError, PermanentMailError } from './errors';
 export { EXTRACT_TALLY, extractObject, type ExtractOutcome, type ExtractPorts } from './extract';

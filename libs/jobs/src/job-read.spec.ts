@@ -1,0 +1,126 @@
+import type { JobReport, JobStatus } from '@gen3d/events';
+import { BUCKET, coreWorld, PNG } from './fixtures/core-world';
+import { jobViewOf, linkStoredJob, readJobStatus, readStoredJob, storedFileOf } from './job-read';
+
+// The one read model: a job answers with what it made, at the versions it wrote, never with a later upload's files.
+const world = () => coreWorld(new Date('2026-11-27T05:00:00Z'));
+
+async function finishJob(w: ReturnType<typeof world>, jobId: string, glbText: string) {
+  const { written: input } = await w.put('users/u1/input/cup.png', PNG, {}, 'image/png');
+  const { written: glb } = await w.put('users/u1/output/cup.glb', glbText);
+  const report: JobReport = {
+    version: 1,
+    jobId: jobId as never,
+    userId: 'u1' as never,
+    input: { bucket: BUCKET, key: 'users/u1/input/cup.png', versionId: input.versionId },
+    output: {
+      bucket: BUCKET,
+      meshKey: 'users/u1/output/cup.ply',
+      bytes: 4,
+      files: [
+        { format: 'ply', key: 'users/u1/output/cup.ply', bytes: 4 },
+        { format: 'glb', key: 'users/u1/output/cup.glb', bytes: glbText.length, versionId: glb.versionId! },
+        { format: 'obj', key: 'users/u2/output/secret.obj', bytes: 1 },
+      ],
+    },
+    worker: {
+      backend: 'inflate',
+      method: 'silhouette inflation (geometric, no learned model)',
+      image: { width: 64, height: 64, mode: 'RGB' },
+      mask: { source: 'segmentation', area: 100 },
+      mesh: { vertices: 10, faces: 16, watertight: true },
+      timingsMs: { total: 100 },
+    },
+    timingsMs: { total: 120 },
+    finishedAt: '2026-11-27T05:00:00Z',
+  };
+  const writtenReport = await w.docs.writeReport(
+    { kind: 'input', key: 'users/u1/input/cup.png', userId: 'u1' as never, name: 'cup' },
+    report,
+  );
+  const { written: mesh } = await w.put(
+    'users/u1/output/cup.ply',
+    'ply\n',
+    w.docs.meshMetadata({ jobId, backend: 'inflate' }, writtenReport),
+  );
+  const status: JobStatus = {
+    version: 2,
+    jobId: jobId as never,
+    userId: 'u1' as never,
+    name: 'cup',
+    state: 'done',
+    queuedAt: '2026-11-27T04:59:00Z',
+    updatedAt: '2026-11-27T05:00:00Z',
+    meshKey: 'users/u1/output/cup.ply',
+    ...(mesh.versionId ? { meshVersionId: mesh.versionId } : {}),
+    ...(writtenReport.versionId ? { reportVersionId: writtenReport.versionId } : {}),
+    mesh: { vertices: 10, faces: 16, watertight: true },
+  };
+  await w.data.put(`users/u1/jobs/${jobId}/status.json`, JSON.stringify(status), {
+    contentType: 'application/json',
+  });
+  return status;
+}
+
+describe('the job read model', () => {
+  it('reads a job with its files at the versions it wrote, after a later job under the same name', async () => {
+    const w = world();
+    const first = await finishJob(w, 'aaaaaaaa00000001', 'first glb');
+    await finishJob(w, 'aaaaaaaa00000002', 'second, longer glb');
+    const job = await readStoredJob(w.data, (await readJobStatus(w.data, 'u1' as never, first.jobId))!);
+    expect(job.report?.jobId).toBe(first.jobId);
+    expect(job.files.map((f) => f.format)).toEqual(['ply', 'glb']); // not the other user's OBJ
+    const linked = await linkStoredJob(w.data, job, 60);
+    const glb = linked.files.find((f) => f.format === 'glb')!;
+    expect(Buffer.from(w.store.fetchLink(glb.url).body).toString()).toBe('first glb');
+    expect(linked.job).toMatchObject({
+      jobId: first.jobId,
+      formats: ['ply', 'glb', 'obj'],
+      backend: 'inflate',
+    });
+    expect(storedFileOf(job, 'stl')).toBeUndefined();
+  });
+
+  it('answers nothing for a mesh another job wrote when the status names no version', async () => {
+    const w = world();
+    const first = await finishJob(w, 'aaaaaaaa00000001', 'first glb');
+    await finishJob(w, 'aaaaaaaa00000002', 'second glb');
+    const { meshVersionId: _m, reportVersionId: _r, ...unversioned } = first;
+    const job = await readStoredJob(w.data, unversioned);
+    expect(job).toEqual({ status: unversioned, report: undefined, files: [] });
+  });
+
+  it('reads no status of another user, of a bad id, or that cannot be parsed', async () => {
+    const w = world();
+    await finishJob(w, 'aaaaaaaa00000001', 'glb');
+    expect(await readJobStatus(w.data, 'u2' as never, 'aaaaaaaa00000001')).toBeUndefined();
+    expect(await readJobStatus(w.data, 'u1' as never, '../u2/x')).toBeUndefined();
+    await w.data.put('users/u1/jobs/aaaaaaaa00000009/status.json', '{"version":', {
+      contentType: 'application/json',
+    });
+    expect(await readJobStatus(w.data, 'u1' as never, 'aaaaaaaa00000009')).toBeUndefined();
+  });
+
+  it('describes a running job from its status alone', () => {
+    const view = jobViewOf({
+      status: {
+        version: 2,
+        jobId: 'aaaaaaaa00000003' as never,
+        userId: 'u1' as never,
+        name: 'mug',
+        state: 'reconstructing',
+        queuedAt: '2026-11-27T05:00:00Z',
+        startedAt: '2026-11-27T05:00:01Z',
+        updatedAt: '2026-11-27T05:00:01Z',
+      },
+    });
+    expect(view).toEqual({
+      jobId: 'aaaaaaaa00000003',
+      name: 'mug',
+      state: 'reconstructing',
+      queuedAt: '2026-11-27T05:00:00Z',
+      startedAt: '2026-11-27T05:00:01Z',
+      updatedAt: '2026-11-27T05:00:01Z',
+    });
+  });
+});
