@@ -117,6 +117,15 @@ describe('parseCommand', () => {
     [['status', '0123456789abcdef', '--formats', 'glb'], /--formats does not apply to status/],
     [['status', '123'], /"123" is not a job id/],
     [['open', '../etc/passwd'], /is not a job id/],
+    [['submit', 'a.png', '--wait', '--timeout', '1.5'], /--timeout must be whole seconds; got 1.5/],
+    [['list', 'extra'], /list takes no arguments/],
+    [['open', '0123456789abcdef', 'x.ply'], /open takes one job id; got 2/],
+    [['open', '0123456789abcdef', '--wait'], /--wait does not apply to open/],
+    // A flag that does not apply is said before a bad argument; the first bad submit flag, in the order of USAGE.
+    [['status', '123', '--out', 'x'], /--out does not apply to status/],
+    [['submit', 'a.png', '--email', 'x', '--box', '1'], /--email is not an email address/],
+    [['submit', 'a.png', '--target-faces', '5', '--quality', 'ultra'], /--target-faces: Too small/],
+    [['frobnicate', '--out', 'x'], /unknown command "frobnicate"/],
   ])('refuses %j with one clear message', (argv, message) => {
     expect(() => parseCommand(argv)).toThrow(UsageError);
     expect(() => parseCommand(argv)).toThrow(message);

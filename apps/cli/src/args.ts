@@ -81,42 +81,94 @@ Options for every command:
 
 Exit codes: 0 done, 1 the job failed, 2 bad command line or input, 3 stack not reachable, 4 --wait timed out.`;
 
+/** Every flag of every command, as `parseArgs` reads them. */
+const FLAGS = {
+  email: { type: 'string' },
+  point: { type: 'string', multiple: true },
+  'negative-point': { type: 'string', multiple: true },
+  box: { type: 'string' },
+  formats: { type: 'string' },
+  format: { type: 'string' },
+  'target-faces': { type: 'string' },
+  mask: { type: 'string' },
+  quality: { type: 'string' },
+  shape: { type: 'string' },
+  wait: { type: 'boolean', default: false },
+  timeout: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  aws: { type: 'boolean', default: false },
+  user: { type: 'string' },
+  stack: { type: 'string' },
+  bucket: { type: 'string' },
+  out: { type: 'string' },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+/** The flags that belong to some commands only, in the order they are checked; the others apply to every command. */
+const COMMAND_FLAGS = [
+  'email',
+  'point',
+  'negative-point',
+  'box',
+  'formats',
+  'format',
+  'target-faces',
+  'mask',
+  'quality',
+  'shape',
+  'timeout',
+  'out',
+  'wait',
+] as const;
+type CommandFlag = (typeof COMMAND_FLAGS)[number];
+
+type Flags = ReturnType<typeof readFlags>['values'];
+
+/** What every command's parser is given: its name, its arguments after it, the flags, the common options. */
+interface Invocation {
+  readonly command: string;
+  readonly rest: readonly string[];
+  readonly values: Flags;
+  readonly common: CommonOptions;
+}
+
+interface SubCommand {
+  /** The flags of COMMAND_FLAGS it takes. */
+  readonly flags: readonly CommandFlag[];
+  readonly parse: (invocation: Invocation) => Command;
+}
+
+const SUBMIT_FLAGS: readonly CommandFlag[] = [
+  'email',
+  'point',
+  'negative-point',
+  'box',
+  'formats',
+  'target-faces',
+  'mask',
+  'quality',
+  'shape',
+  'wait',
+  'timeout',
+];
+
+const SUB_COMMANDS: Readonly<Record<string, SubCommand>> = {
+  submit: { flags: SUBMIT_FLAGS, parse: parseSubmit },
+  status: { flags: [], parse: parseStatus },
+  list: { flags: [], parse: parseList },
+  open: { flags: ['out', 'format'], parse: parseOpen },
+};
+
 /** Parses argv (without node and the script). @throws UsageError naming what is wrong. */
 export function parseCommand(argv: readonly string[]): Command {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        email: { type: 'string' },
-        point: { type: 'string', multiple: true },
-        'negative-point': { type: 'string', multiple: true },
-        box: { type: 'string' },
-        formats: { type: 'string' },
-        format: { type: 'string' },
-        'target-faces': { type: 'string' },
-        mask: { type: 'string' },
-        quality: { type: 'string' },
-        shape: { type: 'string' },
-        wait: { type: 'boolean', default: false },
-        timeout: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        aws: { type: 'boolean', default: false },
-        user: { type: 'string' },
-        stack: { type: 'string' },
-        bucket: { type: 'string' },
-        out: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message.replace(/\. To specify a positional.*$/s, ''));
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = readFlags(argv);
   const [command, ...rest] = positionals;
   if (values.help || command === undefined || command === 'help') return { command: 'help' };
+  const subCommand = Object.hasOwn(SUB_COMMANDS, command) ? SUB_COMMANDS[command] : undefined;
+  if (subCommand === undefined) {
+    throw new UsageError(`unknown command "${command}" (commands: submit, status, list, open)`);
+  }
+  refuseOtherFlags(command, values, subCommand.flags);
   const common: CommonOptions = {
     json: values.json,
     aws: values.aws,
@@ -124,140 +176,146 @@ export function parseCommand(argv: readonly string[]): Command {
     stack: values.stack,
     bucket: values.bucket,
   };
-  const only = (allowed: readonly string[]) => {
-    for (const name of [
-      'email',
-      'point',
-      'negative-point',
-      'box',
-      'formats',
-      'format',
-      'target-faces',
-      'mask',
-      'quality',
-      'shape',
-      'timeout',
-      'out',
-    ] as const) {
-      if (values[name] !== undefined && !allowed.includes(name))
-        throw new UsageError(`--${name} does not apply to ${command}`);
-    }
-    if (values.wait && !allowed.includes('wait')) throw new UsageError(`--wait does not apply to ${command}`);
-  };
-  const oneArgument = (what: string): string => {
-    if (rest.length !== 1) throw new UsageError(`${command} takes one ${what}; got ${rest.length}`);
-    return rest[0] as string;
-  };
-  switch (command) {
-    case 'submit': {
-      only([
-        'email',
-        'point',
-        'negative-point',
-        'box',
-        'formats',
-        'target-faces',
-        'mask',
-        'quality',
-        'shape',
-        'wait',
-        'timeout',
-      ]);
-      const image = oneArgument('picture (IMAGE.png)');
-      if (values.email !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(values.email)) {
-        throw new UsageError(`--email is not an email address: ${values.email}`);
-      }
-      const positives = (values.point ?? []).map((p) => pixelPair('--point', p));
-      const negatives = (values['negative-point'] ?? []).map((p) => pixelPair('--negative-point', p));
-      const single = positives.length === 1 && negatives.length === 0;
-      const point = single ? positives[0] : undefined;
-      const points =
-        single || positives.length + negatives.length === 0
-          ? undefined
-          : [
-              ...positives.map((p) => ({ ...p, label: 1 as const })),
-              ...negatives.map((p) => ({ ...p, label: 0 as const })),
-            ];
-      let box;
-      if (values.box !== undefined) {
-        const match = /^(\d{1,5}),(\d{1,5}),(\d{1,5}),(\d{1,5})$/.exec(values.box);
-        if (!match)
-          throw new UsageError(`--box must be X0,Y0,X1,Y1 in pixels (e.g. 10,20,300,240); got ${values.box}`);
-        box = { x0: Number(match[1]), y0: Number(match[2]), x1: Number(match[3]), y1: Number(match[4]) };
-      }
-      let formats: MeshFormat[] | undefined;
-      if (values.formats !== undefined) {
-        const named = values.formats.split(',').map((f) => f.trim().toLowerCase());
-        const unknown = named.filter((f) => !(MESH_FORMATS as readonly string[]).includes(f));
-        if (unknown.length > 0 || named.length === 0)
-          throw new UsageError(`--formats takes some of ${MESH_FORMATS.join(',')}; got ${values.formats}`);
-        formats = named as MeshFormat[];
-      }
-      let targetFaces;
-      if (values['target-faces'] !== undefined) {
-        targetFaces = Number(values['target-faces']);
-        if (!/^\d+$/.test(values['target-faces']))
-          throw new UsageError(
-            `--target-faces must be a whole number of triangles; got ${values['target-faces']}`,
-          );
-      }
-      // The pipeline's own checks (ranges, a box the right way round, no format twice), before anything is uploaded.
-      try {
-        uploadMetadataFor({ point, points, box, formats, targetFaces } as UploadOptions);
-      } catch (error) {
-        if (!(error instanceof DocumentParseError)) throw error;
-        throw new UsageError(
-          error.message.replace(/^invalid upload metadata: /, '').replace(/^target-faces/, '--target-faces'),
-        );
-      }
-      if (values.quality !== undefined && !(QUALITIES as readonly string[]).includes(values.quality)) {
-        throw new UsageError(`--quality must be one of ${QUALITIES.join(', ')}; got ${values.quality}`);
-      }
-      if (values.shape !== undefined && !(SHAPES as readonly string[]).includes(values.shape)) {
-        throw new UsageError(`--shape must be one of ${SHAPES.join(', ')}; got ${values.shape}`);
-      }
-      const timeout = values.timeout === undefined ? 900 : Number(values.timeout);
-      if (!Number.isInteger(timeout) || timeout < 1)
-        throw new UsageError(`--timeout must be whole seconds; got ${values.timeout}`);
-      if (values.timeout !== undefined && !values.wait) throw new UsageError('--timeout needs --wait');
-      return {
-        command: 'submit',
-        ...common,
-        image,
-        email: values.email,
-        point,
-        points,
-        box,
-        formats,
-        targetFaces,
-        mask: values.mask,
-        quality: values.quality as Quality | undefined,
-        shape: values.shape as Shape | undefined,
-        wait: values.wait,
-        timeoutSeconds: timeout,
-      };
-    }
-    case 'status':
-      only([]);
-      return { command: 'status', ...common, jobId: jobIdArgument(oneArgument('job id')) };
-    case 'list':
-      only([]);
-      if (rest.length > 0) throw new UsageError('list takes no arguments');
-      return { command: 'list', ...common };
-    case 'open':
-      only(['out', 'format']);
-      if (values.format !== undefined && !(MESH_FORMATS as readonly string[]).includes(values.format))
-        throw new UsageError(`--format must be one of ${MESH_FORMATS.join(', ')}; got ${values.format}`);
-      return {
-        command: 'open',
-        ...common,
-        jobId: jobIdArgument(oneArgument('job id')),
-        out: values.out,
-        format: (values.format ?? 'ply') as MeshFormat,
-      };
-    default:
-      throw new UsageError(`unknown command "${command}" (commands: submit, status, list, open)`);
+  return subCommand.parse({ command, rest, values, common });
+}
+
+function readFlags(argv: readonly string[]) {
+  try {
+    return parseArgs({ args: [...argv], allowPositionals: true, strict: true, options: FLAGS });
+  } catch (error) {
+    throw new UsageError((error as Error).message.replace(/\. To specify a positional.*$/s, ''));
   }
+}
+
+function refuseOtherFlags(command: string, values: Flags, allowed: readonly CommandFlag[]): void {
+  for (const name of COMMAND_FLAGS) {
+    const given = name === 'wait' ? values.wait : values[name] !== undefined;
+    if (given && !allowed.includes(name)) throw new UsageError(`--${name} does not apply to ${command}`);
+  }
+}
+
+function oneArgument({ command, rest }: Invocation, what: string): string {
+  if (rest.length !== 1) throw new UsageError(`${command} takes one ${what}; got ${rest.length}`);
+  return rest[0] as string;
+}
+
+function parseSubmit(invocation: Invocation): Command {
+  const { values } = invocation;
+  const image = oneArgument(invocation, 'picture (IMAGE.png)');
+  if (values.email !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(values.email)) {
+    throw new UsageError(`--email is not an email address: ${values.email}`);
+  }
+  const { point, points } = pointPrompts(values.point ?? [], values['negative-point'] ?? []);
+  const box = boxFlag(values.box);
+  const formats = formatsFlag(values.formats);
+  const targetFaces = targetFacesFlag(values['target-faces']);
+  checkedByThePipeline({ point, points, box, formats, targetFaces });
+  const quality = oneOf('--quality', QUALITIES, values.quality);
+  const shape = oneOf('--shape', SHAPES, values.shape);
+  const timeoutSeconds = values.timeout === undefined ? 900 : Number(values.timeout);
+  if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1)
+    throw new UsageError(`--timeout must be whole seconds; got ${values.timeout}`);
+  if (values.timeout !== undefined && !values.wait) throw new UsageError('--timeout needs --wait');
+  return {
+    command: 'submit',
+    ...invocation.common,
+    image,
+    email: values.email,
+    point,
+    points,
+    box,
+    formats,
+    targetFaces,
+    mask: values.mask,
+    quality,
+    shape,
+    wait: values.wait,
+    timeoutSeconds,
+  };
+}
+
+function parseStatus(invocation: Invocation): Command {
+  return { command: 'status', ...invocation.common, jobId: jobIdArgument(oneArgument(invocation, 'job id')) };
+}
+
+function parseList(invocation: Invocation): Command {
+  if (invocation.rest.length > 0) throw new UsageError('list takes no arguments');
+  return { command: 'list', ...invocation.common };
+}
+
+function parseOpen(invocation: Invocation): Command {
+  const format = oneOf('--format', MESH_FORMATS, invocation.values.format) ?? 'ply';
+  return {
+    command: 'open',
+    ...invocation.common,
+    jobId: jobIdArgument(oneArgument(invocation, 'job id')),
+    out: invocation.values.out,
+    format,
+  };
+}
+
+/** One --point and no --negative-point is the seed's single prompt; anything more, SAM-style labelled points. */
+function pointPrompts(
+  positiveFlags: readonly string[],
+  negativeFlags: readonly string[],
+): { readonly point: { x: number; y: number } | undefined; readonly points: UploadOptions['points'] } {
+  const positives = positiveFlags.map((p) => pixelPair('--point', p));
+  const negatives = negativeFlags.map((p) => pixelPair('--negative-point', p));
+  if (positives.length === 1 && negatives.length === 0) return { point: positives[0], points: undefined };
+  if (positives.length + negatives.length === 0) return { point: undefined, points: undefined };
+  return {
+    point: undefined,
+    points: [
+      ...positives.map((p) => ({ ...p, label: 1 as const })),
+      ...negatives.map((p) => ({ ...p, label: 0 as const })),
+    ],
+  };
+}
+
+function boxFlag(value: string | undefined): { x0: number; y0: number; x1: number; y1: number } | undefined {
+  if (value === undefined) return undefined;
+  const match = /^(\d{1,5}),(\d{1,5}),(\d{1,5}),(\d{1,5})$/.exec(value);
+  if (!match) throw new UsageError(`--box must be X0,Y0,X1,Y1 in pixels (e.g. 10,20,300,240); got ${value}`);
+  return { x0: Number(match[1]), y0: Number(match[2]), x1: Number(match[3]), y1: Number(match[4]) };
+}
+
+function formatsFlag(value: string | undefined): MeshFormat[] | undefined {
+  if (value === undefined) return undefined;
+  const named = value.split(',').map((f) => f.trim().toLowerCase());
+  const unknown = named.filter((f) => !(MESH_FORMATS as readonly string[]).includes(f));
+  if (unknown.length > 0 || named.length === 0)
+    throw new UsageError(`--formats takes some of ${MESH_FORMATS.join(',')}; got ${value}`);
+  return named as MeshFormat[];
+}
+
+function targetFacesFlag(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value))
+    throw new UsageError(`--target-faces must be a whole number of triangles; got ${value}`);
+  return Number(value);
+}
+
+/** The pipeline's own checks (ranges, a box the right way round, no format twice), before anything is uploaded. */
+function checkedByThePipeline(options: UploadOptions): void {
+  try {
+    uploadMetadataFor(options);
+  } catch (error) {
+    if (!(error instanceof DocumentParseError)) throw error;
+    throw new UsageError(
+      error.message.replace(/^invalid upload metadata: /, '').replace(/^target-faces/, '--target-faces'),
+    );
+  }
+}
+
+function oneOf<T extends string>(
+  flag: string,
+  choices: readonly T[],
+  value: string | undefined,
+): T | undefined {
+  if (value !== undefined && !(choices as readonly string[]).includes(value)) {
+    throw new UsageError(`${flag} must be one of ${choices.join(', ')}; got ${value}`);
+  }
+  return value as T | undefined;
 }
 
 function pixelPair(flag: string, value: string): { x: number; y: number } {

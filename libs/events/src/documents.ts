@@ -80,6 +80,7 @@ export const FormatsSchema = z
   .min(1)
   .max(MESH_FORMATS.length)
   .refine((formats) => new Set(formats).size === formats.length, 'a format is named twice')
+  .meta({ uniqueItems: true }) // the refinement, said in the JSON Schema
   .transform((formats) => (formats.includes('ply') ? formats : ['ply' as const, ...formats]));
 
 /** What the user may choose per job. Points and boxes are in pixels of the uploaded image, origin top-left. */
@@ -107,6 +108,21 @@ export const JobOptionsSchema = z.strictObject({
     .optional(),
 });
 export type JobOptions = z.output<typeof JobOptionsSchema>;
+
+export const WORKER_TASKS = ['reconstruct', 'mask'] as const;
+export const PLY_FORMATS = ['binary', 'ascii'] as const;
+
+/**
+ * The options the Python worker reads (the `options` field of its request, PROTOCOL.md): the job options without
+ * `maskKey` (the sidecar sends the mask itself), and `task` and `plyFormat`, which only the worker's own callers (the
+ * mask preview, its CLI) set. The worker's `JobOptions.from_dict` is checked against this schema's JSON Schema
+ * (`schemas/worker-options.schema.json`).
+ */
+export const WorkerOptionsSchema = JobOptionsSchema.omit({ maskKey: true }).extend({
+  task: z.enum(WORKER_TASKS).default('reconstruct'),
+  plyFormat: z.enum(PLY_FORMATS).default('binary'),
+});
+export type WorkerOptions = z.output<typeof WorkerOptionsSchema>;
 
 /** A metadata string of the given shape, then the typed value checked by `schema` (one issue per problem). */
 function metadataField<S extends z.ZodType>(
@@ -252,7 +268,10 @@ export const MeshStatsSchema = z.object({
 /** Below this segmentation score the mask is doubtful, and a point or box prompt will likely help (PROTOCOL.md). */
 export const DOUBTFUL_MASK_SCORE = 0.5;
 
-/** What the worker reports about one reconstruction (the Python worker writes this shape). */
+/**
+ * What the worker reports about one reconstruction (the Python worker writes this shape; its tests check a real report
+ * against this schema's JSON Schema, `schemas/worker-report.schema.json`).
+ */
 export const WorkerReportSchema = z.object({
   backend: BackendSchema,
   /** Honest, human-readable name of the method, shown in emails and the UI. */
@@ -289,6 +308,15 @@ export const WorkerReportSchema = z.object({
       })
       .optional(),
   }),
+  /** The geometric backend only: the shape hypothesis used, who chose it, why, and the evidence (decision 0027). */
+  shape: z
+    .object({
+      shape: ShapeSchema.exclude(['auto']),
+      chosenBy: z.enum(['auto', 'user']),
+      reason: z.string(),
+      evidence: z.record(z.string(), z.number()),
+    })
+    .optional(),
   timingsMs: TimingsSchema,
   /** Which worker process did the job and when (epoch ms): for tracing, and for tests of the concurrency limit. */
   host: z.object({ pid: z.number().int(), startedAtMs: z.number(), finishedAtMs: z.number() }).optional(),

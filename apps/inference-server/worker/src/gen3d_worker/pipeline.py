@@ -7,25 +7,24 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import cv2
 import numpy as np
 
 from .backends import Backend, BackendName, Quality, ReconstructionInput
-from .backends.shapes import SHAPES, ShapeChoice
+from .backends.shapes import ShapeChoice
 from .deadline import Deadline
-from .decimate import MAX_TARGET_FACES, MIN_TARGET_FACES, decimate
+from .decimate import decimate
 from .decode import DecodedImage, decode_png
 from .encode import PlyFormat, encode_ply
-from .errors import BackendUnavailableError, InvalidRequestError
-from .export import ENCODERS, MESH_FORMATS, MeshFormat
+from .errors import BackendUnavailableError
+from .export import ENCODERS, MeshFormat
 from .limits import ImageLimits
 from .mask import Box, ObjectMask, Point, PromptPoint, Prompts, object_mask
+from .option_fields import Task, read_options
 from .segmenter import LearnedSegmenter
 
-Task = Literal["reconstruct", "mask"]
-MAX_POINTS = 64
 # The mask preview is computed at most this many pixels on the long side, then scaled to the picture's size.
 MASK_PREVIEW_LONG_SIDE = 1024
 
@@ -54,124 +53,7 @@ class JobOptions:
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> JobOptions:
         """Parses options as the sidecar sends them (PROTOCOL.md); unknown keys are an error."""
-        # maskKey is the sidecar's business: it sends the mask itself, never the key.
-        known = {
-            "task",
-            "backend",
-            "quality",
-            "point",
-            "points",
-            "box",
-            "seed",
-            "plyFormat",
-            "formats",
-            "targetFaces",
-            "shape",
-        }
-        unknown = set(raw) - known
-        if unknown:
-            raise InvalidRequestError(f"unknown options: {', '.join(sorted(unknown))}")
-        task = raw.get("task", "reconstruct")
-        if task not in ("reconstruct", "mask"):
-            raise InvalidRequestError(f"task must be 'reconstruct' or 'mask'; got {task!r}")
-        backend = raw.get("backend", "inflate")
-        if backend not in ("inflate", "sam3d"):
-            raise InvalidRequestError(f"backend must be 'inflate' or 'sam3d'; got {backend!r}")
-        quality = raw.get("quality", "standard")
-        if quality not in ("fast", "standard", "high"):
-            raise InvalidRequestError(f"quality must be 'fast', 'standard' or 'high'; got {quality!r}")
-        ply_format = raw.get("plyFormat", "binary")
-        if ply_format not in ("binary", "ascii"):
-            raise InvalidRequestError(f"plyFormat must be 'binary' or 'ascii'; got {ply_format!r}")
-        point = raw.get("point")
-        parsed_point = None
-        if point is not None:
-            if not (isinstance(point, dict) and set(point) == {"x", "y"}) or not all(
-                _is_pixel(point[k]) for k in ("x", "y")
-            ):
-                raise InvalidRequestError("point must be {x, y} with non-negative integer pixel coordinates")
-            parsed_point = Point(point["x"], point["y"])
-        seed = raw.get("seed", 0)
-        if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**31:
-            raise InvalidRequestError("seed must be an integer from 0 to 2^31-1")
-        target_faces = raw.get("targetFaces")
-        if target_faces is not None and (
-            not isinstance(target_faces, int)
-            or isinstance(target_faces, bool)
-            or not MIN_TARGET_FACES <= target_faces <= MAX_TARGET_FACES
-        ):
-            raise InvalidRequestError(
-                f"targetFaces must be an integer from {MIN_TARGET_FACES} to {MAX_TARGET_FACES}"
-            )
-        shape = raw.get("shape", "auto")
-        if shape not in ("auto", *SHAPES):
-            raise InvalidRequestError(f"shape must be auto, inflate, revolve or slab; got {shape!r}")
-        return cls(
-            shape=shape,
-            backend=backend,
-            quality=quality,
-            point=parsed_point,
-            points=_parse_points(raw.get("points", [])),
-            box=_parse_box(raw.get("box")),
-            seed=seed,
-            ply_format=ply_format,
-            formats=_parse_formats(raw.get("formats", ["ply"])),
-            target_faces=target_faces,
-            task=task,
-        )
-
-
-def _is_pixel(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
-
-def _parse_points(raw: object) -> tuple[PromptPoint, ...]:
-    if not isinstance(raw, list) or len(raw) > MAX_POINTS:
-        raise InvalidRequestError(f"points must be a list of at most {MAX_POINTS} {{x, y, label}}")
-    points = []
-    for item in raw:
-        if not (
-            isinstance(item, dict)
-            and set(item) == {"x", "y", "label"}
-            and _is_pixel(item["x"])
-            and _is_pixel(item["y"])
-            and item["label"] in (0, 1)
-            and not isinstance(item["label"], bool)
-        ):
-            raise InvalidRequestError(
-                "each point is {x, y, label}: pixel coordinates and label 1 (object) or 0 (background)"
-            )
-        points.append(PromptPoint(item["x"], item["y"], item["label"] == 1))
-    return tuple(points)
-
-
-def _parse_box(raw: object) -> Box | None:
-    if raw is None:
-        return None
-    if not (
-        isinstance(raw, dict)
-        and set(raw) == {"x0", "y0", "x1", "y1"}
-        and all(_is_pixel(raw[k]) for k in ("x0", "y0", "x1", "y1"))
-        and raw["x0"] < raw["x1"]
-        and raw["y0"] < raw["y1"]
-    ):
-        raise InvalidRequestError(
-            "box must be {x0, y0, x1, y1}: pixels, x0 < x1 and y0 < y1 (x1, y1 exclusive)"
-        )
-    return Box(raw["x0"], raw["y0"], raw["x1"], raw["y1"])
-
-
-def _parse_formats(raw: object) -> tuple[MeshFormat, ...]:
-    if not isinstance(raw, list) or not raw or len(set(map(str, raw))) != len(raw):
-        raise InvalidRequestError(
-            f"formats must be a non-empty list without repeats of {', '.join(MESH_FORMATS)}"
-        )
-    formats: list[MeshFormat] = []
-    for name in raw:
-        if name not in MESH_FORMATS:
-            raise InvalidRequestError(f"unknown format {name!r}; known: {', '.join(MESH_FORMATS)}")
-        formats.append(name)
-    return tuple(formats)
+        return cls(**read_options(raw))
 
 
 @dataclass(frozen=True)
