@@ -46,51 +46,74 @@ const get = (props: Props, path: string): unknown =>
 const list = (value: unknown): unknown[] =>
   Array.isArray(value) ? value : value === undefined ? [] : [value];
 
+/** Versioning, encryption, public access, CORS, lifecycle rules, notifications, replication. */
+function describeBucket(p: Props): string {
+  const parts = [
+    `versioning ${get(p, 'VersioningConfiguration.Status') === 'Enabled' ? 'on' : 'off'}`,
+    `SSE ${cfnText(get(p, 'BucketEncryption.ServerSideEncryptionConfiguration.0.ServerSideEncryptionByDefault.SSEAlgorithm'))}`,
+    get(p, 'PublicAccessBlockConfiguration.BlockPublicPolicy') === false
+      ? 'public policy allowed (public/* read), ACLs blocked'
+      : 'all public access blocked',
+  ];
+  const cors = list(get(p, 'CorsConfiguration.CorsRules'));
+  if (cors.length) parts.push(`CORS ${cfnText(get(p, 'CorsConfiguration.CorsRules.0.AllowedOrigins'))}`);
+  const rules = list(get(p, 'LifecycleConfiguration.Rules')).map((r) => cfnText((r as Props)['Id']));
+  if (rules.length) parts.push(`lifecycle ${rules.join(', ')}`);
+  const notifications = list(get(p, 'NotificationConfiguration.LambdaConfigurations')).length;
+  if (notifications) parts.push(`${notifications} event notifications`);
+  if (get(p, 'ReplicationConfiguration')) parts.push('replicated');
+  return parts.join('; ');
+}
+
+/** Who may assume the role and its policies. */
+function describeRole(p: Props): string {
+  const service = cfnText(get(p, 'AssumeRolePolicyDocument.Statement.0.Principal.Service'));
+  const policies = list(p['Policies']).map((x) => cfnText((x as Props)['PolicyName']));
+  const managed = list(p['ManagedPolicyArns']).map((x) => cfnText(x).split('/').pop());
+  return [
+    `trusts ${service}`,
+    ...policies.map((n) => `inline ${n}`),
+    ...managed.map((n) => `managed ${n}`),
+  ].join('; ');
+}
+
+/** Runtime, handler, size, reserved concurrency and the environment's names. */
+function describeFunction(p: Props): string {
+  const env = Object.keys((get(p, 'Environment.Variables') as Props | undefined) ?? {});
+  return [
+    `${cfnText(p['Runtime'])}`,
+    `handler ${cfnText(p['Handler'])}`,
+    `${cfnText(p['MemorySize'] ?? 128)} MB`,
+    `${cfnText(p['Timeout'] ?? 3)} s`,
+    p['ReservedConcurrentExecutions'] !== undefined
+      ? `reserved ${cfnText(p['ReservedConcurrentExecutions'])}`
+      : '',
+    env.length ? `env ${env.join(', ')}` : '',
+  ]
+    .filter(Boolean)
+    .join('; ');
+}
+
+/** The variant, its instance type, where results and failures go, the concurrency per instance. */
+function describeEndpointConfig(p: Props): string {
+  return [
+    `variant ${cfnText(get(p, 'ProductionVariants.0.VariantName'))}`,
+    cfnText(get(p, 'ProductionVariants.0.InstanceType')),
+    `async output ${cfnText(get(p, 'AsyncInferenceConfig.OutputConfig.S3OutputPath'))}`,
+    `failures ${cfnText(get(p, 'AsyncInferenceConfig.OutputConfig.S3FailurePath'))}`,
+    `${cfnText(get(p, 'AsyncInferenceConfig.ClientConfig.MaxConcurrentInvocationsPerInstance'))} concurrent per instance`,
+  ].join('; ');
+}
+
 /** The settings worth reading per resource type, in a few words. */
 function describe(type: string, p: Props): string {
   switch (type) {
-    case 'AWS::S3::Bucket': {
-      const parts = [
-        `versioning ${get(p, 'VersioningConfiguration.Status') === 'Enabled' ? 'on' : 'off'}`,
-        `SSE ${cfnText(get(p, 'BucketEncryption.ServerSideEncryptionConfiguration.0.ServerSideEncryptionByDefault.SSEAlgorithm'))}`,
-        get(p, 'PublicAccessBlockConfiguration.BlockPublicPolicy') === false
-          ? 'public policy allowed (public/* read), ACLs blocked'
-          : 'all public access blocked',
-      ];
-      const cors = list(get(p, 'CorsConfiguration.CorsRules'));
-      if (cors.length) parts.push(`CORS ${cfnText(get(p, 'CorsConfiguration.CorsRules.0.AllowedOrigins'))}`);
-      const rules = list(get(p, 'LifecycleConfiguration.Rules')).map((r) => cfnText((r as Props)['Id']));
-      if (rules.length) parts.push(`lifecycle ${rules.join(', ')}`);
-      const notifications = list(get(p, 'NotificationConfiguration.LambdaConfigurations')).length;
-      if (notifications) parts.push(`${notifications} event notifications`);
-      if (get(p, 'ReplicationConfiguration')) parts.push('replicated');
-      return parts.join('; ');
-    }
-    case 'AWS::IAM::Role': {
-      const service = cfnText(get(p, 'AssumeRolePolicyDocument.Statement.0.Principal.Service'));
-      const policies = list(p['Policies']).map((x) => cfnText((x as Props)['PolicyName']));
-      const managed = list(p['ManagedPolicyArns']).map((x) => cfnText(x).split('/').pop());
-      return [
-        `trusts ${service}`,
-        ...policies.map((n) => `inline ${n}`),
-        ...managed.map((n) => `managed ${n}`),
-      ].join('; ');
-    }
-    case 'AWS::Lambda::Function': {
-      const env = Object.keys((get(p, 'Environment.Variables') as Props | undefined) ?? {});
-      return [
-        `${cfnText(p['Runtime'])}`,
-        `handler ${cfnText(p['Handler'])}`,
-        `${cfnText(p['MemorySize'] ?? 128)} MB`,
-        `${cfnText(p['Timeout'] ?? 3)} s`,
-        p['ReservedConcurrentExecutions'] !== undefined
-          ? `reserved ${cfnText(p['ReservedConcurrentExecutions'])}`
-          : '',
-        env.length ? `env ${env.join(', ')}` : '',
-      ]
-        .filter(Boolean)
-        .join('; ');
-    }
+    case 'AWS::S3::Bucket':
+      return describeBucket(p);
+    case 'AWS::IAM::Role':
+      return describeRole(p);
+    case 'AWS::Lambda::Function':
+      return describeFunction(p);
     case 'AWS::Lambda::EventInvokeConfig':
       return `${cfnText(p['MaximumRetryAttempts'])} retries, then on-failure destination`;
     case 'AWS::Lambda::Permission':
@@ -115,13 +138,7 @@ function describe(type: string, p: Props): string {
       return `image ${image}; backends ${backends}${get(p, 'PrimaryContainer.ModelDataSource') ? '; model data from the model bucket' : ''}`;
     }
     case 'AWS::SageMaker::EndpointConfig':
-      return [
-        `variant ${cfnText(get(p, 'ProductionVariants.0.VariantName'))}`,
-        cfnText(get(p, 'ProductionVariants.0.InstanceType')),
-        `async output ${cfnText(get(p, 'AsyncInferenceConfig.OutputConfig.S3OutputPath'))}`,
-        `failures ${cfnText(get(p, 'AsyncInferenceConfig.OutputConfig.S3FailurePath'))}`,
-        `${cfnText(get(p, 'AsyncInferenceConfig.ClientConfig.MaxConcurrentInvocationsPerInstance'))} concurrent per instance`,
-      ].join('; ');
+      return describeEndpointConfig(p);
     case 'AWS::SageMaker::Endpoint':
       return `config ${cfnText(p['EndpointConfigName'])}`;
     case 'AWS::ApplicationAutoScaling::ScalableTarget':

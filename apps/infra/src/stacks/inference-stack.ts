@@ -47,15 +47,44 @@ export class InferenceStack extends Stack {
     super(scope, id, props);
     const { names, settings } = props;
     assertBackendFits(settings.backend, settings.instanceType);
-    const buckets = { data: names.dataBucket, model: names.modelBucket };
     const repository = ecr.Repository.fromRepositoryName(this, 'Repository', names.ecrRepository);
+    const role = this.addExecutionRole(names, repository);
+
+    const container = modelContainer(names, settings, repository);
+    // A model and an endpoint configuration cannot change in place, and CloudFormation cannot replace a resource
+    // with a fixed name: the seed's names get a suffix that changes with their content (docs/decisions/0008).
+    const modelName = `${names.model}-${contentHash({
+      ...container,
+      image: `${names.ecrRepository}:${settings.imageTag}`,
+      role: names.sageMakerRole,
+    })}`;
+    this.model = new sagemaker.CfnModel(this, 'Model', {
+      modelName,
+      executionRoleArn: role.roleArn,
+      primaryContainer: container,
+    });
+    this.endpointConfig = this.addEndpointConfig(names, settings, modelName);
+
+    this.endpoint = new sagemaker.CfnEndpoint(this, 'Endpoint', {
+      endpointName: names.endpoint,
+      endpointConfigName: this.endpointConfig.attrEndpointConfigName,
+      // An update keeps the instance count auto scaling chose (0 when idle) instead of going back to 1.
+      retainAllVariantProperties: true,
+    });
+    this.endpoint.node.addDependency(endpointLogGroup(this, 'EndpointLogGroup', names.endpoint));
+
+    this.addScaling(names, settings);
+  }
+
+  /** SageMaker's role: the model's S3 grants, pulls from the image repository, the endpoint's own log group. */
+  private addExecutionRole(names: Names, repository: ecr.IRepository): iam.Role {
+    const buckets = { data: names.dataBucket, model: names.modelBucket };
     const endpointLogs = this.formatArn({
       service: 'logs',
       resource: 'log-group',
       resourceName: `/aws/sagemaker/Endpoints/${names.endpoint}:*`,
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
-
     const role = new iam.Role(this, 'ExecutionRole', {
       roleName: names.sageMakerRole,
       assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
@@ -93,47 +122,15 @@ export class InferenceStack extends Stack {
       endpointLogs,
       "The endpoint's own log group; SageMaker creates a log stream per instance.",
     );
+    return role;
+  }
 
-    const sam3d = settings.backend === 'sam3d';
-    const container: sagemaker.CfnModel.ContainerDefinitionProperty = {
-      image: repository.repositoryUriForTag(settings.imageTag),
-      mode: 'SingleModel',
-      environment: {
-        DATA_BUCKET: names.dataBucket,
-        GEN3D_BACKENDS: sam3d ? 'sam3d,inflate' : 'inflate',
-        MAX_CONCURRENT_INVOCATIONS: String(SEED.maxConcurrentInvocationsPerInstance),
-        ...(sam3d ? { GEN3D_SAM3D_MODEL_DIR: MODEL_DIR } : {}),
-        // The learned segmenter (decision 0026): fetched from the model bucket at start; absent, the weight-free path.
-        ...(settings.segmenter === 'classic'
-          ? { GEN3D_SEGMENTER: 'classic' }
-          : { SEGMENTATION_MODEL_URI: `s3://${names.modelBucket}/${SEGMENTATION_MODEL_PREFIX}` }),
-      },
-      // SAM 3D's weights are not in the image: SageMaker copies s3://gen3d-model-bucket/sam3d-model/ to /opt/ml/model.
-      ...(sam3d
-        ? {
-            modelDataSource: {
-              s3DataSource: {
-                s3Uri: `s3://${names.modelBucket}/sam3d-model/`,
-                s3DataType: 'S3Prefix',
-                compressionType: 'None',
-              },
-            },
-          }
-        : {}),
-    };
-    // A model and an endpoint configuration cannot change in place, and CloudFormation cannot replace a resource
-    // with a fixed name: the seed's names get a suffix that changes with their content (docs/decisions/0008).
-    const modelName = `${names.model}-${contentHash({
-      ...container,
-      image: `${names.ecrRepository}:${settings.imageTag}`,
-      role: names.sageMakerRole,
-    })}`;
-    this.model = new sagemaker.CfnModel(this, 'Model', {
-      modelName,
-      executionRoleArn: role.roleArn,
-      primaryContainer: container,
-    });
-
+  /** The asynchronous endpoint configuration: one variant of the model, results and failures in the data bucket. */
+  private addEndpointConfig(
+    names: Names,
+    settings: Settings,
+    modelName: string,
+  ): sagemaker.CfnEndpointConfig {
     const variant: sagemaker.CfnEndpointConfig.ProductionVariantProperty = {
       variantName: names.variant,
       modelName,
@@ -148,22 +145,13 @@ export class InferenceStack extends Stack {
       },
       clientConfig: { maxConcurrentInvocationsPerInstance: SEED.maxConcurrentInvocationsPerInstance },
     };
-    this.endpointConfig = new sagemaker.CfnEndpointConfig(this, 'EndpointConfig', {
+    const endpointConfig = new sagemaker.CfnEndpointConfig(this, 'EndpointConfig', {
       endpointConfigName: `${names.endpointConfig}-${contentHash({ variant, asyncInferenceConfig })}`,
       productionVariants: [variant],
       asyncInferenceConfig,
     });
-    this.endpointConfig.node.addDependency(this.model);
-
-    this.endpoint = new sagemaker.CfnEndpoint(this, 'Endpoint', {
-      endpointName: names.endpoint,
-      endpointConfigName: this.endpointConfig.attrEndpointConfigName,
-      // An update keeps the instance count auto scaling chose (0 when idle) instead of going back to 1.
-      retainAllVariantProperties: true,
-    });
-    this.endpoint.node.addDependency(endpointLogGroup(this, 'EndpointLogGroup', names.endpoint));
-
-    this.addScaling(names, settings);
+    endpointConfig.node.addDependency(this.model);
+    return endpointConfig;
   }
 
   private addScaling(names: Names, settings: Settings): void {
@@ -224,6 +212,41 @@ export class InferenceStack extends Stack {
     });
     hasBacklog.addAlarmAction({ bind: () => ({ alarmActionArn: scaleOutFromZero.ref }) });
   }
+}
+
+/** The inference container: the image of the chosen tag, its backends, and SAM 3D's weights when it runs. */
+function modelContainer(
+  names: Names,
+  settings: Settings,
+  repository: ecr.IRepository,
+): sagemaker.CfnModel.ContainerDefinitionProperty {
+  const sam3d = settings.backend === 'sam3d';
+  return {
+    image: repository.repositoryUriForTag(settings.imageTag),
+    mode: 'SingleModel',
+    environment: {
+      DATA_BUCKET: names.dataBucket,
+      GEN3D_BACKENDS: sam3d ? 'sam3d,inflate' : 'inflate',
+      MAX_CONCURRENT_INVOCATIONS: String(SEED.maxConcurrentInvocationsPerInstance),
+      ...(sam3d ? { GEN3D_SAM3D_MODEL_DIR: MODEL_DIR } : {}),
+      // The learned segmenter (decision 0026): fetched from the model bucket at start; absent, the weight-free path.
+      ...(settings.segmenter === 'classic'
+        ? { GEN3D_SEGMENTER: 'classic' }
+        : { SEGMENTATION_MODEL_URI: `s3://${names.modelBucket}/${SEGMENTATION_MODEL_PREFIX}` }),
+    },
+    // SAM 3D's weights are not in the image: SageMaker copies s3://gen3d-model-bucket/sam3d-model/ to /opt/ml/model.
+    ...(sam3d
+      ? {
+          modelDataSource: {
+            s3DataSource: {
+              s3Uri: `s3://${names.modelBucket}/sam3d-model/`,
+              s3DataType: 'S3Prefix',
+              compressionType: 'None',
+            },
+          },
+        }
+      : {}),
+  };
 }
 
 /** Eight hex characters that change whenever the resource's content does (only plain values: no tokens). */

@@ -8,6 +8,12 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
+import {
+  dataBucketRequestMetric,
+  endpointMetric,
+  lambdaMetric,
+  queueDepthMetric,
+} from '../constructs/metrics';
 import type { Names } from '../names';
 import { SEED } from '../seed';
 import type { Settings } from '../settings';
@@ -67,110 +73,116 @@ export class OperationsStack extends Stack {
       retention: logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
+    const topic = settings.alarmEmail ? this.addAlarmTopic(names, settings.alarmEmail) : undefined;
+    this.addPipelineAlarms(names, topic);
+    this.addMailReputationAlarms(names, topic);
+    this.addDashboard(names, settings);
+    if (settings.cloudTrail) this.addTrail(names);
+    if (settings.configRules) this.addConfigRules(names);
+  }
 
-    const topic = settings.alarmEmail
-      ? new sns.Topic(this, 'AlarmTopic', { topicName: names.alarmTopic, enforceSSL: true })
-      : undefined;
-    if (topic && settings.alarmEmail) {
-      topic.addSubscription(new subscriptions.EmailSubscription(settings.alarmEmail));
-      Validations.of(topic).acknowledge({
-        id: 'AwsSolutions-SNS2',
-        reason:
-          'CloudWatch alarms cannot publish to a topic encrypted with the AWS managed SNS key; the messages are alarm state changes, no user data.',
-      });
-    }
-
-    const lambdaMetric = (metricName: string, functionName: string, statistic = 'Sum') =>
-      new cloudwatch.Metric({
-        namespace: 'AWS/Lambda',
-        metricName,
-        dimensionsMap: { FunctionName: functionName },
-        statistic,
-        period: Duration.minutes(5),
-      });
-    const endpointMetric = (metricName: string, statistic: string, variant = true) =>
-      new cloudwatch.Metric({
-        namespace: 'AWS/SageMaker',
-        metricName,
-        dimensionsMap: variant
-          ? { EndpointName: names.endpoint, VariantName: names.variant }
-          : { EndpointName: names.endpoint },
-        statistic,
-        period: Duration.minutes(5),
-      });
-    const queueDepth = (queueName: string) =>
-      new cloudwatch.Metric({
-        namespace: 'AWS/SQS',
-        metricName: 'ApproximateNumberOfMessagesVisible',
-        dimensionsMap: { QueueName: queueName },
-        statistic: 'Maximum',
-        period: Duration.minutes(5),
-      });
-
-    const alarm = (id: string, props: cloudwatch.AlarmProps) => {
-      const created = new cloudwatch.Alarm(this, id, props);
-      if (topic) created.addAlarmAction(new actions.SnsAction(topic));
-      this.alarms.push(created);
-      return created;
-    };
-    alarm('ExtractHighErrors', {
-      alarmName: names.extractErrorsAlarm,
-      alarmDescription: 'Seed §7.2: more than 5 errors of the extract lambda, two 5-minute periods in a row.',
-      metric: lambdaMetric('Errors', names.extractFunction).with({
-        period: Duration.minutes(SEED.extractErrors.periodMinutes),
-      }),
-      threshold: SEED.extractErrors.threshold,
-      evaluationPeriods: SEED.extractErrors.evaluationPeriods,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+  /** The topic every alarm publishes to, with the operator's email subscribed (setting alarmEmail). */
+  private addAlarmTopic(names: Names, alarmEmail: string): sns.Topic {
+    const topic = new sns.Topic(this, 'AlarmTopic', { topicName: names.alarmTopic, enforceSSL: true });
+    topic.addSubscription(new subscriptions.EmailSubscription(alarmEmail));
+    Validations.of(topic).acknowledge({
+      id: 'AwsSolutions-SNS2',
+      reason:
+        'CloudWatch alarms cannot publish to a topic encrypted with the AWS managed SNS key; the messages are alarm state changes, no user data.',
     });
-    alarm('ModelLatency', {
-      alarmName: names.modelLatencyAlarm,
-      alarmDescription: 'Seed §7.2: average model latency above 60000 ms (the metric is in microseconds).',
-      metric: endpointMetric('ModelLatency', 'Average').with({
-        period: Duration.minutes(SEED.modelLatency.periodMinutes),
-      }),
-      threshold: SEED.modelLatency.thresholdMs * MICROSECONDS_PER_MS,
-      evaluationPeriods: SEED.modelLatency.evaluationPeriods,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
+    return topic;
+  }
+
+  /** An alarm that publishes to the topic when there is one, listed in `alarms` (the dashboard's status widget). */
+  private addAlarm(id: string, props: cloudwatch.AlarmProps, topic: sns.Topic | undefined): cloudwatch.Alarm {
+    const created = new cloudwatch.Alarm(this, id, props);
+    if (topic) created.addAlarmAction(new actions.SnsAction(topic));
+    this.alarms.push(created);
+    return created;
+  }
+
+  /** Seed §7.2's two alarms (extract errors, model latency) and one per on-failure queue holding events. */
+  private addPipelineAlarms(names: Names, topic: sns.Topic | undefined): void {
+    this.addAlarm(
+      'ExtractHighErrors',
+      {
+        alarmName: names.extractErrorsAlarm,
+        alarmDescription:
+          'Seed §7.2: more than 5 errors of the extract lambda, two 5-minute periods in a row.',
+        metric: lambdaMetric('Errors', names.extractFunction).with({
+          period: Duration.minutes(SEED.extractErrors.periodMinutes),
+        }),
+        threshold: SEED.extractErrors.threshold,
+        evaluationPeriods: SEED.extractErrors.evaluationPeriods,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      },
+      topic,
+    );
+    this.addAlarm(
+      'ModelLatency',
+      {
+        alarmName: names.modelLatencyAlarm,
+        alarmDescription: 'Seed §7.2: average model latency above 60000 ms (the metric is in microseconds).',
+        metric: endpointMetric(names, 'ModelLatency', 'Average').with({
+          period: Duration.minutes(SEED.modelLatency.periodMinutes),
+        }),
+        threshold: SEED.modelLatency.thresholdMs * MICROSECONDS_PER_MS,
+        evaluationPeriods: SEED.modelLatency.evaluationPeriods,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      },
+      topic,
+    );
     for (const [id, alarmName, queueName, fn] of [
       ['ExtractFailedEvents', names.extractFailuresAlarm, names.extractFailureQueue, names.extractFunction],
       ['NotifyFailedEvents', names.notifyFailuresAlarm, names.notifyFailureQueue, names.notifyFunction],
     ] as const) {
-      alarm(id, {
-        alarmName,
-        alarmDescription: `Events ${fn} failed after two retries wait in ${queueName}: see docs/deploy.md, "Redrive".`,
-        metric: queueDepth(queueName),
-        threshold: 0,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
+      this.addAlarm(
+        id,
+        {
+          alarmName,
+          alarmDescription: `Events ${fn} failed after two retries wait in ${queueName}: see docs/deploy.md, "Redrive".`,
+          metric: queueDepthMetric(queueName),
+          threshold: 0,
+          evaluationPeriods: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        },
+        topic,
+      );
     }
+  }
 
-    // SES reviews an account above 5 % bounces or 0.1 % complaints and may pause its sending: alarm well before.
+  /** SES reviews an account above 5 % bounces or 0.1 % complaints and may pause its sending: alarm well before. */
+  private addMailReputationAlarms(names: Names, topic: sns.Topic | undefined): void {
     for (const [id, alarmName, metricName, threshold] of [
       ['BounceRate', names.bounceRateAlarm, 'Reputation.BounceRate', 0.02],
       ['ComplaintRate', names.complaintRateAlarm, 'Reputation.ComplaintRate', 0.0005],
     ] as const) {
-      alarm(id, {
-        alarmName,
-        alarmDescription: `SES ${metricName} above ${threshold * 100} % (SES reviews the account at 5 % bounces or 0.1 % complaints): see docs/decisions/0025.`,
-        metric: new cloudwatch.Metric({
-          namespace: 'AWS/SES',
-          metricName,
-          statistic: 'Maximum',
-          period: Duration.hours(1),
-        }),
-        threshold,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
+      this.addAlarm(
+        id,
+        {
+          alarmName,
+          alarmDescription: `SES ${metricName} above ${threshold * 100} % (SES reviews the account at 5 % bounces or 0.1 % complaints): see docs/decisions/0025.`,
+          metric: new cloudwatch.Metric({
+            namespace: 'AWS/SES',
+            metricName,
+            statistic: 'Maximum',
+            period: Duration.hours(1),
+          }),
+          threshold,
+          evaluationPeriods: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        },
+        topic,
+      );
     }
+  }
 
+  /** The dashboard Gen3D-Operations of seed §7: invocations, latency, errors and queues, every alarm's state. */
+  private addDashboard(names: Names, settings: Settings): void {
     const functions = [names.extractFunction, names.notifyFunction];
     const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: names.dashboard,
@@ -184,8 +196,11 @@ export class OperationsStack extends Stack {
       }),
       new cloudwatch.GraphWidget({
         title: 'SageMaker latency (microseconds)',
-        left: [endpointMetric('ModelLatency', 'Average'), endpointMetric('ModelLatency', 'p90')],
-        right: [endpointMetric('ApproximateBacklogSizePerInstance', 'Average', false)],
+        left: [
+          endpointMetric(names, 'ModelLatency', 'Average'),
+          endpointMetric(names, 'ModelLatency', 'p90'),
+        ],
+        right: [endpointMetric(names, 'ApproximateBacklogSizePerInstance', 'Average', false)],
         width: 12,
       }),
     );
@@ -194,10 +209,10 @@ export class OperationsStack extends Stack {
         title: 'Errors',
         left: [
           ...functions.map((fn) => lambdaMetric('Errors', fn)),
-          endpointMetric('Invocation4XXErrors', 'Sum'),
-          endpointMetric('Invocation5XXErrors', 'Sum'),
+          endpointMetric(names, 'Invocation4XXErrors', 'Sum'),
+          endpointMetric(names, 'Invocation5XXErrors', 'Sum'),
         ],
-        right: [queueDepth(names.extractFailureQueue), queueDepth(names.notifyFailureQueue)],
+        right: [queueDepthMetric(names.extractFailureQueue), queueDepthMetric(names.notifyFailureQueue)],
         width: 12,
       }),
       new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 12 }),
@@ -206,34 +221,27 @@ export class OperationsStack extends Stack {
       dashboard.addWidgets(
         new cloudwatch.GraphWidget({
           title: 'S3 requests (data bucket)',
-          left: ['AllRequests', 'PutRequests', 'GetRequests', '4xxErrors', '5xxErrors'].map(
-            (metricName) =>
-              new cloudwatch.Metric({
-                namespace: 'AWS/S3',
-                metricName,
-                dimensionsMap: { BucketName: names.dataBucket, FilterId: 'EntireBucket' },
-                statistic: 'Sum',
-                period: Duration.minutes(5),
-              }),
+          left: ['AllRequests', 'PutRequests', 'GetRequests', '4xxErrors', '5xxErrors'].map((metricName) =>
+            dataBucketRequestMetric(names, metricName),
           ),
           width: 24,
         }),
       );
     }
+  }
 
-    if (settings.cloudTrail) this.addTrail(names);
-    if (settings.configRules) {
-      for (const rule of CONFIG_RULES) {
-        if (rule.identifier === 'LAMBDA_FUNCTION_SETTINGS_CHECK') {
-          this.addLambdaSettingsRules(names, rule);
-          continue;
-        }
-        new config.ManagedRule(this, rule.name, {
-          configRuleName: names.stage === 'production' ? rule.name : `Sandbox-${rule.name}`,
-          identifier: rule.identifier,
-          description: `Seed §15: ${rule.seed}.`,
-        });
+  /** Seed §15's AWS Config rules (setting configRules); the Lambda settings check is one rule per function. */
+  private addConfigRules(names: Names): void {
+    for (const rule of CONFIG_RULES) {
+      if (rule.identifier === 'LAMBDA_FUNCTION_SETTINGS_CHECK') {
+        this.addLambdaSettingsRules(names, rule);
+        continue;
       }
+      new config.ManagedRule(this, rule.name, {
+        configRuleName: names.stage === 'production' ? rule.name : `Sandbox-${rule.name}`,
+        identifier: rule.identifier,
+        description: `Seed §15: ${rule.seed}.`,
+      });
     }
   }
 

@@ -38,7 +38,18 @@ export class StorageStack extends Stack {
     const { names, settings } = props;
     const accessLogs = settings.s3AccessLogs ? this.addAccessLogBucket(names) : undefined;
 
-    this.dataBucket = new s3.Bucket(this, 'DataBucket', {
+    this.dataBucket = this.addDataBucket(names, settings, accessLogs);
+    this.addPublicReadPolicy(this.dataBucket);
+    this.addNotifications(this.dataBucket, names);
+    this.modelBucket = this.addModelBucket(names, accessLogs);
+    // One image repository per account: the sandbox stage runs images from the production repository.
+    if (names.stage === 'production') this.addImageRepository(names);
+    this.acknowledgeFindings(names, settings, accessLogs);
+  }
+
+  /** The data bucket: uploads, results and the web site under public/; CORS for the browser's uploads. */
+  private addDataBucket(names: Names, settings: Settings, accessLogs: s3.Bucket | undefined): s3.Bucket {
+    return new s3.Bucket(this, 'DataBucket', {
       bucketName: names.dataBucket,
       serverAccessLogsBucket: accessLogs,
       serverAccessLogsPrefix: accessLogs ? 'data/' : undefined,
@@ -62,53 +73,45 @@ export class StorageStack extends Stack {
           maxAge: 3000,
         },
       ],
-      lifecycleRules: [
-        { id: 'ExpireNoncurrentVersionsAfter90Days', noncurrentVersionExpiration: Duration.days(90) },
-        { id: 'AbortIncompleteUploadsAfter7Days', abortIncompleteMultipartUploadAfter: Duration.days(7) },
-        ...(settings.glacierArchive
-          ? [
-              {
-                id: 'ArchiveUploadsToGlacierAfter90Days',
-                prefix: 'users/',
-                tagFilters: { [INPUT_TAG.key]: INPUT_TAG.value },
-                transitions: [{ storageClass: s3.StorageClass.GLACIER, transitionAfter: Duration.days(90) }],
-              },
-            ]
-          : []),
-      ],
+      lifecycleRules: dataLifecycleRules(settings),
       metrics: settings.s3RequestMetrics ? [{ id: 'EntireBucket' }] : undefined,
-      replicationRules: settings.drReplica
-        ? [
-            {
-              destination: s3.Bucket.fromBucketAttributes(this, 'ReplicaBucket', {
-                bucketName: names.replicaBucket,
-                region: SEED.replicaRegion,
-              }),
-              priority: 1,
-              deleteMarkerReplication: true,
-            },
-          ]
-        : undefined,
+      replicationRules: settings.drReplica ? this.replicationRules(names) : undefined,
       removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
+  }
 
+  /** Every object version to the replica bucket in the replica region (setting drReplica), deletions included. */
+  private replicationRules(names: Names): s3.ReplicationRule[] {
+    return [
+      {
+        destination: s3.Bucket.fromBucketAttributes(this, 'ReplicaBucket', {
+          bucketName: names.replicaBucket,
+          region: SEED.replicaRegion,
+        }),
+        priority: 1,
+        deleteMarkerReplication: true,
+      },
+    ];
+  }
+
+  private addPublicReadPolicy(dataBucket: s3.Bucket): void {
     // Seed §10.1, as written: anyone may read the web site under public/ (and nothing else).
-    this.dataBucket.addToResourcePolicy(
+    dataBucket.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'PublicReadGetObject',
         principals: [new iam.StarPrincipal()],
         actions: ['s3:GetObject'],
-        resources: [this.dataBucket.arnForObjects(`${PUBLIC_PREFIX}*`)],
+        resources: [dataBucket.arnForObjects(`${PUBLIC_PREFIX}*`)],
       }),
     );
     // CloudFront (Gen3DWebStack) reads public/ through origin access control: any distribution of this account, so
     // that this policy needs no reference to the web stack.
-    this.dataBucket.addToResourcePolicy(
+    dataBucket.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'CloudFrontReadPublic',
         principals: [new iam.ServicePrincipal('cloudfront.amazonaws.com')],
         actions: ['s3:GetObject'],
-        resources: [this.dataBucket.arnForObjects(`${PUBLIC_PREFIX}*`)],
+        resources: [dataBucket.arnForObjects(`${PUBLIC_PREFIX}*`)],
         conditions: {
           StringLike: {
             'AWS:SourceArn': this.formatArn({
@@ -121,12 +124,15 @@ export class StorageStack extends Stack {
         },
       }),
     );
+  }
 
+  /** The bucket's S3 event notifications, from the one list in libs/s3-keys, to the functions' live aliases. */
+  private addNotifications(dataBucket: s3.Bucket, names: Names): void {
     const functionArn: Record<NotificationTarget, string> = {
       extract: this.functionArn(names.extractFunction),
       notify: this.functionArn(names.notifyFunction),
     };
-    (this.dataBucket.node.defaultChild as s3.CfnBucket).notificationConfiguration = {
+    (dataBucket.node.defaultChild as s3.CfnBucket).notificationConfiguration = {
       lambdaConfigurations: NOTIFICATION_RULES.map((rule) => ({
         event: rule.event,
         function: functionArn[rule.target],
@@ -140,10 +146,14 @@ export class StorageStack extends Stack {
         },
       })),
     };
+  }
 
-    // Seed §12 keeps the latest 5 versions of each model artefact, which §2's "Versioning: Disabled" cannot: versioned,
-    // with every version past the newest five expired (decision 0006's deviations).
-    this.modelBucket = new s3.Bucket(this, 'ModelBucket', {
+  /**
+   * Seed §12 keeps the latest 5 versions of each model artefact, which §2's "Versioning: Disabled" cannot: versioned,
+   * with every version past the newest five expired (decision 0006's deviations).
+   */
+  private addModelBucket(names: Names, accessLogs: s3.Bucket | undefined): s3.Bucket {
+    return new s3.Bucket(this, 'ModelBucket', {
       bucketName: names.modelBucket,
       serverAccessLogsBucket: accessLogs,
       serverAccessLogsPrefix: accessLogs ? 'model/' : undefined,
@@ -161,21 +171,24 @@ export class StorageStack extends Stack {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
+  }
 
-    // One image repository per account: the sandbox stage runs images from the production repository.
-    if (names.stage === 'production') {
-      new ecr.Repository(this, 'InferenceRepository', {
-        repositoryName: names.ecrRepository,
-        imageScanOnPush: true,
-        // A commit's tag always names the image built from that commit (ecr-push.sh skips a tag already pushed);
-        // only `latest`, the pointer a hand deploy without GEN3D_IMAGE_TAG runs, moves.
-        imageTagMutability: ecr.TagMutability.IMMUTABLE_WITH_EXCLUSION,
-        imageTagMutabilityExclusionFilters: [ecr.ImageTagMutabilityExclusionFilter.wildcard('latest')],
-        lifecycleRules: [{ description: 'Keep the last 5 images', maxImageCount: SEED.keepImages }],
-        removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
-      });
-    }
+  /** The inference image repository: commit tags immutable, the last 5 images kept. */
+  private addImageRepository(names: Names): void {
+    new ecr.Repository(this, 'InferenceRepository', {
+      repositoryName: names.ecrRepository,
+      imageScanOnPush: true,
+      // A commit's tag always names the image built from that commit (ecr-push.sh skips a tag already pushed);
+      // only `latest`, the pointer a hand deploy without GEN3D_IMAGE_TAG runs, moves.
+      imageTagMutability: ecr.TagMutability.IMMUTABLE_WITH_EXCLUSION,
+      imageTagMutabilityExclusionFilters: [ecr.ImageTagMutabilityExclusionFilter.wildcard('latest')],
+      lifecycleRules: [{ description: 'Keep the last 5 images', maxImageCount: SEED.keepImages }],
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+    });
+  }
 
+  /** The cdk-nag findings this stack accepts, each with the reason. */
+  private acknowledgeFindings(names: Names, settings: Settings, accessLogs: s3.Bucket | undefined): void {
     for (const bucket of accessLogs ? [] : [this.dataBucket, this.modelBucket]) {
       Validations.of(bucket).acknowledge({
         id: 'AwsSolutions-S1',
@@ -224,4 +237,25 @@ export class StorageStack extends Stack {
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
   }
+}
+
+/**
+ * The data bucket's lifecycle: old versions and abandoned uploads expire; with glacierArchive, tagged uploads
+ * (users/{userId}/input/, INPUT_TAG) go to Glacier after 90 days.
+ */
+function dataLifecycleRules(settings: Settings): s3.LifecycleRule[] {
+  return [
+    { id: 'ExpireNoncurrentVersionsAfter90Days', noncurrentVersionExpiration: Duration.days(90) },
+    { id: 'AbortIncompleteUploadsAfter7Days', abortIncompleteMultipartUploadAfter: Duration.days(7) },
+    ...(settings.glacierArchive
+      ? [
+          {
+            id: 'ArchiveUploadsToGlacierAfter90Days',
+            prefix: 'users/',
+            tagFilters: { [INPUT_TAG.key]: INPUT_TAG.value },
+            transitions: [{ storageClass: s3.StorageClass.GLACIER, transitionAfter: Duration.days(90) }],
+          },
+        ]
+      : []),
+  ];
 }
