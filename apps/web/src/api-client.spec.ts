@@ -1,4 +1,12 @@
-import { ApiClient, ApiRequestError, postFile, type Fetch } from './api-client';
+import {
+  ApiClient,
+  ApiRequestError,
+  DEFAULT_API_BASE,
+  postFile,
+  readApiBase,
+  toApiRequestError,
+  type Fetch,
+} from './api-client';
 
 function memoryStorage() {
   const data = new Map<string, string>();
@@ -154,6 +162,86 @@ describe('ApiClient', () => {
       memoryStorage(),
     );
     await expect(client.confirm('x')).rejects.toMatchObject({ status: 0, code: 'unreachable' });
+  });
+});
+
+describe('the mesh files', () => {
+  const link = (fileName: string) => ({ url: '/s3/b/k', expiresAt: '', fileName, bytes: 3 });
+
+  it('fetches the PLY behind a fresh link, with no session header sent to storage', async () => {
+    const { fetch, calls } = fakeFetch({
+      'GET /api/jobs/job00001/mesh': () => json(200, link('a.ply')),
+      'GET /s3/b/k': () => new Response(new Uint8Array([1, 2, 3])),
+    });
+    const bytes = await new ApiClient('/api', fetch, memoryStorage()).meshBytes('job00001', 'acc.sig');
+    expect([...new Uint8Array(bytes)]).toEqual([1, 2, 3]);
+    expect(calls.map((c) => c.url)).toEqual(['/api/jobs/job00001/mesh', '/s3/b/k']);
+    expect(calls[1]?.headers).toEqual({});
+  });
+
+  it('gives a file to save under the name the link names', async () => {
+    const { fetch, calls } = fakeFetch({
+      'GET /api/jobs/job00001/mesh?format=glb': () => json(200, link('a.glb')),
+      'GET /s3/b/k': () => new Response('glTF'),
+    });
+    const file = await new ApiClient('/api', fetch, memoryStorage()).meshFile('job00001', 'acc.sig', 'glb');
+    expect(file.fileName).toBe('a.glb');
+    expect(await file.blob.text()).toBe('glTF');
+    expect(calls).toHaveLength(2);
+  });
+
+  it('turns a refused file into an ApiRequestError with code mesh', async () => {
+    const { fetch } = fakeFetch({
+      'GET /api/jobs/job00001/mesh': () => json(200, link('a.ply')),
+      'GET /s3/b/k': () => new Response('AccessDenied', { status: 403 }),
+    });
+    const client = new ApiClient('/api', fetch, memoryStorage());
+    await expect(client.meshBytes('job00001', 'acc.sig')).rejects.toMatchObject({
+      status: 403,
+      code: 'mesh',
+      message: 'HTTP 403',
+    });
+    await expect(client.meshFile('job00001', 'acc.sig')).rejects.toBeInstanceOf(ApiRequestError);
+  });
+});
+
+describe('where the API is', () => {
+  const config = (answer: () => Response | Promise<Response>) => {
+    const calls: [string, RequestInit | undefined][] = [];
+    const fetch: Fetch = async (url, init) => {
+      calls.push([url, init]);
+      return answer();
+    };
+    return { fetch, calls };
+  };
+
+  it("reads config.json beside the page, uncached, without the base's trailing slash", async () => {
+    const { fetch, calls } = config(() => json(200, { apiBase: 'https://api.example.com/prod/' }));
+    await expect(readApiBase(fetch)).resolves.toBe('https://api.example.com/prod');
+    expect(calls).toEqual([['./config.json', { cache: 'no-store' }]]);
+  });
+
+  it('falls back to the local stack mount point without a usable config', async () => {
+    expect(DEFAULT_API_BASE).toBe('/api');
+    await expect(readApiBase(config(() => new Response('', { status: 404 })).fetch)).resolves.toBe('/api');
+    await expect(readApiBase(config(() => json(200, { apiBase: '' })).fetch)).resolves.toBe('/api');
+    await expect(readApiBase(config(() => json(200, { apiBase: 7 })).fetch)).resolves.toBe('/api');
+    await expect(readApiBase(config(() => new Response('<html>')).fetch)).resolves.toBe('/api');
+    await expect(readApiBase(config(() => Promise.reject(new TypeError('offline'))).fetch)).resolves.toBe(
+      '/api',
+    );
+  });
+});
+
+describe('toApiRequestError', () => {
+  it('keeps an ApiRequestError and makes anything else a status 0 error with its text', () => {
+    const refused = new ApiRequestError(429, 'too-many-jobs', 'wait');
+    expect(toApiRequestError(refused)).toBe(refused);
+    expect(toApiRequestError(new TypeError('Failed to fetch'))).toMatchObject({
+      status: 0,
+      code: undefined,
+      message: 'TypeError: Failed to fetch',
+    });
   });
 });
 

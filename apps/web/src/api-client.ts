@@ -18,7 +18,33 @@ export class ApiRequestError extends Error {
   }
 }
 
+/** Any failure as an {@link ApiRequestError}: anything else (a network error, a bug) as status 0. */
+export function toApiRequestError(error: unknown): ApiRequestError {
+  return error instanceof ApiRequestError ? error : new ApiRequestError(0, undefined, String(error));
+}
+
 export type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
+
+/** The local stack's mount point of the API: the default when no config.json sits beside the page. */
+export const DEFAULT_API_BASE = '/api';
+
+/**
+ * Where the API is: `apiBase` of the config.json beside the page (the AWS deployment writes it), without a trailing
+ * slash, else {@link DEFAULT_API_BASE}.
+ */
+export async function readApiBase(fetchFn: Fetch): Promise<string> {
+  try {
+    const response = await fetchFn('./config.json', { cache: 'no-store' });
+    if (response.ok) {
+      const config = (await response.json()) as { apiBase?: unknown };
+      if (typeof config.apiBase === 'string' && config.apiBase !== '')
+        return config.apiBase.replace(/\/$/, '');
+    }
+  } catch {
+    // no config next to the page: the default (the local stack's mount point)
+  }
+  return DEFAULT_API_BASE;
+}
 
 export interface SessionStore {
   getItem(key: string): string | null;
@@ -27,6 +53,23 @@ export interface SessionStore {
 }
 
 const SESSION_KEY = 'gen3d.session';
+
+/** The body of `POST /uploads`: the picture, the address, and what the user asked for. */
+export interface UploadRequest {
+  fileName: string;
+  size: number;
+  email: string;
+  point?: { x: number; y: number };
+  quality?: string;
+  /** SAM-style prompts: points with label 1 (object) or 0 (background), and a box; pixels of the picture. */
+  points?: readonly { x: number; y: number; label: 0 | 1 }[];
+  box?: { x0: number; y0: number; x1: number; y1: number };
+  /** The mesh files to make (the PLY always), and a face count to make them smaller. */
+  formats?: readonly string[];
+  targetFaces?: number;
+  /** The shape hypothesis: inflate, revolve or slab (absent: the worker chooses). */
+  shape?: string;
+}
 
 export class ApiClient {
   constructor(
@@ -97,21 +140,7 @@ export class ApiClient {
     return created.token;
   }
 
-  requestUpload(input: {
-    fileName: string;
-    size: number;
-    email: string;
-    point?: { x: number; y: number };
-    quality?: string;
-    /** SAM-style prompts: points with label 1 (object) or 0 (background), and a box; pixels of the picture. */
-    points?: readonly { x: number; y: number; label: 0 | 1 }[];
-    box?: { x0: number; y0: number; x1: number; y1: number };
-    /** The mesh files to make (the PLY always), and a face count to make them smaller. */
-    formats?: readonly string[];
-    targetFaces?: number;
-    /** The shape hypothesis: inflate, revolve or slab (absent: the worker chooses). */
-    shape?: string;
-  }): Promise<UploadGrant> {
+  requestUpload(input: UploadRequest): Promise<UploadGrant> {
     return this.call('/uploads', { method: 'POST', body: JSON.stringify(input) });
   }
 
@@ -133,6 +162,28 @@ export class ApiClient {
   meshLink(jobId: string, access?: string, format?: string): Promise<MeshLink> {
     const query = format && format !== 'ply' ? `?format=${encodeURIComponent(format)}` : '';
     return this.call(`/jobs/${encodeURIComponent(jobId)}/mesh${query}`, access ? { access } : {});
+  }
+
+  /** The job's PLY, through a fresh link (what the 3D view shows). */
+  async meshBytes(jobId: string, access?: string): Promise<ArrayBuffer> {
+    const link = await this.meshLink(jobId, access);
+    return (await this.fetchFile(link.url)).arrayBuffer();
+  }
+
+  /**
+   * One of the job's files to save, with the name to save it under. A fresh short-lived link each time: the page
+   * may have been open for longer than a link lives.
+   */
+  async meshFile(jobId: string, access?: string, format?: string): Promise<{ fileName: string; blob: Blob }> {
+    const link = await this.meshLink(jobId, access, format);
+    return { fileName: link.fileName, blob: await (await this.fetchFile(link.url)).blob() };
+  }
+
+  /** A file behind a link (storage, not the API): a refusal is an {@link ApiRequestError} with code `mesh`. */
+  private async fetchFile(url: string): Promise<Response> {
+    const response = await this.fetchFn(url);
+    if (!response.ok) throw new ApiRequestError(response.status, 'mesh', `HTTP ${response.status}`);
+    return response;
   }
 
   /** Confirms the address; the results that waited for it are emailed now (`results.emailed`). */

@@ -1,4 +1,12 @@
-import { apiProblem, formatElapsed, methodLabel, stepOf } from './progress';
+import {
+  apiProblem,
+  failureText,
+  formatElapsed,
+  methodLabel,
+  statusLine,
+  stepMarks,
+  stepOf,
+} from './progress';
 
 describe('progress words', () => {
   it('names the pipeline states as the user sees them', () => {
@@ -39,5 +47,68 @@ describe('progress words', () => {
     expect(apiProblem(0, 'unreachable', 'x')).toMatch(/not reachable/);
     expect(apiProblem(503, 'results-not-sent', 'Your address is confirmed, but …')).toMatch(/is confirmed/);
     expect(apiProblem(503, 'busy', 'x')).toMatch(/not reachable/);
+  });
+
+  it('marks the steps done before the current one, the current one, and where a job failed', () => {
+    const marked = (marks: ReturnType<typeof stepMarks>) =>
+      Object.entries(marks).map(
+        ([step, m]) =>
+          `${step}:${[m.at && 'at', m.complete && 'complete', m.current && 'current', m.failed && 'failed']
+            .filter(Boolean)
+            .join('+')}`,
+      );
+    expect(marked(stepMarks('queued', false))).toEqual([
+      'uploading:complete',
+      'queued:at+current',
+      'reconstructing:',
+      'done:',
+    ]);
+    expect(marked(stepMarks('done', true))).toEqual([
+      'uploading:complete',
+      'queued:complete',
+      'reconstructing:complete',
+      'done:at+complete',
+    ]);
+    // A job that failed before the worker started stops at queued, else at reconstructing.
+    expect(marked(stepMarks('failed', false))).toEqual([
+      'uploading:complete',
+      'queued:at+current+failed',
+      'reconstructing:',
+      'done:',
+    ]);
+    expect(marked(stepMarks('failed', true))).toEqual([
+      'uploading:complete',
+      'queued:complete',
+      'reconstructing:at+current+failed',
+      'done:',
+    ]);
+  });
+
+  it("times a job from this browser's upload, else from the pipeline's queue, until it finishes", () => {
+    const queuedAt = '2026-01-01T00:00:00.000Z';
+    const t0 = Date.parse(queuedAt);
+    expect(statusLine(undefined, undefined, t0)).toEqual({
+      label: 'Uploaded, waiting for the pipeline',
+      elapsed: '',
+    });
+    expect(statusLine(undefined, t0, t0 + 2_500)).toEqual({
+      label: 'Uploaded, waiting for the pipeline',
+      elapsed: ' · 2.5 s',
+    });
+    const running = { state: 'reconstructing' as const, queuedAt };
+    expect(statusLine(running, undefined, t0 + 83_000)).toEqual({
+      label: 'Reconstructing',
+      elapsed: ' · 1 min 23 s',
+    });
+    expect(statusLine(running, t0 - 1_000, t0 + 4_000).elapsed).toBe(' · 5.0 s');
+    const done = { state: 'done' as const, queuedAt, finishedAt: '2026-01-01T00:00:12.000Z' };
+    expect(statusLine(done, undefined, t0 + 3_600_000)).toEqual({ label: 'Done', elapsed: ' · 12 s' });
+  });
+
+  it("says why a job failed with the pipeline's code, or that it failed", () => {
+    expect(failureText({ code: 'no-object', reason: 'No object was found.' })).toBe(
+      'No object was found. (no-object)',
+    );
+    expect(failureText(undefined)).toBe('The job failed.');
   });
 });

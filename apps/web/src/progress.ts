@@ -53,3 +53,54 @@ export function apiProblem(status: number, code: string | undefined, message: st
     return 'The service is not reachable right now. Please try again shortly.';
   return message ?? `The request failed (${status}).`;
 }
+
+/** The steps of the progress list, in order (a failed job has no step of its own: it stops at one of these). */
+export const STEP_ORDER: readonly Step[] = ['uploading', 'queued', 'reconstructing', 'done'];
+
+/** How one item of the progress list is marked. */
+export interface StepMark {
+  /** The job is at this step (the step the list's `aria-current` names, done included). */
+  readonly at: boolean;
+  readonly complete: boolean;
+  readonly current: boolean;
+  readonly failed: boolean;
+}
+
+/**
+ * How each step of {@link STEP_ORDER} is marked for the job's step. A failed job stops at the step it failed in:
+ * reconstructing once the worker had started, else queued.
+ */
+export function stepMarks(current: Step, workerStarted: boolean): Record<string, StepMark> {
+  const failedAt: Step = workerStarted ? 'reconstructing' : 'queued';
+  const index = STEP_ORDER.indexOf(current === 'failed' ? failedAt : current);
+  return Object.fromEntries(
+    STEP_ORDER.map((step, i) => [
+      step,
+      {
+        at: index === i,
+        complete: index > i || current === 'done',
+        current: index === i && current !== 'done',
+        failed: index === i && current === 'failed',
+      },
+    ]),
+  );
+}
+
+/** The status line: the step in words, and the time since the job started (ticking until it finishes). */
+export function statusLine(
+  job: Pick<JobView, 'state' | 'queuedAt' | 'finishedAt'> | undefined,
+  uploadedAt: number | undefined,
+  now: number,
+): { readonly label: string; readonly elapsed: string } {
+  // The pipeline's own times when known (a job opened from a link), else this browser's upload time.
+  const started = uploadedAt ?? (job ? Date.parse(job.queuedAt) : undefined);
+  const end = job?.finishedAt ? Date.parse(job.finishedAt) : now;
+  const elapsed = started !== undefined ? ` · ${formatElapsed(end - started)}` : '';
+  const label = job ? STEP_LABELS[stepOf(job.state)] : 'Uploaded, waiting for the pipeline';
+  return { label, elapsed };
+}
+
+/** Why a failed job failed, with the pipeline's code. */
+export function failureText(error: JobView['error']): string {
+  return `${error?.reason ?? 'The job failed.'}${error ? ` (${error.code})` : ''}`;
+}

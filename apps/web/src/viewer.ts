@@ -1,3 +1,4 @@
+/** The 3D view of a job's mesh (three.js), and the pure geometry behind it. Loaded only once a mesh is shown. */
 import {
   Box3,
   Color,
@@ -30,6 +31,67 @@ export function countsOf(geometry: BufferGeometry): MeshCounts {
   const vertices = geometry.getAttribute('position')?.count ?? 0;
   const faces = geometry.index ? geometry.index.count / 3 : vertices / 3;
   return { vertices, faces };
+}
+
+/** A PLY file (binary or ASCII) as a geometry with normals (computed when the file has none). */
+export function parsePly(ply: ArrayBuffer): BufferGeometry {
+  const geometry = new PLYLoader().parse(ply);
+  if (!geometry.getAttribute('normal')) geometry.computeVertexNormals();
+  return geometry;
+}
+
+/** Where the camera goes for a mesh of this bounding radius: the whole mesh in view, with a little margin. */
+export function cameraFit(
+  radius: number,
+  fovDegrees: number,
+): {
+  readonly distance: number;
+  readonly near: number;
+  readonly far: number;
+  readonly minDistance: number;
+  readonly maxDistance: number;
+} {
+  const distance = (radius / Math.sin(((fovDegrees / 2) * Math.PI) / 180)) * 1.15;
+  return {
+    distance,
+    near: distance / 100,
+    far: distance * 100,
+    minDistance: radius * 0.5,
+    maxDistance: distance * 6,
+  };
+}
+
+export interface Orbit {
+  readonly radius: number;
+  /** From the up axis, kept off the poles. */
+  readonly phi: number;
+  /** Around the up axis. */
+  readonly theta: number;
+}
+
+const ORBIT_STEP = Math.PI / 24;
+const ZOOM = 0.9;
+
+/**
+ * Where a key moves the camera around its target: the arrows turn it (a 24th of a half turn), + (or =) and - zoom
+ * within the controls' distances. Undefined for any other key.
+ */
+export function orbitByKey(
+  orbit: Orbit,
+  key: string,
+  limits: { readonly minDistance: number; readonly maxDistance: number },
+): Orbit | undefined {
+  const closer = (): Orbit => ({ ...orbit, radius: Math.max(limits.minDistance, orbit.radius * ZOOM) });
+  const turns: Record<string, () => Orbit> = {
+    ArrowLeft: () => ({ ...orbit, theta: orbit.theta - ORBIT_STEP }),
+    ArrowRight: () => ({ ...orbit, theta: orbit.theta + ORBIT_STEP }),
+    ArrowUp: () => ({ ...orbit, phi: Math.max(0.05, orbit.phi - ORBIT_STEP) }),
+    ArrowDown: () => ({ ...orbit, phi: Math.min(Math.PI - 0.05, orbit.phi + ORBIT_STEP) }),
+    '+': closer,
+    '=': closer,
+    '-': () => ({ ...orbit, radius: Math.min(limits.maxDistance, orbit.radius / ZOOM) }),
+  };
+  return turns[key]?.();
 }
 
 /**
@@ -75,8 +137,7 @@ export class MeshViewer {
 
   /** Shows a PLY file (binary or ASCII) and returns its counts. */
   show(ply: ArrayBuffer): MeshCounts {
-    const geometry = new PLYLoader().parse(ply);
-    if (!geometry.getAttribute('normal')) geometry.computeVertexNormals();
+    const geometry = parsePly(ply);
     const material = new MeshStandardMaterial({
       vertexColors: geometry.getAttribute('color') !== undefined,
       roughness: 0.75,
@@ -103,36 +164,26 @@ export class MeshViewer {
     ground.receiveShadow = true;
     this.scene.add(ground);
     this.ground = ground;
-    const distance = (radius / Math.sin(((this.camera.fov / 2) * Math.PI) / 180)) * 1.15;
+    const fit = cameraFit(radius, this.camera.fov);
     const direction = new Vector3(0.55, 0.35, 1).normalize();
-    this.camera.position.copy(sphere.center).addScaledVector(direction, distance);
-    this.camera.near = distance / 100;
-    this.camera.far = distance * 100;
+    this.camera.position.copy(sphere.center).addScaledVector(direction, fit.distance);
+    this.camera.near = fit.near;
+    this.camera.far = fit.far;
     this.camera.updateProjectionMatrix();
     this.controls.target.copy(sphere.center);
-    this.controls.minDistance = radius * 0.5;
-    this.controls.maxDistance = distance * 6;
+    this.controls.minDistance = fit.minDistance;
+    this.controls.maxDistance = fit.maxDistance;
     this.controls.update();
   }
 
   /** Arrow keys turn the view around the mesh, + and - zoom: the viewer works without a pointer. */
   private onKey(event: KeyboardEvent): void {
-    const step = Math.PI / 24;
     const offset = this.camera.position.clone().sub(this.controls.target);
     const spherical = new Spherical().setFromVector3(offset);
-    const turns: Record<string, () => void> = {
-      ArrowLeft: () => (spherical.theta -= step),
-      ArrowRight: () => (spherical.theta += step),
-      ArrowUp: () => (spherical.phi = Math.max(0.05, spherical.phi - step)),
-      ArrowDown: () => (spherical.phi = Math.min(Math.PI - 0.05, spherical.phi + step)),
-      '+': () => (spherical.radius = Math.max(this.controls.minDistance, spherical.radius * 0.9)),
-      '=': () => (spherical.radius = Math.max(this.controls.minDistance, spherical.radius * 0.9)),
-      '-': () => (spherical.radius = Math.min(this.controls.maxDistance, spherical.radius / 0.9)),
-    };
-    const turn = turns[event.key];
-    if (!turn) return;
+    const turned = orbitByKey(spherical, event.key, this.controls);
+    if (!turned) return;
     event.preventDefault();
-    turn();
+    spherical.set(turned.radius, turned.phi, turned.theta);
     this.camera.position.copy(this.controls.target).add(new Vector3().setFromSpherical(spherical));
     this.camera.lookAt(this.controls.target);
   }

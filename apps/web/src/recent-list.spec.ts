@@ -1,0 +1,61 @@
+import type { JobView } from './api-client';
+import { recentEntryOf, recentLabel, watchedOf } from './recent-list';
+
+const iso = (date: Date) => date.toISOString();
+
+describe('the recent list', () => {
+  it('names each job by its file, where it stood when last seen, and when it started', () => {
+    const job = { name: 'ball-1', fileName: 'ball.png', startedAt: '2026-01-01T10:00:00.000Z' };
+    expect(recentLabel(job, iso)).toBe('ball.png — Uploaded, 2026-01-01T10:00:00.000Z');
+    expect(recentLabel({ ...job, state: 'reconstructing' }, iso)).toBe(
+      'ball.png — Reconstructing, 2026-01-01T10:00:00.000Z',
+    );
+    expect(recentLabel({ ...job, state: 'failed' }, iso)).toMatch(/^ball\.png — Failed, /);
+  });
+
+  it('opens a listed job again as it was watched: by id once known, with its access token', () => {
+    const startedAt = '2026-01-01T10:00:00.000Z';
+    expect(watchedOf({ name: 'ball-1', fileName: 'ball.png', startedAt })).toEqual({
+      name: 'ball-1',
+      fileName: 'ball.png',
+      startedAt: Date.parse(startedAt),
+    });
+    expect(
+      watchedOf({ name: 'ball-1', fileName: 'ball.png', startedAt, jobId: 'job00001', access: 'acc.sig' }),
+    ).toEqual({
+      name: 'ball-1',
+      fileName: 'ball.png',
+      jobId: 'job00001',
+      access: 'acc.sig',
+      startedAt: Date.parse(startedAt),
+    });
+  });
+
+  it("remembers a polled job of this browser's with its id and state, and no job it does not know", () => {
+    const job: JobView = {
+      jobId: 'job00001',
+      name: 'ball-1',
+      state: 'done',
+      queuedAt: '2026-01-01T10:00:01.000Z',
+      updatedAt: '2026-01-01T10:00:09.000Z',
+    };
+    const uploadedAt = Date.parse('2026-01-01T10:00:00.000Z');
+    expect(recentEntryOf(job, { name: 'ball-1', fileName: 'ball.png', startedAt: uploadedAt })).toEqual({
+      name: 'ball-1',
+      fileName: 'ball.png',
+      jobId: 'job00001',
+      startedAt: '2026-01-01T10:00:00.000Z',
+      state: 'done',
+    });
+    // Known by name only (opened from the list before its file name was stored): its last update stands in.
+    expect(recentEntryOf(job, { name: 'ball-1', jobId: 'job00001', access: 'acc.sig' })).toEqual({
+      name: 'ball-1',
+      fileName: 'ball-1',
+      jobId: 'job00001',
+      access: 'acc.sig',
+      startedAt: '2026-01-01T10:00:09.000Z',
+      state: 'done',
+    });
+    expect(recentEntryOf(job, { jobId: 'job00001', access: 'acc.sig' })).toBeUndefined();
+  });
+});
