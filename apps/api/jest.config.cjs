@@ -1,9 +1,5 @@
-module.exports = {
-  ...require('../../jest.preset.cjs'),
+module.exports = require('../../tools/testing/jest-project.cjs')(__dirname, {
   displayName: 'api-lambda',
-  rootDir: __dirname,
-  coverageDirectory: '../../coverage/apps/api',
-  globalSetup: '../../tools/testing/moto-setup.cjs',
-  globalTeardown: '../../tools/testing/moto-teardown.cjs',
+  moto: true,
   testTimeout: 30_000,
-};
+});

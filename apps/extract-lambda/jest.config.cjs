@@ -1,9 +1,5 @@
-module.exports = {
-  ...require('../../jest.preset.cjs'),
+module.exports = require('../../tools/testing/jest-project.cjs')(__dirname, {
   displayName: 'extract-lambda',
-  rootDir: __dirname,
-  coverageDirectory: '../../coverage/apps/extract-lambda',
-  globalSetup: '../../tools/testing/moto-setup.cjs',
-  globalTeardown: '../../tools/testing/moto-teardown.cjs',
+  moto: true,
   testTimeout: 30_000,
-};
+});

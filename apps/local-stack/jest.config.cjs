@@ -1,7 +1,4 @@
-module.exports = {
-  ...require('../../jest.preset.cjs'),
+module.exports = require('../../tools/testing/jest-project.cjs')(__dirname, {
   displayName: 'local-stack',
-  rootDir: __dirname,
-  coverageDirectory: '../../coverage/apps/local-stack',
   testTimeout: 120_000,
-};
+});

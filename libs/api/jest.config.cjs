@@ -1,6 +1,1 @@
-module.exports = {
-  ...require('../../jest.preset.cjs'),
-  displayName: 'api',
-  rootDir: __dirname,
-  coverageDirectory: '../../coverage/libs/api',
-};
+module.exports = require('../../tools/testing/jest-project.cjs')(__dirname, { displayName: 'api' });

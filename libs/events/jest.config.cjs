@@ -1,6 +1,1 @@
-module.exports = {
-  ...require('../../jest.preset.cjs'),
-  displayName: 'events',
-  rootDir: __dirname,
-  coverageDirectory: '../../coverage/libs/events',
-};
+module.exports = require('../../tools/testing/jest-project.cjs')(__dirname, { displayName: 'events' });

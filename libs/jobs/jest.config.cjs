@@ -1,6 +1,1 @@
-module.exports = {
-  ...require('../../jest.preset.cjs'),
-  displayName: 'jobs',
-  rootDir: __dirname,
-  coverageDirectory: '../../coverage/libs/jobs',
-};
+module.exports = require('../../tools/testing/jest-project.cjs')(__dirname, { displayName: 'jobs' });

@@ -1,6 +1,1 @@
-module.exports = {
-  ...require('../../jest.preset.cjs'),
-  displayName: 'logging',
-  rootDir: __dirname,
-  coverageDirectory: '../../coverage/libs/logging',
-};
+module.exports = require('../../tools/testing/jest-project.cjs')(__dirname, { displayName: 'logging' });

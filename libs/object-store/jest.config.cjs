@@ -1,8 +1,5 @@
-module.exports = {
-  ...require('../../jest.preset.cjs'),
+// The contract test runs every store against moto server too (tests/contract.int.spec.ts).
+module.exports = require('../../tools/testing/jest-project.cjs')(__dirname, {
   displayName: 'object-store',
-  rootDir: __dirname,
-  coverageDirectory: '../../coverage/libs/object-store',
-  globalSetup: '../../tools/testing/moto-setup.cjs',
-  globalTeardown: '../../tools/testing/moto-teardown.cjs',
-};
+  moto: true,
+});

@@ -1,6 +1,1 @@
-module.exports = {
-  ...require('../../jest.preset.cjs'),
-  displayName: 'runtime',
-  rootDir: __dirname,
-  coverageDirectory: '../../coverage/libs/runtime',
-};
+module.exports = require('../../tools/testing/jest-project.cjs')(__dirname, { displayName: 'runtime' });

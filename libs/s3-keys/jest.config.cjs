@@ -1,6 +1,1 @@
-module.exports = {
-  ...require('../../jest.preset.cjs'),
-  displayName: 's3-keys',
-  rootDir: __dirname,
-  coverageDirectory: '../../coverage/libs/s3-keys',
-};
+module.exports = require('../../tools/testing/jest-project.cjs')(__dirname, { displayName: 's3-keys' });
