@@ -12,30 +12,40 @@ export class ApiError extends Error {
   }
 }
 
-/** The request is malformed (400). */
-export class BadRequestError extends ApiError {
-  override readonly name: string = 'BadRequestError';
+/** An ApiError that differs from the others by its name only; the name's type tells them apart to TypeScript too. */
+type NamedApiError<N extends string> = ApiError & { readonly name: N };
+
+/**
+ * The class of the ApiErrors named `name`: `instanceof` tells them apart, and the name is both its instances' `name`
+ * and the class's own (pino logs `err.constructor.name` as the error's type).
+ */
+function apiErrorNamed<N extends string>(
+  name: N,
+): new (...args: ConstructorParameters<typeof ApiError>) => NamedApiError<N> {
+  class Named extends ApiError {
+    override readonly name: N = name;
+  }
+  Object.defineProperty(Named, 'name', { value: name });
+  return Named;
 }
+
+/** The request is malformed (400). */
+export const BadRequestError = apiErrorNamed('BadRequestError');
 
 /** No valid session token (401). */
-export class UnauthorizedError extends ApiError {
-  override readonly name: string = 'UnauthorizedError';
-}
+export const UnauthorizedError = apiErrorNamed('UnauthorizedError');
 
 /** The request came around the API's front door (403): see ApiDeps.originSecret. */
-export class ForbiddenError extends ApiError {
-  override readonly name: string = 'ForbiddenError';
-}
+export const ForbiddenError = apiErrorNamed('ForbiddenError');
 
 /** Nothing the caller may see is here (404): also for another user's job, so that ids are not confirmed. */
-export class NotFoundError extends ApiError {
-  override readonly name: string = 'NotFoundError';
-}
+export const NotFoundError = apiErrorNamed('NotFoundError');
 
 /** The job exists but is not in a state that allows this (409): a mesh of an unfinished job. */
-export class ConflictError extends ApiError {
-  override readonly name: string = 'ConflictError';
-}
+export const ConflictError = apiErrorNamed('ConflictError');
+
+/** Concurrent writers kept winning a document's compare-and-swap (503: try again). */
+export const BusyError = apiErrorNamed('BusyError');
 
 /** A quota is used up (429); `retryAfterSeconds` says when asking again can succeed. */
 export class RateLimitedError extends ApiError {
@@ -48,9 +58,4 @@ export class RateLimitedError extends ApiError {
   ) {
     super(code, message);
   }
-}
-
-/** Concurrent writers kept winning a document's compare-and-swap (503: try again). */
-export class BusyError extends ApiError {
-  override readonly name: string = 'BusyError';
 }

@@ -3,10 +3,6 @@ import type { z } from 'zod';
 /** Base of this library's errors; `cause` survives (ErrorOptions). Callers branch with `instanceof`. */
 export class EventsError extends Error {
   override readonly name: string = 'EventsError';
-
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-  }
 }
 
 /** A document or event that does not have the shape its schema promises. `issues` lists every problem found. */

@@ -3,10 +3,6 @@ import type { JobErrorType } from '@gen3d/events';
 /** Base of this library's errors; `cause` survives (ErrorOptions). Callers branch with `instanceof`. */
 export class JobsError extends Error {
   override readonly name: string = 'JobsError';
-
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-  }
 }
 
 /**

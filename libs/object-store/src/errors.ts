@@ -4,10 +4,6 @@
  */
 export class ObjectStoreError extends Error {
   override readonly name: string = 'ObjectStoreError';
-
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-  }
 }
 
 /** The object (or the version asked for) does not exist. */

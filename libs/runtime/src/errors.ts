@@ -1,10 +1,6 @@
 /** Base of this library's errors; `cause` survives (ErrorOptions). Callers branch with `instanceof`. */
 export class RuntimeError extends Error {
   override readonly name: string = 'RuntimeError';
-
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-  }
 }
 
 /** A missing or malformed setting, named; thrown once, at start-up. */
