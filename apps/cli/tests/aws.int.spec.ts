@@ -10,6 +10,7 @@ import {
   PutBucketVersioningCommand,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
+import { jobReportOf, reportOutputOf } from '@gen3d/events/testing';
 import { jobIdFor } from '@gen3d/jobs';
 import { createS3Client } from '@gen3d/object-store';
 
@@ -170,31 +171,18 @@ describe('gen3d --aws', () => {
     );
     const put = (Key: string, body: unknown) =>
       client.send(new PutObjectCommand({ Bucket: bucket, Key, Body: JSON.stringify(body) }));
-    await put('users/op1/output/cup.report.json', {
-      version: 1,
-      jobId,
-      userId: 'op1',
-      input: { bucket, key: 'users/op1/input/cup.png' },
-      output: {
-        bucket,
-        meshKey: 'users/op1/output/cup.ply',
-        bytes: 4,
-        files: [
-          { format: 'ply', key: 'users/op1/output/cup.ply', bytes: 4 },
+    await put(
+      'users/op1/output/cup.report.json',
+      jobReportOf({
+        jobId,
+        userId: 'op1',
+        input: { bucket, key: 'users/op1/input/cup.png' },
+        output: reportOutputOf(bucket, 'users/op1/output/cup.ply', [
           { format: 'glb', key: 'users/op1/output/cup.glb', bytes: 13, versionId: glb.VersionId },
-        ],
-      },
-      worker: {
-        backend: 'inflate',
-        method: 'm',
-        image: { width: 4, height: 4, mode: 'RGB' },
-        mask: { source: 'alpha', area: 4 },
-        mesh: { vertices: 8, faces: 12, watertight: true },
-        timingsMs: {},
-      },
-      timingsMs: {},
-      finishedAt: now,
-    });
+        ]),
+        finishedAt: now,
+      }),
+    );
     await put('users/op1/output/cup.ply', 'ply\n');
     await put(`users/op1/jobs/${jobId}/status.json`, {
       version: 2,

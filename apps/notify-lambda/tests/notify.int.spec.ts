@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { VerifyEmailIdentityCommand } from '@aws-sdk/client-ses';
 import { parseJobStatus } from '@gen3d/events';
+import { jobReportOf, workerReportOf } from '@gen3d/events/testing';
 import { parseNotifyConfig } from '@gen3d/jobs';
 import { createLogger } from '@gen3d/logging';
 import { bindBucket, createS3Client, S3ObjectStore } from '@gen3d/object-store';
@@ -98,23 +99,29 @@ function newJobId(): string {
   return `${Date.now().toString(16)}${jobCounter.toString(16)}`.padEnd(32, '0').slice(0, 32);
 }
 
+/** The request document extract writes for user u1's job, for the upload `upload`; `fields` adds or replaces fields. */
+function putRequest(
+  jobId: string,
+  upload: { bucket: string; key: string; versionId: string },
+  fields: Record<string, unknown>,
+) {
+  const { bucket, key, versionId } = upload;
+  const request = { version: 1, jobId, userId: 'u1', input: { bucket, key, versionId } };
+  return put(
+    bucket,
+    `users/u1/jobs/${jobId}/request.json`,
+    JSON.stringify({ ...request, requestedAt: new Date().toISOString(), ...fields }),
+  );
+}
+
 /** What extract and the sidecar leave for a finished job: upload, request, report, then the mesh naming both. */
 async function finishedJob(bucket: string, name: string, email: string | undefined, reportBody?: string) {
   const jobId = newJobId();
   const upload = await put(bucket, `users/u1/input/${name}.png`, 'png', email ? { email } : {});
-  await put(
-    bucket,
-    `users/u1/jobs/${jobId}/request.json`,
-    JSON.stringify({
-      version: 1,
-      jobId,
-      userId: 'u1',
-      input: { bucket, key: upload.key, versionId: upload.versionId },
-      options: { backend: 'inflate', quality: 'standard' },
-      requestedAt: new Date().toISOString(),
-      invocationTimeoutSeconds: 3600,
-    }),
-  );
+  await putRequest(jobId, upload, {
+    options: { backend: 'inflate', quality: 'standard' },
+    invocationTimeoutSeconds: 3600,
+  });
   const report = await put(
     bucket,
     `users/u1/output/${name}.report.json`,
@@ -129,23 +136,15 @@ async function finishedJob(bucket: string, name: string, email: string | undefin
 }
 
 const reportOf = (bucket: string, name: string, jobId: string, versionId: string) =>
-  JSON.stringify({
-    version: 1,
-    jobId,
-    userId: 'u1',
-    input: { bucket, key: `users/u1/input/${name}.png`, versionId },
-    output: { bucket, meshKey: `users/u1/output/${name}.ply`, bytes: 4 },
-    worker: {
-      backend: 'inflate',
-      method: 'silhouette inflation (geometric, no learned model)',
-      image: { width: 256, height: 256, mode: 'RGBA 8-bit' },
-      mask: { source: 'alpha', area: 20000 },
-      mesh: { vertices: 1000, faces: 1996, watertight: true },
-      timingsMs: {},
-    },
-    timingsMs: { total: 1500 },
-    finishedAt: new Date().toISOString(),
-  });
+  JSON.stringify(
+    jobReportOf({
+      jobId,
+      input: { bucket, key: `users/u1/input/${name}.png`, versionId },
+      output: { bucket, meshKey: `users/u1/output/${name}.ply`, bytes: 4 },
+      worker: workerReportOf({ mesh: { vertices: 1000, faces: 1996, watertight: true } }),
+      finishedAt: new Date().toISOString(),
+    }),
+  );
 
 const failureOf = (
   bucket: string,
@@ -338,18 +337,7 @@ describe('notify-lambda against moto', () => {
       const jobId = newJobId();
       const upload = await put(bucket, 'users/u1/input/mug.png', 'png', { email: 'mug@example.com' });
       const requestedAt = new Date().toISOString();
-      await put(
-        bucket,
-        `users/u1/jobs/${jobId}/request.json`,
-        JSON.stringify({
-          version: 1,
-          jobId,
-          userId: 'u1',
-          input: { bucket, key: upload.key, versionId: upload.versionId },
-          options: {},
-          requestedAt,
-        }),
-      );
+      await putRequest(jobId, upload, { options: {}, requestedAt });
       await put(bucket, `jobs/${jobId}.json`, JSON.stringify({ version: 1, jobId, userId: 'u1' }));
       // A later upload of the same name by someone else must not receive this job's failure.
       await put(bucket, 'users/u1/input/mug.png', 'png', { email: 'someone-else@example.com' });

@@ -386,7 +386,7 @@ describe('jobs and meshes', () => {
     const { json } = await api.call({ method: 'GET', path: '/jobs/job0000000000001' }, token);
     expect(json['job']).toMatchObject({
       state: 'done',
-      method: 'silhouette inflation (not a learned model)',
+      method: 'silhouette inflation (geometric, no learned model)',
       backend: 'inflate',
       mesh: { vertices: 8, faces: 12, watertight: true },
     });

@@ -1,11 +1,12 @@
 import {
   parseInferenceRequest,
   parseJobOptions,
-  parseJobReport,
   parseUploadMetadata,
   parseWorkerReport,
   uploadMetadataFor,
+  type MeshFile,
 } from './index';
+import { jobReportOf } from './testing';
 
 describe('job options of issue 12 (prompts, formats, decimation)', () => {
   it('reads every new metadata field into typed options', () => {
@@ -142,26 +143,14 @@ describe('job options of issue 12 (prompts, formats, decimation)', () => {
   });
 
   it('lists the mesh files in the job report', () => {
-    const files = [
+    const files: MeshFile[] = [
       { format: 'glb', key: 'users/u1/output/chair.glb', bytes: 10, versionId: 'v1' },
       { format: 'ply', key: 'users/u1/output/chair.ply', bytes: 20 },
     ];
-    const report = parseJobReport({
-      version: 1,
+    const report = jobReportOf({
       jobId: 'a1b2c3d4e5f6',
-      userId: 'u1',
       input: { bucket: 'gen3d-data-bucket', key: 'users/u1/input/chair.png' },
       output: { bucket: 'gen3d-data-bucket', meshKey: 'users/u1/output/chair.ply', bytes: 20, files },
-      worker: {
-        backend: 'inflate',
-        method: 'm',
-        image: { width: 1, height: 1, mode: 'RGB' },
-        mask: { source: 'alpha', area: 1 },
-        mesh: { vertices: 3, faces: 1, watertight: false },
-        timingsMs: {},
-      },
-      timingsMs: {},
-      finishedAt: '2026-11-27T04:00:00Z',
     });
     expect(report.output.files).toEqual(files);
   });

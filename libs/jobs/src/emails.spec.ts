@@ -1,17 +1,14 @@
 import type { FailureDocument, JobReport } from '@gen3d/events';
+import { jobReportOf, workerReportOf } from '@gen3d/events/testing';
 import { adminFailureEmail, successEmail, userFailureEmail } from './emails';
 
-const report = {
-  worker: {
-    backend: 'inflate',
-    method: 'silhouette inflation (geometric, no learned model)',
-    image: { width: 512, height: 512, mode: 'RGBA 8-bit' },
-    mask: { source: 'alpha', area: 1000 },
-    mesh: { vertices: 1200, faces: 2396, watertight: true },
-    timingsMs: {},
-  },
+const report = jobReportOf({
+  jobId: '0123456789abcdef',
+  input: { bucket: 'gen3d-data-bucket', key: 'users/u1/input/chair.png' },
+  output: { bucket: 'gen3d-data-bucket', meshKey: 'users/u1/output/chair.ply', bytes: 3 * 1024 * 1024 },
+  worker: workerReportOf({ mesh: { vertices: 1200, faces: 2396, watertight: true } }),
   timingsMs: { total: 2345 },
-} as unknown as JobReport;
+});
 
 const failure: FailureDocument = {
   version: 1,

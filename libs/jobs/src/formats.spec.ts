@@ -1,4 +1,4 @@
-import type { JobReport } from '@gen3d/events';
+import { jobReportOf, reportOutputOf, workerReportOf } from '@gen3d/events/testing';
 import { extractObject } from './extract';
 import { BUCKET, coreWorld, invocation, objectOf, PNG } from './fixtures/core-world';
 import { notifyObject } from './notify';
@@ -59,41 +59,28 @@ describe('issue 12 options through the extract core', () => {
 });
 
 describe('the mesh email with extra formats', () => {
-  async function finishedJob(w: ReturnType<typeof world>, mask: JobReport['worker']['mask']) {
+  /** A job whose object was found by segmentation, with this seeding and score. */
+  async function finishedJob(
+    w: ReturnType<typeof world>,
+    segmentation: { hypothesis: string; score: number },
+  ) {
     const { record: upload } = await w.put('users/u1/input/cup.png', PNG, { email: 'c@example.com' });
     const glb = await w.put('users/u1/output/cup.glb', 'glTF-bytes');
     const stl = await w.put('users/u1/output/cup.stl', 'stl-bytes!');
     // What an older, overwritten GLB must not be confused with: a later write under the same key.
     await w.put('users/u1/output/cup.glb', 'a later glb');
     const jobId = '0123456789abcdef';
-    const report: JobReport = {
-      version: 1,
-      jobId: jobId as never,
-      userId: 'u1' as never,
+    const report = jobReportOf({
+      jobId,
       input: { bucket: BUCKET, key: upload.key, versionId: upload.versionId },
-      output: {
-        bucket: BUCKET,
-        meshKey: 'users/u1/output/cup.ply',
-        bytes: 4,
-        files: [
-          { format: 'ply', key: 'users/u1/output/cup.ply', bytes: 4 },
-          { format: 'glb', key: 'users/u1/output/cup.glb', bytes: 10, versionId: glb.written.versionId! },
-          { format: 'stl', key: 'users/u1/output/cup.stl', bytes: 10, versionId: stl.written.versionId! },
-          // A report naming a key outside this job's files is not followed.
-          { format: 'obj', key: 'users/u2/output/secret.obj', bytes: 1 },
-        ],
-      },
-      worker: {
-        backend: 'inflate',
-        method: 'silhouette inflation (geometric, no learned model)',
-        image: { width: 64, height: 64, mode: 'RGB' },
-        mask,
-        mesh: { vertices: 10, faces: 16, watertight: true },
-        timingsMs: { total: 100 },
-      },
-      timingsMs: { total: 120 },
-      finishedAt: '2026-11-27T04:00:00Z',
-    };
+      output: reportOutputOf(BUCKET, 'users/u1/output/cup.ply', [
+        { format: 'glb', key: 'users/u1/output/cup.glb', bytes: 10, versionId: glb.written.versionId! },
+        { format: 'stl', key: 'users/u1/output/cup.stl', bytes: 10, versionId: stl.written.versionId! },
+        // A report naming a key outside this job's files is not followed.
+        { format: 'obj', key: 'users/u2/output/secret.obj', bytes: 1 },
+      ]),
+      worker: workerReportOf({ mask: { source: 'segmentation', area: 100, ...segmentation } }),
+    });
     const written = await w.docs.writeReport(
       { kind: 'input', key: upload.key, userId: 'u1' as never, name: 'cup' },
       report,
@@ -110,12 +97,7 @@ describe('the mesh email with extra formats', () => {
 
   it('links every format made, each downloading the version this job wrote', async () => {
     const w = world();
-    const email = await finishedJob(w, {
-      source: 'segmentation',
-      area: 100,
-      hypothesis: 'border',
-      score: 1.2,
-    });
+    const email = await finishedJob(w, { hypothesis: 'border', score: 1.2 });
     const links = email.text.match(/memory:\S+/g) ?? [];
     expect(links).toHaveLength(3); // PLY, GLB, STL; not the foreign OBJ
     const bodies = links.map((link) => {
@@ -133,12 +115,7 @@ describe('the mesh email with extra formats', () => {
 
   it('says when the automatic outline is doubtful, and suggests a point or a box', async () => {
     const w = world();
-    const email = await finishedJob(w, {
-      source: 'segmentation',
-      area: 100,
-      hypothesis: 'saliency',
-      score: 0.31,
-    });
+    const email = await finishedJob(w, { hypothesis: 'saliency', score: 0.31 });
     expect(email.text).toContain('Object outline: doubtful (score 0.31; 0.5 or more is good)');
     expect(email.text).toContain('a click on it (a point), or a box around it');
     expect(email.html).toContain('a click on it (a point), or a box around it');

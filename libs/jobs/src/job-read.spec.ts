@@ -1,4 +1,5 @@
-import type { JobReport, JobStatus } from '@gen3d/events';
+import type { JobStatus } from '@gen3d/events';
+import { jobReportOf, reportOutputOf } from '@gen3d/events/testing';
 import { BUCKET, coreWorld, PNG } from './fixtures/core-world';
 import { jobViewOf, linkStoredJob, readJobStatus, readStoredJob, storedFileOf } from './job-read';
 
@@ -8,32 +9,15 @@ const world = () => coreWorld(new Date('2026-11-27T05:00:00Z'));
 async function finishJob(w: ReturnType<typeof world>, jobId: string, glbText: string) {
   const { written: input } = await w.put('users/u1/input/cup.png', PNG, {}, 'image/png');
   const { written: glb } = await w.put('users/u1/output/cup.glb', glbText);
-  const report: JobReport = {
-    version: 1,
-    jobId: jobId as never,
-    userId: 'u1' as never,
+  const report = jobReportOf({
+    jobId,
     input: { bucket: BUCKET, key: 'users/u1/input/cup.png', versionId: input.versionId },
-    output: {
-      bucket: BUCKET,
-      meshKey: 'users/u1/output/cup.ply',
-      bytes: 4,
-      files: [
-        { format: 'ply', key: 'users/u1/output/cup.ply', bytes: 4 },
-        { format: 'glb', key: 'users/u1/output/cup.glb', bytes: glbText.length, versionId: glb.versionId! },
-        { format: 'obj', key: 'users/u2/output/secret.obj', bytes: 1 },
-      ],
-    },
-    worker: {
-      backend: 'inflate',
-      method: 'silhouette inflation (geometric, no learned model)',
-      image: { width: 64, height: 64, mode: 'RGB' },
-      mask: { source: 'segmentation', area: 100 },
-      mesh: { vertices: 10, faces: 16, watertight: true },
-      timingsMs: { total: 100 },
-    },
-    timingsMs: { total: 120 },
+    output: reportOutputOf(BUCKET, 'users/u1/output/cup.ply', [
+      { format: 'glb', key: 'users/u1/output/cup.glb', bytes: glbText.length, versionId: glb.versionId! },
+      { format: 'obj', key: 'users/u2/output/secret.obj', bytes: 1 },
+    ]),
     finishedAt: '2026-11-27T05:00:00Z',
-  };
+  });
   const writtenReport = await w.docs.writeReport(
     { kind: 'input', key: 'users/u1/input/cup.png', userId: 'u1' as never, name: 'cup' },
     report,
@@ -54,7 +38,7 @@ async function finishJob(w: ReturnType<typeof world>, jobId: string, glbText: st
     meshKey: 'users/u1/output/cup.ply',
     ...(mesh.versionId ? { meshVersionId: mesh.versionId } : {}),
     ...(writtenReport.versionId ? { reportVersionId: writtenReport.versionId } : {}),
-    mesh: { vertices: 10, faces: 16, watertight: true },
+    mesh: report.worker.mesh,
   };
   await w.data.put(`users/u1/jobs/${jobId}/status.json`, JSON.stringify(status), {
     contentType: 'application/json',
@@ -72,7 +56,8 @@ describe('the job read model', () => {
     expect(job.files.map((f) => f.format)).toEqual(['ply', 'glb']); // not the other user's OBJ
     const linked = await linkStoredJob(w.data, job, 60);
     const glb = linked.files.find((f) => f.format === 'glb')!;
-    expect(Buffer.from(w.store.fetchLink(glb.url).body).toString()).toBe('first glb');
+    const fetched = w.store.fetchLink(glb.url);
+    expect(fetched.status === 200 && Buffer.from(fetched.body).toString()).toBe('first glb');
     expect(linked.job).toMatchObject({
       jobId: first.jobId,
       formats: ['ply', 'glb', 'obj'],
