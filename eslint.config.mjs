@@ -3,6 +3,10 @@
 import nx from '@nx/eslint-plugin';
 import prettier from 'eslint-config-prettier';
 
+// What code that may run in a browser must not import: Node's own modules, the logger and the CDK (the browser adds
+// the AWS SDK to these).
+const nodeOnlyImports = ['node:*', 'fs', 'path', 'child_process', 'pino', 'aws-cdk-lib', 'aws-cdk-lib/*'];
+
 export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
@@ -37,31 +41,8 @@ export default [
             { sourceTag: 'platform:browser', onlyDependOnLibsWithTags: ['platform:browser', 'platform:any'] },
             { sourceTag: 'platform:node', onlyDependOnLibsWithTags: ['platform:node', 'platform:any'] },
             { sourceTag: 'platform:any', onlyDependOnLibsWithTags: ['platform:any'] },
-            {
-              sourceTag: 'platform:browser',
-              bannedExternalImports: [
-                'node:*',
-                'fs',
-                'path',
-                'child_process',
-                'pino',
-                'aws-cdk-lib',
-                'aws-cdk-lib/*',
-                '@aws-sdk/*',
-              ],
-            },
-            {
-              sourceTag: 'platform:any',
-              bannedExternalImports: [
-                'node:*',
-                'fs',
-                'path',
-                'child_process',
-                'pino',
-                'aws-cdk-lib',
-                'aws-cdk-lib/*',
-              ],
-            },
+            { sourceTag: 'platform:browser', bannedExternalImports: [...nodeOnlyImports, '@aws-sdk/*'] },
+            { sourceTag: 'platform:any', bannedExternalImports: nodeOnlyImports },
             {
               sourceTag: 'scope:runtime',
               bannedExternalImports: ['aws-cdk-lib', 'aws-cdk-lib/*', 'constructs'],

@@ -7,20 +7,27 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
 GEN3D_SKIP_TORCHSERVE=1 bash tools/scripts/setup.sh >&2
 mkdir -p dist/bench
+
+# A worker benchmark that checks targets (SCRIPT JSON MESSAGE): a missed one says MESSAGE and fails the whole run,
+# but only once every benchmark ran.
+worker_bench_with_targets() {
+  .venv/bin/python "apps/inference-server/worker/bench/$1" --json "dist/bench/$2" || { echo "$3"; missed=1; }
+}
+
 echo "## worker"
 .venv/bin/python apps/inference-server/worker/bench/bench_worker.py --json dist/bench/worker.json "$@"
 echo
 echo "## worker segmentation (ground truth; gallery in apps/inference-server/worker/bench/gallery/)"
-.venv/bin/python apps/inference-server/worker/bench/bench_segmentation.py --json dist/bench/segmentation.json ||
-  { echo "segmentation benchmark: a target was missed (see the summary line above)"; missed=1; }
+worker_bench_with_targets bench_segmentation.py segmentation.json \
+  "segmentation benchmark: a target was missed (see the summary line above)"
 echo
 echo "## worker segmentation on real photographs (held-out targets: mean IoU >= 0.95, none below 0.85; decision 0026)"
-.venv/bin/python apps/inference-server/worker/bench/bench_photos.py --json dist/bench/segmentation-photos.json ||
-  { echo "photo segmentation benchmark: a held-out target was missed (see the line above)"; missed=1; }
+worker_bench_with_targets bench_photos.py segmentation-photos.json \
+  "photo segmentation benchmark: a held-out target was missed (see the line above)"
 echo
 echo "## worker shapes (known meshes rendered front-on, reconstructed, scored in 3D; held-out: mean F@5% >= 0.85, none below 0.5)"
-.venv/bin/python apps/inference-server/worker/bench/bench_shapes.py --json dist/bench/shapes.json ||
-  { echo "shape benchmark: a held-out target was missed (see the line above)"; missed=1; }
+worker_bench_with_targets bench_shapes.py shapes.json \
+  "shape benchmark: a held-out target was missed (see the line above)"
 echo
 echo "## inference-server sidecar"
 npx nx build inference-server --outputStyle=static >/dev/null

@@ -3,16 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { encodeEventKey } from '@gen3d/s3-keys';
 import { ObjectMissingError, ObjectTooLargeError, PreconditionFailedError } from './errors';
-import type {
-  ObjectInfo,
-  ObjectStore,
-  ObjectSummary,
-  PresignedLink,
-  PresignedPost,
-  PresignPostOptions,
-  PutOptions,
-  PutResult,
-} from './object-store';
+import type * as Port from './object-store';
 
 /**
  * The local stack's object store: one folder per bucket, `<root>/<bucket>/<key>` holding each object's current
@@ -81,7 +72,7 @@ const POLICY_FIELDS = new Set(['policy', 'x-gen3d-signature', 'file']);
 let sequence = 0n;
 
 /** ObjectStore on a folder: the local stack and its sidecar share one (see the layout above). */
-export class FolderObjectStore implements ObjectStore {
+export class FolderObjectStore implements Port.ObjectStore {
   readonly root: string;
   private readonly signingKey: Buffer | undefined;
   private readonly baseUrl: string;
@@ -110,7 +101,7 @@ export class FolderObjectStore implements ObjectStore {
     return path.join(this.root, '.events');
   }
 
-  async head(bucket: string, key: string, versionId?: string): Promise<ObjectInfo | undefined> {
+  async head(bucket: string, key: string, versionId?: string): Promise<Port.ObjectInfo | undefined> {
     const version = await this.readVersion(bucket, key, versionId);
     return version && toInfo(version);
   }
@@ -145,7 +136,12 @@ export class FolderObjectStore implements ObjectStore {
     }
   }
 
-  async put(bucket: string, key: string, body: Uint8Array | string, options: PutOptions): Promise<PutResult> {
+  async put(
+    bucket: string,
+    key: string,
+    body: Uint8Array | string,
+    options: Port.PutOptions,
+  ): Promise<Port.PutResult> {
     return this.write(bucket, key, body, options, 'ObjectCreated:Put');
   }
 
@@ -158,7 +154,7 @@ export class FolderObjectStore implements ObjectStore {
   }
 
   /** Objects whose key starts with `prefix`, in key order (UTF-8 byte order, as S3 lists). */
-  async list(bucket: string, prefix: string): Promise<ObjectSummary[]> {
+  async list(bucket: string, prefix: string): Promise<Port.ObjectSummary[]> {
     const bucketDir = this.bucketDir(bucket);
     const slash = prefix.lastIndexOf('/');
     const startDir = slash < 0 ? bucketDir : path.join(bucketDir, ...splitKey(prefix.slice(0, slash)));
@@ -183,14 +179,14 @@ export class FolderObjectStore implements ObjectStore {
     await walk(startDir, slash < 0 ? '' : prefix.slice(0, slash + 1));
     keys.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
     const listed = await Promise.all(
-      keys.map(async (key): Promise<ObjectSummary | undefined> => {
+      keys.map(async (key): Promise<Port.ObjectSummary | undefined> => {
         const version = await this.readVersion(bucket, key);
         return version
           ? { key, size: version.size, eTag: version.eTag, lastModified: new Date(version.lastModified) }
           : undefined;
       }),
     );
-    return listed.filter((item): item is ObjectSummary => item !== undefined);
+    return listed.filter((item): item is Port.ObjectSummary => item !== undefined);
   }
 
   /**
@@ -202,7 +198,7 @@ export class FolderObjectStore implements ObjectStore {
     key: string,
     expiresInSeconds: number,
     versionId?: string,
-  ): Promise<PresignedLink> {
+  ): Promise<Port.PresignedLink> {
     const expires = Math.floor(this.now().getTime() / 1000) + expiresInSeconds;
     const params = new URLSearchParams();
     if (versionId) params.set('versionId', versionId);
@@ -242,7 +238,11 @@ export class FolderObjectStore implements ObjectStore {
    * A browser upload form in S3's shape: `fields` (key, Content-Type, x-amz-meta-*, Policy, X-Gen3D-Signature) then
    * the file, POSTed to `/s3/{bucket}`. The policy fixes the exact key, content type, metadata and size range.
    */
-  async presignPost(bucket: string, key: string, options: PresignPostOptions): Promise<PresignedPost> {
+  async presignPost(
+    bucket: string,
+    key: string,
+    options: Port.PresignPostOptions,
+  ): Promise<Port.PresignedPost> {
     const expiresAt = new Date(this.now().getTime() + options.expiresInSeconds * 1000);
     const metadataFields = Object.fromEntries(
       Object.entries(options.metadata ?? {}).map(([name, value]) => [
@@ -360,7 +360,7 @@ export class FolderObjectStore implements ObjectStore {
     bucket: string,
     key: string,
     body: Uint8Array | string,
-    options: PutOptions,
+    options: Port.PutOptions,
     eventName: string,
   ): Promise<{ eTag: string; versionId: string }> {
     const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
@@ -631,7 +631,7 @@ async function readJson<T>(file: string): Promise<T | undefined> {
   }
 }
 
-function toInfo(version: StoredVersion): ObjectInfo {
+function toInfo(version: StoredVersion): Port.ObjectInfo {
   return {
     size: version.size,
     contentType: version.contentType,

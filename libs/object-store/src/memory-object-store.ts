@@ -1,15 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { ObjectMissingError, ObjectTooLargeError, PreconditionFailedError } from './errors';
-import type {
-  ObjectInfo,
-  ObjectStore,
-  ObjectSummary,
-  PresignedLink,
-  PresignedPost,
-  PresignPostOptions,
-  PutOptions,
-  PutResult,
-} from './object-store';
+import type * as Port from './object-store';
 
 interface StoredVersion {
   readonly versionId: string;
@@ -41,13 +32,13 @@ const LINK_SCHEME = 'memory:';
  *
  * @example const store = new InMemoryObjectStore(); store.onCreated((o) => events.push(o));
  */
-export class InMemoryObjectStore implements ObjectStore {
+export class InMemoryObjectStore implements Port.ObjectStore {
   private readonly buckets = new Map<string, Map<string, StoredVersion[]>>();
   private readonly listeners: ((object: CreatedObjectRecord) => void)[] = [];
   private sequence = 0;
   private readonly policies = new Map<
     string,
-    { bucket: string; fields: Record<string, string>; options: PresignPostOptions; expiresAt: Date }
+    { bucket: string; fields: Record<string, string>; options: Port.PresignPostOptions; expiresAt: Date }
   >();
 
   constructor(private readonly clock: () => Date = () => new Date()) {}
@@ -57,7 +48,7 @@ export class InMemoryObjectStore implements ObjectStore {
     this.listeners.push(listener);
   }
 
-  async head(bucket: string, key: string, versionId?: string): Promise<ObjectInfo | undefined> {
+  async head(bucket: string, key: string, versionId?: string): Promise<Port.ObjectInfo | undefined> {
     const version = this.find(bucket, key, versionId);
     if (!version) return undefined;
     return {
@@ -90,7 +81,12 @@ export class InMemoryObjectStore implements ObjectStore {
     return this.required(bucket, key, versionId).body.slice(start, end + 1);
   }
 
-  async put(bucket: string, key: string, body: Uint8Array | string, options: PutOptions): Promise<PutResult> {
+  async put(
+    bucket: string,
+    key: string,
+    body: Uint8Array | string,
+    options: Port.PutOptions,
+  ): Promise<Port.PutResult> {
     const current = this.find(bucket, key);
     if (options.ifNoneMatch === '*' && current) {
       throw new PreconditionFailedError(`memory://${bucket}/${key}: exists`);
@@ -129,7 +125,7 @@ export class InMemoryObjectStore implements ObjectStore {
     });
   }
 
-  async list(bucket: string, prefix: string): Promise<ObjectSummary[]> {
+  async list(bucket: string, prefix: string): Promise<Port.ObjectSummary[]> {
     const objects = this.buckets.get(bucket) ?? new Map<string, StoredVersion[]>();
     return [...objects.keys()]
       .filter((key) => key.startsWith(prefix))
@@ -147,7 +143,7 @@ export class InMemoryObjectStore implements ObjectStore {
     key: string,
     expiresInSeconds: number,
     versionId?: string,
-  ): Promise<PresignedLink> {
+  ): Promise<Port.PresignedLink> {
     const expiresAt = new Date(this.clock().getTime() + expiresInSeconds * 1000);
     const url = new URL(`${LINK_SCHEME}//${bucket}/${encodeURIComponent(key)}`);
     if (versionId) url.searchParams.set('versionId', versionId);
@@ -156,7 +152,11 @@ export class InMemoryObjectStore implements ObjectStore {
     return { url: url.toString(), expiresAt };
   }
 
-  async presignPost(bucket: string, key: string, options: PresignPostOptions): Promise<PresignedPost> {
+  async presignPost(
+    bucket: string,
+    key: string,
+    options: Port.PresignPostOptions,
+  ): Promise<Port.PresignedPost> {
     const expiresAt = new Date(this.clock().getTime() + options.expiresInSeconds * 1000);
     const fields: Record<string, string> = {
       key,
@@ -178,7 +178,7 @@ export class InMemoryObjectStore implements ObjectStore {
    * outside the policy or a value it does not allow, or a file outside its size range.
    */
   async acceptPost(
-    post: PresignedPost,
+    post: Port.PresignedPost,
     file: Uint8Array,
     extra: Record<string, string> = {},
   ): Promise<{ status: 204 | 403 }> {

@@ -13,16 +13,7 @@ import {
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { ObjectMissingError, ObjectTooLargeError, PreconditionFailedError } from './errors';
-import type {
-  ObjectInfo,
-  ObjectStore,
-  ObjectSummary,
-  PresignedLink,
-  PresignedPost,
-  PresignPostOptions,
-  PutOptions,
-  PutResult,
-} from './object-store';
+import type * as Port from './object-store';
 
 /**
  * An S3 client for this process: `AWS_ENDPOINT_URL` (or the given endpoint) points it at moto or another
@@ -49,10 +40,10 @@ export function createS3Client(
 }
 
 /** ObjectStore on the AWS SDK v3 S3 client. */
-export class S3ObjectStore implements ObjectStore {
+export class S3ObjectStore implements Port.ObjectStore {
   constructor(private readonly client: S3Client) {}
 
-  async head(bucket: string, key: string, versionId?: string): Promise<ObjectInfo | undefined> {
+  async head(bucket: string, key: string, versionId?: string): Promise<Port.ObjectInfo | undefined> {
     try {
       const out = await this.client.send(
         new HeadObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }),
@@ -134,7 +125,12 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
-  async put(bucket: string, key: string, body: Uint8Array | string, options: PutOptions): Promise<PutResult> {
+  async put(
+    bucket: string,
+    key: string,
+    body: Uint8Array | string,
+    options: Port.PutOptions,
+  ): Promise<Port.PutResult> {
     try {
       const out = await this.client.send(
         new PutObjectCommand({
@@ -167,8 +163,8 @@ export class S3ObjectStore implements ObjectStore {
     await this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
   }
 
-  async list(bucket: string, prefix: string): Promise<ObjectSummary[]> {
-    const out: ObjectSummary[] = [];
+  async list(bucket: string, prefix: string): Promise<Port.ObjectSummary[]> {
+    const out: Port.ObjectSummary[] = [];
     let token: string | undefined;
     do {
       const page = await this.client.send(
@@ -188,7 +184,7 @@ export class S3ObjectStore implements ObjectStore {
     key: string,
     expiresInSeconds: number,
     versionId?: string,
-  ): Promise<PresignedLink> {
+  ): Promise<Port.PresignedLink> {
     const url = await getSignedUrl(
       this.client,
       new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }),
@@ -203,7 +199,11 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   /** S3's browser POST: a policy with exact-match conditions on the key, Content-Type and every metadata field. */
-  async presignPost(bucket: string, key: string, options: PresignPostOptions): Promise<PresignedPost> {
+  async presignPost(
+    bucket: string,
+    key: string,
+    options: Port.PresignPostOptions,
+  ): Promise<Port.PresignedPost> {
     const metadata = Object.fromEntries(
       Object.entries(options.metadata ?? {}).map(([name, value]) => [
         `x-amz-meta-${name.toLowerCase()}`,

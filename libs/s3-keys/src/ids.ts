@@ -1,4 +1,4 @@
-import { InvalidKeyError } from './errors';
+import { InvalidKeyError, type InvalidKeyReason } from './errors';
 
 declare const userIdBrand: unique symbol;
 declare const jobIdBrand: unique symbol;
@@ -14,26 +14,24 @@ export type JobId = string & { readonly [jobIdBrand]: true };
 export const USER_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 export const JOB_ID_PATTERN = /^[a-z0-9][a-z0-9-]{7,63}$/;
 
-/** @example parseUserId('u1') // 'u1' as UserId */
-export function parseUserId(value: string, key = value): UserId {
-  if (!USER_ID_PATTERN.test(value)) {
-    throw new InvalidKeyError(
-      'bad-user-id',
-      key,
-      'the user id must be 1-64 characters of A-Z, a-z, 0-9, "_" or "-", starting with a letter or digit',
-    );
-  }
-  return value as UserId;
+/** A parser of one kind of id: the value, typed, when it matches `pattern`; else an InvalidKeyError naming `key`. */
+function idParser<Id extends string>(pattern: RegExp, reason: InvalidKeyReason, rule: string) {
+  return (value: string, key = value): Id => {
+    if (!pattern.test(value)) throw new InvalidKeyError(reason, key, rule);
+    return value as Id;
+  };
 }
 
+/** @example parseUserId('u1') // 'u1' as UserId */
+export const parseUserId = idParser<UserId>(
+  USER_ID_PATTERN,
+  'bad-user-id',
+  'the user id must be 1-64 characters of A-Z, a-z, 0-9, "_" or "-", starting with a letter or digit',
+);
+
 /** @example parseJobId('3f2a9c1d0b7e4a55') */
-export function parseJobId(value: string, key = value): JobId {
-  if (!JOB_ID_PATTERN.test(value)) {
-    throw new InvalidKeyError(
-      'bad-job-id',
-      key,
-      'the job id must be 8-64 characters of a-z, 0-9 or "-", starting with a letter or digit',
-    );
-  }
-  return value as JobId;
-}
+export const parseJobId = idParser<JobId>(
+  JOB_ID_PATTERN,
+  'bad-job-id',
+  'the job id must be 8-64 characters of a-z, 0-9 or "-", starting with a letter or digit',
+);

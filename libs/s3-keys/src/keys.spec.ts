@@ -79,29 +79,23 @@ describe('parseDataBucketKey', () => {
     );
   });
 
-  it('parses every key kind of the layout', () => {
-    expect(parseDataBucketKey('users/u1/output/chair.ply')).toMatchObject({ kind: 'output', name: 'chair' });
-    expect(parseDataBucketKey('users/u1/output/chair.report.json')).toMatchObject({
-      kind: 'report',
-      name: 'chair',
-    });
-    expect(parseDataBucketKey('users/u1/output/chair.failure.json')).toMatchObject({
-      kind: 'failure',
-      name: 'chair',
-    });
-    expect(parseDataBucketKey('users/u1/jobs/0123456789abcdef/request.json')).toMatchObject({
-      kind: 'job-document',
-      jobId: '0123456789abcdef',
-      document: 'request',
-    });
-    expect(parseDataBucketKey('sagemaker-output/abc-123.out')).toMatchObject({
-      kind: 'sagemaker-output',
-      inferenceId: 'abc-123',
-    });
-    expect(parseDataBucketKey('sagemaker-output/failures/abc-123-error.out')).toMatchObject({
-      kind: 'sagemaker-failure',
-      inferenceId: 'abc-123',
-    });
+  it.each([
+    ['users/u1/output/chair.ply', { kind: 'output', name: 'chair' }],
+    ['users/u1/output/chair.report.json', { kind: 'report', name: 'chair' }],
+    ['users/u1/output/chair.failure.json', { kind: 'failure', name: 'chair' }],
+    [
+      'users/u1/jobs/0123456789abcdef/request.json',
+      { kind: 'job-document', jobId: '0123456789abcdef', document: 'request' },
+    ],
+    ['sagemaker-output/abc-123.out', { kind: 'sagemaker-output', inferenceId: 'abc-123' }],
+    ['sagemaker-output/failures/abc-123-error.out', { kind: 'sagemaker-failure', inferenceId: 'abc-123' }],
+    ['users/u1/masks/chair.png', { kind: 'mask', name: 'chair' }],
+    ['public/index.html', { kind: 'public', path: 'index.html' }],
+  ])('parses %j as a key of its kind', (key, expected) => {
+    expect(parseDataBucketKey(key)).toMatchObject(expected);
+  });
+
+  it('parses the keys outside the user prefixes: rejected uploads, the job index, model artifacts', () => {
     expect(parseDataBucketKey(buildRejectedKey('0123456789abcdef'))).toEqual({
       kind: 'rejected',
       key: 'rejected/0123456789abcdef.failure.json',
@@ -119,8 +113,6 @@ describe('parseDataBucketKey', () => {
     });
     expect(reasonOf(() => buildJobIndexKey('../etc'))).toBe('bad-job-id');
     expect(reasonOf(() => parseDataBucketKey('jobs/0123456789abcdef.txt'))).toBe('bad-extension');
-    expect(parseDataBucketKey('users/u1/masks/chair.png')).toMatchObject({ kind: 'mask', name: 'chair' });
-    expect(parseDataBucketKey('public/index.html')).toMatchObject({ kind: 'public', path: 'index.html' });
     expect(parseModelArtifactKey('sam3d-model/checkpoints/pipeline.yaml')).toMatchObject({
       section: 'checkpoints',
       path: 'pipeline.yaml',
