@@ -4,6 +4,7 @@
                       [--shape auto|inflate|revolve|slab]
                       [--point X,Y]... [--negative X,Y]... [--box X0,Y0,X1,Y1]
                       [--formats ply,glb,stl,3mf,obj] [--target-faces N] [--mask-out M.png]
+                      [--thumbnail T.png]
                       [--ascii] [--report REPORT.json]
 
 Other formats are written next to OUT with its stem (OUT.glb, ...). Exit 0 with valid files; exit 2 with one
@@ -104,6 +105,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--formats", default="ply", help=f"comma-separated, of {','.join(MESH_FORMATS)}")
     parser.add_argument("--target-faces", type=int, help="decimate to about this many faces (quadric)")
     parser.add_argument("--mask-out", help="also write the object mask as a PNG (white = object)")
+    parser.add_argument(
+        "--thumbnail", help="also write a picture of the mesh (512 x 512 PNG, a shaded three-quarter view)"
+    )
     parser.add_argument("--ascii", action="store_true", help="write ASCII PLY instead of binary")
     parser.add_argument("--report", help="also write the JSON report here")
     args = parser.parse_args(argv)
@@ -132,10 +136,14 @@ def main(argv: list[str] | None = None) -> int:
         service = WorkerService.from_env(env)
         image = read_file(args.input, "picture")
         mask = read_file(args.mask, "mask") if args.mask else None
-        result = service.reconstructor.run(image, options, mask)
+        result = service.reconstructor.run(
+            image, options, mask, extras=("thumbnail",) if args.thumbnail else ()
+        )
         # One format: OUT as given. Several: OUT's stem with each format's extension.
         for fmt, data in result.files.items():
             write_atomically(output if len(result.files) == 1 else output.with_suffix(f".{fmt}"), data)
+        if args.thumbnail:
+            write_atomically(Path(args.thumbnail), result.extras["thumbnail"])
         if args.mask_out:
             write_atomically(Path(args.mask_out), service.reconstructor.mask(image, options, mask).png)
         if args.report:

@@ -9,9 +9,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import cv2
-import numpy as np
-
 from .backends import Backend, BackendName, Quality, ReconstructionInput
 from .backends.shapes import ShapeChoice
 from .deadline import Deadline
@@ -20,10 +17,13 @@ from .decode import DecodedImage, decode_png
 from .encode import PlyFormat, encode_ply
 from .errors import BackendUnavailableError
 from .export import ENCODERS, MeshFormat
+from .extras import Extra, mask_png
 from .limits import ImageLimits
 from .mask import Box, ObjectMask, Point, PromptPoint, Prompts, object_mask
+from .mesh import Mesh
 from .option_fields import Task, read_options
 from .segmenter import LearnedSegmenter
+from .thumbnail import thumbnail_png
 
 # The mask preview is computed at most this many pixels on the long side, then scaled to the picture's size.
 MASK_PREVIEW_LONG_SIDE = 1024
@@ -61,6 +61,8 @@ class JobOutput:
     files: dict[MeshFormat, bytes]  # in the order asked for
     report: dict[str, Any]
     timings_ms: dict[str, float] = field(default_factory=dict)
+    # The extras asked for (extras.py), in that order.
+    extras: dict[Extra, bytes] = field(default_factory=dict)
 
     @property
     def ply(self) -> bytes:
@@ -109,6 +111,21 @@ def mask_report(found: ObjectMask, image: DecodedImage, grid: tuple[int, int]) -
     return report
 
 
+def _extra_files(
+    extras: tuple[Extra, ...], mesh: Mesh, found: ObjectMask, image: DecodedImage, laps: _Laps
+) -> dict[Extra, bytes]:
+    """The extras asked for, each timed as its own stage: timingsMs.thumbnail and timingsMs.maskPng ("mask" is the
+    segmentation's)."""
+    files: dict[Extra, bytes] = {}
+    for extra in extras:
+        with laps.stage("thumbnail" if extra == "thumbnail" else "maskPng"):
+            if extra == "thumbnail":
+                files[extra] = thumbnail_png(mesh)
+            else:
+                files[extra] = mask_png(found.mask, image.width, image.height)
+    return files
+
+
 class Reconstructor:
     """Holds the configured backends (loaded once, at start-up) and runs jobs through them."""
 
@@ -146,20 +163,14 @@ class Reconstructor:
                 image, size, options.prompts, user_mask, laps.deadline, learned=self.segmenter
             )
         with laps.stage("encode"):
-            plane = found.mask.astype(np.uint8) * 255
-            if size != (image.width, image.height):
-                smooth = cv2.resize(plane, (image.width, image.height), interpolation=cv2.INTER_LINEAR)
-                plane = np.where(smooth >= 128, 255, 0).astype(np.uint8)
-            ok, encoded = cv2.imencode(".png", plane, [cv2.IMWRITE_PNG_COMPRESSION, 1])
-            if not ok:  # pragma: no cover - OpenCV encodes any 8-bit plane
-                raise RuntimeError("PNG encoding failed")
+            encoded = mask_png(found.mask, image.width, image.height)
         report = {
             "task": "mask",
             "image": {"width": image.width, "height": image.height, "mode": image.header.kind},
             "mask": mask_report(found, image, size),
             "timingsMs": laps.total(),
         }
-        return MaskOutput(png=encoded.tobytes(), report=report)
+        return MaskOutput(png=encoded, report=report)
 
     def run(
         self,
@@ -167,7 +178,10 @@ class Reconstructor:
         options: JobOptions,
         user_mask_png: bytes | None = None,
         deadline: Deadline | None = None,
+        extras: tuple[Extra, ...] = (),
     ) -> JobOutput:
+        """The job; with `extras`, also the thumbnail of the mesh and the mask it used (extras.py), each timed as
+        its own stage."""
         backend = self.backends.get(options.backend)
         if backend is None:
             raise BackendUnavailableError(
@@ -218,6 +232,7 @@ class Reconstructor:
                     )
                 else:
                     files[fmt] = ENCODERS[fmt](mesh, description)
+        extra_files = _extra_files(extras, mesh, found, image, laps)
         report: dict[str, Any] = {
             "backend": backend.name,
             "method": result.method,
@@ -238,4 +253,4 @@ class Reconstructor:
                 **{f"reconstruct.{k}": round(v, 3) for k, v in result.timings_ms.items()},
             },
         }
-        return JobOutput(files=files, report=report, timings_ms=laps.total())
+        return JobOutput(files=files, report=report, timings_ms=laps.total(), extras=extra_files)

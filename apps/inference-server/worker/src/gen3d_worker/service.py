@@ -1,11 +1,14 @@
 """The worker's request/response protocol, shared by every host (embedded HTTP, TorchServe, tests): PROTOCOL.md.
 
-Request: multipart/form-data fields `image` (PNG), optional `mask` (PNG), optional `options` (JSON). Outcome: a
-`Success` (body, content type and the report for the X-Gen3D-Report header) or a `WorkerError`; the hosts turn
-it into HTTP at their edge (hosts/http.py), where the statuses live.
+Request: multipart/form-data fields `image` (PNG), optional `mask` (PNG), optional `options` (JSON), optional
+`extras` (JSON list, extras.py; a mask preview ignores it). Outcome: a `Success` (body, content type and the report
+for the X-Gen3D-Report header) or a `WorkerError`; the hosts turn it into HTTP at their edge (hosts/http.py), where
+the statuses live.
 
 - task "reconstruct", formats ["ply"] (the default): the PLY itself, application/octet-stream (as before);
 - task "reconstruct" with other formats: multipart/form-data, one part per format, named after it;
+- task "reconstruct" with the form field `extras` (extras.py): multipart/form-data, the formats' parts, then one
+  part per extra (`thumbnail`, `mask`), named after it;
 - task "mask": the mask as an 8-bit greyscale PNG (255 = object), image/png.
 """
 
@@ -25,6 +28,7 @@ from .backends.sam3d import Sam3dBackend, Sam3dSettings
 from .deadline import Deadline
 from .errors import BackendUnavailableError, InvalidRequestError, WorkerError
 from .export import CONTENT_TYPES, MeshFormat
+from .extras import EXTRA_CONTENT_TYPES, EXTRA_FILENAMES, Extra, parse_extras
 from .limits import ImageLimits
 from .pipeline import JobOptions, Reconstructor
 from .segmenter import LearnedSegmenter, load_segmenter
@@ -51,17 +55,24 @@ class Success:
 Outcome = Success | WorkerError
 
 
-def multipart_files(files: dict[MeshFormat, bytes]) -> tuple[bytes, str]:
-    """The mesh files as one multipart/form-data body: a part per format, named after it (PROTOCOL.md)."""
+def multipart_files(
+    files: dict[MeshFormat, bytes], extras: dict[Extra, bytes] | None = None
+) -> tuple[bytes, str]:
+    """The mesh files as one multipart/form-data body: a part per format, named after it, then a part per extra
+    (PROTOCOL.md)."""
     boundary = f"gen3d-{uuid.uuid4().hex}"
+    described = [(fmt, f"mesh.{fmt}", CONTENT_TYPES[fmt], data) for fmt, data in files.items()] + [
+        (extra, EXTRA_FILENAMES[extra], EXTRA_CONTENT_TYPES[extra], data)
+        for extra, data in (extras or {}).items()
+    ]
     parts = [
         (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{fmt}"; filename="mesh.{fmt}"\r\n'
-            f"Content-Type: {CONTENT_TYPES[fmt]}\r\nContent-Length: {len(data)}\r\n\r\n"
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+            f"Content-Type: {content_type}\r\nContent-Length: {len(data)}\r\n\r\n"
         ).encode("ascii")
         + data
         + b"\r\n"
-        for fmt, data in files.items()
+        for name, filename, content_type, data in described
     ]
     body = b"".join(parts) + f"--{boundary}--\r\n".encode("ascii")
     return body, f"multipart/form-data; boundary={boundary}"
@@ -129,6 +140,7 @@ class WorkerService:
         if image is None:
             raise InvalidRequestError("the request has no 'image' field")
         options = parse_options(fields.get("options"))
+        extras = parse_extras(fields.get("extras"))
         started_ms = time.time() * 1000
         if options.task == "mask":
             preview = self.reconstructor.mask(image, options, fields.get("mask"), deadline)
@@ -140,14 +152,14 @@ class WorkerService:
             and self.sam3d_fallback is not None
         ):
             fallback_from, options = "sam3d", replace(options, backend=self.sam3d_fallback)
-        output = self.reconstructor.run(image, options, fields.get("mask"), deadline)
+        output = self.reconstructor.run(image, options, fields.get("mask"), deadline, extras)
         report: dict[str, Any] = dict(output.report)
         if fallback_from is not None:
             report["fallbackFrom"] = fallback_from
         report["host"] = _host(started_ms)
-        if options.formats == ("ply",):
+        if options.formats == ("ply",) and not extras:
             return Success(output.ply, "application/octet-stream", report)
-        body, content_type = multipart_files(output.files)
+        body, content_type = multipart_files(output.files, output.extras)
         return Success(body, content_type, report)
 
 
