@@ -1,10 +1,6 @@
-module.exports = {
-  ...require('../../jest.preset.cjs'),
+// `--aws` is tested against moto server, with the real AWS SDK.
+module.exports = require('../../tools/testing/jest-project.cjs')(__dirname, {
   displayName: 'cli',
-  rootDir: __dirname,
-  coverageDirectory: '../../coverage/apps/cli',
+  moto: true,
   testTimeout: 60_000,
-  // `--aws` is tested against moto server, with the real AWS SDK.
-  globalSetup: '../../tools/testing/moto-setup.cjs',
-  globalTeardown: '../../tools/testing/moto-teardown.cjs',
-};
+});

@@ -1,9 +1,5 @@
-module.exports = {
-  ...require('../../jest.preset.cjs'),
+// preflight reads S3, STS and SES identities from moto server with the real AWS SDK (tests/preflight.int.spec.ts).
+module.exports = require('../../tools/testing/jest-project.cjs')(__dirname, {
   displayName: 'infra',
-  rootDir: __dirname,
-  coverageDirectory: '../../coverage/apps/infra',
-  // preflight reads S3, STS and SES identities from moto server with the real AWS SDK (tests/preflight.int.spec.ts).
-  globalSetup: '../../tools/testing/moto-setup.cjs',
-  globalTeardown: '../../tools/testing/moto-teardown.cjs',
-};
+  moto: true,
+});
