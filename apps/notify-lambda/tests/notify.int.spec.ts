@@ -1,14 +1,14 @@
 import { spawnSync } from 'node:child_process';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { join } from 'node:path';
-import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { VerifyEmailIdentityCommand } from '@aws-sdk/client-ses';
 import { parseJobStatus } from '@gen3d/events';
 import { jobReportOf, workerReportOf } from '@gen3d/events/testing';
 import { parseNotifyConfig } from '@gen3d/jobs';
 import { createLogger } from '@gen3d/logging';
 import { bindBucket, createS3Client, S3ObjectStore } from '@gen3d/object-store';
-import { s3CreatedEvent } from '@gen3d/object-store/testing';
+import { createVersionedBucket, s3CreatedEvent } from '@gen3d/object-store/testing';
 import { createNotifyHandler } from '../src/handler';
 import { createSesClient, SesMailer } from '@gen3d/jobs/ses';
 
@@ -65,14 +65,7 @@ function setup(bucket: string, options: { sesEndpoint?: string; source?: string 
   );
 }
 
-async function newBucket(): Promise<string> {
-  const bucket = `gen3d-notify-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6)}`;
-  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  await s3.send(
-    new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }),
-  );
-  return bucket;
-}
+const newBucket = () => createVersionedBucket(s3, 'gen3d-notify');
 
 /** Writes an object and returns what S3's event for exactly that version says. */
 async function put(

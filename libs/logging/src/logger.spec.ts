@@ -1,14 +1,9 @@
-import { Writable } from 'node:stream';
 import { createLogger, forJob, levelFromEnv } from './logger';
 
 function capture() {
   const lines: Record<string, unknown>[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-      callback();
-    },
-  });
+  // pino writes each log line with one call to a destination's write.
+  const destination = { write: (line: string) => void lines.push(JSON.parse(line)) };
   return { lines, destination };
 }
 

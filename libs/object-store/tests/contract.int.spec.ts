@@ -2,12 +2,12 @@ import { createServer, type Server } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CreateBucketCommand, PutBucketVersioningCommand } from '@aws-sdk/client-s3';
 import { ObjectMissingError, ObjectTooLargeError, PreconditionFailedError } from '../src/errors';
 import { FolderObjectStore, PresignedRequestError } from '../src/folder-object-store';
 import { InMemoryObjectStore } from '../src/memory-object-store';
 import type { ObjectStore, PresignedPost } from '../src/object-store';
 import { createS3Client, S3ObjectStore } from '../src/s3-object-store';
+import { createVersionedBucket } from '../src/testing';
 
 /**
  * ONE contract for every adapter of the storage port: S3 (the real AWS SDK against moto server), the local stack's
@@ -84,11 +84,7 @@ async function serveFolder(store: FolderObjectStore): Promise<string> {
 const adapters: Record<string, () => Promise<Adapter>> = {
   s3: async () => {
     const client = createS3Client({ endpoint: process.env['GEN3D_TEST_MOTO_ENDPOINT'] as string });
-    const bucket = `gen3d-contract-${Date.now().toString(36)}`;
-    await client.send(new CreateBucketCommand({ Bucket: bucket }));
-    await client.send(
-      new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }),
-    );
+    const bucket = await createVersionedBucket(client, 'gen3d-contract');
     return {
       store: new S3ObjectStore(client),
       bucket,

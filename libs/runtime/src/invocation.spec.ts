@@ -1,16 +1,11 @@
-import { Writable } from 'node:stream';
 import { s3CreatedEvent } from '@gen3d/events/testing';
 import { createLogger } from '@gen3d/logging';
 import { createS3BatchHandler, forLambdaInvocation } from './invocation';
 
 function capture() {
   const lines: Record<string, unknown>[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-      callback();
-    },
-  });
+  // pino writes each log line with one call to a destination's write.
+  const destination = { write: (line: string) => void lines.push(JSON.parse(line)) };
   return { lines, logger: createLogger({ service: 's', destination, level: 'info' }) };
 }
 
