@@ -5,7 +5,7 @@ Each photo of bench/photos, cropped square and scaled to 1024 x 1024, goes throu
 (`Reconstructor.run` with the thumbnail extra, quality standard, the segmenter the environment configures); the
 job's mesh, read back from its PLY, is then rendered --repeat times by itself. Per photo: the faces, the render's
 median and best wall time and median CPU time, the PNG encoding on top, and the in-job figure
-(`timingsMs.thumbnail`, render and PNG). The machine may be shared: the load average is printed, and the CPU time
+(`timingsMs.thumbnail`, render and PNG, once, after a first job has warmed the process as a host's is). The machine may be shared: the load average is printed, and the CPU time
 is the honest figure on a busy machine. The thumbnails are written to --out. Exit 1 when a median render (wall)
 misses the target.
 
@@ -110,6 +110,8 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     service = WorkerService.from_env()
     photos = sorted(p for p in PHOTOS.iterdir() if p.suffix in (".jpg", ".png") and ".truth." not in p.name)
+    # A host serves many jobs: one job first, so that the first photo's in-job figure is not the process's start.
+    service.reconstructor.run(square_picture(photos[0]), JobOptions(), extras=("thumbnail",))
     rows = [measure(service, path, args.repeat, out) for path in photos]
     print(
         f"thumbnail benchmark: {SIZE}x{SIZE} pictures, quality standard, {len(os.sched_getaffinity(0))} CPUs"
