@@ -18,9 +18,9 @@ const APPS = [
   'cli',
   'api-lambda',
 ];
-const LIBS = ['s3-keys', 'events', 'logging', 'object-store', 'runtime', 'jobs', 'api'];
+const LIBS = ['s3-keys', 'events', 'logging', 'object-store', 'runtime', 'jobs', 'api', 'sidecar'];
 
-test('the workspace has its fifteen projects', () => {
+test('the workspace has its sixteen projects', () => {
   const projects = execFileSync('npx', ['nx', 'show', 'projects'], { env, encoding: 'utf8' })
     .trim()
     .split('\n');

@@ -190,7 +190,7 @@ describe('extract-lambda against moto', () => {
 
   it('rejects an oversized object from its size alone', async () => {
     const bucket = await newBucket();
-    const { handler, invocations } = setup(bucket, { MAX_INPUT_BYTES: '50' });
+    const { handler, invocations } = setup(bucket, { MAX_UPLOAD_BYTES: '50' });
     await handler(s3CreatedEvent([await upload(bucket, 'users/u1/input/huge.png', PNG)]), context);
     const failure = parseFailureDocument(await json(bucket, 'users/u1/output/huge.failure.json'));
     expect(failure.error.type).toBe('ImageTooLargeError');

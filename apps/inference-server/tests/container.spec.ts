@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { JOB_ERRORS } from '@gen3d/events';
 import { MAX_INVOCATION_TIMEOUT_SECONDS, parseExtractConfig } from '@gen3d/jobs';
-import { jobBudgetMs } from '../src/config';
+import { jobBudgetMs } from '@gen3d/sidecar';
 
 // The container's build file, read as data: what it pins, and the timeouts it sets against the lambdas' own.
 const dockerfile = readFileSync(join(__dirname, '../Dockerfile'), 'utf8');

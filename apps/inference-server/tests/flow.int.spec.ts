@@ -17,10 +17,7 @@ import { bindBucket } from '@gen3d/object-store';
 import { InMemoryObjectStore, s3CreatedEvent, type CreatedObjectRecord } from '@gen3d/object-store/testing';
 import { createS3BatchHandler } from '@gen3d/runtime';
 import { matchNotificationRule } from '@gen3d/s3-keys';
-import { Limiter } from '../src/limiter';
-import { createSidecarServer } from '../src/server';
-import { WorkerSupervisor, workerSpecFor } from '../src/supervisor';
-import { callWorker } from '../src/worker-client';
+import { callWorker, createSidecarServer, Limiter, WorkerSupervisor, workerSpecFor } from '@gen3d/sidecar';
 
 // ONE in-process flow across every process seam: an S3 upload event → the extract core → an async runner standing for
 // SageMaker → the sidecar's HTTP server (in this process) driving the REAL embedded Python worker → the notify core →
@@ -106,7 +103,7 @@ describe('one upload, through every seam, to exactly one email', () => {
     log,
     jobDeps: (jobLog) => ({
       data,
-      maxInputBytes: 50 * 1024 * 1024,
+      maxUploadBytes: 50 * 1024 * 1024,
       timeoutMs: 60_000,
       shutdown: shutdown.signal,
       now: () => new Date(),

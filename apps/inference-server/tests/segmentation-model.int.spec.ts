@@ -5,7 +5,7 @@ import path from 'node:path';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createLogger } from '@gen3d/logging';
 import { createS3Client, S3ObjectStore } from '@gen3d/object-store';
-import { fetchSegmentationModel, parseModelUri } from '../src/segmentation-model';
+import { fetchSegmentationModel, parseModelUri } from '@gen3d/sidecar';
 
 // The container's start: the learned segmenter's model from the model bucket (moto server here, the real SDK),
 // verified against its card before the worker may load it.

@@ -12,7 +12,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { parseFailureDocument, parseInferenceResult, parseJobReport, parseJobStatus } from '@gen3d/events';
-import { freePort } from '../src/supervisor';
+import { freePort } from '@gen3d/sidecar';
 
 // Integration: the built sidecar (node dist/apps/inference-server/main.js serve) as a real process, driving the real
 // embedded worker host, reading and writing a real moto S3 over loopback.

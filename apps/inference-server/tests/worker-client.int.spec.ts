@@ -4,7 +4,7 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { callWorker } from '../src/worker-client';
+import { callWorker } from '@gen3d/sidecar';
 
 // Integration: the real embedded worker host (Python, from the repository's .venv) over loopback.
 const root = join(__dirname, '../../..');

@@ -1,7 +1,17 @@
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import path from 'node:path';
-import { BUCKET_NAME, ConfigError, EMAIL_ADDRESS, integerEnv, type Environment } from '@gen3d/runtime';
+import {
+  ADMIN_EMAIL,
+  DATA_BUCKET,
+  LINK_EXPIRY_SECONDS,
+  MAX_UPLOAD_BYTES,
+  parseWebUploadLimits,
+  parseWebUrl,
+  SOURCE_EMAIL,
+  type WebUploadLimits,
+} from '@gen3d/jobs';
+import { ConfigError, integerEnv, type Environment } from '@gen3d/runtime';
 
 export { ConfigError };
 
@@ -35,6 +45,10 @@ export interface LocalStackConfig {
   /** The container's MaxConcurrentInvocationsPerInstance (and the embedded worker's slots). */
   readonly concurrency: number;
   readonly linkExpirySeconds: number;
+  /** The largest picture an upload may be (MAX_UPLOAD_BYTES, as in AWS): the forms, the extract core, the sidecar. */
+  readonly maxUploadBytes: number;
+  /** The web uploads' abuse limits, for the API and the extract core alike. */
+  readonly limits: WebUploadLimits;
   /** How long Ctrl-C waits for jobs in flight before it stops the sidecar hard (they are redone on the next start). */
   readonly stopGraceMs: number;
   readonly sidecarMainJs: string;
@@ -66,18 +80,14 @@ export function parseLocalStackConfig(env: Environment, repoRoot: string): Local
         'set GEN3D_ALLOW_REMOTE=1 as well if that is meant (the operator routes still need the token)',
     );
   }
-  const dataBucket = env['DATA_BUCKET'] || 'gen3d-data-bucket';
-  if (!BUCKET_NAME.test(dataBucket)) throw new ConfigError(`DATA_BUCKET is not a bucket name: ${dataBucket}`);
-  const email = (name: string, fallback: string) => {
-    const value = env[name] || fallback;
-    if (!EMAIL_ADDRESS.test(value))
-      throw new ConfigError(`${name} is not an email address: ${JSON.stringify(value)}`);
-    return value;
+  // The settings shared with AWS, by their own rules (@gen3d/jobs settings), with the local defaults.
+  const local = {
+    DATA_BUCKET: 'gen3d-data-bucket',
+    ADMIN_EMAIL: 'admin@gen3d.local',
+    SOURCE_EMAIL: 'no-reply@gen3d.local',
+    ...Object.fromEntries(Object.entries(env).filter(([, value]) => value !== '')),
   };
-  const webUrl = env['GEN3D_WEB_URL'] || undefined;
-  if (webUrl !== undefined && !URL.canParse(webUrl)) {
-    throw new ConfigError(`GEN3D_WEB_URL is not a URL: ${JSON.stringify(webUrl)}`);
-  }
+  const webUrl = env['GEN3D_WEB_URL'] ? parseWebUrl(env['GEN3D_WEB_URL']) : undefined;
   return {
     home,
     dataDir: path.resolve(repoRoot, env['GEN3D_DATA_DIR'] || path.join(home, 'data')),
@@ -93,9 +103,9 @@ export function parseLocalStackConfig(env: Environment, repoRoot: string): Local
     sidecarPort: integerEnv(env, 'GEN3D_SIDECAR_PORT', 0, 0, 65535),
     webUrl,
     webDir: path.resolve(repoRoot, env['GEN3D_WEB_DIR'] || 'dist/apps/web'),
-    dataBucket,
-    adminEmail: email('ADMIN_EMAIL', 'admin@gen3d.local'),
-    sourceEmail: email('SOURCE_EMAIL', 'no-reply@gen3d.local'),
+    dataBucket: DATA_BUCKET.fromEnv(local),
+    adminEmail: ADMIN_EMAIL.fromEnv(local),
+    sourceEmail: SOURCE_EMAIL.fromEnv(local),
     concurrency: integerEnv(
       env,
       'MAX_CONCURRENT_INVOCATIONS',
@@ -103,9 +113,14 @@ export function parseLocalStackConfig(env: Environment, repoRoot: string): Local
       1,
       64,
     ),
-    linkExpirySeconds: integerEnv(env, 'LINK_EXPIRY_SECONDS', 7 * 24 * 3600, 60, 7 * 24 * 3600),
+    linkExpirySeconds: LINK_EXPIRY_SECONDS.fromEnv(env),
+    maxUploadBytes: MAX_UPLOAD_BYTES.fromEnv(env),
+    limits: parseWebUploadLimits(env),
     stopGraceMs: integerEnv(env, 'GEN3D_STOP_GRACE_SECONDS', 30, 0, 600) * 1000,
-    sidecarMainJs: path.resolve(repoRoot, env['GEN3D_SIDECAR_MAIN'] || 'dist/apps/inference-server/main.js'),
+    sidecarMainJs: path.resolve(
+      repoRoot,
+      env['GEN3D_SIDECAR_MAIN'] || 'dist/apps/local-stack/sidecar-main.js',
+    ),
     workerPython: path.resolve(repoRoot, env['WORKER_PYTHON'] || '.venv/bin/python'),
     segmentationModel: segmentationModelOf(env, repoRoot),
     jobTimeoutSeconds: integerEnv(env, 'JOB_TIMEOUT_SECONDS', 600, 1, 3600),

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Logger } from '@gen3d/logging';
 
 export interface SidecarProcessOptions {
-  /** The built sidecar, dist/apps/inference-server/main.js: the same code as the container's. */
+  /** The built sidecar, dist/apps/local-stack/sidecar-main.js: the container's sidecar library on the data folder. */
   readonly mainJs: string;
   readonly port: number;
   readonly env: NodeJS.ProcessEnv;
@@ -34,16 +34,16 @@ export class SidecarProcess {
   }
 
   async start(): Promise<void> {
-    await killLeftover(this.options.pidFile, this.options.log);
+    await killLeftover(this.options.pidFile, path.basename(this.options.mainJs), this.options.log);
     await fs.access(this.options.mainJs).catch(() => {
       throw new Error(
-        `the sidecar is not built: ${this.options.mainJs} is missing (run: npx nx build inference-server)`,
+        `the sidecar is not built: ${this.options.mainJs} is missing (run: npx nx build local-stack)`,
       );
     });
     const child = spawn(process.execPath, [this.options.mainJs, 'serve'], {
       env: { ...process.env, ...this.options.env, PORT: String(this.options.port), BIND_HOST: '127.0.0.1' },
       // The IPC channel is the sidecar's lifeline: when this process dies, however, the channel closes and the
-      // sidecar stops by itself (apps/inference-server main.ts), so no orphan keeps the port and the worker.
+      // sidecar stops by itself (sidecar-main.ts), so no orphan keeps the port and the worker.
       stdio: ['ignore', this.options.output ? 'pipe' : 'inherit', 'inherit', 'ipc'],
       detached: true,
     });
@@ -115,7 +115,7 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
 }
 
 /** A sidecar left by a stack that was killed outright (SIGKILL, a crash): stopped before a new one starts. */
-async function killLeftover(pidFile: string, log: Logger): Promise<void> {
+async function killLeftover(pidFile: string, mainFile: string, log: Logger): Promise<void> {
   let pid: number;
   try {
     pid = Number((await fs.readFile(pidFile, 'utf8')).trim());
@@ -123,7 +123,7 @@ async function killLeftover(pidFile: string, log: Logger): Promise<void> {
     return;
   }
   const cmdline = await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-  if (Number.isInteger(pid) && pid > 0 && cmdline.includes('inference-server')) {
+  if (Number.isInteger(pid) && pid > 0 && cmdline.includes(mainFile)) {
     log.warn({ pid }, 'stopping the sidecar a previous run left behind');
     signalGroup(pid, 'SIGKILL');
     for (let i = 0; i < 50 && (await isRunning(pid)); i += 1) {

@@ -1,24 +1,21 @@
-import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import {
-  EXTRACT_TALLY,
-  extractObject,
+  extractConfigOf,
   jobIdFor,
-  NOTIFY_TALLY,
-  notifyObject,
-  parseExtractConfig,
-  parseNotifyConfig,
+  MAX_INVOCATION_TIMEOUT_SECONDS,
+  MAX_REQUEST_TTL_SECONDS,
+  notifyConfigOf,
+  parseWebUrl,
 } from '@gen3d/jobs';
 import type { Logger } from '@gen3d/logging';
 import { bindBucket, FolderObjectStore } from '@gen3d/object-store';
-import { createS3BatchHandler, type LambdaContextLike } from '@gen3d/runtime';
 import { matchNotificationRule, SAGEMAKER_FAILURE_PREFIX, SAGEMAKER_OUTPUT_PREFIX } from '@gen3d/s3-keys';
+import { freePort } from '@gen3d/sidecar';
 import { LocalAsyncEndpoint } from './async-inference';
 import { isLoopback, type LocalStackConfig } from './config';
-import { DurableQueue } from './durable-queue';
-import { EventRouter, type S3Notification } from './event-router';
+import { createEventPipeline, type EventPipeline } from './event-pipeline';
 import { createHttpServer, type MountedApi, type Routes } from './http-server';
 import { createOperatorApi } from './operator-api';
 import { outboxMailer } from './outbox';
@@ -41,14 +38,9 @@ export interface RunningStack {
   stop(options?: { force?: boolean }): Promise<void>;
 }
 
-/** The seed's function timeouts: the deadline a handler core sees, as in Lambda. */
-const EXTRACT_TIMEOUT_MS = 30_000;
-const NOTIFY_TIMEOUT_MS = 15_000;
-const MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
-
 /**
  * The whole pipeline on this machine: the folder store, S3-style events routed by the shared rules to the SAME
- * handler cores the Lambdas run (@gen3d/jobs), SageMaker-style async inference on the SAME sidecar the container
+ * handler cores the Lambdas run (@gen3d/jobs), SageMaker-style async inference on the sidecar library the container
  * runs (a child process driving the embedded worker host), an .eml outbox for SES, and one HTTP origin.
  */
 export async function startLocalStack(
@@ -67,35 +59,12 @@ export async function startLocalStack(
 
   // The origin first: its port is in the links the store signs.
   const mounted: { routes?: Routes } = {};
-  const server = createHttpServer({
+  const origin = await openOrigin(config, log, {
     routes: () => mounted.routes,
-    webDir: config.webDir,
     operatorToken,
     health: () => health(),
-    allowedHosts: () => allowedHosts,
-    maxUploadBytes: MAX_UPLOAD_BYTES,
-    log: log.child({ component: 'http' }),
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(
-        error.code === 'EADDRINUSE'
-          ? new PortInUseError(
-              `port ${config.port} on ${config.bindHost} is in use: stop what runs there or set GEN3D_STACK_PORT`,
-            )
-          : error,
-      ),
-    );
-    server.listen(config.port, config.bindHost, () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-  const linkHost = config.bindHost === '0.0.0.0' || config.bindHost === '::' ? '127.0.0.1' : config.bindHost;
-  const url = `http://${linkHost.includes(':') ? `[${linkHost}]` : linkHost}:${port}`;
-  const webUrl = config.webUrl ?? `${url}/`;
-  const allowedHosts = new Set([
-    ...hostsOf(config.bindHost, port),
-    ...(config.webUrl ? [new URL(config.webUrl).host.toLowerCase()] : []),
-  ]);
+  const { server, url, webUrl } = origin;
 
   // The data bucket's notification configuration, as in AWS: events only for what NOTIFICATION_RULES name.
   const store = new FolderObjectStore({
@@ -105,20 +74,6 @@ export async function startLocalStack(
     emitEvents: (bucket, key) => bucket === config.dataBucket && matchNotificationRule(key) !== undefined,
   });
   const data = bindBucket(store, config.dataBucket);
-  const clock = () => new Date();
-  const env = {
-    DATA_BUCKET: config.dataBucket,
-    ADMIN_EMAIL: config.adminEmail,
-    SOURCE_EMAIL: config.sourceEmail,
-    SAGEMAKER_ENDPOINT_NAME: 'Gen3DSAMAsyncEndpoint',
-    // Emails of uploads made through the web API link to the web app (operator/CLI uploads keep the direct link).
-    WEB_URL: webUrl,
-    LINK_EXPIRY_SECONDS: String(config.linkExpirySeconds),
-    INVOCATION_TIMEOUT_SECONDS: String(Math.min(3600, config.jobTimeoutSeconds + 60)),
-  };
-  // Parsed once, as at a Lambda's cold start: a bad setting stops the stack here, naming the variable.
-  const extractConfig = parseExtractConfig(env);
-  const notifyConfig = parseNotifyConfig(env);
   const mailer = {
     send: outboxMailer({
       dir: config.outboxDir,
@@ -126,26 +81,7 @@ export async function startLocalStack(
       log: log.child({ component: 'outbox' }),
     }),
   };
-
-  const sidecarPort = config.sidecarPort || (await freePort());
-  const sidecar = new SidecarProcess({
-    mainJs: config.sidecarMainJs,
-    port: sidecarPort,
-    pidFile: path.join(config.runDir, 'sidecar.pid'),
-    ...(options.sidecarOutput ? { output: options.sidecarOutput } : {}),
-    log: log.child({ component: 'sidecar-process' }),
-    env: {
-      OBJECT_STORE: 'folder',
-      GEN3D_DATA_DIR: config.dataDir,
-      DATA_BUCKET: config.dataBucket,
-      WORKER_HOST: 'embedded',
-      WORKER_PYTHON: config.workerPython,
-      ...(config.segmentationModel ? { GEN3D_SEGMENTATION_MODEL: config.segmentationModel } : {}),
-      MAX_CONCURRENT_INVOCATIONS: String(config.concurrency),
-      JOB_TIMEOUT_SECONDS: String(config.jobTimeoutSeconds),
-      SHUTDOWN_GRACE_SECONDS: '5',
-    },
-  });
+  const sidecar = await sidecarOf(config, log, options.sidecarOutput);
   const endpoint = new LocalAsyncEndpoint({
     queueDir: path.join(config.queuesDir, 'sagemaker-async'),
     store,
@@ -156,58 +92,14 @@ export async function startLocalStack(
     concurrency: config.concurrency,
     log: log.child({ component: 'sagemaker-async' }),
   });
-
-  const lambda = (functionName: string, timeoutMs: number): LambdaContextLike => {
-    const deadline = Date.now() + timeoutMs;
-    return {
-      awsRequestId: randomUUID(),
-      functionName,
-      getRemainingTimeInMillis: () => deadline - Date.now(),
-    };
-  };
-  const extract = createS3BatchHandler({
-    logger: log.child({ function: 'extract-lambda' }),
-    tally: EXTRACT_TALLY,
-    handle: (object, invocation) =>
-      extractObject(
-        object,
-        {
-          config: extractConfig,
-          data,
-          invoker: { invokeAsync: (request) => endpoint.invokeEndpointAsync(request) },
-          clock,
-        },
-        invocation,
-      ),
-  });
-  const notify = createS3BatchHandler({
-    logger: log.child({ function: 'notify-lambda' }),
-    tally: NOTIFY_TALLY,
-    handle: (object, invocation) =>
-      notifyObject(object, { config: notifyConfig, data, mailer, clock }, invocation),
-  });
-  // S3 invokes Lambda asynchronously: retried with backoff when the handler throws, kept on disk meanwhile. What
-  // was given up (dead/) is sent again on the next start, the operator's redrive: the cores are idempotent (locks).
-  const queue = (name: 'extract' | 'notify', run: (event: S3Notification) => Promise<unknown>) =>
-    new DurableQueue<S3Notification>({
-      dir: path.join(config.queuesDir, name),
-      name,
-      concurrency: 4,
-      maxAttempts: 8,
-      backoff: { initialMs: 250, maxMs: 30_000 },
-      handle: async (event) => void (await run(event)),
-      log: log.child({ component: `${name}-queue` }),
-      pollMs: 250,
-      redriveDeadOnStart: true,
-    });
-  const queues = {
-    extract: queue('extract', (event) => extract(event, lambda('Gen3DExtractLambda', EXTRACT_TIMEOUT_MS))),
-    notify: queue('notify', (event) => notify(event, lambda('Gen3DNotifyLambda', NOTIFY_TIMEOUT_MS))),
-  };
-  const router = new EventRouter({
+  const { queues, router } = createEventPipeline({
+    data,
     eventsDir: store.eventsDir,
-    queues,
-    log: log.child({ component: 'events' }),
+    queuesDir: config.queuesDir,
+    ...coreConfigsOf(config, webUrl),
+    endpoint,
+    mailer,
+    log,
   });
 
   mounted.routes = {
@@ -215,7 +107,7 @@ export async function startLocalStack(
     operator: createOperatorApi({
       data,
       store,
-      maxUploadBytes: MAX_UPLOAD_BYTES,
+      maxUploadBytes: config.maxUploadBytes,
       linkExpirySeconds: config.linkExpirySeconds,
       jobIdOf: (upload) => jobIdFor(upload),
     }),
@@ -242,9 +134,109 @@ export async function startLocalStack(
     server.close();
     throw error;
   }
+  const stop = stopperOf({ config, server, queues, router, endpoint, sidecar });
+  return { url, webUrl, store, sidecar, config, stop };
+}
 
+/** The stack's one HTTP origin, listening: its URL (in every signed link) and the web app's. */
+async function openOrigin(
+  config: LocalStackConfig,
+  log: Logger,
+  handlers: Pick<Parameters<typeof createHttpServer>[0], 'routes' | 'operatorToken' | 'health'>,
+): Promise<{ server: ReturnType<typeof createHttpServer>; url: string; webUrl: string }> {
+  let allowedHosts: ReadonlySet<string> = new Set();
+  const server = createHttpServer({
+    ...handlers,
+    webDir: config.webDir,
+    allowedHosts: () => allowedHosts,
+    maxUploadBytes: config.maxUploadBytes,
+    log: log.child({ component: 'http' }),
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new PortInUseError(
+              `port ${config.port} on ${config.bindHost} is in use: stop what runs there or set GEN3D_STACK_PORT`,
+            )
+          : error,
+      ),
+    );
+    server.listen(config.port, config.bindHost, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const linkHost = config.bindHost === '0.0.0.0' || config.bindHost === '::' ? '127.0.0.1' : config.bindHost;
+  const url = `http://${linkHost.includes(':') ? `[${linkHost}]` : linkHost}:${port}`;
+  allowedHosts = new Set([
+    ...hostsOf(config.bindHost, port),
+    ...(config.webUrl ? [new URL(config.webUrl).host.toLowerCase()] : []),
+  ]);
+  return { server, url, webUrl: config.webUrl ?? parseWebUrl(`${url}/`) };
+}
+
+/** The extract and notify cores' settings, typed, checked once as at a Lambda's cold start (a bad one is named). */
+function coreConfigsOf(config: LocalStackConfig, webUrl: string) {
+  return {
+    extractConfig: extractConfigOf({
+      endpointName: 'Gen3DSAMAsyncEndpoint',
+      dataBucket: config.dataBucket,
+      maxUploadBytes: config.maxUploadBytes,
+      requestTtlSeconds: MAX_REQUEST_TTL_SECONDS,
+      invocationTimeoutSeconds: Math.min(MAX_INVOCATION_TIMEOUT_SECONDS, config.jobTimeoutSeconds + 60),
+      limits: config.limits,
+    }),
+    notifyConfig: notifyConfigOf({
+      dataBucket: config.dataBucket,
+      adminEmail: config.adminEmail,
+      sourceEmail: config.sourceEmail,
+      linkExpirySeconds: config.linkExpirySeconds,
+      // Emails of uploads made through the web API link to the web app (operator/CLI uploads keep the direct link).
+      webUrl,
+    }),
+  };
+}
+
+/** The sidecar library on the data folder, as a child process (dist/apps/local-stack/sidecar-main.js). */
+async function sidecarOf(
+  config: LocalStackConfig,
+  log: Logger,
+  output: NodeJS.WritableStream | undefined,
+): Promise<SidecarProcess> {
+  return new SidecarProcess({
+    mainJs: config.sidecarMainJs,
+    port: config.sidecarPort || (await freePort()),
+    pidFile: path.join(config.runDir, 'sidecar.pid'),
+    ...(output ? { output } : {}),
+    log: log.child({ component: 'sidecar-process' }),
+    env: {
+      GEN3D_DATA_DIR: config.dataDir,
+      DATA_BUCKET: config.dataBucket,
+      WORKER_HOST: 'embedded',
+      WORKER_PYTHON: config.workerPython,
+      ...(config.segmentationModel ? { GEN3D_SEGMENTATION_MODEL: config.segmentationModel } : {}),
+      MAX_CONCURRENT_INVOCATIONS: String(config.concurrency),
+      MAX_UPLOAD_BYTES: String(config.maxUploadBytes),
+      JOB_TIMEOUT_SECONDS: String(config.jobTimeoutSeconds),
+      SHUTDOWN_GRACE_SECONDS: '5',
+    },
+  });
+}
+
+/**
+ * How the stack stops: no new jobs; the ones in flight finish, and their emails go out before the stack stops
+ * (what is left on disk — queued jobs, a job cut short by a second Ctrl-C — is delivered on the next start).
+ * `force` (a second Ctrl-C) cuts the waiting short.
+ */
+function stopperOf(parts: {
+  config: LocalStackConfig;
+  server: ReturnType<typeof createHttpServer>;
+  queues: EventPipeline['queues'];
+  router: EventPipeline['router'];
+  endpoint: LocalAsyncEndpoint;
+  sidecar: SidecarProcess;
+}): RunningStack['stop'] {
+  const { server, queues, router, endpoint, sidecar } = parts;
   let stopping: Promise<void> | undefined;
-  // A second Ctrl-C during a graceful stop cuts the waiting short (jobs in flight are redone on the next start).
   const now = new AbortController();
   const orNow = <T>(waiting: Promise<T>, otherwise: T) =>
     Promise.race([
@@ -253,30 +245,21 @@ export async function startLocalStack(
         now.signal.addEventListener('abort', () => resolve(otherwise), { once: true }),
       ),
     ]);
-  return {
-    url,
-    webUrl,
-    store,
-    sidecar,
-    config,
-    stop: (stopOptions = {}) => {
-      if (stopOptions.force) now.abort();
-      return (stopping ??= (async () => {
-        server.close();
-        server.closeAllConnections();
-        // No new jobs; the ones in flight finish, and their emails go out before the stack stops (what is left on
-        // disk — queued jobs, a job cut short by a second Ctrl-C — is delivered on the next start).
-        await orNow(queues.extract.stop(5000), false);
-        const finished = await orNow(endpoint.stop(now.signal.aborted ? 0 : config.stopGraceMs), false);
-        if (finished && !now.signal.aborted) {
-          await orNow(router.drain(2000), undefined);
-          await orNow(queues.notify.drain(5000), undefined);
-        }
-        await router.stop();
-        await orNow(queues.notify.stop(5000), false);
-        await sidecar.stop({ graceful: finished && !now.signal.aborted, timeoutMs: 8000 });
-      })());
-    },
+  return (stopOptions = {}) => {
+    if (stopOptions.force) now.abort();
+    return (stopping ??= (async () => {
+      server.close();
+      server.closeAllConnections();
+      await orNow(queues.extract.stop(5000), false);
+      const finished = await orNow(endpoint.stop(now.signal.aborted ? 0 : parts.config.stopGraceMs), false);
+      if (finished && !now.signal.aborted) {
+        await orNow(router.drain(2000), undefined);
+        await orNow(queues.notify.drain(5000), undefined);
+      }
+      await router.stop();
+      await orNow(queues.notify.stop(5000), false);
+      await sidecar.stop({ graceful: finished && !now.signal.aborted, timeoutMs: 8000 });
+    })());
   };
 }
 
@@ -300,16 +283,4 @@ function hostsOf(bindHost: string, port: number): ReadonlySet<string> {
     names.push('127.0.0.1', 'localhost', '[::1]');
   }
   return new Set(names.map((name) => `${name.toLowerCase()}:${port}`));
-}
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
 }

@@ -18,7 +18,13 @@ export async function mountWebApi(deps: ApiDeps): Promise<MountedApi> {
     sendEmail: (email) => deps.mailer.send(email),
     now: () => new Date(),
     log: deps.log,
-    config: parseApiConfig({ ...process.env, WEB_URL: deps.webUrl }),
+    // The settings the stack shares with the other cores, typed; the API's own from the environment.
+    config: parseApiConfig(process.env, {
+      webUrl: deps.webUrl,
+      linkExpirySeconds: deps.config.linkExpirySeconds,
+      maxUploadBytes: deps.config.maxUploadBytes,
+      limits: deps.config.limits,
+    }),
   });
   return (request) => handle(request);
 }

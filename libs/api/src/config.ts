@@ -1,5 +1,19 @@
-import { MAX_LINK_EXPIRY_SECONDS, parseWebUploadLimits, type WebUploadLimits } from '@gen3d/jobs';
-import { ConfigError, integerEnv, type Environment } from '@gen3d/runtime';
+import {
+  LINK_EXPIRY_SECONDS,
+  MAX_UPLOAD_BYTES,
+  parseWebUploadLimits,
+  WEB_URL,
+  webUploadLimitsOf,
+  type WebUploadLimits,
+} from '@gen3d/jobs';
+import {
+  checkSettings,
+  integerSetting,
+  optionalSetting,
+  readSettings,
+  type Environment,
+  type ValuesOf,
+} from '@gen3d/runtime';
 
 /** The API's settings, parsed once at start-up. */
 export interface ApiConfig {
@@ -36,43 +50,45 @@ export interface ApiConfig {
   readonly requestTimeoutMs: number;
 }
 
-export const DEFAULT_MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
+const API_SETTINGS = {
+  webUrl: WEB_URL,
+  confirmationEmailsPerDay: integerSetting('CONFIRMATION_EMAILS_PER_DAY', 3, 1, 100),
+  confirmationAddressesPerSession: integerSetting('CONFIRMATION_ADDRESSES_PER_SESSION', 3, 1, 100),
+  confirmationEmailsPerHourTotal: integerSetting('CONFIRMATION_EMAILS_PER_HOUR_TOTAL', 60, 1, 1_000_000),
+  confirmationEmailsPerDayTotal: integerSetting('CONFIRMATION_EMAILS_PER_DAY_TOTAL', 500, 1, 10_000_000),
+  sessionsPerHour: integerSetting('SESSIONS_PER_HOUR', 2000, 1, 10_000_000),
+  maxUploadBytes: MAX_UPLOAD_BYTES,
+  uploadExpirySeconds: integerSetting('UPLOAD_EXPIRY_SECONDS', 120, 30, 3600),
+  meshLinkSeconds: integerSetting('MESH_LINK_SECONDS', 300, 60, 3600),
+  linkExpirySeconds: LINK_EXPIRY_SECONDS,
+  requestTimeoutSeconds: integerSetting('REQUEST_TIMEOUT_SECONDS', 30, 1, 900),
+};
 
-/** @example parseApiConfig({ WEB_URL: 'http://127.0.0.1:4200/' }) */
-export function parseApiConfig(env: Environment): ApiConfig {
-  const webUrl = env['WEB_URL'];
-  if (!webUrl)
-    throw new ConfigError('WEB_URL is not set (the web app address, e.g. https://host/index.html)');
-  let parsed: URL;
-  try {
-    parsed = new URL(webUrl);
-  } catch {
-    throw new ConfigError(`WEB_URL is not a URL: ${JSON.stringify(webUrl)}`);
-  }
-  if (parsed.protocol !== 'https:' && parsed.hostname !== '127.0.0.1' && parsed.hostname !== 'localhost') {
-    throw new ConfigError('WEB_URL must use https (http only for 127.0.0.1 or localhost)');
-  }
-  if (parsed.hash || parsed.search) throw new ConfigError('WEB_URL must have no query and no fragment');
-  return {
-    webUrl: parsed.href,
-    limits: parseWebUploadLimits(env),
-    confirmationEmailsPerDay: integerEnv(env, 'CONFIRMATION_EMAILS_PER_DAY', 3, 1, 100),
-    confirmationAddressesPerSession: integerEnv(env, 'CONFIRMATION_ADDRESSES_PER_SESSION', 3, 1, 100),
-    confirmationEmailsPerHourTotal: integerEnv(env, 'CONFIRMATION_EMAILS_PER_HOUR_TOTAL', 60, 1, 1_000_000),
-    confirmationEmailsPerDayTotal: integerEnv(env, 'CONFIRMATION_EMAILS_PER_DAY_TOTAL', 500, 1, 10_000_000),
-    sessionsPerHour: integerEnv(env, 'SESSIONS_PER_HOUR', 2000, 1, 10_000_000),
-    maxUploadBytes: integerEnv(env, 'MAX_UPLOAD_BYTES', DEFAULT_MAX_UPLOAD_BYTES, 1024, 100 * 1024 * 1024),
-    uploadExpirySeconds: integerEnv(env, 'UPLOAD_EXPIRY_SECONDS', 120, 30, 3600),
-    meshLinkSeconds: integerEnv(env, 'MESH_LINK_SECONDS', 300, 60, 3600),
-    linkExpirySeconds: integerEnv(
-      env,
-      'LINK_EXPIRY_SECONDS',
-      MAX_LINK_EXPIRY_SECONDS,
-      60,
-      MAX_LINK_EXPIRY_SECONDS,
-    ),
-    requestTimeoutMs: integerEnv(env, 'REQUEST_TIMEOUT_SECONDS', 30, 1, 900) * 1000,
-  };
+/** What a composing process (the local stack) gives typed; the rest is read from the environment. */
+export interface GivenApiSettings {
+  readonly webUrl?: string;
+  readonly linkExpirySeconds?: number;
+  readonly maxUploadBytes?: number;
+  readonly limits?: WebUploadLimits;
+}
+
+/**
+ * @example parseApiConfig({ WEB_URL: 'http://127.0.0.1:4200/' })
+ * @example parseApiConfig(process.env, { webUrl, linkExpirySeconds, maxUploadBytes, limits }) // the local stack
+ */
+export function parseApiConfig(env: Environment, given: GivenApiSettings = {}): ApiConfig {
+  const { limits, ...typed } = given;
+  const read = readSettings(
+    env,
+    typed.webUrl ? { ...API_SETTINGS, webUrl: optionalSetting(WEB_URL) } : API_SETTINGS,
+  );
+  const settings = checkSettings({ ...read, ...typed } as ValuesOf<typeof API_SETTINGS>, API_SETTINGS);
+  return apiConfigFrom(settings, limits ? webUploadLimitsOf(limits) : parseWebUploadLimits(env));
+}
+
+function apiConfigFrom(settings: ValuesOf<typeof API_SETTINGS>, limits: WebUploadLimits): ApiConfig {
+  const { requestTimeoutSeconds, ...rest } = settings;
+  return { ...rest, limits, requestTimeoutMs: requestTimeoutSeconds * 1000 };
 }
 
 /** The confirmation email's link: the web app posts the token to `/confirm`. */

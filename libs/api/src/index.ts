@@ -2,7 +2,7 @@ export { createApiHandler, type ApiDeps, type ApiRequest, type ApiResponse, type
 export { uploadNameFor } from './uploads';
 export { ORIGIN_VERIFY_HEADER } from './context';
 export { CONFIRMATION_RESEND_MS, CONFIRMATION_VALID_SECONDS } from './confirmations';
-export { confirmationLink, parseApiConfig, type ApiConfig, DEFAULT_MAX_UPLOAD_BYTES } from './config';
+export { confirmationLink, parseApiConfig, type ApiConfig, type GivenApiSettings } from './config';
 export { confirmationEmail, type OutgoingEmail } from './emails';
 export {
   ApiError,

@@ -12,7 +12,7 @@ describe('parseExtractConfig', () => {
     expect(parseExtractConfig(seed)).toEqual({
       endpointName: 'Gen3DSAMAsyncEndpoint',
       dataBucket: 'gen3d-data-bucket',
-      maxInputBytes: 50 * 1024 * 1024,
+      maxUploadBytes: 20 * 1024 * 1024,
       requestTtlSeconds: 21600,
       invocationTimeoutSeconds: 3600,
       limits: { maxActiveJobsPerUser: 3, addressDailyCap: 20 },
@@ -32,7 +32,7 @@ describe('parseExtractConfig', () => {
     [{ ...seed, SAGEMAKER_ENDPOINT_NAME: undefined }, /SAGEMAKER_ENDPOINT_NAME is not set/],
     [{ ...seed, DATA_BUCKET: 'Not_A_Bucket' }, /DATA_BUCKET is not an S3 bucket name/],
     [{ ...seed, INVOCATION_TIMEOUT_SECONDS: '3601' }, /INVOCATION_TIMEOUT_SECONDS must be an integer/],
-    [{ ...seed, MAX_INPUT_BYTES: '-1' }, /MAX_INPUT_BYTES must be an integer/],
+    [{ ...seed, MAX_UPLOAD_BYTES: '-1' }, /MAX_UPLOAD_BYTES must be an integer/],
   ])('refuses %#: a missing or malformed variable is named', (env, message) => {
     expect(() => parseExtractConfig(env)).toThrow(ConfigError);
     expect(() => parseExtractConfig(env)).toThrow(message);

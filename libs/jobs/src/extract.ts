@@ -81,15 +81,69 @@ export async function extractObject(
   invocation: Invocation,
 ): Promise<ExtractOutcome> {
   const jobId = jobIdFor(object);
-  const log = invocation.log.child({ jobId });
-  const docs = new JobDocuments(ports.data, ports.clock);
-  const upload: ObjectRef = {
-    bucket: object.bucket,
-    key: object.key,
-    ...(object.versionId ? { versionId: object.versionId } : {}),
-    ...(object.eTag ? { eTag: object.eTag } : {}),
+  const run: Run = {
+    object,
+    ports,
+    invocation,
+    jobId,
+    log: invocation.log.child({ jobId }),
+    docs: new JobDocuments(ports.data, ports.clock),
+    upload: {
+      bucket: object.bucket,
+      key: object.key,
+      ...(object.versionId ? { versionId: object.versionId } : {}),
+      ...(object.eTag ? { eTag: object.eTag } : {}),
+    },
   };
-  let input: InputKey;
+  const input = await uploadKeyOf(run);
+  if (!('userId' in input)) return input;
+  const job = { userId: input.userId, jobId };
+  const lockKey = buildJobDocumentKey({ ...job, document: 'extract-lock' });
+  const lock = await takeJobLock(ports, lockKey, jobId, invocation);
+  if (!lock) return { status: 'duplicate', jobId };
+  let lockETag = lock.eTag;
+  const setLock = async (state: ExtractLock['state']) => {
+    lockETag = await updateLock<ExtractLock>(ports.data, lockKey, { ...lock.document, state }, lockETag);
+  };
+  const requestedAt = ports.clock();
+  try {
+    return await startJob(run, input, requestedAt, setLock);
+  } catch (error) {
+    if (!(
+      error instanceof InputRejectedError ||
+      error instanceof DocumentParseError ||
+      error instanceof InvalidKeyError
+    )) {
+      // Transient: free the lock so that Lambda's retry of this event can start the job.
+      await freeLock(ports, lockKey, invocation);
+      throw error;
+    }
+    try {
+      return await rejectUpload(run, input, requestedAt, asRejection(error), () => setLock('rejected'));
+    } catch (writeError) {
+      await freeLock(ports, lockKey, invocation);
+      throw writeError;
+    }
+  }
+}
+
+/** One extraction's context: the event's object, the ports, and what is known of the job from the start. */
+interface Run {
+  readonly object: CreatedObject;
+  readonly ports: ExtractPorts;
+  readonly invocation: Invocation;
+  readonly jobId: JobId;
+  readonly log: Logger;
+  readonly docs: JobDocuments;
+  readonly upload: ObjectRef;
+}
+
+/**
+ * The upload's key, or the outcome for an object that is not an upload: another known key is ignored, an unusable
+ * key (another bucket, traversal, a bad name) is rejected with a document under rejected/.
+ */
+async function uploadKeyOf(run: Run): Promise<InputKey | ExtractOutcome> {
+  const { object, ports, docs, log, jobId } = run;
   try {
     if (object.bucket !== ports.data.bucket) {
       throw new InputRejectedError(
@@ -103,13 +157,13 @@ export async function extractObject(
       log.info({ key: object.key, kind: parsed.kind }, 'not an upload: ignored');
       return { status: 'ignored', reason: `a ${parsed.kind} key does not start a job` };
     }
-    input = parseInputKey(object.key);
+    return parseInputKey(object.key);
   } catch (error) {
     const rejection = asRejection(error);
     const failureKey = docs.failureKey(undefined, jobId);
     const failure = buildFailureDocument({
       job: { jobId },
-      input: upload,
+      input: run.upload,
       stage: 'validation',
       type: rejection.type,
       message: rejection.message,
@@ -121,98 +175,90 @@ export async function extractObject(
     log.warn({ errorType: rejection.type, reason: rejection.message }, 'upload rejected: unusable key');
     return { status: 'rejected', jobId, errorType: rejection.type, failureKey };
   }
+}
 
-  const job = { userId: input.userId, jobId };
-  const lockKey = buildJobDocumentKey({ ...job, document: 'extract-lock' });
-  const lock = await takeJobLock(ports, lockKey, jobId, invocation);
-  if (!lock) return { status: 'duplicate', jobId };
-  let lockETag = lock.eTag;
-  const setLock = async (state: ExtractLock['state']) => {
-    lockETag = await updateLock<ExtractLock>(ports.data, lockKey, { ...lock.document, state }, lockETag);
-  };
-
-  const requestedAt = ports.clock();
-  try {
-    const { metadata, granted } = await checkInput(ports, object, input);
-    if (granted) {
-      const admission = await admitWebUpload(ports.data, {
-        input,
-        jobId,
-        versionId: object.versionId,
-        email: metadata.email,
-        now: requestedAt,
-        limits: ports.config.limits,
-      });
-      if (admission.verdict !== 'admitted') {
-        return await refuseWebUpload(admission, { ...job, name: input.name, requestedAt }, docs, log, () =>
-          setLock('rejected'),
-        );
-      }
-    }
-    const request: InferenceRequest = {
-      version: 1,
+/** Checks the upload (and a web upload's admission), writes the request and the status, invokes the endpoint. */
+async function startJob(
+  run: Run,
+  input: InputKey,
+  requestedAt: Date,
+  setLock: (state: ExtractLock['state']) => Promise<void>,
+): Promise<ExtractOutcome> {
+  const { object, ports, docs, log, jobId } = run;
+  const { metadata, granted } = await checkInput(ports, object, input);
+  if (granted) {
+    const admission = await admitWebUpload(ports.data, {
+      input,
       jobId,
-      userId: input.userId,
-      input: upload,
-      options: jobOptions(metadata, input),
-      requestedAt: requestedAt.toISOString(),
-      invocationTimeoutSeconds: ports.config.invocationTimeoutSeconds,
-    };
-    const requestKey = await docs.writeRequest(request);
-    await docs.writeStatus({ ...request, name: input.name }, 'queued');
-    const { outputLocation } = await ports.invoker.invokeAsync({
-      inputLocation: ports.data.uri(requestKey),
-      inferenceId: jobId,
-      requestTtlSeconds: ports.config.requestTtlSeconds,
-      invocationTimeoutSeconds: ports.config.invocationTimeoutSeconds,
+      versionId: object.versionId,
+      email: metadata.email,
+      now: requestedAt,
+      limits: ports.config.limits,
     });
-    // The job runs now. If this update fails, a redelivery arriving after the lock expired would start the job a
-    // second time: rare (a failed write right after a successful invoke), and logged.
-    await setLock('invoked').catch((error: unknown) =>
-      log.error({ err: error }, 'job started, but its lock could not be marked invoked'),
-    );
-    log.info(
-      { key: object.key, userId: input.userId, options: request.options, outputLocation },
-      'job started',
-    );
-    return { status: 'started', jobId, outputLocation };
-  } catch (error) {
-    if (!(
-      error instanceof InputRejectedError ||
-      error instanceof DocumentParseError ||
-      error instanceof InvalidKeyError
-    )) {
-      // Transient: free the lock so that Lambda's retry of this event can start the job.
-      await freeLock(ports, lockKey, invocation);
-      throw error;
+    if (admission.verdict !== 'admitted') {
+      const job = { userId: input.userId, jobId, name: input.name, requestedAt };
+      return await refuseWebUpload(admission, job, docs, log, () => setLock('rejected'));
     }
-    const rejection = asRejection(error);
-    const failureKey = docs.failureKey(input, jobId);
-    try {
-      await docs.writeFailure(
-        failureKey,
-        buildFailureDocument({
-          job,
-          input: upload,
-          stage: 'validation',
-          type: rejection.type,
-          message: rejection.message,
-          at: ports.clock(),
-        }),
-      );
-      await setLock('rejected');
-    } catch (writeError) {
-      await freeLock(ports, lockKey, invocation);
-      throw writeError;
-    }
-    await docs
-      .writeStatus({ ...job, name: input.name, requestedAt: requestedAt.toISOString() }, 'failed', {
-        error: rejection.type,
-      })
-      .catch((statusError: unknown) => log.warn({ err: statusError }, 'could not write the job status'));
-    log.warn({ key: object.key, errorType: rejection.type, reason: rejection.message }, 'upload rejected');
-    return { status: 'rejected', jobId, errorType: rejection.type, failureKey };
   }
+  const request: InferenceRequest = {
+    version: 1,
+    jobId,
+    userId: input.userId,
+    input: run.upload,
+    options: jobOptions(metadata, input),
+    requestedAt: requestedAt.toISOString(),
+    invocationTimeoutSeconds: ports.config.invocationTimeoutSeconds,
+  };
+  const requestKey = await docs.writeRequest(request);
+  await docs.writeStatus({ ...request, name: input.name }, 'queued');
+  const { outputLocation } = await ports.invoker.invokeAsync({
+    inputLocation: ports.data.uri(requestKey),
+    inferenceId: jobId,
+    requestTtlSeconds: ports.config.requestTtlSeconds,
+    invocationTimeoutSeconds: ports.config.invocationTimeoutSeconds,
+  });
+  // The job runs now. If this update fails, a redelivery arriving after the lock expired would start the job a
+  // second time: rare (a failed write right after a successful invoke), and logged.
+  await setLock('invoked').catch((error: unknown) =>
+    log.error({ err: error }, 'job started, but its lock could not be marked invoked'),
+  );
+  log.info(
+    { key: object.key, userId: input.userId, options: request.options, outputLocation },
+    'job started',
+  );
+  return { status: 'started', jobId, outputLocation };
+}
+
+/** A refused upload: its failure document (which notifies), the lock marked rejected, the status failed. */
+async function rejectUpload(
+  run: Run,
+  input: InputKey,
+  requestedAt: Date,
+  rejection: InputRejectedError,
+  markRejected: () => Promise<void>,
+): Promise<ExtractOutcome> {
+  const { docs, log, jobId, ports } = run;
+  const job = { userId: input.userId, jobId };
+  const failureKey = docs.failureKey(input, jobId);
+  await docs.writeFailure(
+    failureKey,
+    buildFailureDocument({
+      job,
+      input: run.upload,
+      stage: 'validation',
+      type: rejection.type,
+      message: rejection.message,
+      at: ports.clock(),
+    }),
+  );
+  await markRejected();
+  await docs
+    .writeStatus({ ...job, name: input.name, requestedAt: requestedAt.toISOString() }, 'failed', {
+      error: rejection.type,
+    })
+    .catch((statusError: unknown) => log.warn({ err: statusError }, 'could not write the job status'));
+  log.warn({ key: run.object.key, errorType: rejection.type, reason: rejection.message }, 'upload rejected');
+  return { status: 'rejected', jobId, errorType: rejection.type, failureKey };
 }
 
 async function freeLock(ports: ExtractPorts, lockKey: string, invocation: Invocation): Promise<void> {
@@ -261,10 +307,10 @@ async function checkInput(
   if (!info)
     throw new InputRejectedError('InputMissingError', `${ports.data.uri(input.key)} no longer exists`);
   if (info.size === 0) throw new InputRejectedError('EmptyImageError', 'the uploaded file is empty');
-  if (info.size > ports.config.maxInputBytes) {
+  if (info.size > ports.config.maxUploadBytes) {
     throw new InputRejectedError(
       'ImageTooLargeError',
-      `the upload is ${info.size} bytes; the limit is ${ports.config.maxInputBytes}`,
+      `the upload is ${info.size} bytes; the limit is ${ports.config.maxUploadBytes}`,
     );
   }
   const head = await ports.data.getRange(input.key, 0, 15, object.versionId);

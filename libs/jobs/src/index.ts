@@ -17,10 +17,22 @@ export {
   type StoredFile,
   type StoredJob,
 } from './job-read';
-export { parseWebUploadLimits, STUCK_JOB_MS, utcDay, type WebUploadLimits } from './limits';
+export {
+  parseWebUploadLimits,
+  STUCK_JOB_MS,
+  utcDay,
+  webUploadLimitsOf,
+  type WebUploadLimits,
+} from './limits';
 export { InputRejectedError, JobsError, PermanentMailError } from './errors';
 export { EXTRACT_TALLY, extractObject, type ExtractOutcome, type ExtractPorts } from './extract';
-export { MAX_INVOCATION_TIMEOUT_SECONDS, parseExtractConfig, type ExtractConfig } from './extract-config';
+export {
+  extractConfigOf,
+  MAX_INVOCATION_TIMEOUT_SECONDS,
+  MAX_REQUEST_TTL_SECONDS,
+  parseExtractConfig,
+  type ExtractConfig,
+} from './extract-config';
 export { jobIdFor } from './job-id';
 export {
   NOTIFY_TALLY,
@@ -33,7 +45,20 @@ export {
   type ReleaseOutcome,
   type ReleasePorts,
 } from './notify';
-export { MAX_LINK_EXPIRY_SECONDS, parseNotifyConfig, type NotifyConfig } from './notify-config';
+export { notifyConfigOf, parseNotifyConfig, type NotifyConfig } from './notify-config';
+export {
+  ADDRESS_DAILY_CAP,
+  ADMIN_EMAIL,
+  DATA_BUCKET,
+  DEFAULT_MAX_UPLOAD_BYTES,
+  LINK_EXPIRY_SECONDS,
+  MAX_ACTIVE_JOBS_PER_USER,
+  MAX_LINK_EXPIRY_SECONDS,
+  MAX_UPLOAD_BYTES,
+  parseWebUrl,
+  SOURCE_EMAIL,
+  WEB_URL,
+} from './settings';
 export { describeContent, isPng } from './png-signature';
 export type { AsyncInferenceInvoker, AsyncInvocation, Clock, Email, Mailer, OutgoingEmail } from './ports';
 export {

@@ -1,4 +1,5 @@
-import { integerEnv, type Environment } from '@gen3d/runtime';
+import { checkSettings, readSettings, type Environment } from '@gen3d/runtime';
+import { ADDRESS_DAILY_CAP, MAX_ACTIVE_JOBS_PER_USER } from './settings';
 
 /**
  * The abuse limits of web uploads, read by the web API (when it grants an upload) and the extract function (when it
@@ -14,12 +15,16 @@ export interface WebUploadLimits {
 /** A job still queued or running after this long is stuck, not active: it no longer counts against the quota. */
 export const STUCK_JOB_MS = 60 * 60 * 1000;
 
+const LIMIT_SETTINGS = { maxActiveJobsPerUser: MAX_ACTIVE_JOBS_PER_USER, addressDailyCap: ADDRESS_DAILY_CAP };
+
 /** @example parseWebUploadLimits({}) // { maxActiveJobsPerUser: 3, addressDailyCap: 20 } */
 export function parseWebUploadLimits(env: Environment): WebUploadLimits {
-  return {
-    maxActiveJobsPerUser: integerEnv(env, 'MAX_ACTIVE_JOBS_PER_USER', 3, 1, 100),
-    addressDailyCap: integerEnv(env, 'ADDRESS_DAILY_CAP', 20, 1, 10_000),
-  };
+  return readSettings(env, LIMIT_SETTINGS);
+}
+
+/** The same limits given typed. */
+export function webUploadLimitsOf(limits: WebUploadLimits): WebUploadLimits {
+  return checkSettings({ ...limits }, LIMIT_SETTINGS);
 }
 
 /** The UTC day of a time, as the caps count days. @example utcDay(new Date('2026-12-06T23:00Z')) // '2026-12-06' */

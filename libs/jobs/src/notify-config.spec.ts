@@ -1,5 +1,6 @@
 import { ConfigError } from '@gen3d/runtime';
-import { parseNotifyConfig } from './notify-config';
+import { extractConfigOf } from './extract-config';
+import { notifyConfigOf, parseNotifyConfig } from './notify-config';
 
 const seed = {
   DATA_BUCKET: 'gen3d-data-bucket',
@@ -26,3 +27,50 @@ describe('parseNotifyConfig', () => {
     expect(() => parseNotifyConfig(env)).toThrow(message);
   });
 });
+
+describe('the notify and extract settings given typed (the local stack)', () => {
+  const typed = {
+    dataBucket: 'gen3d-data-bucket',
+    adminEmail: 'admin@example.com',
+    sourceEmail: 'no-reply@example.com',
+    linkExpirySeconds: 3600,
+    webUrl: 'http://127.0.0.1:4300/',
+  };
+
+  it('are checked by the same rules as the environment', () => {
+    expect(notifyConfigOf(typed)).toEqual(typed);
+    expect(() => notifyConfigOf({ ...typed, linkExpirySeconds: 8 * 24 * 3600 })).toThrow(
+      /LINK_EXPIRY_SECONDS/,
+    );
+    expect(() => notifyConfigOf({ ...typed, webUrl: 'http://example.com/' })).toThrow(
+      /WEB_URL must use https/,
+    );
+    expect(() => parseNotifyConfig({ ...seedOf(typed), WEB_URL: 'http://example.com/' })).toThrow(
+      /WEB_URL must use https/,
+    );
+  });
+
+  it('keep the extract core invocation timeout below the TTL', () => {
+    const extract = {
+      endpointName: 'Gen3DSAMAsyncEndpoint',
+      dataBucket: 'gen3d-data-bucket',
+      maxUploadBytes: 1024,
+      requestTtlSeconds: 600,
+      invocationTimeoutSeconds: 600,
+      limits: { maxActiveJobsPerUser: 3, addressDailyCap: 20 },
+    };
+    expect(() => extractConfigOf(extract)).toThrow(/must be below REQUEST_TTL_SECONDS/);
+    expect(() =>
+      extractConfigOf({
+        ...extract,
+        invocationTimeoutSeconds: 60,
+        limits: { maxActiveJobsPerUser: 0, addressDailyCap: 1 },
+      }),
+    ).toThrow(/MAX_ACTIVE_JOBS_PER_USER/);
+    expect(extractConfigOf({ ...extract, invocationTimeoutSeconds: 60 }).maxUploadBytes).toBe(1024);
+  });
+});
+
+function seedOf(typed: { dataBucket: string; adminEmail: string; sourceEmail: string }) {
+  return { DATA_BUCKET: typed.dataBucket, ADMIN_EMAIL: typed.adminEmail, SOURCE_EMAIL: typed.sourceEmail };
+}

@@ -1,50 +1,34 @@
 import {
-  BUCKET_NAME,
-  ConfigError,
-  EMAIL_ADDRESS,
-  integerEnv,
-  requiredEnv,
+  checkSettings,
+  optionalSetting,
+  readSettings,
   type Environment,
+  type ValuesOf,
 } from '@gen3d/runtime';
+import { ADMIN_EMAIL, DATA_BUCKET, LINK_EXPIRY_SECONDS, SOURCE_EMAIL, WEB_URL } from './settings';
+
+const NOTIFY_SETTINGS = {
+  dataBucket: DATA_BUCKET,
+  adminEmail: ADMIN_EMAIL,
+  sourceEmail: SOURCE_EMAIL,
+  /** How long the download link works: at most 7 days, the limit of SigV4 presigned URLs. */
+  linkExpirySeconds: LINK_EXPIRY_SECONDS,
+  /**
+   * The web app (optional): when set, the email of an upload made through the web API links to the job in the web
+   * app, which fetches a fresh download link each time; without it, the email carries a presigned link.
+   */
+  webUrl: optionalSetting(WEB_URL),
+};
 
 /** The notify core's settings: the seed's environment variables, checked once at cold start. */
-export interface NotifyConfig {
-  readonly dataBucket: string;
-  readonly adminEmail: string;
-  readonly sourceEmail: string;
-  /** How long the download link works: at most 7 days, the limit of SigV4 presigned URLs. */
-  readonly linkExpirySeconds: number;
-  /**
-   * The web app (WEB_URL, optional): when set, the email of an upload made through the web API links to the job in
-   * the web app, which fetches a fresh download link each time; without it, the email carries a presigned link.
-   */
-  readonly webUrl?: string;
-}
-
-export const MAX_LINK_EXPIRY_SECONDS = 7 * 24 * 3600;
+export type NotifyConfig = Readonly<ValuesOf<typeof NOTIFY_SETTINGS>>;
 
 /** @example parseNotifyConfig(process.env) // throws ConfigError naming the first missing or malformed variable */
 export function parseNotifyConfig(env: Environment): NotifyConfig {
-  return {
-    dataBucket: requiredEnv(env, 'DATA_BUCKET', BUCKET_NAME, 'an S3 bucket name'),
-    adminEmail: requiredEnv(env, 'ADMIN_EMAIL', EMAIL_ADDRESS, 'an email address'),
-    sourceEmail: requiredEnv(env, 'SOURCE_EMAIL', EMAIL_ADDRESS, 'an email address'),
-    linkExpirySeconds: integerEnv(
-      env,
-      'LINK_EXPIRY_SECONDS',
-      MAX_LINK_EXPIRY_SECONDS,
-      60,
-      MAX_LINK_EXPIRY_SECONDS,
-    ),
-    ...webUrlOf(env),
-  };
+  return readSettings(env, NOTIFY_SETTINGS);
 }
 
-function webUrlOf(env: Environment): { webUrl?: string } {
-  const value = env['WEB_URL'];
-  if (value === undefined || value === '') return {};
-  if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol)) {
-    throw new ConfigError(`WEB_URL is not an http(s) URL: ${JSON.stringify(value)}`);
-  }
-  return { webUrl: new URL(value).href };
+/** The same settings given typed (the local stack composes the core in its own process). */
+export function notifyConfigOf(values: NotifyConfig): NotifyConfig {
+  return checkSettings({ ...values }, NOTIFY_SETTINGS);
 }

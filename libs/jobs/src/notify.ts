@@ -17,6 +17,7 @@ import {
   type BucketStore,
   type LockDocument,
 } from '@gen3d/object-store';
+import type { Logger } from '@gen3d/logging';
 import type { Invocation } from '@gen3d/runtime';
 import {
   buildInputKey,
@@ -110,12 +111,27 @@ export interface NotifyLock extends LockDocument {
 
 const MAX_RECORD_BYTES = 1024 * 1024;
 
+/**
+ * A stored result to notify about: a mesh, a failure document or a SageMaker failure record, at one version. The
+ * notify function knows it from an S3 event; a release knows it from the held result, with its job id.
+ */
+interface ResultRef {
+  readonly key: string;
+  readonly versionId: string | undefined;
+  /** The event's ETag, for the fallback job id of a result whose documents name none. */
+  readonly eTag?: string | undefined;
+  /** The job id, when already known (a held result records it). */
+  readonly jobId?: string;
+}
+
 interface Context {
-  readonly ports: NotifyPorts;
+  readonly ports: ReleasePorts;
+  /** Where failures are reported too; absent in a release, which sends the user's email only. */
+  readonly adminEmail: string | undefined;
   readonly docs: JobDocuments;
   readonly invocation: Invocation;
-  /** The notified object, recorded with a held result so that the release can plan the same notification. */
-  readonly object: CreatedObject;
+  /** The result notified about, recorded with a held result so that the release can plan the same notification. */
+  readonly result: ResultRef;
   /** Releasing a held result (releaseHeldResults): only a lock that was held is taken, only the user is emailed. */
   readonly release?: boolean;
 }
@@ -133,11 +149,17 @@ export async function notifyObject(
   ports: NotifyPorts,
   invocation: Invocation,
 ): Promise<NotifyOutcome> {
-  return notifyIn({ ports, docs: new JobDocuments(ports.data, ports.clock), invocation, object });
+  return notifyIn({
+    ports,
+    adminEmail: ports.config.adminEmail,
+    docs: new JobDocuments(ports.data, ports.clock),
+    invocation,
+    result: { key: object.key, versionId: object.versionId, eTag: object.eTag },
+  });
 }
 
 async function notifyIn(context: Context): Promise<NotifyOutcome> {
-  const { object, invocation } = context;
+  const { result: object, invocation } = context;
   try {
     const target = parseDataBucketKey(object.key);
     if (target.kind === 'output') return await notifyMesh(context, object, target);
@@ -153,18 +175,16 @@ async function notifyIn(context: Context): Promise<NotifyOutcome> {
   }
 }
 
-async function notifyMesh(
-  context: Context,
-  object: CreatedObject,
-  target: OutputKey,
-): Promise<NotifyOutcome> {
+async function notifyMesh(context: Context, object: ResultRef, target: OutputKey): Promise<NotifyOutcome> {
   const { ports, docs, invocation } = context;
   const mesh = await ports.data.head(target.key, object.versionId);
   if (!mesh) return { status: 'ignored', reason: `${object.key} disappeared before it could be read` };
   // The mesh's own metadata names its job and its report's version: a newer upload of the same name has its own.
   const named = docs.readMeshMetadata(mesh.metadata);
   const jobId =
-    named.jobId && JOB_ID_PATTERN.test(named.jobId) ? parseJobId(named.jobId) : fallbackJobId(object);
+    named.jobId && JOB_ID_PATTERN.test(named.jobId)
+      ? parseJobId(named.jobId)
+      : fallbackJobId(context, object);
   const read = await docs.readReport(buildReportKey(target), named.reportVersionId);
   let report: JobReport | undefined;
   if (read.ok && (named.reportVersionId !== undefined || read.report.jobId === jobId)) report = read.report;
@@ -244,18 +264,18 @@ async function extraFileLinks(
 
 async function notifyFailure(
   context: Context,
-  object: CreatedObject,
+  object: ResultRef,
   target: FailureKey | RejectedKey,
 ): Promise<NotifyOutcome> {
   // Exactly the version the event names: a second failure under the same name belongs to another upload.
   const failure = await context.docs.readFailure(object.key, object.versionId);
   if (!failure) return { status: 'ignored', reason: `${object.key} disappeared before it could be read` };
-  const jobId = failure.jobId ?? (target.kind === 'rejected' ? target.jobId : fallbackJobId(object));
+  const jobId = failure.jobId ?? (target.kind === 'rejected' ? target.jobId : fallbackJobId(context, object));
   const lockKey =
     target.kind === 'rejected'
       ? buildRejectedKey(target.jobId, 'notify-lock')
       : buildJobDocumentKey({ userId: target.userId, jobId, document: 'notify-lock' });
-  return deliver(context, lockKey, jobId, failureDeliveries(context.ports, failure));
+  return deliver(context, lockKey, jobId, failureDeliveries(context, failure));
 }
 
 /**
@@ -267,7 +287,7 @@ async function notifyFailure(
  */
 async function notifySageMakerFailure(
   context: Context,
-  object: CreatedObject,
+  object: ResultRef,
   target: SageMakerOutputKey,
 ): Promise<NotifyOutcome> {
   const { ports, docs, invocation } = context;
@@ -286,7 +306,7 @@ async function notifySageMakerFailure(
       jobId: failure.jobId,
       document: 'notify-lock',
     });
-    return deliver(context, lockKey, failure.jobId, failureDeliveries(ports, failure));
+    return deliver(context, lockKey, failure.jobId, failureDeliveries(context, failure));
   }
   const request = JOB_ID_PATTERN.test(target.inferenceId)
     ? await docs.findRequest(parseJobId(target.inferenceId)).catch((error: unknown) => {
@@ -296,11 +316,14 @@ async function notifySageMakerFailure(
       })
     : undefined;
   if (!request) {
-    const jobId = fallbackJobId(object);
+    const jobId = fallbackJobId(context, object);
     const email = sageMakerFailureEmail({ key: object.key, inferenceId: target.inferenceId, text });
-    return deliver(context, buildRejectedKey(jobId, 'notify-lock'), jobId, [
-      { id: 'admin', email: async () => ({ ...email, to: ports.config.adminEmail }) },
-    ]);
+    return deliver(
+      context,
+      buildRejectedKey(jobId, 'notify-lock'),
+      jobId,
+      adminDelivery(context, async () => email),
+    );
   }
   const type = classifySageMakerFailure(text);
   const current = await docs.readStatus(request).catch((error: unknown) => {
@@ -324,7 +347,7 @@ async function notifySageMakerFailure(
       { jobId: request.jobId },
       'SageMaker failure record after the mesh was stored: admin only',
     );
-  else
+  else if (!context.release)
     await docs
       .writeStatus({ ...request, name }, 'failed', { error: type })
       .catch((error: unknown) => invocation.log.warn({ err: error }, 'could not write the job status'));
@@ -333,7 +356,7 @@ async function notifySageMakerFailure(
     jobId: request.jobId,
     document: 'notify-lock',
   });
-  const deliveries = failureDeliveries(ports, document).filter((d) => !meshStored || d.id === 'admin');
+  const deliveries = failureDeliveries(context, document).filter((d) => !meshStored || d.id === 'admin');
   return deliver(context, lockKey, request.jobId, deliveries);
 }
 
@@ -351,7 +374,8 @@ export function classifySageMakerFailure(text: string): JobErrorType {
   return 'WorkerCrashedError';
 }
 
-function failureDeliveries(ports: NotifyPorts, failure: FailureDocument): Delivery[] {
+function failureDeliveries(context: Context, failure: FailureDocument): Delivery[] {
+  const { ports } = context;
   let recipient: Promise<string | undefined> | undefined;
   const to = () => (recipient ??= recipientOf(ports, failure.input).then((r) => r?.to));
   const name = displayName(failure.input.key);
@@ -366,14 +390,16 @@ function failureDeliveries(ports: NotifyPorts, failure: FailureDocument): Delive
         return { ...userFailureEmail({ name, failure }), to: recipient.to };
       },
     },
-    {
-      id: 'admin',
-      email: async () => ({
-        ...adminFailureEmail({ failure, recipientKnown: (await to()) !== undefined }),
-        to: ports.config.adminEmail,
-      }),
-    },
+    ...adminDelivery(context, async () =>
+      adminFailureEmail({ failure, recipientKnown: (await to()) !== undefined }),
+    ),
   ];
+}
+
+/** The admin's email of a failure; none in a release (the admin's went out when the result was held). */
+function adminDelivery(context: Context, email: () => Promise<Omit<OutgoingEmail, 'to'>>): Delivery[] {
+  const to = context.adminEmail;
+  return to === undefined ? [] : [{ id: 'admin', email: async () => ({ ...(await email()), to }) }];
 }
 
 /**
@@ -441,37 +467,12 @@ async function deliver(
   let heldFor: Hold | undefined;
   for (const delivery of deliveries) {
     if (done.includes(delivery.id)) continue;
-    let email = await delivery.email();
-    if (email && 'hold' in email) {
-      const entry: Omit<HeldResult, 'address'> = {
-        jobId,
-        key: context.object.key,
-        ...(context.object.versionId !== undefined ? { versionId: context.object.versionId } : {}),
-        heldAt: now.toISOString(),
-        userId: email.userId,
-      };
-      if ((await holdResult(ports.data, email.hold, entry)) === 'held') {
-        heldFor = email;
-        log.info({ delivery: delivery.id }, 'email held until the address is confirmed');
-        continue;
-      }
-      email = await delivery.email(); // confirmed meanwhile
-      if (email && 'hold' in email) throw new LockBusyError('the address changed while notifying');
+    const outcome = await sendOne(context, delivery, jobId, now, log);
+    if (typeof outcome === 'object') {
+      heldFor = outcome;
+      continue;
     }
-    if (email) {
-      try {
-        await ports.mailer.send(email);
-        sent += 1;
-      } catch (error) {
-        if (!(error instanceof PermanentMailError)) throw error; // transient: Lambda retries the rest
-        log.warn(
-          { delivery: delivery.id, errorType: error.code },
-          'the mail provider refused the email for good',
-        );
-      }
-    } else {
-      log.warn({ delivery: delivery.id }, 'nobody to tell: no address given at upload');
-    }
+    if (outcome === 'sent') sent += 1;
     done.push(delivery.id);
     await update('sending');
   }
@@ -481,7 +482,7 @@ async function deliver(
     log.info({ emails: sent, deliveries: done }, 'notification held until the address is confirmed');
     // Confirmed between the hold and now: the confirmation may have found this lock still 'sending' and left it.
     if (!context.release && (await isAddressConfirmed(ports.data, heldFor.hold, heldFor.userId))) {
-      const released = await releaseOne(context.ports, context.invocation, context.object, heldFor.hold);
+      const released = await releaseOne(context, heldFor.hold);
       return released.status === 'sent' ? { ...released, emails: released.emails + sent } : released;
     }
     return { status: 'held', jobId, emails: sent };
@@ -489,6 +490,51 @@ async function deliver(
   await update('sent');
   log.info({ emails: sent, deliveries: done }, 'notification sent');
   return { status: 'sent', jobId, emails: sent };
+}
+
+/**
+ * One delivery: its email sent (`sent`), none to send or refused for good by the provider (`none`), or held until
+ * the address is confirmed (the Hold). Throws for transient mail errors: the notify function retries the rest.
+ */
+async function sendOne(
+  context: Context,
+  delivery: Delivery,
+  jobId: string,
+  now: Date,
+  log: Logger,
+): Promise<'sent' | 'none' | Hold> {
+  const { ports } = context;
+  let email = await delivery.email();
+  if (email && 'hold' in email) {
+    const entry: Omit<HeldResult, 'address'> = {
+      jobId,
+      key: context.result.key,
+      ...(context.result.versionId !== undefined ? { versionId: context.result.versionId } : {}),
+      heldAt: now.toISOString(),
+      userId: email.userId,
+    };
+    if ((await holdResult(ports.data, email.hold, entry)) === 'held') {
+      log.info({ delivery: delivery.id }, 'email held until the address is confirmed');
+      return email;
+    }
+    email = await delivery.email(); // confirmed meanwhile
+    if (email && 'hold' in email) throw new LockBusyError('the address changed while notifying');
+  }
+  if (!email) {
+    log.warn({ delivery: delivery.id }, 'nobody to tell: no address given at upload');
+    return 'none';
+  }
+  try {
+    await ports.mailer.send(email);
+    return 'sent';
+  } catch (error) {
+    if (!(error instanceof PermanentMailError)) throw error; // transient: Lambda retries the rest
+    log.warn(
+      { delivery: delivery.id, errorType: error.code },
+      'the mail provider refused the email for good',
+    );
+    return 'none';
+  }
 }
 
 async function readLock(data: BucketStore, key: string): Promise<NotifyLock | undefined> {
@@ -544,27 +590,14 @@ export async function releaseHeldResults(
   const hash = addressHashOf(address);
   const mine = (record?.held ?? []).filter((h) => h.userId === userId && h.address === hash);
   if (!confirmsFor(record, address, userId)) return { sent: 0, alreadySent: 0, pending: mine.length };
-  const notifyPorts: NotifyPorts = {
-    ...ports,
-    // Never read: a release sends only the user's email (the admin's went out when the result was held).
-    config: { ...ports.config, dataBucket: ports.data.bucket, adminEmail: '', sourceEmail: '' },
-  };
+  const docs = new JobDocuments(ports.data, ports.clock);
   let sent = 0;
   let alreadySent = 0;
   let pending = 0;
   for (const entry of mine) {
-    const object: CreatedObject = {
-      bucket: ports.data.bucket,
-      key: entry.key,
-      size: undefined,
-      eTag: undefined,
-      versionId: entry.versionId,
-      sequencer: undefined,
-      eventName: 'ObjectCreated:Put',
-      eventTime: entry.heldAt,
-    };
+    const result = { key: entry.key, versionId: entry.versionId, jobId: entry.jobId };
     try {
-      const outcome = await releaseOne(notifyPorts, invocation, object, address);
+      const outcome = await releaseOne({ ports, adminEmail: undefined, docs, invocation, result }, address);
       if (outcome.status === 'sent') sent += outcome.emails;
       if (outcome.status === 'duplicate') alreadySent += 1;
       if (outcome.status === 'held') pending += 1;
@@ -577,22 +610,13 @@ export async function releaseHeldResults(
   return { sent, alreadySent, pending };
 }
 
-async function releaseOne(
-  ports: NotifyPorts,
-  invocation: Invocation,
-  object: CreatedObject,
-  address: string,
-): Promise<NotifyOutcome> {
-  const outcome = await notifyIn({
-    ports,
-    docs: new JobDocuments(ports.data, ports.clock),
-    invocation,
-    object,
-    release: true,
-  });
+/** One held result's email, sent under its notification lock (only a held lock is taken). */
+async function releaseOne(context: Omit<Context, 'release'>, address: string): Promise<NotifyOutcome> {
+  const outcome = await notifyIn({ ...context, release: true });
   // Sent now or before, or nothing left to send (the result is gone): no longer held.
   if (outcome.status !== 'held') {
-    await forgetHeldResults(ports.data, address, [{ key: object.key, versionId: object.versionId }]);
+    const { key, versionId } = context.result;
+    await forgetHeldResults(context.ports.data, address, [{ key, versionId }]);
   }
   return outcome;
 }
@@ -605,7 +629,7 @@ async function releaseOne(
  * Uploads written with the bucket's own credentials (operators, the CLI) carry no token and are trusted.
  */
 async function recipientOf(
-  ports: NotifyPorts,
+  ports: ReleasePorts,
   upload: ObjectRef,
 ): Promise<{ to: string; userId: string; access?: string; confirmed: boolean } | undefined> {
   if (upload.bucket !== ports.data.bucket) return undefined;
@@ -637,7 +661,11 @@ function userIdOf(key: string): string {
   }
 }
 
-function fallbackJobId(object: CreatedObject): JobId {
-  const identity = [object.bucket, object.key, object.versionId ?? '', object.eTag ?? ''].join('\n');
+/** The job id of a result whose documents name none: the one its held entry recorded, else one made from it. */
+function fallbackJobId(context: Context, object: ResultRef): JobId {
+  if (object.jobId !== undefined && JOB_ID_PATTERN.test(object.jobId)) return parseJobId(object.jobId);
+  const identity = [context.ports.data.bucket, object.key, object.versionId ?? '', object.eTag ?? ''].join(
+    '\n',
+  );
   return parseJobId(createHash('sha256').update(identity).digest('hex').slice(0, 32));
 }

@@ -1,5 +1,15 @@
 export type { SkippedRecord } from './batch';
 export { BUCKET_NAME, EMAIL_ADDRESS, integerEnv, requiredEnv, type Environment } from './env';
+export {
+  checkSettings,
+  integerSetting,
+  optionalSetting,
+  parsedSetting,
+  readSettings,
+  textSetting,
+  type Setting,
+  type ValuesOf,
+} from './settings';
 export { ConfigError, RetryableBatchError, RuntimeError } from './errors';
 export {
   createS3BatchHandler,

@@ -20,7 +20,7 @@ export interface JobDeps {
   /** The data bucket: uploads, masks, and every output and job document. */
   readonly data: BucketStore;
   readonly callWorker: (job: WorkerJob, signal: AbortSignal) => Promise<WorkerOutcome>;
-  readonly maxInputBytes: number;
+  readonly maxUploadBytes: number;
   readonly timeoutMs: number;
   /** Aborted when the container shuts down: the job fails now instead of being cut off. */
   readonly shutdown: AbortSignal;
@@ -221,14 +221,14 @@ async function download(deps: JobDeps, key: string, versionId?: string): Promise
   const info = await deps.data.head(key, versionId);
   if (!info) throw new JobFailure('InputMissingError', 'download', `${deps.data.uri(key)} does not exist`);
   if (info.size === 0) throw new JobFailure('EmptyImageError', 'download', `${deps.data.uri(key)} is empty`);
-  if (info.size > deps.maxInputBytes) {
+  if (info.size > deps.maxUploadBytes) {
     throw new JobFailure(
       'ImageTooLargeError',
       'download',
-      `${deps.data.uri(key)} is ${info.size} bytes; the limit is ${deps.maxInputBytes}`,
+      `${deps.data.uri(key)} is ${info.size} bytes; the limit is ${deps.maxUploadBytes}`,
     );
   }
-  return deps.data.get(key, deps.maxInputBytes, versionId);
+  return deps.data.get(key, deps.maxUploadBytes, versionId);
 }
 
 /** The status document's mesh: the counts only (the report has the rest). */

@@ -3,10 +3,6 @@ import type { FailureDocument, JobErrorType } from '@gen3d/events';
 /** Base of the sidecar's errors; `cause` survives (ErrorOptions). Callers branch with `instanceof`. */
 export class SidecarError extends Error {
   override readonly name: string = 'SidecarError';
-
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-  }
 }
 
 /** A job failed: its catalogue type and the stage it happened in. The HTTP status is the server's business. */

@@ -1,3 +1,4 @@
+import { DATA_BUCKET, MAX_UPLOAD_BYTES } from '@gen3d/jobs';
 import { ConfigError, integerEnv, type Environment } from '@gen3d/runtime';
 
 /** How the sidecar is configured: environment variables, parsed once at start-up into a typed value. */
@@ -13,17 +14,13 @@ export interface SidecarConfig {
   readonly jobTimeoutMs: number;
   readonly shutdownGraceMs: number;
   readonly maxRequestBytes: number;
-  readonly maxInputBytes: number;
+  readonly maxUploadBytes: number;
   readonly workerHost: 'embedded' | 'torchserve';
   readonly workerPython: string;
   readonly torchserveConfig: string;
   readonly dataBucket: string;
   readonly s3Endpoint: string | undefined;
   readonly region: string;
-  /** Where objects live: S3 (the container) or the local stack's data folder (`OBJECT_STORE=folder`). */
-  readonly objectStore: 's3' | 'folder';
-  /** The local stack's data folder (`GEN3D_DATA_DIR`), with `OBJECT_STORE=folder`. */
-  readonly dataDir: string | undefined;
   /**
    * Where the learned segmenter's model is (`SEGMENTATION_MODEL_URI`, `s3://gen3d-model-bucket/segmentation/<name>/`):
    * fetched and verified at start into `segmentationModelDir`; without it, the weight-free path.
@@ -39,22 +36,11 @@ export interface SidecarConfig {
  * @example parseSidecarConfig({ DATA_BUCKET: 'gen3d-data-bucket' }).port // 8080
  */
 export function parseSidecarConfig(env: Environment): SidecarConfig {
-  const dataBucket = env['DATA_BUCKET'];
-  if (!dataBucket)
-    throw new ConfigError('DATA_BUCKET is required (the bucket holding users/{userId}/input/)');
+  const dataBucket = DATA_BUCKET.fromEnv(env);
   const workerHost = env['WORKER_HOST'] ?? 'embedded';
   if (workerHost !== 'embedded' && workerHost !== 'torchserve') {
     throw new ConfigError(
       `WORKER_HOST must be "embedded" or "torchserve"; got ${JSON.stringify(workerHost)}`,
-    );
-  }
-  const objectStore = env['OBJECT_STORE'] || 's3';
-  if (objectStore !== 's3' && objectStore !== 'folder') {
-    throw new ConfigError(`OBJECT_STORE must be "s3" or "folder"; got ${JSON.stringify(objectStore)}`);
-  }
-  if (objectStore === 'folder' && !env['GEN3D_DATA_DIR']) {
-    throw new ConfigError(
-      "GEN3D_DATA_DIR is required with OBJECT_STORE=folder (the local stack's data folder)",
     );
   }
   const maxConcurrentInvocations = integerEnv(env, 'MAX_CONCURRENT_INVOCATIONS', 4, 1, 64);
@@ -67,15 +53,13 @@ export function parseSidecarConfig(env: Environment): SidecarConfig {
     jobTimeoutMs: integerEnv(env, 'JOB_TIMEOUT_SECONDS', 600, 1, 3600) * 1000,
     shutdownGraceMs: integerEnv(env, 'SHUTDOWN_GRACE_SECONDS', 25, 0, 300) * 1000,
     maxRequestBytes: integerEnv(env, 'MAX_REQUEST_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
-    maxInputBytes: integerEnv(env, 'GEN3D_MAX_BYTES', 50 * 1024 * 1024, 1, 1024 * 1024 * 1024),
+    maxUploadBytes: MAX_UPLOAD_BYTES.fromEnv(env),
     workerHost,
     workerPython: env['WORKER_PYTHON'] || 'python3',
     torchserveConfig: env['TORCHSERVE_CONFIG'] || '/opt/gen3d/torchserve/config.properties',
     dataBucket,
     s3Endpoint: env['S3_ENDPOINT'] || undefined,
     region: env['AWS_REGION'] || 'us-east-1',
-    objectStore,
-    dataDir: env['GEN3D_DATA_DIR'] || undefined,
     segmentationModelUri: env['SEGMENTATION_MODEL_URI'] || undefined,
     segmentationModelDir: env['SEGMENTATION_MODEL_DIR'] || '/tmp/gen3d-models',
   };

@@ -15,12 +15,14 @@ describe('parseSidecarConfig', () => {
   });
 
   it('refuses missing or malformed settings with the variable named', () => {
-    expect(() => parseSidecarConfig({})).toThrow(/DATA_BUCKET is required/);
-    expect(() => parseSidecarConfig({ DATA_BUCKET: 'b', MAX_CONCURRENT_INVOCATIONS: '0' })).toThrow(
+    expect(() => parseSidecarConfig({})).toThrow(/DATA_BUCKET is not set/);
+    expect(() => parseSidecarConfig({ DATA_BUCKET: 'bkt', MAX_CONCURRENT_INVOCATIONS: '0' })).toThrow(
       ConfigError,
     );
-    expect(() => parseSidecarConfig({ DATA_BUCKET: 'b', WORKER_HOST: 'gpu' })).toThrow(/WORKER_HOST must be/);
-    expect(() => parseSidecarConfig({ DATA_BUCKET: 'b', JOB_TIMEOUT_SECONDS: '1.5' })).toThrow(
+    expect(() => parseSidecarConfig({ DATA_BUCKET: 'bkt', WORKER_HOST: 'gpu' })).toThrow(
+      /WORKER_HOST must be/,
+    );
+    expect(() => parseSidecarConfig({ DATA_BUCKET: 'bkt', JOB_TIMEOUT_SECONDS: '1.5' })).toThrow(
       /JOB_TIMEOUT_SECONDS/,
     );
   });

@@ -1,0 +1,1 @@
+module.exports = require('../../tools/testing/jest-project.cjs')(__dirname, { displayName: 'sidecar' });
