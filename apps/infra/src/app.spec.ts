@@ -781,7 +781,7 @@ describe('the web site over HTTPS', () => {
   });
 });
 
-describe('the web API (apps/api)', () => {
+describe('the web API (apps/api-lambda)', () => {
   const api = () => production.template('Gen3DApiStack');
 
   it('runs the api bundle behind a public function URL whose CORS admits the web origin only', () => {

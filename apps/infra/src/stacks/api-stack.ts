@@ -34,7 +34,7 @@ export interface ApiStackProps extends StackProps {
 export const API_FUNCTION = { memoryMb: 512, timeoutSeconds: 10 } as const;
 
 /**
- * The web app's API (apps/api, issue 11): one function behind a function URL, its HMAC token key in Secrets Manager,
+ * The web app's API (apps/api-lambda, issue 11): one function behind a function URL, its HMAC token key in Secrets Manager,
  * and the web app's `public/config.json` pointing at the URL. It finds the web app through the SSM parameters the web
  * stack writes (read at deploy time; no exports), or through `gen3d:webOrigin` when given, so it deploys after
  * Gen3DWebStack.
@@ -61,7 +61,7 @@ export class ApiStack extends Stack {
       functionName: names.apiFunction,
       runtime: lambda.Runtime.NODEJS_24_X,
       handler: SEED.handler,
-      code: lambda.Code.fromAsset(bundleDir('api', 'lambda_function.js')),
+      code: lambda.Code.fromAsset(bundleDir('api-lambda', 'lambda_function.js')),
       memorySize: API_FUNCTION.memoryMb,
       timeout: Duration.seconds(API_FUNCTION.timeoutSeconds),
       reservedConcurrentExecutions: settings.apiReservedConcurrency,
