@@ -335,6 +335,18 @@ export const MeshFileSchema = z.object({
 });
 export type MeshFile = z.output<typeof MeshFileSchema>;
 
+/**
+ * A picture the job made beside its mesh (a thumbnail of the mesh, the mask it used), written before the report at
+ * the version it names: `users/{userId}/output/{name}.thumb.png` / `.mask.png`.
+ */
+export const ResultImageFileSchema = z.object({
+  image: z.enum(['thumbnail', 'mask']),
+  key: z.string().min(1).max(1024),
+  bytes: z.number().int().nonnegative(),
+  versionId: z.string().min(1).optional(),
+});
+export type ResultImageFile = z.output<typeof ResultImageFileSchema>;
+
 /** The job report stored next to the mesh, users/{userId}/output/{name}.report.json. */
 export const JobReportSchema = z.object({
   version: z.literal(1),
@@ -347,6 +359,8 @@ export const JobReportSchema = z.object({
     bytes: z.number().int().nonnegative(),
     /** Every mesh file, in the order asked, the PLY included; absent in reports of jobs that made the PLY only. */
     files: z.array(MeshFileSchema).optional(),
+    /** The thumbnail and the mask the job stored (absent in reports of jobs made before they were). */
+    images: z.array(ResultImageFileSchema).optional(),
   }),
   worker: WorkerReportSchema,
   timingsMs: TimingsSchema,

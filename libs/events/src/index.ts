@@ -34,6 +34,7 @@ export {
   type JobState,
   type JobStatus,
   type MeshFile,
+  type ResultImageFile,
   type Quality,
   type UploadMetadata,
   type UploadOptions,
@@ -43,4 +44,4 @@ export { DocumentParseError, EventsError } from './errors';
 export { JOB_ERRORS, JobErrorSchema, userMessageFor, type JobError, type JobErrorType } from './job-errors';
 export { jsonParserFor } from './parse';
 export { parseCreatedObject, parseS3EventEnvelope, type CreatedObject } from './s3-event';
-export type { JobView, MeshLink, UploadGrant } from './api-views';
+export type { ImageLink, JobView, MeshLink, RetryAnswer, RetryRequest, UploadGrant } from './api-views';

@@ -55,7 +55,9 @@ export {
   MAX_ACTIVE_JOBS_PER_USER,
   MAX_LINK_EXPIRY_SECONDS,
   MAX_UPLOAD_BYTES,
+  keptUntil,
   parseWebUrl,
+  RETENTION_DAYS,
   SOURCE_EMAIL,
   WEB_URL,
 } from './settings';

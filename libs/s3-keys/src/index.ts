@@ -12,6 +12,7 @@ export {
   buildPublicKey,
   buildRejectedKey,
   buildReportKey,
+  buildResultImageKey,
   EXTRA_MESH_FORMATS,
   MESH_FORMATS,
   outputKeysFor,
@@ -21,6 +22,7 @@ export {
   parseMaskKey,
   parseMeshFileKey,
   PUBLIC_PREFIX,
+  RESULT_IMAGES,
   SAGEMAKER_FAILURE_PREFIX,
   SAGEMAKER_OUTPUT_PREFIX,
   type ExtraMeshFormat,
@@ -30,6 +32,8 @@ export {
   type MeshFormat,
   type OutputKey,
   type RejectedKey,
+  type ResultImage,
+  type ResultImageKey,
   type SageMakerOutputKey,
 } from './keys';
 export {

@@ -31,6 +31,12 @@ export const SAGEMAKER_FAILURE_PREFIX = 'sagemaker-output/failures/';
 export const PUBLIC_PREFIX = 'public/';
 export const REJECTED_PREFIX = 'rejected/';
 export const JOB_INDEX_PREFIX = 'jobs/';
+/**
+ * The pictures a job makes beside its mesh: a thumbnail of the mesh and the mask it used (what the model took as the
+ * object), `users/{userId}/output/{name}.thumb.png` and `….mask.png`.
+ */
+export const RESULT_IMAGES = { thumbnail: '.thumb.png', mask: '.mask.png' } as const;
+export type ResultImage = keyof typeof RESULT_IMAGES;
 
 /**
  * The mesh file formats a job can produce (the worker's `formats` option). The PLY is always made: it is the file
@@ -75,6 +81,12 @@ export interface MeshFileKey extends UserObject {
   readonly kind: 'mesh-file';
   readonly key: string;
   readonly format: ExtraMeshFormat;
+}
+/** A picture a job made beside its mesh (RESULT_IMAGES): matched by the upload trigger's `.png`, never a job. */
+export interface ResultImageKey extends UserObject {
+  readonly kind: 'result-image';
+  readonly key: string;
+  readonly image: ResultImage;
 }
 export interface ReportKey extends UserObject {
   readonly kind: 'report';
@@ -132,6 +144,7 @@ export type DataBucketKey =
   | InputKey
   | OutputKey
   | MeshFileKey
+  | ResultImageKey
   | ReportKey
   | FailureKey
   | MaskKey
@@ -203,6 +216,18 @@ function parseUserKey(key: string, segments: string[]): DataBucketKey {
     return { kind: area === 'input' ? 'input' : 'mask', key, userId, name };
   }
   if (area === 'output') {
+    for (const image of Object.keys(RESULT_IMAGES) as ResultImage[]) {
+      const suffix = RESULT_IMAGES[image];
+      if (fileName.endsWith(suffix) && fileName.length > suffix.length) {
+        return {
+          kind: 'result-image',
+          key,
+          userId,
+          name: checkName(fileName.slice(0, -suffix.length), key),
+          image,
+        };
+      }
+    }
     for (const [suffix, kind] of [
       [REPORT_SUFFIX, 'report'],
       [FAILURE_SUFFIX, 'failure'],
@@ -306,6 +331,9 @@ export function buildMeshFileKey(object: { userId: string; name: string }, forma
   }
   return buildUserKey('output', object, `.${format}`);
 }
+/** @example buildResultImageKey({ userId: 'u1', name: 'chair' }, 'thumbnail') // 'users/u1/output/chair.thumb.png' */
+export const buildResultImageKey = (object: { userId: string; name: string }, image: ResultImage): string =>
+  buildUserKey('output', object, RESULT_IMAGES[image]);
 export const buildReportKey = (object: { userId: string; name: string }): string =>
   buildUserKey('output', object, REPORT_SUFFIX);
 export const buildFailureKey = (object: { userId: string; name: string }): string =>

@@ -1,6 +1,7 @@
 import { InvalidKeyError } from './errors';
 import {
   buildMeshFileKey,
+  buildResultImageKey,
   buildOutputKey,
   EXTRA_MESH_FORMATS,
   MESH_FORMATS,
@@ -56,5 +57,23 @@ describe('mesh files in extra formats', () => {
       for (const rule of NOTIFICATION_RULES) expect(rule.suffix.endsWith(`.${format}`)).toBe(false);
     }
     expect(matchNotificationRule(buildMeshFileKey(chair, 'ply'))?.target).toBe('notify');
+  });
+});
+
+describe('the pictures a job makes beside its mesh', () => {
+  it('builds and parses the thumbnail and the mask the job used, never as an upload', () => {
+    const thumb = buildResultImageKey({ userId: 'u1', name: 'my chair' }, 'thumbnail');
+    expect(thumb).toBe('users/u1/output/my chair.thumb.png');
+    expect(parseDataBucketKey(thumb)).toEqual({
+      kind: 'result-image',
+      key: thumb,
+      userId: 'u1',
+      name: 'my chair',
+      image: 'thumbnail',
+    });
+    expect(parseDataBucketKey('users/u1/output/a.mask.png')).toMatchObject({ image: 'mask', name: 'a' });
+    // The upload trigger (prefix users/, suffix .png) matches them: the extract core must see them as results.
+    expect(parseDataBucketKey('users/u1/output/a.mask.png').kind).not.toBe('input');
+    expect(() => parseDataBucketKey('users/u1/output/.thumb.png')).toThrow(InvalidKeyError);
   });
 });
