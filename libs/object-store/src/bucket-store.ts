@@ -2,6 +2,7 @@ import type {
   ObjectInfo,
   ObjectStore,
   ObjectSummary,
+  ObjectVersionSummary,
   PresignedLink,
   PutOptions,
   PutResult,
@@ -41,12 +42,17 @@ export class BucketStore {
     return this.store.put(this.bucket, key, body, options);
   }
 
-  delete(key: string): Promise<void> {
-    return this.store.delete(this.bucket, key);
+  /** See {@link ObjectStore.delete}: with `versionId`, that version is gone for good. */
+  delete(key: string, versionId?: string): Promise<void> {
+    return this.store.delete(this.bucket, key, versionId);
   }
 
   list(prefix: string): Promise<ObjectSummary[]> {
     return this.store.list(this.bucket, prefix);
+  }
+
+  listVersions(prefix: string): Promise<ObjectVersionSummary[]> {
+    return this.store.listVersions(this.bucket, prefix);
   }
 
   presignGet(key: string, expiresInSeconds: number, versionId?: string): Promise<PresignedLink> {

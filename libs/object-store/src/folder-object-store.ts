@@ -145,11 +145,84 @@ export class FolderObjectStore implements Port.ObjectStore {
     return this.write(bucket, key, body, options, 'ObjectCreated:Put');
   }
 
-  async delete(bucket: string, key: string): Promise<void> {
+  /**
+   * Without `versionId`, the key is hidden (head.json and the visible file go; the versions stay, as behind an S3
+   * delete marker). With one, that version's bytes go for good; when it was current, the newest remaining version
+   * becomes current again, and with none left the key's folder goes too.
+   */
+  async delete(bucket: string, key: string, versionId?: string): Promise<void> {
     const visible = this.visiblePath(bucket, key);
+    const dir = this.keyDir(bucket, key);
     await this.withKeyLock(bucket, key, async () => {
-      await fs.rm(path.join(this.keyDir(bucket, key), 'head.json'), { force: true });
-      await fs.rm(visible, { force: true });
+      if (versionId === undefined) {
+        await fs.rm(path.join(dir, 'head.json'), { force: true });
+        await fs.rm(visible, { force: true });
+        return;
+      }
+      if (!/^[A-Za-z0-9._-]{1,128}$/.test(versionId)) return;
+      const body = this.bodyPath(bucket, key, versionId);
+      await Promise.all([fs.rm(body, { force: true }), fs.rm(`${body}.json`, { force: true })]);
+      const [previous] = await this.versionsIn(dir);
+      if (!previous) {
+        // The last version went: the key's folder goes too (its lock file with it; the lock's release ignores that).
+        await fs.rm(visible, { force: true });
+        await fs.rm(dir, { recursive: true, force: true });
+        this.folders.clear();
+        return;
+      }
+      const head = await readJson<StoredVersion>(path.join(dir, 'head.json'));
+      if (head?.versionId !== versionId) return;
+      await this.showVersion(bucket, previous);
+      await writeAtomically(path.join(dir, 'head.json'), JSON.stringify(previous));
+    });
+  }
+
+  /**
+   * Every version of every key under `prefix`, from the version store (deleted keys included: their versions stay
+   * until deleted by id), newest first per key. It reads every key's folder of the bucket: an operator's tool.
+   */
+  async listVersions(bucket: string, prefix: string): Promise<Port.ObjectVersionSummary[]> {
+    const store = path.join(this.root, '.store', path.basename(this.bucketDir(bucket)));
+    const out: Port.ObjectVersionSummary[] = [];
+    for (const shard of await readdirOrEmpty(store)) {
+      for (const hash of await readdirOrEmpty(path.join(store, shard))) {
+        const dir = path.join(store, shard, hash);
+        const versions = await this.versionsIn(dir);
+        if (versions.length === 0 || !(versions[0] as StoredVersion).key.startsWith(prefix)) continue;
+        const head = await readJson<StoredVersion>(path.join(dir, 'head.json'));
+        for (const version of versions) {
+          out.push({
+            key: version.key,
+            versionId: version.versionId,
+            size: version.size,
+            isLatest: head?.versionId === version.versionId,
+            deleteMarker: false,
+            lastModified: new Date(version.lastModified),
+          });
+        }
+      }
+    }
+    return out.sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)));
+  }
+
+  /** The versions stored in a key's folder, newest first (version ids sort by time). */
+  private async versionsIn(dir: string): Promise<StoredVersion[]> {
+    const names = (await readdirOrEmpty(path.join(dir, 'v'))).filter((n) => n.endsWith('.json'));
+    const versions = await Promise.all(names.map((n) => readJson<StoredVersion>(path.join(dir, 'v', n))));
+    return versions
+      .filter((v): v is StoredVersion => v !== undefined)
+      .sort((a, b) => (a.versionId < b.versionId ? 1 : a.versionId > b.versionId ? -1 : 0));
+  }
+
+  /** Makes the key's visible file a link to this version's bytes (swapped in by rename). */
+  private async showVersion(bucket: string, version: StoredVersion): Promise<void> {
+    const visible = this.visiblePath(bucket, version.key);
+    await this.ensureDir(path.dirname(visible));
+    const temp = path.join(path.dirname(visible), `.gen3d-tmp-${randomBytes(6).toString('hex')}`);
+    await fs.link(this.bodyPath(bucket, version.key, version.versionId), temp);
+    await fs.rename(temp, visible).catch(async (error: unknown) => {
+      await fs.rm(temp, { force: true });
+      throw error;
     });
   }
 
@@ -618,6 +691,15 @@ async function writeAtomically(
     await fs.rename(temp, file);
   } catch (error) {
     await fs.rm(temp, { force: true });
+    throw error;
+  }
+}
+
+async function readdirOrEmpty(dir: string): Promise<string[]> {
+  try {
+    return await fs.readdir(dir);
+  } catch (error) {
+    if (isCode(error, 'ENOENT', 'ENOTDIR')) return [];
     throw error;
   }
 }

@@ -18,6 +18,7 @@ export type {
   ObjectInfo,
   ObjectStore,
   ObjectSummary,
+  ObjectVersionSummary,
   PresignedLink,
   PresignedPost,
   PresignPostOptions,

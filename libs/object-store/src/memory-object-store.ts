@@ -112,7 +112,13 @@ export class InMemoryObjectStore implements Port.ObjectStore {
     return { eTag: version.eTag, versionId: version.versionId };
   }
 
-  async delete(bucket: string, key: string): Promise<void> {
+  async delete(bucket: string, key: string, versionId?: string): Promise<void> {
+    if (versionId !== undefined) {
+      const versions = this.versionsOf(bucket, key);
+      const at = versions.findIndex((v) => v.versionId === versionId);
+      if (at >= 0) versions.splice(at, 1);
+      return;
+    }
     if (!this.find(bucket, key)) return;
     this.versionsOf(bucket, key).push({
       versionId: this.nextVersionId(),
@@ -135,6 +141,26 @@ export class InMemoryObjectStore implements Port.ObjectStore {
         return latest
           ? [{ key, size: latest.body.length, eTag: latest.eTag, lastModified: latest.lastModified }]
           : [];
+      });
+  }
+
+  async listVersions(bucket: string, prefix: string): Promise<Port.ObjectVersionSummary[]> {
+    const objects = this.buckets.get(bucket) ?? new Map<string, StoredVersion[]>();
+    return [...objects.keys()]
+      .filter((key) => key.startsWith(prefix))
+      .sort()
+      .flatMap((key) => {
+        const versions = objects.get(key) ?? [];
+        return versions
+          .map((version, index) => ({
+            key,
+            versionId: version.versionId,
+            size: version.body.length,
+            isLatest: index === versions.length - 1,
+            deleteMarker: version.deleted,
+            lastModified: version.lastModified,
+          }))
+          .reverse();
       });
   }
 

@@ -17,6 +17,20 @@ export interface ObjectSummary {
   readonly lastModified: Date | undefined;
 }
 
+/**
+ * One stored version of a key, as a versioned bucket lists them: an object's version, or a delete marker (which
+ * hides the key without removing older versions).
+ */
+export interface ObjectVersionSummary {
+  readonly key: string;
+  readonly versionId: string;
+  readonly size: number;
+  /** The key's current version (a delete marker that is latest means the key reads as missing). */
+  readonly isLatest: boolean;
+  readonly deleteMarker: boolean;
+  readonly lastModified: Date | undefined;
+}
+
 export interface PutOptions {
   readonly contentType: string;
   readonly metadata?: Record<string, string>;
@@ -69,9 +83,18 @@ export interface ObjectStore {
   /** Reads bytes `start` to `end` inclusive (fewer if the object is shorter). */
   getRange(bucket: string, key: string, start: number, end: number, versionId?: string): Promise<Uint8Array>;
   put(bucket: string, key: string, body: Uint8Array | string, options: PutOptions): Promise<PutResult>;
-  delete(bucket: string, key: string): Promise<void>;
+  /**
+   * Without `versionId`: hides the key (a delete marker in a versioned bucket; older versions stay). With one: removes
+   * that version (or delete marker) for good; when it was the current one, the previous version becomes current.
+   */
+  delete(bucket: string, key: string, versionId?: string): Promise<void>;
   /** Every key under `prefix` (all pages), in key order. */
   list(bucket: string, prefix: string): Promise<ObjectSummary[]>;
+  /**
+   * Every stored version and delete marker of every key under `prefix` (all pages): keys in key order, each key's
+   * versions newest first. What deleting a user's data for good has to go through.
+   */
+  listVersions(bucket: string, prefix: string): Promise<ObjectVersionSummary[]>;
   /**
    * A time-limited link anyone can GET the object (or one version of it) with. `expiresAt` is when it really stops
    * working: a link signed with temporary credentials (a Lambda role's) dies with them, whatever was asked.

@@ -3,6 +3,7 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  ListObjectVersionsCommand,
   NoSuchKey,
   NotFound,
   PutObjectCommand,
@@ -159,8 +160,42 @@ export class S3ObjectStore implements Port.ObjectStore {
     }
   }
 
-  async delete(bucket: string, key: string): Promise<void> {
-    await this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+  async delete(bucket: string, key: string, versionId?: string): Promise<void> {
+    await this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
+  }
+
+  async listVersions(bucket: string, prefix: string): Promise<Port.ObjectVersionSummary[]> {
+    const out: Port.ObjectVersionSummary[] = [];
+    let keyMarker: string | undefined;
+    let versionIdMarker: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListObjectVersionsCommand({
+          Bucket: bucket,
+          Prefix: prefix,
+          KeyMarker: keyMarker,
+          VersionIdMarker: versionIdMarker,
+        }),
+      );
+      const entries = [
+        ...(page.Versions ?? []).map((v) => ({ ...v, deleteMarker: false, size: v.Size ?? 0 })),
+        ...(page.DeleteMarkers ?? []).map((m) => ({ ...m, deleteMarker: true, size: 0 })),
+      ];
+      for (const entry of entries) {
+        if (entry.Key === undefined) continue;
+        out.push({
+          key: entry.Key,
+          versionId: entry.VersionId ?? 'null',
+          size: entry.size,
+          isLatest: entry.IsLatest ?? false,
+          deleteMarker: entry.deleteMarker,
+          lastModified: entry.LastModified,
+        });
+      }
+      keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+      versionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
+    } while (keyMarker !== undefined);
+    return sortVersions(out);
   }
 
   async list(bucket: string, prefix: string): Promise<Port.ObjectSummary[]> {
@@ -225,6 +260,20 @@ export class S3ObjectStore implements Port.ObjectStore {
     const expiration = (await this.client.config.credentials()).expiration;
     return { url, fields: signed, expiresAt: expiration && expiration < asked ? expiration : asked };
   }
+}
+
+/**
+ * Keys in UTF-8 byte order (as S3 lists them), each key's versions newest first: S3 answers versions and delete
+ * markers in two lists, merged here.
+ */
+function sortVersions(versions: Port.ObjectVersionSummary[]): Port.ObjectVersionSummary[] {
+  const time = (v: Port.ObjectVersionSummary) => v.lastModified?.getTime() ?? 0;
+  return versions.sort(
+    (a, b) =>
+      Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)) ||
+      Number(b.isLatest) - Number(a.isLatest) ||
+      time(b) - time(a),
+  );
 }
 
 /** A missing key or version: the SDK's modelled errors, or any 404 (HEAD answers carry no error code). */

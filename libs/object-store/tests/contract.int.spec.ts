@@ -283,6 +283,53 @@ describe.each(Object.keys(adapters))('ObjectStore contract: %s', (name) => {
     expect(await a.store.list(a.bucket, 'nothing-here/')).toEqual([]);
   });
 
+  it('lists every version of a key newest first, and deletes one version for good', async () => {
+    const key = 'versions/users/u1/input/chair.png';
+    const first = await a.store.put(a.bucket, key, 'first', { contentType: 'image/png' });
+    const second = await a.store.put(a.bucket, key, 'second', { contentType: 'image/png' });
+    await a.store.put(a.bucket, 'versions/users/u1/input/other.png', 'other', { contentType: 'image/png' });
+    const real = (versions: Awaited<ReturnType<ObjectStore['listVersions']>>) =>
+      versions.filter((v) => v.key === key && !v.deleteMarker);
+
+    const listed = real(await a.store.listVersions(a.bucket, 'versions/users/u1/input/'));
+    expect(listed.map((v) => [v.versionId, v.isLatest, v.size])).toEqual([
+      [second.versionId, true, 6],
+      [first.versionId, false, 5],
+    ]);
+    expect((await a.store.listVersions(a.bucket, 'versions/users/u1/input/')).map((v) => v.key)).toContain(
+      'versions/users/u1/input/other.png',
+    );
+
+    // Deleting the current version by id: the previous one is current again, the deleted one unreadable.
+    await a.store.delete(a.bucket, key, second.versionId);
+    expect(await text(key)).toBe('first');
+    expect(await a.store.head(a.bucket, key, second.versionId)).toBeUndefined();
+    expect(real(await a.store.listVersions(a.bucket, key)).map((v) => v.versionId)).toEqual([
+      first.versionId,
+    ]);
+
+    // Every version deleted: the key is gone, from the listings too.
+    await a.store.delete(a.bucket, key, first.versionId);
+    expect(await a.store.head(a.bucket, key)).toBeUndefined();
+    expect(await a.store.head(a.bucket, key, first.versionId)).toBeUndefined();
+    expect(await a.store.listVersions(a.bucket, key)).toEqual([]);
+    expect((await a.store.list(a.bucket, 'versions/')).map((o) => o.key)).toEqual([
+      'versions/users/u1/input/other.png',
+    ]);
+  });
+
+  it('lists the versions a hidden key keeps, and deleting them leaves nothing behind', async () => {
+    const key = 'hidden/users/u1/output/chair.ply';
+    const kept = await a.store.put(a.bucket, key, 'mesh', { contentType: 'application/octet-stream' });
+    await a.store.delete(a.bucket, key);
+    expect(await a.store.head(a.bucket, key)).toBeUndefined();
+    const versions = await a.store.listVersions(a.bucket, key);
+    expect(versions.filter((v) => !v.deleteMarker).map((v) => v.versionId)).toEqual([kept.versionId]);
+    for (const version of versions) await a.store.delete(a.bucket, key, version.versionId);
+    expect(await a.store.listVersions(a.bucket, key)).toEqual([]);
+    expect(await a.store.head(a.bucket, key, kept.versionId)).toBeUndefined();
+  });
+
   it('presigns a GET link that works without credentials, for the version it names', async () => {
     const first = await a.store.put(a.bucket, 'users/u1/output/mesh.ply', 'ply one\n', {
       contentType: 'application/octet-stream',
