@@ -2,14 +2,11 @@
 // outbox, minus the worker's own reconstruction time from the job report), and throughput with many pictures queued
 // at once. Real processes: the built local stack, its sidecar and embedded worker host, uploads over HTTP.
 //   node apps/local-stack/bench/pipeline-bench.mjs [--size 512] [--repeat 7] [--jobs 20] [--concurrency 2] [--json OUT]
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-
-const root = join(import.meta.dirname, '../../..');
+import { startStack, workerPicture } from '../../../tools/bench/local-stack.mjs';
 const { values } = parseArgs({
   options: {
     size: { type: 'string', default: '512' },
@@ -23,39 +20,8 @@ const size = Number(values.size);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-// The worker benchmark's own picture: an RGBA object on a transparent background.
-const png = execFileSync(
-  join(root, '.venv/bin/python'),
-  [
-    '-c',
-    `import sys; from bench.bench_worker import picture; sys.stdout.buffer.write(picture(${size}, "rgba"))`,
-  ],
-  { cwd: join(root, 'apps/inference-server/worker'), maxBuffer: 256 * 1024 * 1024 },
-);
-
-const home = mkdtempSync(join(tmpdir(), 'gen3d-bench-'));
-const stack = spawn(process.execPath, [join(root, 'dist/apps/local-stack/main.js')], {
-  cwd: root,
-  env: {
-    ...process.env,
-    GEN3D_HOME: home,
-    GEN3D_STACK_PORT: '0',
-    GEN3D_LOG_FORMAT: 'json',
-    MAX_CONCURRENT_INVOCATIONS: values.concurrency,
-  },
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
-const url = await new Promise((resolve, reject) => {
-  stack.once('exit', (code) => reject(new Error(`the stack exited with ${code}`)));
-  createInterface({ input: stack.stdout }).on('line', (line) => {
-    try {
-      const parsed = JSON.parse(line);
-      if (String(parsed.msg).startsWith('ready:')) resolve(parsed.url);
-    } catch {
-      // not JSON
-    }
-  });
-});
+const png = workerPicture(size);
+const { home, stack, url } = await startStack({ MAX_CONCURRENT_INVOCATIONS: values.concurrency });
 const token = readFileSync(join(home, 'operator.token'), 'utf8').trim();
 const outbox = join(home, 'outbox');
 const mails = () => (existsSync(outbox) ? readdirSync(outbox).filter((f) => f.endsWith('.eml')).length : 0);

@@ -7,6 +7,7 @@ import { FolderObjectStore, ObjectMissingError, PresignedRequestError } from '@g
 import { receiveFormUpload } from './form-upload';
 import { HttpError } from './http-errors';
 import type { OperatorApi } from './operator-api';
+import { sendJson } from '@gen3d/runtime';
 
 export { HttpError };
 
@@ -289,10 +290,4 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
-  res.end(text);
 }

@@ -2,73 +2,19 @@
 // (the same core the API Lambda runs; here with the folder store). One real picture goes through the pipeline so
 // that the job routes read a finished job (status, report, mesh metadata).
 //   node apps/web/bench/api-bench.mjs [--repeat 50] [--json OUT]
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { rmSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { deflateSync, crc32 } from 'node:zlib';
-
-const root = join(import.meta.dirname, '../../..');
+import { startStack, workerPicture } from '../../../tools/bench/local-stack.mjs';
 const { values } = parseArgs({
   options: { repeat: { type: 'string', default: '50' }, json: { type: 'string' } },
 });
 const repeat = Number(values.repeat);
 
-/** A 256² RGBA disc on a transparent background. */
-function picture(size = 256) {
-  const chunk = (type, data) => {
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const out = Buffer.alloc(12 + data.length);
-    out.writeUInt32BE(data.length, 0);
-    body.copy(out, 4);
-    out.writeUInt32BE(crc32(body), 8 + data.length);
-    return out;
-  };
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(size, 0);
-  header.writeUInt32BE(size, 4);
-  header.set([8, 6, 0, 0, 0], 8);
-  const raw = Buffer.alloc((size * 4 + 1) * size);
-  for (let y = 0; y < size; y += 1) {
-    for (let x = 0; x < size; x += 1) {
-      const inside = Math.hypot(x - size / 2, y - size / 2) < size * 0.35;
-      raw.set(inside ? [200, 90, 40, 255] : [0, 0, 0, 0], y * (size * 4 + 1) + 1 + x * 4);
-    }
-  }
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', header),
-    chunk('IDAT', deflateSync(raw)),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
-
-const home = mkdtempSync(join(tmpdir(), 'gen3d-api-bench-'));
-const stack = spawn(process.execPath, [join(root, 'dist/apps/local-stack/main.js')], {
-  cwd: root,
-  env: {
-    ...process.env,
-    GEN3D_HOME: home,
-    GEN3D_STACK_PORT: '0',
-    GEN3D_LOG_FORMAT: 'json',
-    MAX_ACTIVE_JOBS_PER_USER: '100',
-    ADDRESS_DAILY_CAP: '10000',
-  },
-  stdio: ['ignore', 'pipe', 'inherit'],
+const { home, stack, url } = await startStack({
+  MAX_ACTIVE_JOBS_PER_USER: '100',
+  ADDRESS_DAILY_CAP: '10000',
 });
-const base = await new Promise((resolve, reject) => {
-  stack.once('exit', (code) => reject(new Error(`the stack exited with ${code}`)));
-  createInterface({ input: stack.stdout }).on('line', (line) => {
-    try {
-      const parsed = JSON.parse(line);
-      if (String(parsed.msg).startsWith('ready:')) resolve(`${parsed.url}/api`);
-    } catch {
-      // not JSON
-    }
-  });
-});
+const base = `${url}/api`;
 
 async function call(method, path, { token, body } = {}) {
   const response = await fetch(`${base}${path}`, {
@@ -109,7 +55,7 @@ try {
   const grant = await call('POST', '/uploads', { token, body: uploadBody('real') });
   const form = new FormData();
   for (const [field, value] of Object.entries(grant.upload.fields)) form.append(field, value);
-  form.append('file', new Blob([picture()], { type: 'image/png' }));
+  form.append('file', new Blob([workerPicture(256)], { type: 'image/png' }));
   const posted = await fetch(grant.upload.url, { method: 'POST', body: form });
   if (posted.status >= 300) throw new Error(`upload refused: ${posted.status}`);
   let job;

@@ -10,6 +10,7 @@ export {
   type Setting,
   type ValuesOf,
 } from './settings';
+export { sendJson } from './http';
 export { ConfigError, RetryableBatchError, RuntimeError } from './errors';
 export {
   createS3BatchHandler,

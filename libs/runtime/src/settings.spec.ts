@@ -1,12 +1,7 @@
 import { ConfigError } from './errors';
-import {
-  checkSettings,
-  integerSetting,
-  optionalSetting,
-  parsedSetting,
-  readSettings,
-  textSetting,
-} from './settings';
+import * as settings from './settings';
+
+const { checkSettings, integerSetting, optionalSetting, parsedSetting, readSettings, textSetting } = settings;
 
 // One definition per setting: read from an environment or given typed, the same rule refuses the same value.
 const SETTINGS = {

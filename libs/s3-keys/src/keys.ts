@@ -189,6 +189,23 @@ export function parseDataBucketKey(key: string): DataBucketKey {
   );
 }
 
+/** What a file under users/{userId}/output/ is, by its suffix (the first that matches). */
+const OUTPUT_FILES: readonly (
+  | { suffix: string; kind: 'report' | 'failure' | 'output' }
+  | { suffix: string; kind: 'result-image'; image: ResultImage }
+  | { suffix: string; kind: 'mesh-file'; format: ExtraMeshFormat }
+)[] = [
+  ...(Object.keys(RESULT_IMAGES) as ResultImage[]).map((image) => ({
+    suffix: RESULT_IMAGES[image],
+    kind: 'result-image' as const,
+    image,
+  })),
+  { suffix: REPORT_SUFFIX, kind: 'report' },
+  { suffix: FAILURE_SUFFIX, kind: 'failure' },
+  { suffix: OUTPUT_EXTENSION, kind: 'output' },
+  ...EXTRA_MESH_FORMATS.map((format) => ({ suffix: `.${format}`, kind: 'mesh-file' as const, format })),
+];
+
 function parseUserKey(key: string, segments: string[]): DataBucketKey {
   const [, rawUserId, area, ...rest] = segments;
   if (rawUserId === undefined || area === undefined || rest.length === 0) {
@@ -216,45 +233,16 @@ function parseUserKey(key: string, segments: string[]): DataBucketKey {
     return { kind: area === 'input' ? 'input' : 'mask', key, userId, name };
   }
   if (area === 'output') {
-    for (const image of Object.keys(RESULT_IMAGES) as ResultImage[]) {
-      const suffix = RESULT_IMAGES[image];
-      if (fileName.endsWith(suffix) && fileName.length > suffix.length) {
-        return {
-          kind: 'result-image',
-          key,
-          userId,
-          name: checkName(fileName.slice(0, -suffix.length), key),
-          image,
-        };
-      }
+    const match = OUTPUT_FILES.find((o) => fileName.endsWith(o.suffix) && fileName.length > o.suffix.length);
+    if (!match) {
+      throw new InvalidKeyError(
+        'bad-extension',
+        key,
+        `expected an output file ending in ${OUTPUT_FILES.map((o) => `"${o.suffix}"`).join(', ')}`,
+      );
     }
-    for (const [suffix, kind] of [
-      [REPORT_SUFFIX, 'report'],
-      [FAILURE_SUFFIX, 'failure'],
-      [OUTPUT_EXTENSION, 'output'],
-    ] as const) {
-      if (fileName.endsWith(suffix) && fileName.length > suffix.length) {
-        return { kind, key, userId, name: checkName(fileName.slice(0, -suffix.length), key) };
-      }
-    }
-    for (const format of EXTRA_MESH_FORMATS) {
-      const suffix = `.${format}`;
-      if (fileName.endsWith(suffix) && fileName.length > suffix.length) {
-        return {
-          kind: 'mesh-file',
-          key,
-          userId,
-          name: checkName(fileName.slice(0, -suffix.length), key),
-          format,
-        };
-      }
-    }
-    throw new InvalidKeyError(
-      'bad-extension',
-      key,
-      `expected an output file ending in "${OUTPUT_EXTENSION}", "${REPORT_SUFFIX}", "${FAILURE_SUFFIX}" or ` +
-        EXTRA_MESH_FORMATS.map((f) => `".${f}"`).join(', '),
-    );
+    const { suffix, ...kind } = match;
+    return { ...kind, key, userId, name: checkName(fileName.slice(0, -suffix.length), key) } as DataBucketKey;
   }
   throw new InvalidKeyError('foreign-prefix', key, `unknown area "${area}" under users/{userId}/`);
 }

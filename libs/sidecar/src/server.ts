@@ -9,6 +9,7 @@ import { forJob, type Logger } from '@gen3d/logging';
 import { JobFailure, QueueFullError, RequestTooLargeError } from './errors';
 import { failJob, runJob, type JobDeps, type JobOutcome } from './job';
 import type { Limiter } from './limiter';
+import { sendJson } from '@gen3d/runtime';
 
 export interface SidecarDeps {
   readonly limiter: Limiter;
@@ -48,7 +49,8 @@ export function createSidecarServer(deps: SidecarDeps): Server {
   return createServer((req, res) => {
     handle(req, res, deps).catch((error: unknown) => {
       deps.log.error({ err: error }, 'request handling failed');
-      if (!res.headersSent) send(res, 500, { error: { type: 'InternalError', message: 'unexpected error' } });
+      if (!res.headersSent)
+        sendJson(res, 500, { error: { type: 'InternalError', message: 'unexpected error' } });
     });
   });
 }
@@ -57,11 +59,13 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: SidecarDe
   const path = (req.url ?? '/').split('?')[0];
   if (req.method === 'GET' && path === '/ping') {
     const ready = deps.isReady();
-    send(res, ready ? 200 : 503, { status: ready ? 'ready' : 'starting' });
+    sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'starting' });
     return;
   }
   if (req.method !== 'POST' || path !== '/invocations') {
-    send(res, 404, { error: { type: 'InvalidRequestError', message: `no route for ${req.method} ${path}` } });
+    sendJson(res, 404, {
+      error: { type: 'InvalidRequestError', message: `no route for ${req.method} ${path}` },
+    });
     return;
   }
   const declared = Number(req.headers['content-length'] ?? 0);
@@ -86,8 +90,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: SidecarDe
     return;
   }
   if ('refused' in result) refuse(res, deps, result);
-  else if (result.ok) send(res, 200, result.result);
-  else send(res, HTTP_STATUS[result.failure.error.type], result.failure);
+  else if (result.ok) sendJson(res, 200, result.result);
+  else sendJson(res, HTTP_STATUS[result.failure.error.type], result.failure);
 }
 
 /** 429 with the failure document: the job is over as far as SageMaker is concerned, so the user must hear of it. */
@@ -112,7 +116,7 @@ async function queueFull(
     }),
     deps.jobDeps(log),
   );
-  send(res, HTTP_STATUS.OverloadedError, failure);
+  sendJson(res, HTTP_STATUS.OverloadedError, failure);
 }
 
 function refuse(res: ServerResponse, deps: SidecarDeps, refusal: Refusal): void {
@@ -121,7 +125,7 @@ function refuse(res: ServerResponse, deps: SidecarDeps, refusal: Refusal): void 
     res.setHeader('Connection', 'close');
     res.once('finish', () => res.req.destroy());
   }
-  send(res, refusal.status, { error: { type: 'InvalidRequestError', message: refusal.message } });
+  sendJson(res, refusal.status, { error: { type: 'InvalidRequestError', message: refusal.message } });
 }
 
 async function readRequest(req: IncomingMessage, maxBytes: number): Promise<InferenceRequest | Refusal> {
@@ -153,10 +157,4 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
-}
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
-  res.end(text);
 }
