@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 
 const root = resolve(import.meta.dirname, '../..');
-const LIBS = ['s3-keys', 'events', 'logging', 'object-store', 'runtime', 'jobs'];
+const LIBS = ['s3-keys', 'events', 'logging', 'object-store', 'runtime', 'jobs', 'api', 'sidecar'];
 const env = {
   ...process.env,
   npm_config_audit: 'false',
