@@ -23,7 +23,8 @@ import type * as Port from './object-store';
 export function createS3Client(
   options: {
     region?: string;
-    endpoint?: string;
+    /** Unset: AWS_ENDPOINT_URL, else AWS's own. */
+    endpoint?: string | undefined;
     maxAttempts?: number;
     credentials?: S3ClientConfig['credentials'];
   } = {},
