@@ -13,10 +13,24 @@ export {
   readJobStatus,
   readStoredJob,
   storedFileOf,
+  storedImageOf,
   type LinkedJob,
+  type LinkOptions,
   type StoredFile,
+  type StoredImage,
   type StoredJob,
+  type ViewOptions,
 } from './job-read';
+export {
+  copyJobInput,
+  deleteJobVersions,
+  jobVersionsOf,
+  readJobRequest,
+  retryOptionsOf,
+  type DeletedCounts,
+  type JobVersion,
+  type JobVersionRole,
+} from './job-files';
 export {
   parseWebUploadLimits,
   STUCK_JOB_MS,

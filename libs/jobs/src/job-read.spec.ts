@@ -1,21 +1,43 @@
 import type { JobStatus } from '@gen3d/events';
 import { jobReportOf, reportOutputOf } from '@gen3d/events/testing';
 import { BUCKET, coreWorld, PNG } from './fixtures/core-world';
-import { jobViewOf, linkStoredJob, readJobStatus, readStoredJob, storedFileOf } from './job-read';
+import {
+  jobViewOf,
+  linkStoredJob,
+  readJobStatus,
+  readStoredJob,
+  storedFileOf,
+  storedImageOf,
+} from './job-read';
 
 // The one read model: a job answers with what it made, at the versions it wrote, never with a later upload's files.
 const world = () => coreWorld(new Date('2026-11-27T05:00:00Z'));
 
-async function finishJob(w: ReturnType<typeof world>, jobId: string, glbText: string) {
+async function finishJob(w: ReturnType<typeof world>, jobId: string, glbText: string, thumbnail?: string) {
   const { written: input } = await w.put('users/u1/input/cup.png', PNG, {}, 'image/png');
   const { written: glb } = await w.put('users/u1/output/cup.glb', glbText);
+  const thumb = thumbnail ? (await w.put('users/u1/output/cup.thumb.png', thumbnail)).written : undefined;
+  const output = reportOutputOf(BUCKET, 'users/u1/output/cup.ply', [
+    { format: 'glb', key: 'users/u1/output/cup.glb', bytes: glbText.length, versionId: glb.versionId! },
+    { format: 'obj', key: 'users/u2/output/secret.obj', bytes: 1 },
+  ]);
   const report = jobReportOf({
     jobId,
     input: { bucket: BUCKET, key: 'users/u1/input/cup.png', versionId: input.versionId },
-    output: reportOutputOf(BUCKET, 'users/u1/output/cup.ply', [
-      { format: 'glb', key: 'users/u1/output/cup.glb', bytes: glbText.length, versionId: glb.versionId! },
-      { format: 'obj', key: 'users/u2/output/secret.obj', bytes: 1 },
-    ]),
+    output: thumb
+      ? {
+          ...output,
+          images: [
+            {
+              image: 'thumbnail',
+              key: 'users/u1/output/cup.thumb.png',
+              bytes: thumbnail!.length,
+              versionId: thumb.versionId!,
+            },
+            { image: 'mask', key: 'users/u2/output/secret.mask.png', bytes: 1 },
+          ],
+        }
+      : output,
     finishedAt: '2026-11-27T05:00:00Z',
   });
   const writtenReport = await w.docs.writeReport(
@@ -34,6 +56,7 @@ async function finishJob(w: ReturnType<typeof world>, jobId: string, glbText: st
     name: 'cup',
     state: 'done',
     queuedAt: '2026-11-27T04:59:00Z',
+    finishedAt: '2026-11-27T05:00:00Z',
     updatedAt: '2026-11-27T05:00:00Z',
     meshKey: 'users/u1/output/cup.ply',
     ...(mesh.versionId ? { meshVersionId: mesh.versionId } : {}),
@@ -66,13 +89,47 @@ describe('the job read model', () => {
     expect(storedFileOf(job, 'stl')).toBeUndefined();
   });
 
+  it("links the job's own thumbnail at its version, says until when it is kept, and gives paths", async () => {
+    const w = world();
+    const first = await finishJob(w, 'aaaaaaaa00000001', 'glb', 'first thumbnail');
+    await finishJob(w, 'aaaaaaaa00000002', 'glb', 'second thumbnail');
+    const job = await readStoredJob(w.data, first);
+    // The other user's mask the report names is not this job's picture.
+    expect(job.images.map((i) => i.image)).toEqual(['thumbnail']);
+    expect(storedImageOf(job, 'mask')).toBeUndefined();
+    const linked = await linkStoredJob(w.data, job, 60, {
+      retentionDays: 30,
+      pathOf: async (o) => `/data/${o.key}@${o.versionId}`,
+    });
+    expect(linked.job).toMatchObject({ images: ['thumbnail'], keptUntil: '2026-12-27T05:00:00.000Z' });
+    const [thumbnail] = linked.images;
+    expect(thumbnail).toMatchObject({
+      image: 'thumbnail',
+      bytes: 'first thumbnail'.length,
+      path: `/data/users/u1/output/cup.thumb.png@${storedImageOf(job, 'thumbnail')?.versionId}`,
+    });
+    const fetched = w.store.fetchLink(thumbnail!.url);
+    expect(fetched.status === 200 && Buffer.from(fetched.body).toString()).toBe('first thumbnail');
+    expect(linked.files[0]?.path).toMatch(/^\/data\/users\/u1\/output\/cup\.ply@/);
+  });
+
+  it('says nothing of pictures or keeping for a job without them, or without the setting', async () => {
+    const w = world();
+    const job = await readStoredJob(w.data, await finishJob(w, 'aaaaaaaa00000001', 'glb'));
+    expect(job.images).toEqual([]);
+    const view = jobViewOf(job);
+    expect(view.images).toBeUndefined();
+    expect(view.keptUntil).toBeUndefined();
+    expect(jobViewOf(job, { retentionDays: 1 }).keptUntil).toBe('2026-11-28T05:00:00.000Z');
+  });
+
   it('answers nothing for a mesh another job wrote when the status names no version', async () => {
     const w = world();
     const first = await finishJob(w, 'aaaaaaaa00000001', 'first glb');
     await finishJob(w, 'aaaaaaaa00000002', 'second glb');
     const { meshVersionId: _m, reportVersionId: _r, ...unversioned } = first;
     const job = await readStoredJob(w.data, unversioned);
-    expect(job).toEqual({ status: unversioned, report: undefined, files: [] });
+    expect(job).toEqual({ status: unversioned, report: undefined, files: [], images: [] });
   });
 
   it('reads no status of another user, of a bad id, or that cannot be parsed', async () => {
@@ -87,18 +144,22 @@ describe('the job read model', () => {
   });
 
   it('describes a running job from its status alone', () => {
-    const view = jobViewOf({
-      status: {
-        version: 2,
-        jobId: 'aaaaaaaa00000003' as never,
-        userId: 'u1' as never,
-        name: 'mug',
-        state: 'reconstructing',
-        queuedAt: '2026-11-27T05:00:00Z',
-        startedAt: '2026-11-27T05:00:01Z',
-        updatedAt: '2026-11-27T05:00:01Z',
+    const view = jobViewOf(
+      {
+        status: {
+          version: 2,
+          jobId: 'aaaaaaaa00000003' as never,
+          userId: 'u1' as never,
+          name: 'mug',
+          state: 'reconstructing',
+          queuedAt: '2026-11-27T05:00:00Z',
+          startedAt: '2026-11-27T05:00:01Z',
+          updatedAt: '2026-11-27T05:00:01Z',
+        },
       },
-    });
+      { retentionDays: 30 },
+    );
+    // Running: not ended, so no "kept until" yet.
     expect(view).toEqual({
       jobId: 'aaaaaaaa00000003',
       name: 'mug',

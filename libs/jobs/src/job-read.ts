@@ -10,17 +10,28 @@ import {
   buildJobDocumentKey,
   buildMeshFileKey,
   buildReportKey,
+  buildResultImageKey,
   JOB_ID_PATTERN,
   type MeshFormat,
+  type ResultImage,
   type UserId,
 } from '@gen3d/s3-keys';
 import { JobDocuments } from './documents';
+import { keptUntil } from './settings';
 
 const MAX_STATUS_BYTES = 64 * 1024;
 
 /** One file a job made, at the version the job wrote. */
 export interface StoredFile {
   readonly format: MeshFormat;
+  readonly key: string;
+  readonly versionId: string | undefined;
+  readonly bytes: number;
+}
+
+/** A picture the job made beside its mesh (its thumbnail, the mask it used), at the version the job wrote. */
+export interface StoredImage {
+  readonly image: ResultImage;
   readonly key: string;
   readonly versionId: string | undefined;
   readonly bytes: number;
@@ -37,6 +48,8 @@ export interface StoredJob {
   readonly report: JobReport | undefined;
   /** The mesh files, the PLY first; empty while the job is not done, and when its mesh is gone. */
   readonly files: readonly StoredFile[];
+  /** The pictures its report names (under the job's own keys); empty without a report, and for older jobs. */
+  readonly images: readonly StoredImage[];
 }
 
 /**
@@ -69,7 +82,7 @@ export async function readJobStatus(
  * @example const job = await readStoredJob(data, status); job.files[0]?.versionId
  */
 export async function readStoredJob(data: BucketStore, status: JobStatus): Promise<StoredJob> {
-  const none: StoredJob = { status, report: undefined, files: [] };
+  const none: StoredJob = { status, report: undefined, files: [], images: [] };
   if (status.state !== 'done' || status.meshKey === undefined) return none;
   let info;
   try {
@@ -94,7 +107,14 @@ export async function readStoredJob(data: BucketStore, status: JobStatus): Promi
     versionId: status.meshVersionId ?? info.versionId,
     bytes: info.size,
   };
-  return { status, report, files: [ply, ...otherFilesOf(status, report)] };
+  return { status, report, files: [ply, ...otherFilesOf(status, report)], images: imagesOf(status, report) };
+}
+
+/** The pictures the report names, each only under the key built for this job's name (never another user's key). */
+function imagesOf(status: JobStatus, report: JobReport | undefined): StoredImage[] {
+  return (report?.output.images ?? [])
+    .filter((i) => i.key === buildResultImageKey(status, i.image))
+    .map((i) => ({ image: i.image, key: i.key, versionId: i.versionId, bytes: i.bytes }));
 }
 
 /** The other formats, at the versions the job's report names (written before it, by this job, under built keys). */
@@ -109,12 +129,27 @@ export function storedFileOf(job: StoredJob, format: MeshFormat): StoredFile | u
   return job.files.find((f) => f.format === format);
 }
 
+/** The picture of one kind, when the job made it. */
+export function storedImageOf(job: StoredJob, image: ResultImage): StoredImage | undefined {
+  return job.images.find((i) => i.image === image);
+}
+
+/** What a view adds to the job's own documents: the retention setting (RETENTION_DAYS) for `keptUntil`. */
+export interface ViewOptions {
+  readonly retentionDays?: number;
+}
+
 /**
  * A job as the API and the CLI describe it (libs/events' JobView): the status, and with a report, the method that
- * made the mesh, its figures and the formats made.
+ * made the mesh, its figures, the formats and pictures made; with the retention setting, until when its files stay
+ * (counted from when it ended; absent while it runs).
  */
-export function jobViewOf(job: Pick<StoredJob, 'status'> & Partial<StoredJob>): JobView {
+export function jobViewOf(
+  job: Pick<StoredJob, 'status'> & Partial<StoredJob>,
+  options: ViewOptions = {},
+): JobView {
   const { status, report } = job;
+  const images = job.images ?? [];
   const mesh = report?.worker.mesh ?? status.mesh;
   return {
     jobId: status.jobId,
@@ -134,41 +169,53 @@ export function jobViewOf(job: Pick<StoredJob, 'status'> & Partial<StoredJob>): 
           formats: report.output.files?.map((f) => f.format) ?? ['ply'],
         }
       : {}),
+    ...(images.length > 0 ? { images: images.map((i) => i.image) } : {}),
+    ...(options.retentionDays !== undefined && status.finishedAt
+      ? { keptUntil: keptUntil(new Date(status.finishedAt), options.retentionDays).toISOString() }
+      : {}),
   };
 }
 
-/** A job with a short-lived link to each file it made (`path`: where the file lies, when the store is a folder). */
+/** A short-lived link to one stored object (`path`: where it lies, when the store is a folder). */
+interface Link {
+  readonly bytes: number;
+  readonly url: string;
+  readonly expiresAt: string;
+  readonly path?: string;
+}
+
+/** A job with a short-lived link to each file and picture it made (`path`: when the store is a folder). */
 export interface LinkedJob {
   readonly job: JobView;
   /** The job's report in full (for operators: the CLI's --json), when it can be read. */
   readonly report?: JobReport;
-  readonly files: readonly {
-    readonly format: MeshFormat;
-    readonly bytes: number;
-    readonly url: string;
-    readonly expiresAt: string;
-    readonly path?: string;
-  }[];
+  readonly files: readonly (Link & { readonly format: MeshFormat })[];
+  /** The thumbnail and the mask, when the job made them. */
+  readonly images: readonly (Link & { readonly image: ResultImage })[];
 }
 
-/** The job's view and a link to each of its files, valid for `seconds`. */
+/** How {@link linkStoredJob} links: for how long, where a version lies on disk (folder store), the view's options. */
+export interface LinkOptions extends ViewOptions {
+  readonly pathOf?: (object: { key: string; versionId: string | undefined }) => Promise<string>;
+}
+
+/** The job's view and a link to each of its files and pictures, valid for `seconds`. */
 export async function linkStoredJob(
   data: BucketStore,
   job: StoredJob,
   seconds: number,
-  pathOf?: (file: StoredFile) => Promise<string>,
+  options: LinkOptions = {},
 ): Promise<LinkedJob> {
-  const files = await Promise.all(
-    job.files.map(async (file) => {
-      const link = await data.presignGet(file.key, seconds, file.versionId);
-      return {
-        format: file.format,
-        bytes: file.bytes,
-        url: link.url,
-        expiresAt: link.expiresAt.toISOString(),
-        ...(pathOf ? { path: await pathOf(file) } : {}),
-      };
-    }),
-  );
-  return { job: jobViewOf(job), ...(job.report ? { report: job.report } : {}), files };
+  const link = async (object: { key: string; versionId: string | undefined; bytes: number }) => {
+    const signed = await data.presignGet(object.key, seconds, object.versionId);
+    return {
+      bytes: object.bytes,
+      url: signed.url,
+      expiresAt: signed.expiresAt.toISOString(),
+      ...(options.pathOf ? { path: await options.pathOf(object) } : {}),
+    };
+  };
+  const files = await Promise.all(job.files.map(async (f) => ({ format: f.format, ...(await link(f)) })));
+  const images = await Promise.all(job.images.map(async (i) => ({ image: i.image, ...(await link(i)) })));
+  return { job: jobViewOf(job, options), ...(job.report ? { report: job.report } : {}), files, images };
 }
