@@ -1,13 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { JobStatus, JobView, MeshLink } from '@gen3d/events';
-import {
-  jobViewOf,
-  listJobStatuses,
-  notifyStateOf,
-  readJobStatus,
-  readStoredJob,
-  storedFileOf,
-} from '@gen3d/jobs';
+import type { JobView, MeshLink } from '@gen3d/events';
+import { jobViewOf, listJobStatuses, notifyStateOf, readStoredJob, storedFileOf } from '@gen3d/jobs';
 import type { Logger } from '@gen3d/logging';
 import { MESH_FORMATS, parseUserId, type MeshFormat, type UserId } from '@gen3d/s3-keys';
 import { confirm } from './confirmations';
@@ -24,6 +17,8 @@ import {
   UnauthorizedError,
 } from './errors';
 import { json, type ApiRequest, type ApiResponse } from './http';
+import { deleteJob, findJob, imageLink, type Who } from './job-routes';
+import { retryJob } from './retry';
 import { createUpload } from './uploads';
 
 export type { ApiDeps, UploadSigner } from './context';
@@ -31,8 +26,6 @@ export type { ApiRequest, ApiResponse } from './http';
 
 const MAX_LISTED_JOBS = 50;
 const MAX_BODY_BYTES = 16 * 1024;
-
-type Who = { readonly userId: UserId; readonly onlyName?: string };
 
 /**
  * The API: plain request in, response out. Every effect goes through `deps` (store, upload signer, tokens,
@@ -74,10 +67,10 @@ export function createApiHandler(deps: ApiDeps): (request: ApiRequest) => Promis
 type Deps = ApiContext['deps'];
 
 async function route(request: ApiRequest, context: ApiContext): Promise<ApiResponse> {
-  const { deps, log } = context;
+  const { deps } = context;
   const segments = request.path.split('/').filter((s) => s !== '');
   const method = request.method.toUpperCase();
-  const [first, second, third] = segments;
+  const [first] = segments;
   if (segments.length === 1 && first === 'session' && method === 'POST') return createSession(deps);
   if (segments.length === 1 && first === 'uploads' && method === 'POST') {
     return createUpload(context, bodyOf(request), sessionOf(request, deps));
@@ -85,16 +78,38 @@ async function route(request: ApiRequest, context: ApiContext): Promise<ApiRespo
   if (segments.length === 1 && first === 'confirm' && method === 'POST') {
     return confirm(context, bodyOf(request));
   }
-  if (first === 'jobs' && method === 'GET') {
-    if (segments.length === 1) return listJobs(request, context, sessionOf(request, deps));
-    if (second !== undefined && segments.length === 2) {
-      return json(200, { job: await jobView(deps, whoMaySee(request, deps), second, true) });
-    }
-    if (second !== undefined && third === 'mesh' && segments.length === 3) {
-      return meshLink(deps, whoMaySee(request, deps), second, request.query['format'] ?? 'ply', log);
-    }
+  if (first === 'jobs') {
+    const answer = await jobRoute(request, context, method, segments.slice(1));
+    if (answer) return answer;
   }
   throw new NotFoundError('no-route', `no ${method} ${request.path}`);
+}
+
+/** The routes under /jobs: a listing, one job, its mesh and pictures (a session or an email link); retry, delete. */
+async function jobRoute(
+  request: ApiRequest,
+  context: ApiContext,
+  method: string,
+  [jobId, what, ...rest]: string[],
+): Promise<ApiResponse | undefined> {
+  const { deps, log } = context;
+  if (rest.length > 0) return undefined;
+  if (method === 'GET' && jobId === undefined) return listJobs(request, context, sessionOf(request, deps));
+  if (jobId === undefined) return undefined;
+  if (method === 'GET' && what === undefined) {
+    return json(200, { job: await jobView(deps, whoMaySee(request, deps), jobId, true) });
+  }
+  if (method === 'GET' && what === 'mesh') {
+    return meshLink(deps, whoMaySee(request, deps), jobId, request.query['format'] ?? 'ply', log);
+  }
+  if (method === 'GET' && what === 'image') {
+    return imageLink(context, whoMaySee(request, deps), jobId, request.query['kind']);
+  }
+  if (method === 'POST' && what === 'retry') {
+    return retryJob(context, bodyOf(request), sessionOf(request, deps), jobId);
+  }
+  if (method === 'DELETE' && what === undefined) return deleteJob(context, sessionOf(request, deps), jobId);
+  return undefined;
 }
 
 /** POST /session: a new user, within the hourly budget of new sessions of all callers together. */
@@ -151,24 +166,19 @@ async function listJobs(request: ApiRequest, context: ApiContext, userId: UserId
       onUnreadable: (key) => log.warn({ key }, 'an unreadable job status was skipped'),
     })
   ).filter((s) => name === undefined || s.name === name);
-  return json(200, { jobs: statuses.map((status) => jobViewOf({ status })) });
-}
-
-async function findJob(deps: Deps, who: Who, jobId: string): Promise<JobStatus> {
-  const status = await readJobStatus(deps.data, who.userId, jobId);
-  // Another user's job, an unknown id and a job outside an access token's one upload all read the same: 404.
-  if (!status || (who.onlyName !== undefined && status.name !== who.onlyName)) {
-    throw new NotFoundError('no-such-job', 'There is no such job.');
-  }
-  return status;
+  const options = { retentionDays: deps.config.retentionDays };
+  return json(200, { jobs: statuses.map((status) => jobViewOf({ status }, options)) });
 }
 
 async function jobView(deps: Deps, who: Who, jobId: string, withReport: boolean): Promise<JobView> {
   const status = await findJob(deps, who, jobId);
-  if (!withReport || (status.state !== 'done' && status.state !== 'failed')) return jobViewOf({ status });
+  const options = { retentionDays: deps.config.retentionDays };
+  if (!withReport || (status.state !== 'done' && status.state !== 'failed')) {
+    return jobViewOf({ status }, options);
+  }
   const state = await notifyStateOf(deps.data, { userId: who.userId, jobId: status.jobId });
   return {
-    ...jobViewOf(await readStoredJob(deps.data, status)),
+    ...jobViewOf(await readStoredJob(deps.data, status), options),
     ...(state === 'pending' ? {} : { email: state }),
   };
 }

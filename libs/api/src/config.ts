@@ -2,6 +2,7 @@ import {
   LINK_EXPIRY_SECONDS,
   MAX_UPLOAD_BYTES,
   parseWebUploadLimits,
+  RETENTION_DAYS,
   WEB_URL,
   webUploadLimitsOf,
   type WebUploadLimits,
@@ -48,6 +49,8 @@ export interface ApiConfig {
    * notification lock a confirmation takes to email held results.
    */
   readonly requestTimeoutMs: number;
+  /** How many days a job's files are kept after it ended (RETENTION_DAYS): the job views' `keptUntil`. */
+  readonly retentionDays: number;
 }
 
 const API_SETTINGS = {
@@ -62,6 +65,7 @@ const API_SETTINGS = {
   meshLinkSeconds: integerSetting('MESH_LINK_SECONDS', 300, 60, 3600),
   linkExpirySeconds: LINK_EXPIRY_SECONDS,
   requestTimeoutSeconds: integerSetting('REQUEST_TIMEOUT_SECONDS', 30, 1, 900),
+  retentionDays: RETENTION_DAYS,
 };
 
 /** What a composing process (the local stack) gives typed; the rest is read from the environment. */
@@ -70,6 +74,7 @@ export interface GivenApiSettings {
   readonly linkExpirySeconds?: number;
   readonly maxUploadBytes?: number;
   readonly limits?: WebUploadLimits;
+  readonly retentionDays?: number;
 }
 
 /**

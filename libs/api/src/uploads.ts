@@ -9,6 +9,7 @@ import {
   TargetFacesSchema,
   uploadMetadataFor,
   type UploadGrant,
+  type UploadOptions,
 } from '@gen3d/events';
 import {
   acceptedOn,
@@ -126,9 +127,30 @@ function parseRequest(body: string, maxUploadBytes: number): UploadRequest {
  * needed and its budget (per session, per mailbox, for everyone) is spent.
  */
 export async function createUpload(context: ApiContext, body: string, userId: UserId): Promise<ApiResponse> {
+  const upload = parseRequest(body, context.deps.config.maxUploadBytes);
+  const grant = await grantUpload(context, userId, upload);
+  return json(201, await signForm(context, userId, grant, upload));
+}
+
+/** An upload the API allowed: its fresh name, and where its address stands. */
+export interface Grant {
+  readonly name: string;
+  readonly email: string;
+  readonly address: UploadGrant['address'];
+}
+
+/**
+ * The checks and the bookkeeping of every new job a session asks for (an upload, a retry): the session's jobs in
+ * progress (granted ones included), the mailbox's uploads of the day, the confirmation email (sent when needed, within
+ * its budgets), then a fresh name recorded as granted. Throws 429 (RateLimitedError) or 401 as POST /uploads does.
+ */
+export async function grantUpload(
+  context: ApiContext,
+  userId: UserId,
+  wish: { readonly fileName: string; readonly email: string },
+): Promise<Grant> {
   const { deps, log } = context;
   const { config } = deps;
-  const upload = parseRequest(body, config.maxUploadBytes);
   const now = deps.now();
   const user = await readUserRecord(deps.data, userId);
   if (!user) throw new UnauthorizedError('no-session', 'This session is unknown here; start a new one.');
@@ -152,7 +174,7 @@ export async function createUpload(context: ApiContext, body: string, userId: Us
   };
   checkQuota(user);
 
-  const mailbox = await readAddressRecord(deps.data, upload.email);
+  const mailbox = await readAddressRecord(deps.data, wish.email);
   if (acceptedOn(mailbox, utcDay(now)) >= config.limits.addressDailyCap) {
     throw new RateLimitedError(
       'address-daily-cap',
@@ -160,13 +182,13 @@ export async function createUpload(context: ApiContext, body: string, userId: Us
       secondsToNextUtcDay(now),
     );
   }
-  const confirmed = confirmsFor(mailbox, upload.email, userId);
-  const ask = confirmed ? 'no' : decideConfirmation(context, mailbox, user, upload.email, userId, now);
-  if (ask === 'send') await reserveConfirmation(context, upload.email, userId, now);
+  const confirmed = confirmsFor(mailbox, wish.email, userId);
+  const ask = confirmed ? 'no' : decideConfirmation(context, mailbox, user, wish.email, userId, now);
+  if (ask === 'send') await reserveConfirmation(context, wish.email, userId, now);
 
-  const name = uploadNameFor(upload.fileName, deps.random(6).toString('hex').slice(0, 8));
+  const name = uploadNameFor(wish.fileName, deps.random(6).toString('hex').slice(0, 8));
   // The mailbox's record key names it (plus-tags and dots dropped), so spellings of one mailbox count once.
-  const mailboxKey = addressKeyOf(upload.email);
+  const mailboxKey = addressKeyOf(wish.email);
   await updateDocument<UserRecord>(
     deps.data,
     userKeyOf(userId),
@@ -187,14 +209,14 @@ export async function createUpload(context: ApiContext, body: string, userId: Us
   if (ask === 'send') {
     const expiresAt = new Date(now.getTime() + CONFIRMATION_VALID_SECONDS * 1000);
     confirmation = await sendConfirmation(context, {
-      to: upload.email,
+      to: wish.email,
       userId,
       pictureName: name,
       expiresAt,
       now,
     });
   }
-  return json(201, await signForm(context, userId, name, upload, { confirmed, confirmation }));
+  return { name, email: wish.email.trim(), address: { confirmed, confirmation } };
 }
 
 /**
@@ -284,28 +306,40 @@ async function reserveConfirmation(
   });
 }
 
+/**
+ * The metadata of a granted upload, as the extract function reads it: where the result goes, the job's options, and
+ * the upload's access token (which marks it granted: extract claims it once and counts the limits).
+ */
+export function grantedMetadata(
+  context: ApiContext,
+  userId: UserId,
+  grant: Grant,
+  options: UploadOptions,
+): Record<string, string> {
+  return {
+    email: grant.email,
+    ...uploadMetadataFor(options),
+    access: context.deps.tokens.sign({ k: 'a', u: userId, n: grant.name }),
+  };
+}
+
 async function signForm(
   context: ApiContext,
   userId: UserId,
-  name: string,
+  grant: Grant,
   upload: UploadRequest,
-  address: UploadGrant['address'],
 ): Promise<UploadGrant> {
   const { deps } = context;
-  const key = buildInputKey({ userId, name });
-  const metadata: Record<string, string> = {
-    email: upload.email.trim(),
-    ...uploadMetadataFor({
-      quality: upload.quality ?? 'standard',
-      ...(upload.point ? { point: upload.point } : {}),
-      ...(upload.points ? { points: upload.points } : {}),
-      ...(upload.box ? { box: upload.box } : {}),
-      ...(upload.formats ? { formats: upload.formats } : {}),
-      ...(upload.targetFaces !== undefined ? { targetFaces: upload.targetFaces } : {}),
-      ...(upload.shape ? { shape: upload.shape } : {}),
-    }),
-    access: deps.tokens.sign({ k: 'a', u: userId, n: name }),
-  };
+  const key = buildInputKey({ userId, name: grant.name });
+  const metadata = grantedMetadata(context, userId, grant, {
+    quality: upload.quality ?? 'standard',
+    ...(upload.point ? { point: upload.point } : {}),
+    ...(upload.points ? { points: upload.points } : {}),
+    ...(upload.box ? { box: upload.box } : {}),
+    ...(upload.formats ? { formats: upload.formats } : {}),
+    ...(upload.targetFaces !== undefined ? { targetFaces: upload.targetFaces } : {}),
+    ...(upload.shape ? { shape: upload.shape } : {}),
+  });
   const post = await deps.signUpload(key, {
     contentType: 'image/png',
     minBytes: 1,
@@ -313,11 +347,11 @@ async function signForm(
     metadata,
     expiresInSeconds: deps.config.uploadExpirySeconds,
   });
-  context.log.info({ confirmation: address.confirmation }, 'upload granted');
+  context.log.info({ confirmation: grant.address.confirmation }, 'upload granted');
   return {
-    name,
+    name: grant.name,
     key,
     upload: { url: post.url, fields: post.fields, expiresAt: post.expiresAt.toISOString() },
-    address,
+    address: grant.address,
   };
 }
