@@ -12,6 +12,18 @@ export interface S3Grant {
   readonly why: string;
 }
 
+/**
+ * A bucket-level listing beyond s3:ListBucket (which every role has, so a missing key answers 404), limited to key
+ * prefixes by the `s3:prefix` condition: a request that names no prefix, or another one, is refused.
+ */
+export interface S3ListingGrant {
+  readonly bucket: 'data' | 'model';
+  readonly actions: readonly string[];
+  /** `s3:prefix` patterns (StringLike): `users/*` admits any prefix that starts with users/. */
+  readonly prefixes: readonly string[];
+  readonly why: string;
+}
+
 const READ = ['s3:GetObject', 's3:GetObjectVersion'] as const;
 
 export const EXTRACT_S3_GRANTS: readonly S3Grant[] = [
@@ -143,5 +155,21 @@ export const API_S3_GRANTS: readonly S3Grant[] = [
     actions: ['s3:GetObject', 's3:PutObject'],
     patterns: ['rejected/*.notify.lock'],
     why: 'the notification lock of a held result outside users/',
+  },
+  {
+    bucket: 'data',
+    actions: ['s3:DeleteObject', 's3:DeleteObjectVersion'],
+    patterns: ['users/*', 'jobs/*.json'],
+    why: 'DELETE /jobs/{id}: every version of the job’s upload, mask, results and documents, and its job index entry',
+  },
+];
+
+/** What DELETE /jobs/{id} lists to find every version of a job's files: within users/ and the job index only. */
+export const API_S3_LISTINGS: readonly S3ListingGrant[] = [
+  {
+    bucket: 'data',
+    actions: ['s3:ListBucketVersions'],
+    prefixes: ['users/*', 'jobs/*'],
+    why: 'DELETE /jobs/{id}: the versions of each of the job’s files',
   },
 ];

@@ -197,6 +197,7 @@ describe('the seed’s 20 resources', () => {
         ADMIN_EMAIL: 'info@2112-lab.com',
         SOURCE_EMAIL: 'noreply@genesis3d.com',
         LINK_EXPIRY_SECONDS: '3600',
+        RETENTION_DAYS: '30',
       },
     ],
   ] as const)(
@@ -594,6 +595,33 @@ describe('security beyond the seed', () => {
     ]);
   });
 
+  it('lets the API delete every version of a job’s files (users/, the job index) and list versions only there', () => {
+    expect(grants('Gen3DApiStack', 's3:DeleteObject').sort()).toEqual(['jobs/*.json', 'users/*']);
+    expect(grants('Gen3DApiStack', 's3:DeleteObjectVersion').sort()).toEqual(['jobs/*.json', 'users/*']);
+    for (const stack of ['Gen3DExtractStack', 'Gen3DNotifyStack', 'Gen3DInferenceStack']) {
+      expect(grants(stack, 's3:DeleteObjectVersion')).toEqual([]);
+      expect(grants(stack, 's3:ListBucketVersions')).toEqual([]);
+    }
+    const listing = statementsOf('Gen3DApiStack').filter((s) => s.actions.includes('s3:ListBucketVersions'));
+    expect(listing).toEqual([
+      { actions: ['s3:ListBucketVersions'], resources: ['arn:${AWS::Partition}:s3:::gen3d-data-bucket'] },
+    ]);
+    production.template('Gen3DApiStack').hasResourceProperties('AWS::IAM::Role', {
+      Policies: [
+        {
+          PolicyDocument: {
+            Statement: Match.arrayWith([
+              Match.objectLike({
+                Action: 's3:ListBucketVersions',
+                Condition: { StringLike: { 's3:prefix': ['users/*', 'jobs/*'] } },
+              }),
+            ]),
+          },
+        },
+      ],
+    });
+  });
+
   it('grants no role a write to public/ or an s3:* action', () => {
     for (const stack of ['Gen3DExtractStack', 'Gen3DNotifyStack', 'Gen3DInferenceStack']) {
       for (const s of statementsOf(stack)) {
@@ -748,6 +776,46 @@ describe('lifecycle', () => {
     expect(JSON.stringify(rules(production))).not.toContain('GLACIER');
   });
 
+  it('keeps users’ files and the job index 30 days: current versions expire, noncurrent ones a day later, bare delete markers go', () => {
+    expect(rules(production)).toEqual(
+      expect.arrayContaining([
+        {
+          Id: 'ExpireUserFilesAfterRetentionDays',
+          Prefix: 'users/',
+          ExpirationInDays: 30,
+          NoncurrentVersionExpiration: { NoncurrentDays: 1 },
+          Status: 'Enabled',
+        },
+        {
+          Id: 'ExpireJobIndexAfterRetentionDays',
+          Prefix: 'jobs/',
+          ExpirationInDays: 30,
+          NoncurrentVersionExpiration: { NoncurrentDays: 1 },
+          Status: 'Enabled',
+        },
+        { Id: 'RemoveExpiredDeleteMarkers', ExpiredObjectDeleteMarker: true, Status: 'Enabled' },
+      ]),
+    );
+    // Nothing else expires a current version: public/, api/, rejected/ and sagemaker-output/ keep theirs.
+    const expiring = rules(production).filter((rule) => 'ExpirationInDays' in rule);
+    expect(expiring.map((rule) => rule['Prefix']).sort()).toEqual(['jobs/', 'users/']);
+  });
+
+  it('expires the replica’s copies by the same rules (S3 replicates neither expiries nor deleted versions)', () => {
+    const replica = defined(
+      ofType(everyOption, 'AWS::S3::Bucket').find(
+        (r) => prop(r, 'BucketName') === 'gen3d-data-bucket-replica-us-west-2',
+      ),
+      'replica bucket',
+    );
+    const replicaRules = (prop(replica, 'LifecycleConfiguration') as { Rules: unknown[] }).Rules;
+    const retention = rules(everyOption).filter((rule) =>
+      /RetentionDays|ExpiredDeleteMarkers/.test(String(rule['Id'])),
+    );
+    expect(retention).toHaveLength(3);
+    expect(replicaRules).toEqual(retention);
+  });
+
   it('archives uploads only (users/ and the input tag), never public/, when gen3d:glacierArchive is on', () => {
     const glacier = rules(everyOption).filter((r) => JSON.stringify(r).includes('GLACIER'));
     expect(glacier).toEqual([
@@ -798,6 +866,7 @@ describe('the web API (apps/api-lambda)', () => {
           },
           TOKEN_SECRET_ARN: { Ref: Match.stringLikeRegexp('^TokenKey') },
           REQUEST_TIMEOUT_SECONDS: '10',
+          RETENTION_DAYS: '30',
         },
       },
     });

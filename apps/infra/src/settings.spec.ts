@@ -1,9 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { RETENTION_DAYS } from '@gen3d/jobs';
 import {
   contextKeyOf,
+  DEFAULT_RETENTION_DAYS,
   envNameOf,
   MAX_LINK_EXPIRY_SECONDS,
+  MAX_RETENTION_DAYS,
   readSettings,
   SETTING_NAMES,
   SettingsError,
@@ -26,6 +29,7 @@ describe('readSettings', () => {
       webOrigin: undefined,
       glacierArchive: false,
       linkExpirySeconds: MAX_LINK_EXPIRY_SECONDS,
+      retentionDays: 30,
       cloudTrail: false,
       configRules: false,
       drReplica: false,
@@ -63,6 +67,19 @@ describe('readSettings', () => {
     expect(() => readSettings(none, { GEN3D_LINK_EXPIRY_SECONDS: String(7 * 24 * 3600) })).toThrow(
       /gen3d:linkExpirySeconds \(GEN3D_LINK_EXPIRY_SECONDS\)/,
     );
+  });
+
+  it('keeps files as long as the functions say (RETENTION_DAYS of @gen3d/jobs: same default, same limits)', () => {
+    expect(readSettings(none).retentionDays).toBe(RETENTION_DAYS.fromEnv({}));
+    expect(DEFAULT_RETENTION_DAYS).toBe(RETENTION_DAYS.fromEnv({}));
+    expect(readSettings(none, { GEN3D_RETENTION_DAYS: '7' }).retentionDays).toBe(7);
+    expect(RETENTION_DAYS.fromEnv({ RETENTION_DAYS: String(MAX_RETENTION_DAYS) })).toBe(MAX_RETENTION_DAYS);
+    expect(() => RETENTION_DAYS.fromEnv({ RETENTION_DAYS: String(MAX_RETENTION_DAYS + 1) })).toThrow();
+    for (const bad of ['0', String(MAX_RETENTION_DAYS + 1), '1.5', 'month']) {
+      expect(() => readSettings(none, { GEN3D_RETENTION_DAYS: bad })).toThrow(
+        /gen3d:retentionDays \(GEN3D_RETENTION_DAYS\)/,
+      );
+    }
   });
 
   it('names every malformed setting, with its context key and variable', () => {

@@ -33,6 +33,12 @@ export interface Settings {
   readonly glacierArchive: boolean;
   /** Lifetime of the emailed download link; at most what the notify role's credentials are known to last. */
   readonly linkExpirySeconds: number;
+  /**
+   * Days uploads and results are kept (users/ and the job index jobs/): S3 lifecycle rules expire them (decision
+   * 0028), and the notify and API functions read it (RETENTION_DAYS) to say until when. The limits of
+   * RETENTION_DAYS in @gen3d/jobs.
+   */
+  readonly retentionDays: number;
   /** Seed §15: a CloudTrail trail to an audit bucket, log file validation, CloudWatch Logs. */
   readonly cloudTrail: boolean;
   /** Seed §15: the five AWS Config rules. */
@@ -77,6 +83,10 @@ export interface Settings {
  * credentials Lambda has just issued or refreshed. Longer-lived links come from the web API (issue 11).
  */
 export const MAX_LINK_EXPIRY_SECONDS = 3600;
+
+/** RETENTION_DAYS of @gen3d/jobs: its default and its upper bound (settings.spec.ts checks they agree). */
+export const DEFAULT_RETENTION_DAYS = 30;
+export const MAX_RETENTION_DAYS = 3650;
 
 /** The API function's reserved concurrency unless set: bounds what abuse of the public URL can cost. */
 export const API_RESERVED_CONCURRENCY = 20;
@@ -133,6 +143,7 @@ const schema = z.object({
     .optional(),
   glacierArchive: flag.default(false),
   linkExpirySeconds: positiveInt.min(60).max(MAX_LINK_EXPIRY_SECONDS).default(MAX_LINK_EXPIRY_SECONDS),
+  retentionDays: positiveInt.max(MAX_RETENTION_DAYS).default(DEFAULT_RETENTION_DAYS),
   cloudTrail: flag.default(false),
   configRules: flag.default(false),
   drReplica: flag.default(false),

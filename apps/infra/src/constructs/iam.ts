@@ -1,7 +1,7 @@
 import { Aws } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
-import type { S3Grant } from '../access';
+import type { S3Grant, S3ListingGrant } from '../access';
 import { acknowledgeWildcardResource } from '../nag';
 
 /** The S3 statements of a role: one per grant, plus s3:ListBucket on each bucket it reads (404 instead of 403). */
@@ -24,6 +24,21 @@ export function s3Statements(
     }),
   );
   return statements;
+}
+
+/** The bucket-level listings of a role (e.g. s3:ListBucketVersions), each only for the key prefixes it names. */
+export function s3ListingStatements(
+  listings: readonly S3ListingGrant[],
+  buckets: { readonly data: string; readonly model: string },
+): iam.PolicyStatement[] {
+  return listings.map(
+    (listing) =>
+      new iam.PolicyStatement({
+        actions: [...listing.actions],
+        resources: [`arn:${Aws.PARTITION}:s3:::${buckets[listing.bucket]}`],
+        conditions: { StringLike: { 's3:prefix': [...listing.prefixes] } },
+      }),
+  );
 }
 
 /**

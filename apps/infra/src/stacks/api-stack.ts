@@ -10,8 +10,8 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { ORIGIN_VERIFY_HEADER } from '@gen3d/api';
 import { PUBLIC_PREFIX } from '@gen3d/s3-keys';
-import { API_S3_GRANTS } from '../access';
-import { acknowledgePrefixWildcards, s3Statements } from '../constructs/iam';
+import { API_S3_GRANTS, API_S3_LISTINGS } from '../access';
+import { acknowledgePrefixWildcards, s3ListingStatements, s3Statements } from '../constructs/iam';
 import { helperLogGroup } from '../constructs/log-groups';
 import type { Names } from '../names';
 import { acknowledgeBucketDeploymentHandler, acknowledgeWildcardResource } from '../nag';
@@ -75,6 +75,8 @@ export class ApiStack extends Stack {
         TOKEN_SECRET_ARN: secret.secretArn,
         // The deadline of the notify lock POST /confirm takes to email held results.
         REQUEST_TIMEOUT_SECONDS: String(API_FUNCTION.timeoutSeconds),
+        // The jobs' "kept until": what the lifecycle rules keep their files (retention.ts).
+        RETENTION_DAYS: String(settings.retentionDays),
       },
     });
     this.functionUrl = this.function.addFunctionUrl({
@@ -124,6 +126,7 @@ export class ApiStack extends Stack {
         [names.apiPolicy]: new iam.PolicyDocument({
           statements: [
             ...s3Statements(API_S3_GRANTS, buckets),
+            ...s3ListingStatements(API_S3_LISTINGS, buckets),
             new iam.PolicyStatement({
               actions: ['secretsmanager:GetSecretValue'],
               resources: secrets.map((secret) => secret.secretArn),

@@ -66,6 +66,8 @@ export class NotifyStack extends Stack {
         SOURCE_EMAIL: settings.sourceEmail,
         SES_CONFIGURATION_SET: names.mailConfigurationSet,
         LINK_EXPIRY_SECONDS: String(settings.linkExpirySeconds),
+        // Until when the email says the files stay: what the lifecycle rules keep them (retention.ts).
+        RETENTION_DAYS: String(settings.retentionDays),
         // With the site's origin known, emails of web-API uploads link to the job in the web app.
         ...(settings.webOrigin ? { WEB_URL: `${settings.webOrigin}/` } : {}),
       },

@@ -2,14 +2,18 @@ import { RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib'
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import type { Names } from '../names';
+import { retentionLifecycleRules } from '../retention';
+import type { Settings } from '../settings';
 
 export interface ReplicaStackProps extends StackProps {
   readonly names: Names;
+  readonly settings: Settings;
 }
 
 /**
  * Seed §16: the disaster-recovery replica of gen3d-data-bucket in us-west-2 (only with gen3d:drReplica). The storage
- * stack's replication rule names this bucket, so this stack is deployed first.
+ * stack's replication rule names this bucket, so this stack is deployed first. S3 does not replicate lifecycle
+ * expiries nor deletions of a version, so the replica expires users' files by the same retention rules itself.
  */
 export class ReplicaStack extends Stack {
   constructor(scope: Construct, id: string, props: ReplicaStackProps) {
@@ -17,6 +21,7 @@ export class ReplicaStack extends Stack {
     const bucket = new s3.Bucket(this, 'ReplicaBucket', {
       bucketName: props.names.replicaBucket,
       versioned: true,
+      lifecycleRules: retentionLifecycleRules(props.settings.retentionDays),
       encryption: s3.BucketEncryption.S3_MANAGED,
       enforceSSL: true,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,

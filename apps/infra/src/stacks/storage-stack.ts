@@ -7,6 +7,7 @@ import { NOTIFICATION_RULES, PUBLIC_PREFIX, type NotificationTarget } from '@gen
 import { LIVE_ALIAS } from '../constructs/pipeline-function';
 import type { Names } from '../names';
 import { acknowledgeWildcardResource } from '../nag';
+import { retentionLifecycleRules } from '../retention';
 import { SEED } from '../seed';
 import type { Settings } from '../settings';
 
@@ -240,13 +241,15 @@ export class StorageStack extends Stack {
 }
 
 /**
- * The data bucket's lifecycle: old versions and abandoned uploads expire; with glacierArchive, tagged uploads
- * (users/{userId}/input/, INPUT_TAG) go to Glacier after 90 days.
+ * The data bucket's lifecycle: old versions and abandoned uploads expire; users' files (users/, and the job index)
+ * are kept `retentionDays` (retention.ts, decision 0028); with glacierArchive, tagged uploads (users/{userId}/input/,
+ * INPUT_TAG) go to Glacier after 90 days, which matters only when they are kept longer than that.
  */
 function dataLifecycleRules(settings: Settings): s3.LifecycleRule[] {
   return [
     { id: 'ExpireNoncurrentVersionsAfter90Days', noncurrentVersionExpiration: Duration.days(90) },
     { id: 'AbortIncompleteUploadsAfter7Days', abortIncompleteMultipartUploadAfter: Duration.days(7) },
+    ...retentionLifecycleRules(settings.retentionDays),
     ...(settings.glacierArchive
       ? [
           {
