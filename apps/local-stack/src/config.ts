@@ -8,6 +8,7 @@ import {
   MAX_UPLOAD_BYTES,
   parseWebUploadLimits,
   parseWebUrl,
+  RETENTION_DAYS,
   SOURCE_EMAIL,
   type WebUploadLimits,
 } from '@gen3d/jobs';
@@ -45,6 +46,8 @@ export interface LocalStackConfig {
   /** The container's MaxConcurrentInvocationsPerInstance (and the embedded worker's slots). */
   readonly concurrency: number;
   readonly linkExpirySeconds: number;
+  /** Days uploads and results are kept (RETENTION_DAYS, as in AWS): the sweeper deletes what is older. */
+  readonly retentionDays: number;
   /** The largest picture an upload may be (MAX_UPLOAD_BYTES, as in AWS): the forms, the extract core, the sidecar. */
   readonly maxUploadBytes: number;
   /** The web uploads' abuse limits, for the API and the extract core alike. */
@@ -114,6 +117,7 @@ export function parseLocalStackConfig(env: Environment, repoRoot: string): Local
       64,
     ),
     linkExpirySeconds: LINK_EXPIRY_SECONDS.fromEnv(env),
+    retentionDays: RETENTION_DAYS.fromEnv(env),
     maxUploadBytes: MAX_UPLOAD_BYTES.fromEnv(env),
     limits: parseWebUploadLimits(env),
     stopGraceMs: integerEnv(env, 'GEN3D_STOP_GRACE_SECONDS', 30, 0, 600) * 1000,

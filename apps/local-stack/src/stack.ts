@@ -21,6 +21,7 @@ import { createOperatorApi } from './operator-api';
 import { outboxMailer } from './outbox';
 import { readOrCreateSecret } from './secrets';
 import { SidecarProcess } from './sidecar-process';
+import { Sweeper } from './sweeper';
 
 /** The port is taken: said in one line by main, not as a stack trace. */
 export class PortInUseError extends Error {
@@ -127,14 +128,23 @@ export async function startLocalStack(
   await sidecar.start();
   await Promise.all([queues.extract.start(), queues.notify.start(), endpoint.start()]);
   await router.start();
+  // Retention, as the bucket's lifecycle rules in AWS: at start, then every hour.
+  const sweeper = new Sweeper({
+    data,
+    retentionDays: config.retentionDays,
+    clock: () => new Date(),
+    log: log.child({ component: 'sweeper' }),
+  });
+  sweeper.start();
   try {
     await sidecar.waitUntilReady(120_000);
   } catch (error) {
+    await sweeper.stop();
     await sidecar.stop({ graceful: false, timeoutMs: 1000 });
     server.close();
     throw error;
   }
-  const stop = stopperOf({ config, server, queues, router, endpoint, sidecar });
+  const stop = stopperOf({ config, server, queues, router, endpoint, sidecar, sweeper });
   return { url, webUrl, store, sidecar, config, stop };
 }
 
@@ -234,8 +244,9 @@ function stopperOf(parts: {
   router: EventPipeline['router'];
   endpoint: LocalAsyncEndpoint;
   sidecar: SidecarProcess;
+  sweeper: Sweeper;
 }): RunningStack['stop'] {
-  const { server, queues, router, endpoint, sidecar } = parts;
+  const { server, queues, router, endpoint, sidecar, sweeper } = parts;
   let stopping: Promise<void> | undefined;
   const now = new AbortController();
   const orNow = <T>(waiting: Promise<T>, otherwise: T) =>
@@ -250,6 +261,7 @@ function stopperOf(parts: {
     return (stopping ??= (async () => {
       server.close();
       server.closeAllConnections();
+      await orNow(sweeper.stop(), undefined);
       await orNow(queues.extract.stop(5000), false);
       const finished = await orNow(endpoint.stop(now.signal.aborted ? 0 : parts.config.stopGraceMs), false);
       if (finished && !now.signal.aborted) {
