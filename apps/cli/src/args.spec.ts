@@ -130,4 +130,65 @@ describe('parseCommand', () => {
     expect(() => parseCommand(argv)).toThrow(UsageError);
     expect(() => parseCommand(argv)).toThrow(message);
   });
+  it('reads a retry with new prompts and shape, checked as submit checks them', () => {
+    expect(
+      parseCommand([
+        'retry',
+        '0123456789abcdef',
+        '--point',
+        '5,6',
+        '--negative-point',
+        '1,1',
+        '--box',
+        '0,0,40,30',
+        '--shape',
+        'slab',
+      ]),
+    ).toMatchObject({
+      command: 'retry',
+      jobId: '0123456789abcdef',
+      point: undefined,
+      points: [
+        { x: 5, y: 6, label: 1 },
+        { x: 1, y: 1, label: 0 },
+      ],
+      box: { x0: 0, y0: 0, x1: 40, y1: 30 },
+      shape: 'slab',
+    });
+    expect(parseCommand(['retry', '0123456789abcdef'])).toMatchObject({ point: undefined, box: undefined });
+    expect(() => parseCommand(['retry', '0123456789abcdef', '--box', '9,9,1,1'])).toThrow(UsageError);
+    expect(() => parseCommand(['retry', '0123456789abcdef', '--quality', 'high'])).toThrow(
+      new UsageError('--quality does not apply to retry'),
+    );
+    expect(() => parseCommand(['retry', 'chair'])).toThrow(/is not a job id/);
+  });
+
+  it('reads delete with one job id and nothing else', () => {
+    expect(parseCommand(['delete', '0123456789abcdef', '--aws'])).toMatchObject({
+      command: 'delete',
+      jobId: '0123456789abcdef',
+      aws: true,
+    });
+    expect(() => parseCommand(['delete'])).toThrow(new UsageError('delete takes one job id; got 0'));
+    expect(() => parseCommand(['delete', '0123456789abcdef', '--point', '1,1'])).toThrow(UsageError);
+  });
+
+  it('makes export name the user and the folder', () => {
+    expect(parseCommand(['export', '--user', 'w123', '--to', 'out'])).toMatchObject({
+      command: 'export',
+      user: 'w123',
+      to: 'out',
+    });
+    expect(() => parseCommand(['export', '--to', 'out'])).toThrow(/needs --user/);
+    expect(() => parseCommand(['export', '--user', 'w123'])).toThrow(/needs --to/);
+    expect(() => parseCommand(['status', '0123456789abcdef', '--to', 'x'])).toThrow(
+      new UsageError('--to does not apply to status'),
+    );
+  });
+
+  it('redrives the local stack, and refuses --aws clearly instead of half doing it', () => {
+    expect(parseCommand(['redrive'])).toMatchObject({ command: 'redrive', aws: false });
+    expect(() => parseCommand(['redrive', '--aws'])).toThrow(/not available yet.*Nothing was sent/);
+    expect(() => parseCommand(['redrive', 'extract'])).toThrow(/takes no arguments/);
+  });
 });

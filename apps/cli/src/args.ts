@@ -42,6 +42,18 @@ export type Command =
         readonly timeoutSeconds: number;
       })
   | ({ readonly command: 'status'; readonly jobId: string } & CommonOptions)
+  | ({
+      readonly command: 'retry';
+      readonly jobId: string;
+      /** The new job's prompts and shape, as submit reads them; what is not given is not carried over. */
+      readonly point: { x: number; y: number } | undefined;
+      readonly points: NonNullable<UploadOptions['points']> | undefined;
+      readonly box: { x0: number; y0: number; x1: number; y1: number } | undefined;
+      readonly shape: Shape | undefined;
+    } & CommonOptions)
+  | ({ readonly command: 'delete'; readonly jobId: string } & CommonOptions)
+  | ({ readonly command: 'export'; readonly to: string } & CommonOptions & { readonly user: string })
+  | ({ readonly command: 'redrive' } & CommonOptions)
   | ({ readonly command: 'list' } & CommonOptions)
   | ({
       readonly command: 'open';
@@ -61,6 +73,11 @@ Usage:
   gen3d status JOB        the job's state, timings and mesh (or the failure reason)
   gen3d list              your jobs, newest first
   gen3d open JOB [--format ply|glb|stl|3mf|obj] [--out FILE]   downloads the mesh (default: the PLY)
+  gen3d retry JOB [--point X,Y]... [--negative-point X,Y]... [--box X0,Y0,X1,Y1] [--shape SHAPE]
+                          a new job on the same picture with other prompts (the job's other options kept)
+  gen3d delete JOB        deletes the job and every file it made or was made from, every stored version
+  gen3d export --user ID --to FOLDER   (operator) every current file of one user, keys kept as paths
+  gen3d redrive           (operator) sends what the local stack's dead-letter folders hold through the pipeline
 
 Submit options (pixels of the picture, origin top-left):
   --point X,Y             a point on the object (repeatable)
@@ -101,6 +118,7 @@ const FLAGS = {
   stack: { type: 'string' },
   bucket: { type: 'string' },
   out: { type: 'string' },
+  to: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -118,6 +136,7 @@ const COMMAND_FLAGS = [
   'shape',
   'timeout',
   'out',
+  'to',
   'wait',
 ] as const;
 type CommandFlag = (typeof COMMAND_FLAGS)[number];
@@ -157,6 +176,10 @@ const SUB_COMMANDS: Readonly<Record<string, SubCommand>> = {
   status: { flags: [], parse: parseStatus },
   list: { flags: [], parse: parseList },
   open: { flags: ['out', 'format'], parse: parseOpen },
+  retry: { flags: ['point', 'negative-point', 'box', 'shape'], parse: parseRetry },
+  delete: { flags: [], parse: parseDelete },
+  export: { flags: ['to'], parse: parseExport },
+  redrive: { flags: [], parse: parseRedrive },
 };
 
 /** Parses argv (without node and the script). @throws UsageError naming what is wrong. */
@@ -166,7 +189,7 @@ export function parseCommand(argv: readonly string[]): Command {
   if (values.help || command === undefined || command === 'help') return { command: 'help' };
   const subCommand = Object.hasOwn(SUB_COMMANDS, command) ? SUB_COMMANDS[command] : undefined;
   if (subCommand === undefined) {
-    throw new UsageError(`unknown command "${command}" (commands: submit, status, list, open)`);
+    throw new UsageError(`unknown command "${command}" (commands: ${Object.keys(SUB_COMMANDS).join(', ')})`);
   }
   refuseOtherFlags(command, values, subCommand.flags);
   const common: CommonOptions = {
@@ -252,6 +275,41 @@ function parseOpen(invocation: Invocation): Command {
     out: invocation.values.out,
     format,
   };
+}
+
+function parseRetry(invocation: Invocation): Command {
+  const { values } = invocation;
+  const jobId = jobIdArgument(oneArgument(invocation, 'job id'));
+  const { point, points } = pointPrompts(values.point ?? [], values['negative-point'] ?? []);
+  const box = boxFlag(values.box);
+  checkedByThePipeline({ point, points, box });
+  const shape = oneOf('--shape', SHAPES, values.shape);
+  return { command: 'retry', ...invocation.common, jobId, point, points, box, shape };
+}
+
+function parseDelete(invocation: Invocation): Command {
+  return { command: 'delete', ...invocation.common, jobId: jobIdArgument(oneArgument(invocation, 'job id')) };
+}
+
+/** An operator's export names the user explicitly: the default user is the operator's own. */
+function parseExport(invocation: Invocation): Command {
+  const { common, values, rest } = invocation;
+  if (rest.length > 0) throw new UsageError('export takes no arguments (--user ID --to FOLDER)');
+  if (common.user === undefined) throw new UsageError('export needs --user ID: whose files to write');
+  if (values.to === undefined || values.to === '') throw new UsageError('export needs --to FOLDER');
+  return { command: 'export', ...common, user: common.user, to: values.to };
+}
+
+function parseRedrive(invocation: Invocation): Command {
+  if (invocation.rest.length > 0) throw new UsageError('redrive takes no arguments');
+  if (invocation.common.aws) {
+    // Lambda's on-failure queues hold invocation records whose requestPayload must be invoked again: not built yet.
+    throw new UsageError(
+      'redrive --aws is not available yet: the on-failure queues (…ExtractLambda-Failures, …NotifyLambda-Failures) ' +
+        'are not read by this CLI. Nothing was sent. Re-invoke their records’ requestPayload with the AWS CLI.',
+    );
+  }
+  return { command: 'redrive', ...invocation.common };
 }
 
 /** One --point and no --negative-point is the seed's single prompt; anything more, SAM-style labelled points. */

@@ -1,12 +1,16 @@
-import { readFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { uploadMetadataFor, type UploadOptions } from '@gen3d/events';
 import {
+  deleteJobVersions,
   jobIdFor,
   linkStoredJob,
   listJobStatuses,
+  PictureGoneError,
   readJobStatus,
   readStoredJob,
+  retryAsOperator,
   type LinkedJob,
 } from '@gen3d/jobs';
 import { bindBucket, createS3Client, S3ObjectStore, type BucketStore } from '@gen3d/object-store';
@@ -16,6 +20,19 @@ export type { LinkedJob } from '@gen3d/jobs';
 
 /** How long the links the CLI prints (and downloads through) work. */
 const LINK_SECONDS = 3600;
+/** The largest picture a retry copies, and the largest file an export reads (a mesh can be large). */
+const MAX_PICTURE_BYTES = 100 * 1024 * 1024;
+const MAX_EXPORT_BYTES = 2 * 1024 * 1024 * 1024;
+
+/** A retry's new prompts and shape. */
+export type RetryOptions = Pick<UploadOptions, 'point' | 'points' | 'box' | 'shape'>;
+
+/** What one queue's redrive sent back through the pipeline. */
+export interface Redriven {
+  readonly queue: string;
+  readonly moved: number;
+  readonly jobs: readonly string[];
+}
 
 export interface Submission {
   readonly name: string;
@@ -32,6 +49,14 @@ interface JobSource {
   submit(submission: Submission): Promise<{ jobId: string; key: string }>;
   job(jobId: string): Promise<LinkedJob | undefined>;
   jobs(): Promise<LinkedJob[]>;
+  /** A new job on the same picture with other prompts; undefined when there is no such job. */
+  retry(jobId: string, options: RetryOptions): Promise<{ jobId: string; name: string } | undefined>;
+  /** Every stored version of the job, deleted; how many of each kind, or undefined when there is no such job. */
+  remove(jobId: string): Promise<Record<string, number> | undefined>;
+  /** Every current file of the user written under `folder`, keys kept as paths. */
+  exportTo(folder: string): Promise<{ files: number; bytes: number }>;
+  /** Sends the dead letters through the pipeline again (the local stack). */
+  redrive(): Promise<Redriven[]>;
 }
 
 /** The one client of the CLI, for AWS and the local stack alike. */
@@ -46,6 +71,10 @@ function clientOf(source: JobSource): JobClient {
     submit: (submission) => source.submit(submission),
     job: (jobId) => source.job(jobId),
     jobs: () => source.jobs(),
+    retry: (jobId, options) => source.retry(jobId, options),
+    remove: (jobId) => source.remove(jobId),
+    exportTo: (folder) => source.exportTo(folder),
+    redrive: () => source.redrive(),
     async download(linked, format) {
       const file = linked.files.find((f) => f.format === format);
       if (!file) {
@@ -106,7 +135,8 @@ export async function localClient(options: {
       );
     }
     const answer = (await response.json().catch(() => ({}))) as { error?: { message?: string } };
-    if (response.status === 404 && method === 'GET' && route.startsWith('/jobs/')) return undefined;
+    if (response.status === 404 && route.startsWith('/jobs/') && /^no job /.test(answer.error?.message ?? ''))
+      return undefined;
     if (!response.ok)
       throw new StackError(`the local stack refused: ${answer.error?.message ?? response.status}`);
     return answer;
@@ -140,7 +170,38 @@ export async function localClient(options: {
     async jobs() {
       return ((await call('GET', `/jobs?userId=${user}`)) as { jobs: LinkedJob[] }).jobs;
     },
+    async retry(jobId, retryOptions) {
+      const route = `/jobs/${encodeURIComponent(jobId)}/retry?userId=${user}`;
+      return (await call('POST', route, { ...retryOptions })) as { jobId: string; name: string } | undefined;
+    },
+    async remove(jobId) {
+      const answer = (await call('DELETE', `/jobs/${encodeURIComponent(jobId)}?userId=${user}`)) as
+        { deleted: Record<string, number> } | undefined;
+      return answer?.deleted;
+    },
+    async exportTo(folder) {
+      const { files } = (await call('GET', `/export?userId=${user}`)) as {
+        files: { key: string; bytes: number; path: string }[];
+      };
+      for (const file of files) {
+        const target = exportPath(folder, file.key);
+        await mkdir(path.dirname(target), { recursive: true });
+        await copyFile(file.path, target);
+      }
+      return { files: files.length, bytes: files.reduce((sum, f) => sum + f.bytes, 0) };
+    },
+    async redrive() {
+      return ((await call('POST', '/redrive', {})) as { queues: Redriven[] }).queues;
+    },
   });
+}
+
+/** Where an exported key goes: the key's segments under the folder, never above it. */
+function exportPath(folder: string, key: string): string {
+  const root = path.resolve(folder);
+  const target = path.resolve(root, ...key.split('/'));
+  if (!target.startsWith(`${root}${path.sep}`)) throw new StackError(`refusing to export the key ${key}`);
+  return target;
 }
 
 interface Form {
@@ -213,6 +274,36 @@ export function awsClient(options: { bucket: string; userId: string }): JobClien
     async jobs() {
       const statuses = await listJobStatuses(data, userId, { max: 200 }).catch(unreachable);
       return Promise.all(statuses.map(linked));
+    },
+    async retry(jobId, retryOptions) {
+      const status = await readJobStatus(data, userId, jobId).catch(unreachable);
+      if (!status) return undefined;
+      const suffix = randomBytes(4).toString('hex');
+      try {
+        return await retryAsOperator(data, status, retryOptions, { maxBytes: MAX_PICTURE_BYTES, suffix });
+      } catch (error) {
+        if (error instanceof PictureGoneError) throw new StackError(error.message);
+        throw error;
+      }
+    },
+    async remove(jobId) {
+      const status = await readJobStatus(data, userId, jobId).catch(unreachable);
+      return status && { ...(await deleteJobVersions(data, status)) };
+    },
+    async exportTo(folder) {
+      const objects = await data.list(`users/${userId}/`).catch(unreachable);
+      let bytes = 0;
+      for (const object of objects) {
+        const target = exportPath(folder, object.key);
+        const body = await data.get(object.key, MAX_EXPORT_BYTES);
+        await mkdir(path.dirname(target), { recursive: true });
+        await writeFile(target, body);
+        bytes += body.length;
+      }
+      return { files: objects.length, bytes };
+    },
+    async redrive() {
+      throw new StackError('redrive --aws is not available yet'); // refused by the command line first
     },
   });
 }

@@ -11,6 +11,7 @@ import {
   type JobClient,
   type LinkedJob,
 } from './clients';
+import { isOperation, runOperation } from './operations';
 import { checkPng } from './png';
 import { Progress } from './progress';
 
@@ -68,6 +69,7 @@ async function run(argv: readonly string[]): Promise<number> {
     return view.job.state === 'done' ? 0 : 1;
   }
   const client = await clientFor(command);
+  if (isOperation(command)) return runOperation(command, client, out);
   if (command.command === 'list') {
     const jobs = await client.jobs();
     out(
@@ -207,7 +209,10 @@ function describe(view: LinkedJob): string {
     const ply = view.files.find((f) => f.format === 'ply');
     if (ply?.path) lines.push(`  file: ${ply.path}`);
     if (ply) lines.push(`  link: ${ply.url}`, `        (works until ${ply.expiresAt})`);
+    const thumbnail = view.images?.find((i) => i.image === 'thumbnail');
+    if (thumbnail) lines.push(`  thumbnail: ${thumbnail.path ?? thumbnail.url}`);
   }
+  if (s.keptUntil) lines.push(`  kept until: ${s.keptUntil}`);
   if (s.state === 'failed' && s.error) lines.push(`  reason: ${s.error.reason}`, `  error: ${s.error.code}`);
   return lines.join('\n');
 }

@@ -7,6 +7,7 @@ import {
   CreateBucketCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListObjectVersionsCommand,
   PutBucketVersioningCommand,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
@@ -214,5 +215,94 @@ describe('gen3d --aws', () => {
     expect(noBucket.stderr).toMatch(
       /gen3d: cannot use s3:\/\/gen3d-no-such-bucket with this AWS configuration: NoSuchBucket/,
     );
+  });
+  it('retries a job on the version it was made from, deletes every version of it, and exports the rest', async () => {
+    const jobId = 'abcdefabcdefabcdefabcdefabcdef01';
+    const now = new Date().toISOString();
+    const png = readFileSync(picture);
+    const first = await client.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: 'users/op1/input/vase.png',
+        Body: png,
+        ContentType: 'image/png',
+        Metadata: { email: 'op@example.com', quality: 'fast' },
+      }),
+    );
+    // A later upload under the same name: neither the retry nor the delete may touch it.
+    const later = Buffer.concat([png, Buffer.from('later')]);
+    const second = await client.send(
+      new PutObjectCommand({ Bucket: bucket, Key: 'users/op1/input/vase.png', Body: later }),
+    );
+    const put = (Key: string, body: unknown) =>
+      client.send(new PutObjectCommand({ Bucket: bucket, Key, Body: JSON.stringify(body) }));
+    await put(`users/op1/jobs/${jobId}/request.json`, {
+      version: 1,
+      jobId,
+      userId: 'op1',
+      input: { bucket, key: 'users/op1/input/vase.png', versionId: first.VersionId },
+      options: { backend: 'inflate', quality: 'fast', point: { x: 1, y: 1 } },
+      requestedAt: now,
+    });
+    await put(`jobs/${jobId}.json`, { version: 1, jobId, userId: 'op1' });
+    await put('users/op1/output/vase.failure.json', { jobId, error: 'NoObjectFoundError' });
+    await put(`users/op1/jobs/${jobId}/status.json`, {
+      version: 2,
+      jobId,
+      userId: 'op1',
+      name: 'vase',
+      state: 'failed',
+      queuedAt: now,
+      finishedAt: now,
+      updatedAt: now,
+      error: { code: 'NoObjectFoundError', reason: 'no object' },
+    });
+
+    const retried = await gen3d('retry', jobId, '--box', '0,0,4,4', '--shape', 'slab', '--json');
+    expect(retried.code).toBe(0);
+    const retry = JSON.parse(retried.stdout) as { jobId: string; name: string };
+    expect(retry.name).toMatch(/^vase-[0-9a-f]{8}$/);
+    const copyKey = `users/op1/input/${retry.name}.png`;
+    const copy = await client.send(new GetObjectCommand({ Bucket: bucket, Key: copyKey }));
+    expect(Buffer.from((await copy.Body?.transformToByteArray()) ?? [])).toEqual(png);
+    expect(copy.Metadata).toEqual({
+      email: 'op@example.com',
+      backend: 'inflate',
+      quality: 'fast',
+      box: '0,0,4,4',
+      shape: 'slab',
+      'retry-of': jobId,
+    });
+    expect(retry.jobId).toBe(
+      jobIdFor({
+        bucket,
+        key: copyKey,
+        versionId: copy.VersionId as string,
+        eTag: (copy.ETag as string).replace(/"/g, ''),
+      }),
+    );
+
+    const deleted = await gen3d('delete', jobId, '--json');
+    expect(deleted.code).toBe(0);
+    expect(JSON.parse(deleted.stdout)).toMatchObject({ deleted: { input: 1, output: 1, document: 3 } });
+    const versions = await client.send(new ListObjectVersionsCommand({ Bucket: bucket }));
+    const left = [...(versions.Versions ?? []), ...(versions.DeleteMarkers ?? [])].map(
+      (v) => `${v.Key}@${v.VersionId}`,
+    );
+    expect(left.filter((v) => v.includes(jobId) || v.startsWith('users/op1/output/vase.'))).toEqual([]);
+    expect(left).not.toContain(`users/op1/input/vase.png@${first.VersionId}`);
+    expect(left).toContain(`users/op1/input/vase.png@${second.VersionId}`);
+    expect(left.some((v) => v.startsWith(`${copyKey}@`))).toBe(true);
+    const again = await gen3d('delete', jobId);
+    expect([again.code, again.stderr]).toEqual([
+      1,
+      `gen3d: no job ${jobId} for this user (see gen3d list)\n`,
+    ]);
+
+    const folder = path.join(work, 'export');
+    const exported = await gen3d('export', '--to', folder);
+    expect(exported.code).toBe(0);
+    expect(readFileSync(path.join(folder, 'users/op1/input/vase.png'))).toEqual(later);
+    expect(readFileSync(path.join(folder, copyKey))).toEqual(png);
   });
 });

@@ -2,7 +2,15 @@ import { jobReportOf, reportOutputOf } from '@gen3d/events/testing';
 import { parseInputKey } from '@gen3d/s3-keys';
 import { extractObject } from './extract';
 import { BUCKET, coreWorld, invocation, objectOf, PNG } from './fixtures/core-world';
-import { copyJobInput, deleteJobVersions, jobVersionsOf, readJobRequest, retryOptionsOf } from './job-files';
+import {
+  copyJobInput,
+  deleteJobVersions,
+  jobVersionsOf,
+  PictureGoneError,
+  readJobRequest,
+  retryAsOperator,
+  retryOptionsOf,
+} from './job-files';
 import { jobIdFor } from './job-id';
 import { readJobStatus } from './job-read';
 
@@ -132,6 +140,29 @@ describe('a retry’s upload', () => {
     // The id the extract core gives that upload (its S3 event's key, version and ETag).
     const record = w.created[w.created.length - 1]!;
     expect(copy.jobId).toBe(jobIdFor(objectOf(record)));
+  });
+
+  it("an operator's retry goes to the first job's address, names it, and says when the picture is gone", async () => {
+    const w = world();
+    const first = await runJob(w, { mask: true, glb: 'one', thumbnail: 't-1' });
+    const started = await retryAsOperator(
+      w.data,
+      first.status,
+      { point: { x: 2, y: 3 } },
+      { maxBytes: 1024, suffix: '0a1b2c3d' },
+    );
+    expect(started).toMatchObject({ name: 'cup-0a1b2c3d', key: 'users/u1/input/cup-0a1b2c3d.png' });
+    expect((await w.data.head(started.key))?.metadata).toEqual({
+      email: 'a@example.com',
+      backend: 'inflate',
+      quality: 'standard',
+      point: '2,3',
+      'retry-of': first.status.jobId,
+    });
+    await w.data.delete('users/u1/input/cup.png', first.uploadVersion);
+    await expect(
+      retryAsOperator(w.data, first.status, {}, { maxBytes: 1024, suffix: '0a1b2c3e' }),
+    ).rejects.toBeInstanceOf(PictureGoneError);
   });
 
   it('takes the new prompts and shape, keeps the method, quality and formats, drops the old prompts', () => {

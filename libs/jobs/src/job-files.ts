@@ -3,11 +3,13 @@ import {
   type InferenceRequest,
   type JobOptions,
   type JobStatus,
+  uploadMetadataFor,
   type UploadOptions,
 } from '@gen3d/events';
 import { ObjectMissingError, type BucketStore } from '@gen3d/object-store';
 import {
   buildFailureKey,
+  buildInputKey,
   buildJobIndexKey,
   buildReportKey,
   InvalidKeyError,
@@ -220,4 +222,38 @@ export async function copyJobInput(
     ...(written.eTag ? { eTag: written.eTag.replace(/"/g, '') } : {}),
   });
   return { jobId, versionId: written.versionId };
+}
+
+/** Why an operator's retry cannot start: the job's picture (or its request) is no longer stored. */
+export class PictureGoneError extends Error {
+  override readonly name = 'PictureGoneError';
+}
+
+/**
+ * An operator's retry (the CLI, the local stack's operator routes): the job's picture at the version its request
+ * names, copied to `{name}-{suffix}` as an operator's upload (no grant: no quota), to the same address as the first
+ * job, with the retry's prompts and `retry-of`. The web API's retry grants it like an upload instead.
+ *
+ * @example await retryAsOperator(data, status, { box }, { maxBytes, suffix: '1a2b3c4d' })
+ */
+export async function retryAsOperator(
+  data: BucketStore,
+  status: JobStatus,
+  retry: Pick<UploadOptions, 'point' | 'points' | 'box' | 'shape'>,
+  options: { readonly maxBytes: number; readonly suffix: string },
+): Promise<{ readonly jobId: string; readonly name: string; readonly key: string }> {
+  const request = await readJobRequest(data, status);
+  const picture = request && (await data.head(request.input.key, request.input.versionId));
+  if (!request || !picture)
+    throw new PictureGoneError(`the picture of job ${status.jobId} is no longer stored`);
+  const name = `${status.name}-${options.suffix}`;
+  const key = buildInputKey({ userId: status.userId, name });
+  const email = picture.metadata['email'];
+  const metadata = {
+    ...(email ? { email } : {}),
+    ...uploadMetadataFor(retryOptionsOf(request.options, retry)),
+    'retry-of': status.jobId,
+  };
+  const copy = await copyJobInput(data, request, { key, metadata }, options.maxBytes);
+  return { jobId: copy.jobId, name, key };
 }
