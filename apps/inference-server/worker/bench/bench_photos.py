@@ -26,7 +26,7 @@ import numpy.typing as npt
 from skimage import data
 
 from gen3d_worker.backends.inflate import InflateBackend
-from gen3d_worker.pipeline import JobOptions, Reconstructor
+from gen3d_worker.pipeline import JobInput, JobOptions, Reconstructor
 from gen3d_worker.segmenter import load_segmenter
 
 HERE = Path(__file__).resolve().parent
@@ -129,7 +129,7 @@ def main() -> int:
         rgb = photo_of(entry)
         truth = truth_of(entry, rgb)
         started, cpu = time.perf_counter(), time.process_time()
-        out = reconstructor.mask(png_of(rgb), JobOptions(task="mask"))
+        out = reconstructor.mask(JobInput(png_of(rgb), JobOptions(task="mask")))
         seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
         plane = cv2.imdecode(np.frombuffer(out.png, np.uint8), cv2.IMREAD_GRAYSCALE)
         assert plane is not None

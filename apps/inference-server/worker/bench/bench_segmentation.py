@@ -38,7 +38,7 @@ from gen3d_worker.decimate import decimate
 from gen3d_worker.decode import decode_png
 from gen3d_worker.mask import Box
 from gen3d_worker.mesh import Mesh
-from gen3d_worker.pipeline import JobOptions, Reconstructor
+from gen3d_worker.pipeline import JobInput, JobOptions, Reconstructor
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.segmentation_cases import CASE_NAMES, PROMPT_CASE_NAMES, build_case, truth_box
@@ -95,14 +95,14 @@ def measure(reconstructor: Reconstructor, name: str, repeat: int, prompt: bool) 
     times, cpu, preview = [], [], None
     for _ in range(repeat):
         started, started_cpu = time.perf_counter(), time.process_time()
-        preview = reconstructor.mask(png, options)
+        preview = reconstructor.mask(JobInput(png, options))
         times.append(time.perf_counter() - started)
         cpu.append(time.process_time() - started_cpu)
     assert preview is not None
     job_times, job_cpu, output = [], [], None
     for _ in range(repeat):
         started, started_cpu = time.perf_counter(), time.process_time()
-        output = reconstructor.run(png, JobOptions(box=options.box))
+        output = reconstructor.run(JobInput(png, JobOptions(box=options.box)))
         job_times.append(time.perf_counter() - started)
         job_cpu.append(time.process_time() - started_cpu)
     assert output is not None
@@ -185,9 +185,9 @@ def write_gallery(reconstructor: Reconstructor, folder: Path) -> list[str]:
     lines = []
     for name, rgb, alpha, options in jobs:
         png = png_of(rgb, alpha)
-        preview = reconstructor.mask(png, replace(options, task="mask"))
+        preview = reconstructor.mask(JobInput(png, replace(options, task="mask")))
         mask = mask_of(preview.png)
-        output = reconstructor.run(png, options)
+        output = reconstructor.run(JobInput(png, options))
         raw = trimesh.load(io.BytesIO(output.ply), file_type="ply", process=False)
         mesh = Mesh(
             vertices=np.asarray(raw.vertices, np.float32),
@@ -224,7 +224,7 @@ def main() -> int:
     parser.add_argument("--no-gallery", action="store_true")
     args = parser.parse_args()
     reconstructor = Reconstructor({"inflate": InflateBackend()})
-    reconstructor.mask(png_of(build_case(CASE_NAMES[0]).rgb), JobOptions(task="mask"))  # warm-up
+    reconstructor.mask(JobInput(png_of(build_case(CASE_NAMES[0]).rgb), JobOptions(task="mask")))  # warm-up
     load_before = os.getloadavg()
     reference = reference_seconds(5)
     rows = [measure(reconstructor, name, args.repeat, False) for name in CASE_NAMES]

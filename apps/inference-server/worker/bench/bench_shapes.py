@@ -30,7 +30,7 @@ from scipy.spatial import cKDTree
 
 from gen3d_worker.backends.inflate import InflateBackend
 from gen3d_worker.backends.shapes import ShapeChoice
-from gen3d_worker.pipeline import JobOptions, Reconstructor
+from gen3d_worker.pipeline import JobInput, JobOptions, Reconstructor
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.shape_cases import CASES, ShapeCase, render
@@ -91,7 +91,7 @@ def run_case(
     truth = case.make()
     picture = render(truth, case.colour)
     started = time.perf_counter()
-    output = reconstructor.run(png_of(picture), JobOptions(quality="standard", shape=shape))
+    output = reconstructor.run(JobInput(png_of(picture), JobOptions(quality="standard", shape=shape)))
     seconds = time.perf_counter() - started
     made = trimesh.load(io.BytesIO(output.ply), file_type="ply", process=False)
     chosen = output.report.get("shape", {})

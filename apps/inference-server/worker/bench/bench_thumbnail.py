@@ -27,7 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from gen3d_worker.mesh import Mesh
-from gen3d_worker.pipeline import JobOptions
+from gen3d_worker.pipeline import JobInput
 from gen3d_worker.service import WorkerService
 from gen3d_worker.thumbnail import render_thumbnail, thumbnail_png
 
@@ -82,7 +82,7 @@ def timed(render: Any, repeat: int) -> tuple[list[float], list[float]]:
 
 def measure(service: WorkerService, path: Path, repeat: int, out: Path) -> dict[str, Any]:
     png = square_picture(path)
-    output = service.reconstructor.run(png, JobOptions(), extras=("thumbnail",))
+    output = service.reconstructor.run(JobInput(png), extras=("thumbnail",))
     (out / f"{path.stem}.png").write_bytes(output.extras["thumbnail"])
     mesh = read_ply(output.ply)
     image: npt.NDArray[np.uint8] = render_thumbnail(mesh)
@@ -111,7 +111,7 @@ def main() -> int:
     service = WorkerService.from_env()
     photos = sorted(p for p in PHOTOS.iterdir() if p.suffix in (".jpg", ".png") and ".truth." not in p.name)
     # A host serves many jobs: one job first, so that the first photo's in-job figure is not the process's start.
-    service.reconstructor.run(square_picture(photos[0]), JobOptions(), extras=("thumbnail",))
+    service.reconstructor.run(JobInput(square_picture(photos[0])), extras=("thumbnail",))
     rows = [measure(service, path, args.repeat, out) for path in photos]
     print(
         f"thumbnail benchmark: {SIZE}x{SIZE} pictures, quality standard, {len(os.sched_getaffinity(0))} CPUs"

@@ -29,7 +29,7 @@ import numpy as np
 
 from gen3d_worker.backends.inflate import InflateBackend
 from gen3d_worker.decode import decode_png
-from gen3d_worker.pipeline import JobOptions, Reconstructor
+from gen3d_worker.pipeline import JobInput, Reconstructor
 
 
 def picture(size: int, kind: str) -> bytes:
@@ -55,11 +55,11 @@ def picture(size: int, kind: str) -> bytes:
 def measure(size: int, kind: str, repeat: int) -> dict[str, Any]:
     png = picture(size, kind)
     reconstructor = Reconstructor({"inflate": InflateBackend()})
-    reconstructor.run(png, JobOptions())  # warm-up: imports, allocator, caches
+    reconstructor.run(JobInput(png))  # warm-up: imports, allocator, caches
     times, floors, cpu = [], [], []
     for _ in range(repeat):
         started, started_cpu = time.perf_counter(), time.process_time()
-        output = reconstructor.run(png, JobOptions())
+        output = reconstructor.run(JobInput(png))
         times.append(time.perf_counter() - started)
         cpu.append(time.process_time() - started_cpu)
         # The floor: what any pipeline must do for this job: decode the PNG and write this PLY.

@@ -166,12 +166,23 @@ def _shaded(mask: npt.NDArray[np.uint8], colour: tuple[int, int, int]) -> Rgb:
     return np.asarray((light[..., None] * np.array(colour, np.float32)).clip(0, 255), np.uint8)
 
 
-def _photo_fill(photo: npt.NDArray[np.uint8]) -> Rgb:
-    return _fit(_rgb(photo), (SIZE, SIZE))
+# A fill colours the object, given its mask: matte paint, a photo, or a tinted texture.
+Fill = Callable[[npt.NDArray[np.uint8]], Rgb]
+Picture = Callable[
+    [], npt.NDArray[np.uint8]
+]  # one of scikit-image's `data` pictures, loaded when a case is built
 
 
-def _texture_fill(grey: npt.NDArray[np.uint8], colour: tuple[int, int, int]) -> Rgb:
-    return _fit(_tint(grey, colour), (SIZE, SIZE))
+def _paint(colour: tuple[int, int, int]) -> Fill:
+    return lambda mask: _shaded(mask, colour)
+
+
+def _photo(picture: Picture) -> Fill:
+    return lambda _mask: _fit(_rgb(picture()), (SIZE, SIZE))
+
+
+def _texture(grey: Picture, colour: tuple[int, int, int]) -> Fill:
+    return lambda _mask: _fit(_tint(grey(), colour), (SIZE, SIZE))
 
 
 # --- compositing ---------------------------------------------------------------------------------------------
@@ -207,164 +218,120 @@ def _logo_case(background: str, shadow: bool) -> tuple[Rgb, Bool]:
 Builder = Callable[[], tuple[Rgb, Bool]]
 
 
+@dataclass(frozen=True)
+class _Spec:
+    """One case as the table below states it: its name, its tags and how to draw it."""
+
+    name: str
+    tags: tuple[str, ...]
+    build: Builder
+
+
 def _case(
+    name: str,
+    tags: tuple[str, ...],
     shape: Callable[[], npt.NDArray[np.uint8]],
-    fill: Callable[[npt.NDArray[np.uint8]], Rgb],
+    fill: Fill,
     bg: str,
-    shadow: bool,
-) -> Builder:
+) -> _Spec:
+    """A drawn shape, filled, on the background `bg`; the tag "shadow" gives it a soft cast shadow."""
+
     def build() -> tuple[Rgb, Bool]:
         mask = shape()
-        return _composite(_backgrounds()[bg], fill(mask), mask, shadow)
+        return _composite(_backgrounds()[bg], fill(mask), mask, "shadow" in tags)
 
-    return build
+    return _Spec(name, tags, build)
 
 
-_CASES: tuple[tuple[str, tuple[str, ...], Builder], ...] = (
-    ("logo-on-studio", ("cutout", "plain"), lambda: _logo_case("studio-light", False)),
-    ("logo-on-paper-shadow", ("cutout", "textured", "shadow"), lambda: _logo_case("paper", True)),
-    ("logo-on-workshop", ("cutout", "cluttered"), lambda: _logo_case("workshop", False)),
-    (
-        "horse-bronze-on-studio",
-        ("cutout", "plain"),
-        _case(_horse, lambda m: _shaded(m, (150, 100, 50)), "studio-light", False),
-    ),
-    (
-        "horse-chelsea-on-grass",
-        ("cutout", "photo", "textured"),
-        _case(_horse, lambda m: _photo_fill(data.chelsea()), "grass", False),
-    ),
-    (
-        "horse-white-on-stars",
-        ("cutout", "plain"),
-        _case(_horse, lambda m: _shaded(m, (235, 235, 240)), "stars", False),
-    ),
-    (
-        "egg-red-on-studio",
-        ("plain",),
-        _case(_egg, lambda m: _shaded(m, (200, 40, 40)), "studio-light", False),
-    ),
-    (
-        "egg-red-on-studio-shadow",
-        ("plain", "shadow"),
-        _case(_egg, lambda m: _shaded(m, (200, 40, 40)), "studio-light", True),
-    ),
-    (
-        "egg-coffee-on-brick",
-        ("photo", "textured"),
-        _case(_egg, lambda m: _photo_fill(data.coffee()), "brick", False),
-    ),
-    (
-        "star-gold-on-dark",
-        ("plain",),
-        _case(_star, lambda m: _shaded(m, (230, 180, 40)), "studio-dark", False),
-    ),
-    (
-        "star-astronaut-on-gravel",
-        ("photo", "textured"),
-        _case(_star, lambda m: _photo_fill(data.astronaut()), "gravel", False),
-    ),
-    (
-        "mug-blue-on-coffee-table",
-        ("cluttered",),
-        _case(_mug, lambda m: _shaded(m, (40, 80, 200)), "coffee-table", False),
-    ),
-    (
-        "mug-white-on-blue-shadow",
-        ("plain", "shadow"),
-        _case(_mug, lambda m: _shaded(m, (240, 238, 232)), "studio-blue", True),
-    ),
-    (
-        "bottle-green-on-paper",
-        ("textured",),
-        _case(_bottle, lambda m: _shaded(m, (40, 140, 60)), "paper", False),
-    ),
-    (
+def _logo(name: str, tags: tuple[str, ...], bg: str) -> _Spec:
+    return _Spec(name, tags, lambda: _logo_case(bg, "shadow" in tags))
+
+
+_CASES: tuple[_Spec, ...] = (
+    _logo("logo-on-studio", ("cutout", "plain"), "studio-light"),
+    _logo("logo-on-paper-shadow", ("cutout", "textured", "shadow"), "paper"),
+    _logo("logo-on-workshop", ("cutout", "cluttered"), "workshop"),
+    _case("horse-bronze-on-studio", ("cutout", "plain"), _horse, _paint((150, 100, 50)), "studio-light"),
+    _case("horse-chelsea-on-grass", ("cutout", "photo", "textured"), _horse, _photo(data.chelsea), "grass"),
+    _case("horse-white-on-stars", ("cutout", "plain"), _horse, _paint((235, 235, 240)), "stars"),
+    _case("egg-red-on-studio", ("plain",), _egg, _paint((200, 40, 40)), "studio-light"),
+    _case("egg-red-on-studio-shadow", ("plain", "shadow"), _egg, _paint((200, 40, 40)), "studio-light"),
+    _case("egg-coffee-on-brick", ("photo", "textured"), _egg, _photo(data.coffee), "brick"),
+    _case("star-gold-on-dark", ("plain",), _star, _paint((230, 180, 40)), "studio-dark"),
+    _case("star-astronaut-on-gravel", ("photo", "textured"), _star, _photo(data.astronaut), "gravel"),
+    _case("mug-blue-on-coffee-table", ("cluttered",), _mug, _paint((40, 80, 200)), "coffee-table"),
+    _case("mug-white-on-blue-shadow", ("plain", "shadow"), _mug, _paint((240, 238, 232)), "studio-blue"),
+    _case("bottle-green-on-paper", ("textured",), _bottle, _paint((40, 140, 60)), "paper"),
+    _case(
         "bottle-brick-on-studio",
         ("textured", "plain"),
-        _case(_bottle, lambda m: _texture_fill(data.brick(), (190, 110, 80)), "studio-light", False),
+        _bottle,
+        _texture(data.brick, (190, 110, 80)),
+        "studio-light",
     ),
-    (
+    _case(
         "blob-rocket-on-astronaut-room",
         ("photo", "cluttered"),
-        _case(lambda: _blob(4), lambda m: _photo_fill(data.rocket()), "astronaut-room", False),
+        lambda: _blob(4),
+        _photo(data.rocket),
+        "astronaut-room",
     ),
-    (
+    _case(
         "blob-gravel-on-blue",
         ("textured", "plain"),
-        _case(
-            lambda: _blob(5), lambda m: _texture_fill(data.gravel(), (200, 190, 170)), "studio-blue", False
-        ),
+        lambda: _blob(5),
+        _texture(data.gravel, (200, 190, 170)),
+        "studio-blue",
     ),
-    (
-        "blob-purple-on-workshop",
-        ("cluttered",),
-        _case(lambda: _blob(6), lambda m: _shaded(m, (130, 50, 160)), "workshop", False),
-    ),
-    (
-        "ring-orange-on-grass",
-        ("textured",),
-        _case(_ring, lambda m: _shaded(m, (240, 130, 30)), "grass", False),
-    ),
+    _case("blob-purple-on-workshop", ("cluttered",), lambda: _blob(6), _paint((130, 50, 160)), "workshop"),
+    _case("ring-orange-on-grass", ("textured",), _ring, _paint((240, 130, 30)), "grass"),
     # The slide's white glass on a white backdrop has no outline to find: that picture is in PROMPT_CASES.
-    (
-        "ring-ihc-on-dark",
-        ("photo", "plain"),
-        _case(_ring, lambda m: _photo_fill(data.immunohistochemistry()), "studio-dark", False),
-    ),
-    (
+    _case("ring-ihc-on-dark", ("photo", "plain"), _ring, _photo(data.immunohistochemistry), "studio-dark"),
+    _case(
         "small-egg-off-centre",
         ("plain",),
-        _case(
-            lambda: _shifted(_egg(), -230, 180, 0.45),
-            lambda m: _shaded(m, (60, 160, 170)),
-            "studio-light",
-            False,
-        ),
+        lambda: _shifted(_egg(), -230, 180, 0.45),
+        _paint((60, 160, 170)),
+        "studio-light",
     ),
-    (
+    _case(
         "small-star-on-rocket-sky",
         ("photo",),
-        _case(
-            lambda: _shifted(_star(), 200, -150, 0.5),
-            lambda m: _shaded(m, (220, 40, 120)),
-            "rocket-sky",
-            False,
-        ),
+        lambda: _shifted(_star(), 200, -150, 0.5),
+        _paint((220, 40, 120)),
+        "rocket-sky",
     ),
-    (
+    _case(
         "large-egg-chelsea-on-studio",
         ("photo", "plain"),
-        _case(
-            lambda: _shifted(_egg(), 0, 0, 1.35), lambda m: _photo_fill(data.chelsea()), "studio-dark", False
-        ),
+        lambda: _shifted(_egg(), 0, 0, 1.35),
+        _photo(data.chelsea),
+        "studio-dark",
     ),
-    (
-        "bottle-coffee-on-stars-shadow",
-        ("photo", "shadow"),
-        _case(_bottle, lambda m: _photo_fill(data.coffee()), "stars", True),
-    ),
+    _case("bottle-coffee-on-stars-shadow", ("photo", "shadow"), _bottle, _photo(data.coffee), "stars"),
 )
 
-CASE_NAMES: tuple[str, ...] = tuple(name for name, _, _ in _CASES)
+CASE_NAMES: tuple[str, ...] = tuple(spec.name for spec in _CASES)
 
 # Pictures no automatic method can get right (parts of the object have exactly the backdrop's colour and
 # texture), where a prompt must: measured with a box prompt around the object.
-_PROMPT_CASES: tuple[tuple[str, tuple[str, ...], Builder], ...] = (
-    (
+_PROMPT_CASES: tuple[_Spec, ...] = (
+    _case(
         "ring-ihc-on-white",
         ("photo", "plain", "prompt"),
-        _case(_ring, lambda m: _photo_fill(data.immunohistochemistry()), "studio-light", False),
+        _ring,
+        _photo(data.immunohistochemistry),
+        "studio-light",
     ),
 )
-PROMPT_CASE_NAMES: tuple[str, ...] = tuple(name for name, _, _ in _PROMPT_CASES)
+PROMPT_CASE_NAMES: tuple[str, ...] = tuple(spec.name for spec in _PROMPT_CASES)
 
 
 def build_case(name: str) -> Case:
-    for case_name, tags, builder in (*_CASES, *_PROMPT_CASES):
-        if case_name == name:
-            rgb, truth = builder()
-            return Case(name=name, rgb=rgb, truth=truth, tags=tags)
+    for spec in (*_CASES, *_PROMPT_CASES):
+        if spec.name == name:
+            rgb, truth = spec.build()
+            return Case(name=name, rgb=rgb, truth=truth, tags=spec.tags)
     raise KeyError(name)
 
 

@@ -20,6 +20,7 @@ import trimesh
 from skimage.measure import marching_cubes
 
 Rgba = npt.NDArray[np.uint8]
+MeshMaker = Callable[[], trimesh.Trimesh]
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class ShapeCase:
     split: str  # training | held-out
     expected: str  # the hypothesis that fits it: inflate | revolve | slab
     colour: tuple[int, int, int]
-    make: Callable[[], trimesh.Trimesh]
+    make: MeshMaker
 
 
 def _lathe(profile: list[tuple[float, float]], sections: int = 64) -> trimesh.Trimesh:
@@ -122,53 +123,39 @@ def _card() -> trimesh.Trimesh:
     return trimesh.creation.box(extents=[1.6, 1.0, 0.06])
 
 
+def _split(split: str, *rows: tuple[str, str, tuple[int, int, int], MeshMaker]) -> tuple[ShapeCase, ...]:
+    """The cases of one split, from rows of (name, expected hypothesis, colour, mesh maker)."""
+    return tuple(ShapeCase(name, split, expected, colour, make) for name, expected, colour, make in rows)
+
+
 CASES: tuple[ShapeCase, ...] = (
-    # training: the constants were fitted on these
-    ShapeCase(
-        "ball", "training", "inflate", (200, 60, 50), lambda: trimesh.creation.icosphere(subdivisions=4)
+    *_split(
+        "training",  # the constants were fitted on these
+        ("ball", "inflate", (200, 60, 50), lambda: trimesh.creation.icosphere(subdivisions=4)),
+        ("coin", "slab", (200, 170, 80), lambda: trimesh.creation.cylinder(1.0, 0.14, sections=96)),
+        ("vase", "revolve", (70, 110, 190), _vase),
+        ("capsule", "revolve", (90, 170, 90), lambda: _standing(trimesh.creation.capsule(1.0, 0.45))),
+        ("brick", "slab", (170, 80, 60), lambda: trimesh.creation.box(extents=[2.0, 1.0, 0.6])),
+        ("ring", "inflate", (210, 150, 60), lambda: trimesh.creation.torus(1.0, 0.3, 64, 32)),
+        ("duck", "inflate", (240, 200, 40), _duck),
+        ("teddy", "inflate", (150, 100, 60), _teddy),
     ),
-    ShapeCase(
-        "coin", "training", "slab", (200, 170, 80), lambda: trimesh.creation.cylinder(1.0, 0.14, sections=96)
+    *_split(
+        "held-out",  # never used to fit anything
+        ("egg", "revolve", (230, 220, 190), _egg),
+        ("bottle", "revolve", (60, 140, 80), _bottle),
+        ("badge", "slab", (180, 60, 160), lambda: trimesh.creation.cylinder(0.8, 0.1, sections=6)),
+        (
+            "can",
+            "revolve",
+            (190, 40, 40),
+            lambda: _standing(trimesh.creation.cylinder(0.55, 1.6, sections=96)),
+        ),
+        ("cone", "revolve", (230, 140, 40), lambda: _standing(trimesh.creation.cone(0.7, 1.6, sections=96))),
+        ("card", "slab", (40, 90, 170), _card),
+        ("bunny-side", "inflate", (200, 180, 150), _bunny(0)),
+        ("bunny-front", "inflate", (200, 180, 150), _bunny(90)),
     ),
-    ShapeCase("vase", "training", "revolve", (70, 110, 190), _vase),
-    ShapeCase(
-        "capsule",
-        "training",
-        "revolve",
-        (90, 170, 90),
-        lambda: _standing(trimesh.creation.capsule(1.0, 0.45)),
-    ),
-    ShapeCase(
-        "brick", "training", "slab", (170, 80, 60), lambda: trimesh.creation.box(extents=[2.0, 1.0, 0.6])
-    ),
-    ShapeCase(
-        "ring", "training", "inflate", (210, 150, 60), lambda: trimesh.creation.torus(1.0, 0.3, 64, 32)
-    ),
-    ShapeCase("duck", "training", "inflate", (240, 200, 40), _duck),
-    ShapeCase("teddy", "training", "inflate", (150, 100, 60), _teddy),
-    # held-out: never used to fit anything
-    ShapeCase("egg", "held-out", "revolve", (230, 220, 190), _egg),
-    ShapeCase("bottle", "held-out", "revolve", (60, 140, 80), _bottle),
-    ShapeCase(
-        "badge", "held-out", "slab", (180, 60, 160), lambda: trimesh.creation.cylinder(0.8, 0.1, sections=6)
-    ),
-    ShapeCase(
-        "can",
-        "held-out",
-        "revolve",
-        (190, 40, 40),
-        lambda: _standing(trimesh.creation.cylinder(0.55, 1.6, sections=96)),
-    ),
-    ShapeCase(
-        "cone",
-        "held-out",
-        "revolve",
-        (230, 140, 40),
-        lambda: _standing(trimesh.creation.cone(0.7, 1.6, sections=96)),
-    ),
-    ShapeCase("card", "held-out", "slab", (40, 90, 170), _card),
-    ShapeCase("bunny-side", "held-out", "inflate", (200, 180, 150), _bunny(0)),
-    ShapeCase("bunny-front", "held-out", "inflate", (200, 180, 150), _bunny(90)),
 )
 
 

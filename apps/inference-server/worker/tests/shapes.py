@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import cv2
 import numpy as np
 import numpy.typing as npt
@@ -10,40 +12,54 @@ Image = npt.NDArray[np.uint8]
 SIZE = 256
 
 
-def canvas() -> npt.NDArray[np.uint8]:
+Mask = npt.NDArray[np.uint8]
+Stroke = Callable[[Mask], object]  # draws on a mask in place
+
+
+def canvas() -> Mask:
     return np.zeros((SIZE, SIZE), np.uint8)
 
 
-def disk() -> npt.NDArray[np.uint8]:
+def painted(*strokes: Stroke) -> Mask:
+    """A blank SIZE x SIZE mask with each stroke drawn on it, in order."""
     m = canvas()
-    cv2.circle(m, (128, 128), 80, 255, -1)
+    for stroke in strokes:
+        stroke(m)
     return m
 
 
-def square() -> npt.NDArray[np.uint8]:
-    m = canvas()
-    m[60:196, 60:196] = 255
-    return m
+def disc(centre: tuple[int, int], radius: int, value: int = 255) -> Stroke:
+    """A filled circle; value 0 cuts a hole."""
+    return lambda m: cv2.circle(m, centre, radius, value, -1)
 
 
-def ring() -> npt.NDArray[np.uint8]:
-    m = disk()
-    cv2.circle(m, (128, 128), 40, 0, -1)
-    return m
+def box(rows: slice, cols: slice) -> Stroke:
+    """A filled rectangle: the pixels m[rows, cols]."""
+
+    def draw(m: Mask) -> None:
+        m[rows, cols] = 255
+
+    return draw
 
 
-def l_shape() -> npt.NDArray[np.uint8]:
-    m = canvas()
-    m[40:216, 50:110] = 255
-    m[156:216, 50:210] = 255
-    return m
+def disk() -> Mask:
+    return painted(disc((128, 128), 80))
 
 
-def two_blobs() -> npt.NDArray[np.uint8]:
-    m = canvas()
-    cv2.circle(m, (80, 128), 55, 255, -1)
-    cv2.circle(m, (200, 128), 30, 255, -1)
-    return m
+def square() -> Mask:
+    return painted(box(slice(60, 196), slice(60, 196)))
+
+
+def ring() -> Mask:
+    return painted(disc((128, 128), 80), disc((128, 128), 40, 0))
+
+
+def l_shape() -> Mask:
+    return painted(box(slice(40, 216), slice(50, 110)), box(slice(156, 216), slice(50, 210)))
+
+
+def two_blobs() -> Mask:
+    return painted(disc((80, 128), 55), disc((200, 128), 30))
 
 
 SHAPES = {"disk": disk, "square": square, "ring": ring, "l_shape": l_shape, "two_blobs": two_blobs}

@@ -17,7 +17,7 @@ import pytest
 from gen3d_worker.backends.inflate import InflateBackend
 from gen3d_worker.deadline import Deadline
 from gen3d_worker.errors import InvalidRequestError, JobTimeoutError
-from gen3d_worker.pipeline import JobOptions, Reconstructor
+from gen3d_worker.pipeline import JobInput, Reconstructor
 
 from .test_hosts import multipart
 
@@ -47,7 +47,7 @@ def test_no_header_means_no_deadline() -> None:
 def test_a_spent_budget_stops_the_job_at_the_next_check() -> None:
     spent = Deadline.after_ms(1, started=time.monotonic() - 1.0)
     with pytest.raises(JobTimeoutError, match="1 ms budget ran out during decode"):
-        Reconstructor({"inflate": InflateBackend()}).run(big_photo(256), JobOptions(), deadline=spent)
+        Reconstructor({"inflate": InflateBackend()}).run(JobInput(big_photo(256), deadline=spent))
 
 
 def test_the_budget_is_checked_inside_the_stages_not_only_between_them() -> None:
@@ -55,11 +55,11 @@ def test_the_budget_is_checked_inside_the_stages_not_only_between_them() -> None
     reconstructor = Reconstructor({"inflate": InflateBackend()})
     png = big_photo()
     started = time.monotonic()
-    reconstructor.run(png, JobOptions())
+    reconstructor.run(JobInput(png))
     full = time.monotonic() - started
     started = time.monotonic()
     with pytest.raises(JobTimeoutError, match="budget ran out during"):
-        reconstructor.run(png, JobOptions(), deadline=Deadline.after_ms(max(1, int(full * 1000 * 0.3))))
+        reconstructor.run(JobInput(png, deadline=Deadline.after_ms(max(1, int(full * 1000 * 0.3)))))
     stopped = time.monotonic() - started
     assert stopped < 0.8 * full, f"stopped after {stopped:.2f} s of a {full:.2f} s job"
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from gen3d_worker import errors
+from gen3d_worker.backends.sam3d import Sam3dOutputError
 from gen3d_worker.errors import (
     ERROR_TYPES,
     BackendUnavailableError,
@@ -76,3 +77,10 @@ def test_the_http_edge_maps_each_error_to_its_status(error: WorkerError, status:
     response = error_response(error)
     assert response.status == status
     assert response.body.decode().startswith('{"error": {"type": "' + error.type_name)
+
+
+def test_each_error_is_named_after_its_class_unless_it_names_itself() -> None:
+    assert EmptyImageError("x").to_dict() == {"type": "EmptyImageError", "message": "x"}
+    assert JobTimeoutError.type_name == "JobTimeoutError"
+    assert errors.InputError.type_name == "InternalError"
+    assert Sam3dOutputError.type_name == "InternalError"

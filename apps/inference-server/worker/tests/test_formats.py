@@ -16,7 +16,7 @@ from gen3d_worker.backends.inflate import InflateBackend
 from gen3d_worker.decimate import decimate
 from gen3d_worker.export import MESH_FORMATS, encode_glb, srgb_to_linear
 from gen3d_worker.mesh import Mesh
-from gen3d_worker.pipeline import JobOptions, JobOutput, Reconstructor
+from gen3d_worker.pipeline import JobInput, JobOptions, JobOutput, Reconstructor
 from gen3d_worker.service import Success, WorkerService
 
 from .pngs import rgba
@@ -36,7 +36,7 @@ def job(formats: tuple[str, ...], target_faces: int | None = None, shape: object
             **({"targetFaces": target_faces} if target_faces else {}),
         }
     )
-    return Reconstructor({"inflate": InflateBackend()}).run(picture, options)
+    return Reconstructor({"inflate": InflateBackend()}).run(JobInput(picture, options))
 
 
 @pytest.fixture(scope="module")
@@ -178,7 +178,7 @@ def test_decimating_a_real_photos_mesh_stays_closed_after_the_vertex_merge(targe
     from .pngs import rgb  # noqa: PLC0415
 
     output = Reconstructor({"inflate": InflateBackend()}).run(
-        rgb(data.astronaut()), JobOptions(formats=("ply",), target_faces=target)
+        JobInput(rgb(data.astronaut()), JobOptions(formats=("ply",), target_faces=target))
     )
     assert output.report["mesh"]["decimation"]["applied"], output.report["mesh"]["decimation"]
     closed_after_default_load(output.ply, "ply")

@@ -5,7 +5,7 @@ import pytest
 from gen3d_worker.backends.inflate import InflateBackend
 from gen3d_worker.errors import InvalidRequestError
 from gen3d_worker.mask import Point
-from gen3d_worker.pipeline import JobOptions, Reconstructor
+from gen3d_worker.pipeline import JobInput, JobOptions, Reconstructor
 
 from .pngs import rgba
 from .shapes import disk, two_tone_rgba
@@ -37,7 +37,7 @@ def test_bad_options_are_refused(raw: dict[str, object]) -> None:
 
 def test_report_has_stages_counts_and_sizes() -> None:
     output = Reconstructor({"inflate": InflateBackend()}).run(
-        rgba(two_tone_rgba(disk())), JobOptions(quality="fast")
+        JobInput(rgba(two_tone_rgba(disk())), JobOptions(quality="fast"))
     )
     report = output.report
     assert set(report["timingsMs"]) >= {"decode", "mask", "reconstruct", "encode", "total"}

@@ -13,7 +13,7 @@ import trimesh
 from bench.segmentation_cases import build_case
 
 from gen3d_worker.backends.inflate import InflateBackend
-from gen3d_worker.pipeline import JobOptions, Reconstructor
+from gen3d_worker.pipeline import JobInput, JobOptions, Reconstructor
 
 # One of each kind: a cutout with a hole-like notch, a shadow, a cluttered scene, a textured photo sticker,
 # a thin-legged silhouette on texture, a see-through hole.
@@ -42,7 +42,7 @@ def test_automatic_masks_match_the_ground_truth(reconstructor: Reconstructor) ->
     ious = {}
     for name in CASES:
         case = build_case(name)
-        preview = reconstructor.mask(png_of(case.rgb), JobOptions(task="mask"))
+        preview = reconstructor.mask(JobInput(png_of(case.rgb), JobOptions(task="mask")))
         decoded: npt.NDArray[np.uint8] = np.asarray(
             cv2.imdecode(np.frombuffer(preview.png, np.uint8), cv2.IMREAD_UNCHANGED), np.uint8
         )
@@ -59,7 +59,7 @@ def test_automatic_masks_match_the_ground_truth(reconstructor: Reconstructor) ->
 def test_meshes_stay_closed_after_the_vertex_merge_every_tool_does(
     reconstructor: Reconstructor, name: str
 ) -> None:
-    output = reconstructor.run(png_of(build_case(name).rgb), JobOptions())
+    output = reconstructor.run(JobInput(png_of(build_case(name).rgb)))
     raw = trimesh.load(io.BytesIO(output.ply), file_type="ply", process=False)
     assert len(np.unique(raw.vertices, axis=0)) == len(raw.vertices), "no two vertices at one position"
     merged = trimesh.load(io.BytesIO(output.ply), file_type="ply")  # trimesh's default: merge vertices

@@ -16,7 +16,7 @@ from gen3d_worker.backends.inflate import InflateBackend
 from gen3d_worker.errors import InvalidRequestError
 from gen3d_worker.export import MeshFormat
 from gen3d_worker.option_fields import OPTION_FIELDS
-from gen3d_worker.pipeline import JobOptions
+from gen3d_worker.pipeline import JobOptions, Reconstructor
 from gen3d_worker.service import Success, WorkerService
 
 from .pngs import rgb, rgba
@@ -140,7 +140,7 @@ def test_the_defaults_the_schema_names_are_the_workers() -> None:
 def report_of(
     options: dict[str, Any], image: bytes, mask: bytes | None = None, fallback: bool = False
 ) -> Any:
-    service = WorkerService({"inflate": InflateBackend()}, sam3d_fallback="inflate" if fallback else None)
+    service = WorkerService(Reconstructor({"inflate": InflateBackend()}), "inflate" if fallback else None)
     fields = {"image": image, "options": json.dumps(options).encode(), **({"mask": mask} if mask else {})}
     outcome = service.handle(fields)
     assert isinstance(outcome, Success), outcome

@@ -18,7 +18,8 @@ from skimage import data
 
 from gen3d_worker.errors import BackendUnavailableError, NoObjectFoundError
 from gen3d_worker.mask import Box, PromptPoint, Prompts, segment_photo, steer_learned
-from gen3d_worker.segmenter import LearnedSegmenter, ModelCard, load_segmenter
+from gen3d_worker.model_card import ModelCard
+from gen3d_worker.segmenter import LearnedSegmenter, load_segmenter
 
 REPO = Path(__file__).resolve().parents[4]
 INSTALLED = REPO / ".gen3d/models/isnet-medium/card.json"

@@ -14,7 +14,7 @@ from bench.shape_cases import CASES, render
 from gen3d_worker.backends.inflate import InflateBackend
 from gen3d_worker.backends.shapes import ShapeChoice, choose_shape, half_thickness
 from gen3d_worker.errors import InvalidRequestError
-from gen3d_worker.pipeline import JobOptions, Reconstructor
+from gen3d_worker.pipeline import JobInput, JobOptions, Reconstructor
 
 from .pngs import rgba
 
@@ -41,7 +41,7 @@ def test_the_automatic_choice_reads_the_picture(name: str, shape: str) -> None:
 def test_every_hypothesis_is_a_closed_solid_with_the_outline(shape: ShapeChoice) -> None:
     picture = picture_of("vase")
     output = Reconstructor({"inflate": InflateBackend()}).run(
-        rgba(picture), JobOptions(quality="fast", shape=shape)
+        JobInput(rgba(picture), JobOptions(quality="fast", shape=shape))
     )
     mesh = trimesh.load(io.BytesIO(output.ply), file_type="ply")
     assert mesh.is_watertight and mesh.is_winding_consistent and mesh.volume > 0

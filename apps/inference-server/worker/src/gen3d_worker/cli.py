@@ -23,7 +23,7 @@ from pathlib import Path
 from .errors import WorkerError
 from .export import MESH_FORMATS, MeshFormat
 from .mask import Box, PromptPoint
-from .pipeline import JobOptions
+from .pipeline import JobInput, JobOptions
 from .service import WorkerService
 
 
@@ -136,16 +136,15 @@ def main(argv: list[str] | None = None) -> int:
         service = WorkerService.from_env(env)
         image = read_file(args.input, "picture")
         mask = read_file(args.mask, "mask") if args.mask else None
-        result = service.reconstructor.run(
-            image, options, mask, extras=("thumbnail",) if args.thumbnail else ()
-        )
+        job = JobInput(image, options, mask)
+        result = service.reconstructor.run(job, extras=("thumbnail",) if args.thumbnail else ())
         # One format: OUT as given. Several: OUT's stem with each format's extension.
         for fmt, data in result.files.items():
             write_atomically(output if len(result.files) == 1 else output.with_suffix(f".{fmt}"), data)
         if args.thumbnail:
             write_atomically(Path(args.thumbnail), result.extras["thumbnail"])
         if args.mask_out:
-            write_atomically(Path(args.mask_out), service.reconstructor.mask(image, options, mask).png)
+            write_atomically(Path(args.mask_out), service.reconstructor.mask(job).png)
         if args.report:
             write_atomically(Path(args.report), json.dumps(result.report, indent=2).encode())
     except (CliError, WorkerError) as error:

@@ -33,6 +33,7 @@ from scipy import ndimage
 from .deadline import Deadline
 from .decode import DecodedImage
 from .errors import InvalidRequestError, NoObjectFoundError
+from .grid import scaled_to_long_side
 
 if TYPE_CHECKING:
     from .segmenter import LearnedSegmenter
@@ -710,9 +711,7 @@ def steer_learned(soft: Floats, prompts: Prompts, classic: Mask | None = None) -
 
 def _work_size(size: tuple[int, int]) -> tuple[int, int]:
     """The size the weight-free segmentation works at (SEGMENT_LONG_SIDE on the long side at most)."""
-    width, height = size
-    factor = min(1.0, SEGMENT_LONG_SIDE / max(width, height))
-    return (max(8, round(width * factor)), max(8, round(height * factor)))
+    return scaled_to_long_side(*size, SEGMENT_LONG_SIDE)
 
 
 def segment_at(

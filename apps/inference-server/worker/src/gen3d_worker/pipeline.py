@@ -4,7 +4,7 @@ and the mask preview: decode -> mask -> PNG."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +18,7 @@ from .encode import PlyFormat, encode_ply
 from .errors import BackendUnavailableError
 from .export import ENCODERS, MeshFormat
 from .extras import Extra, mask_png
+from .grid import scaled_to_long_side
 from .limits import ImageLimits
 from .mask import Box, ObjectMask, Point, PromptPoint, Prompts, object_mask
 from .mesh import Mesh
@@ -57,6 +58,17 @@ class JobOptions:
 
 
 @dataclass(frozen=True)
+class JobInput:
+    """What `Reconstructor.mask` and `Reconstructor.run` take: the picture, its options, the mask sent with it (if
+    any) and the caller's time budget (none: no limit)."""
+
+    png: bytes
+    options: JobOptions = field(default_factory=JobOptions)
+    user_mask_png: bytes | None = None
+    deadline: Deadline | None = None
+
+
+@dataclass(frozen=True)
 class JobOutput:
     files: dict[MeshFormat, bytes]  # in the order asked for
     report: dict[str, Any]
@@ -91,6 +103,15 @@ class _Laps:
 
     def total(self) -> dict[str, float]:
         return {**self.timings, "total": round(sum(self.timings.values()), 3)}
+
+
+def _preview_size(width: int, height: int) -> tuple[int, int]:
+    """The mask preview's working grid: the picture's size, at most MASK_PREVIEW_LONG_SIDE on the long side."""
+    return scaled_to_long_side(width, height, MASK_PREVIEW_LONG_SIDE)
+
+
+def _image_report(image: DecodedImage) -> dict[str, Any]:
+    return {"width": image.width, "height": image.height, "mode": image.header.kind}
 
 
 def mask_report(found: ObjectMask, image: DecodedImage, grid: tuple[int, int]) -> dict[str, Any]:
@@ -140,61 +161,48 @@ class Reconstructor:
         # The learned segmenter (one ONNX Runtime session for the process), or None for the weight-free path only.
         self.segmenter = segmenter
 
-    def _decode(self, png: bytes, user_mask_png: bytes | None) -> tuple[DecodedImage, DecodedImage | None]:
-        image = decode_png(png, self.limits)
-        user_mask = decode_png(user_mask_png, self.limits) if user_mask_png is not None else None
-        return image, user_mask
-
-    def mask(
-        self,
-        png: bytes,
-        options: JobOptions,
-        user_mask_png: bytes | None = None,
-        deadline: Deadline | None = None,
-    ) -> MaskOutput:
-        """The object mask the reconstruction would use, at the picture's size, as a PNG (the preview)."""
-        laps = _Laps(deadline or Deadline.none())
+    def _find_object(
+        self, job: JobInput, laps: _Laps, grid_of: Callable[[int, int], tuple[int, int]]
+    ) -> tuple[DecodedImage, ObjectMask, tuple[int, int]]:
+        """The stages `mask` and `run` share: decode the picture (and the mask sent with it), then find the object
+        on the working grid `grid_of(width, height)` gives."""
         with laps.stage("decode"):
-            image, user_mask = self._decode(png, user_mask_png)
-        scale = min(1.0, MASK_PREVIEW_LONG_SIDE / max(image.width, image.height))
-        size = (max(8, round(image.width * scale)), max(8, round(image.height * scale)))
+            image = decode_png(job.png, self.limits)
+            user_mask = decode_png(job.user_mask_png, self.limits) if job.user_mask_png is not None else None
+        grid = grid_of(image.width, image.height)
         with laps.stage("mask"):
             found = object_mask(
-                image, size, options.prompts, user_mask, laps.deadline, learned=self.segmenter
+                image, grid, job.options.prompts, user_mask, laps.deadline, learned=self.segmenter
             )
+        return image, found, grid
+
+    def mask(self, job: JobInput) -> MaskOutput:
+        """The object mask the reconstruction would use, at the picture's size, as a PNG (the preview)."""
+        laps = _Laps(job.deadline or Deadline.none())
+        image, found, size = self._find_object(job, laps, _preview_size)
         with laps.stage("encode"):
             encoded = mask_png(found.mask, image.width, image.height)
         report = {
             "task": "mask",
-            "image": {"width": image.width, "height": image.height, "mode": image.header.kind},
+            "image": _image_report(image),
             "mask": mask_report(found, image, size),
             "timingsMs": laps.total(),
         }
         return MaskOutput(png=encoded, report=report)
 
-    def run(
-        self,
-        png: bytes,
-        options: JobOptions,
-        user_mask_png: bytes | None = None,
-        deadline: Deadline | None = None,
-        extras: tuple[Extra, ...] = (),
-    ) -> JobOutput:
+    def run(self, job: JobInput, extras: tuple[Extra, ...] = ()) -> JobOutput:
         """The job; with `extras`, also the thumbnail of the mesh and the mask it used (extras.py), each timed as
         its own stage."""
+        options = job.options
         backend = self.backends.get(options.backend)
         if backend is None:
             raise BackendUnavailableError(
                 f"the {options.backend!r} backend is not loaded on this worker (loaded: {', '.join(self.backends)})"
             )
-        laps = _Laps(deadline or Deadline.none())
-        with laps.stage("decode"):
-            image, user_mask = self._decode(png, user_mask_png)
-        grid = backend.grid_size(image.width, image.height, options.quality)
-        with laps.stage("mask"):
-            found = object_mask(
-                image, grid, options.prompts, user_mask, laps.deadline, learned=self.segmenter
-            )
+        laps = _Laps(job.deadline or Deadline.none())
+        image, found, grid = self._find_object(
+            job, laps, lambda width, height: backend.grid_size(width, height, options.quality)
+        )
         with laps.stage("reconstruct"):
             result = backend.reconstruct(
                 ReconstructionInput(
@@ -236,7 +244,7 @@ class Reconstructor:
         report: dict[str, Any] = {
             "backend": backend.name,
             "method": result.method,
-            "image": {"width": image.width, "height": image.height, "mode": image.header.kind},
+            "image": _image_report(image),
             "mask": mask_report(found, image, grid),
             **({"shape": result.shape} if result.shape is not None else {}),
             "mesh": {

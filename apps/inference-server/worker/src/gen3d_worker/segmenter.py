@@ -11,66 +11,20 @@ tools/scripts/fetch-model.mjs; in AWS the container's copy from gen3d-model-buck
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import threading
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import cv2
 import numpy as np
 import numpy.typing as npt
 
 from .errors import BackendUnavailableError
+from .model_card import ModelCard
 
 SegmenterMode = Literal["auto", "learned", "classic"]
 Floats = npt.NDArray[np.float32]
-
-
-@dataclass(frozen=True)
-class ModelCard:
-    """What the worker needs to know to run a model, and what a deployer needs to know to ship it."""
-
-    name: str
-    path: Path
-    sha256: str
-    width: int
-    height: int
-    mean: tuple[float, float, float]
-    std: tuple[float, float, float]
-    input_name: str
-    output_name: str
-    activation: Literal["none", "sigmoid"]
-    licence: dict[str, str]
-
-    @classmethod
-    def load(cls, card_file: Path) -> ModelCard:
-        """An installed card (the model file next to it, its digest as installed). Raises BackendUnavailableError."""
-        try:
-            card: dict[str, Any] = json.loads(card_file.read_text("utf-8"))
-            installed = card["installed"]
-            spec, out = card["input"], card["output"]
-            activation = out.get("activation", "none")
-            if activation not in ("none", "sigmoid"):
-                raise ValueError(f"unknown output activation {activation!r}")
-            return cls(
-                name=str(card["name"]),
-                path=card_file.parent / str(installed["file"]),
-                sha256=str(installed["sha256"]),
-                width=int(spec["width"]),
-                height=int(spec["height"]),
-                mean=(float(spec["mean"][0]), float(spec["mean"][1]), float(spec["mean"][2])),
-                std=(float(spec["std"][0]), float(spec["std"][1]), float(spec["std"][2])),
-                input_name=str(spec["name"]),
-                output_name=str(out["name"]),
-                activation=activation,
-                licence={str(k): str(v) for k, v in card.get("licence", {}).items()},
-            )
-        except (OSError, KeyError, IndexError, TypeError, ValueError) as error:
-            raise BackendUnavailableError(
-                f"the segmentation model card {card_file} is unusable: {error}"
-            ) from error
 
 
 class LearnedSegmenter:
@@ -112,16 +66,10 @@ class LearnedSegmenter:
         """The model's object probability at the size of `rgb` (HxWx3, uint8)."""
         card = self.card
         height, width = rgb.shape[:2]
-        resized = cv2.resize(rgb, (card.width, card.height), interpolation=cv2.INTER_AREA)
-        tensor = (resized.astype(np.float32) - np.array(card.mean, np.float32)) / np.array(
-            card.std, np.float32
-        )
-        batch = np.ascontiguousarray(tensor.transpose(2, 0, 1)[None])
+        batch = card.input.batch(rgb)
         with self._lock:
-            raw = self.session.run([card.output_name], {card.input_name: batch})[0]
-        logits = np.asarray(raw, np.float32).reshape(raw.shape[-2], raw.shape[-1])
-        probability = 1.0 / (1.0 + np.exp(-logits)) if card.activation == "sigmoid" else logits
-        soft = np.clip(probability, 0.0, 1.0).astype(np.float32)
+            raw = self.session.run([card.output.name], {card.input.name: batch})[0]
+        soft = card.output.probability(raw)
         return np.asarray(cv2.resize(soft, (width, height), interpolation=cv2.INTER_LINEAR), np.float32)
 
 

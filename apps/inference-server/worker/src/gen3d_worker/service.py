@@ -30,8 +30,8 @@ from .errors import BackendUnavailableError, InvalidRequestError, WorkerError
 from .export import CONTENT_TYPES, MeshFormat
 from .extras import EXTRA_CONTENT_TYPES, EXTRA_FILENAMES, Extra, parse_extras
 from .limits import ImageLimits
-from .pipeline import JobOptions, Reconstructor
-from .segmenter import LearnedSegmenter, load_segmenter
+from .pipeline import JobInput, JobOptions, Reconstructor
+from .segmenter import load_segmenter
 
 REPORT_HEADER = "X-Gen3D-Report"
 MODEL_NAME = "gen3d"
@@ -100,14 +100,8 @@ def load_backends(env: dict[str, str] | None = None) -> dict[BackendName, Backen
 
 
 class WorkerService:
-    def __init__(
-        self,
-        backends: dict[BackendName, Backend],
-        limits: ImageLimits | None = None,
-        sam3d_fallback: BackendName | None = None,
-        segmenter: LearnedSegmenter | None = None,
-    ) -> None:
-        self.reconstructor = Reconstructor(backends, limits, segmenter)
+    def __init__(self, reconstructor: Reconstructor, sam3d_fallback: BackendName | None = None) -> None:
+        self.reconstructor = reconstructor
         self.sam3d_fallback = sam3d_fallback
 
     @classmethod
@@ -116,12 +110,10 @@ class WorkerService:
         fallback = source.get("GEN3D_SAM3D_FALLBACK") or None
         if fallback not in (None, "inflate"):
             raise BackendUnavailableError("GEN3D_SAM3D_FALLBACK may only be 'inflate'")
-        return cls(
-            load_backends(source),
-            ImageLimits.from_env(source),
-            "inflate" if fallback else None,
-            load_segmenter(source),
+        reconstructor = Reconstructor(
+            load_backends(source), ImageLimits.from_env(source), load_segmenter(source)
         )
+        return cls(reconstructor, "inflate" if fallback else None)
 
     def handle(self, fields: dict[str, bytes], deadline: Deadline | None = None) -> Outcome:
         """One request. Never raises: a bug is reported as an InternalError and the host keeps serving."""
@@ -143,7 +135,7 @@ class WorkerService:
         extras = parse_extras(fields.get("extras"))
         started_ms = time.time() * 1000
         if options.task == "mask":
-            preview = self.reconstructor.mask(image, options, fields.get("mask"), deadline)
+            preview = self.reconstructor.mask(JobInput(image, options, fields.get("mask"), deadline))
             return Success(preview.png, "image/png", {**preview.report, "host": _host(started_ms)})
         fallback_from: BackendName | None = None
         if (
@@ -152,7 +144,7 @@ class WorkerService:
             and self.sam3d_fallback is not None
         ):
             fallback_from, options = "sam3d", replace(options, backend=self.sam3d_fallback)
-        output = self.reconstructor.run(image, options, fields.get("mask"), deadline, extras)
+        output = self.reconstructor.run(JobInput(image, options, fields.get("mask"), deadline), extras)
         report: dict[str, Any] = dict(output.report)
         if fallback_from is not None:
             report["fallbackFrom"] = fallback_from

@@ -18,6 +18,7 @@ import numpy.typing as npt
 from scipy import ndimage
 from skimage.measure import marching_cubes
 
+from ..grid import scaled_to_long_side
 from ..mesh import Mesh
 from . import Quality, Reconstruction, ReconstructionInput
 from .shapes import INFLATE_DEPTH, SHAPES, ShapeName, choose_shape, half_thickness
@@ -25,6 +26,8 @@ from .shapes import INFLATE_DEPTH, SHAPES, ShapeName, choose_shape, half_thickne
 GRID_LONG_SIDE: dict[Quality, int] = {"fast": 128, "standard": 224, "high": 384}
 PAD = 2
 MIN_FIELD = np.float32(0.02)
+# The surface's vertices, N x 3: (column, row, z) in pixels of the object mask.
+GridPoints = npt.NDArray[np.floating]
 
 
 METHODS: dict[ShapeName, str] = {
@@ -42,9 +45,7 @@ class InflateBackend:
         self.depth = depth
 
     def grid_size(self, width: int, height: int, quality: Quality) -> tuple[int, int]:
-        long_side = GRID_LONG_SIDE[quality]
-        scale = min(1.0, long_side / max(width, height))
-        return max(8, round(width * scale)), max(8, round(height * scale))
+        return scaled_to_long_side(width, height, GRID_LONG_SIDE[quality])
 
     def reconstruct(self, job: ReconstructionInput) -> Reconstruction:
         started = time.perf_counter()
@@ -66,9 +67,10 @@ class InflateBackend:
         )
         job.deadline.check("reconstruction (surface)")
         after_mesh = time.perf_counter()
-        rows, cols, zs = vertices[:, 0] - PAD, vertices[:, 1] - PAD, vertices[:, 2] + z0
-        colours = sample_colours(job.rgb, job.mask, cols, rows)
-        mesh, centre, scale = normalised_mesh(cols, rows, zs, faces.astype(np.int32), colours)
+        # Marching cubes gives (row, column, z) in padded volume cells: back to (column, row, z) in mask pixels.
+        grid = np.stack([vertices[:, 1] - PAD, vertices[:, 0] - PAD, vertices[:, 2] + z0], axis=1)
+        colours = sample_colours(job.rgb, job.mask, grid)
+        mesh, centre, scale = normalised_mesh(grid, faces.astype(np.int32), colours)
         done = time.perf_counter()
         return Reconstruction(
             mesh=mesh,
@@ -133,12 +135,10 @@ def surface_band(volume: npt.NDArray[np.float32], heights: npt.NDArray[np.float3
 
 
 def sample_colours(
-    rgb: npt.NDArray[np.uint8],
-    mask: npt.NDArray[np.bool_],
-    cols: npt.NDArray[np.float64],
-    rows: npt.NDArray[np.float64],
+    rgb: npt.NDArray[np.uint8], mask: npt.NDArray[np.bool_], grid: GridPoints
 ) -> npt.NDArray[np.uint8]:
     """Bilinear image colour under each vertex, with the object's colours extended past its edge."""
+    cols, rows = grid[:, 0], grid[:, 1]
     grid_h, grid_w = mask.shape
     image_h, image_w = rgb.shape[:2]
     # Sample at up to twice the grid resolution: finer than the mesh, far cheaper than the full image.
@@ -157,14 +157,11 @@ def sample_colours(
 
 
 def normalised_mesh(
-    cols: npt.NDArray[np.float64],
-    rows: npt.NDArray[np.float64],
-    zs: npt.NDArray[np.float64],
-    faces: npt.NDArray[np.int32],
-    colours: npt.NDArray[np.uint8],
+    grid: GridPoints, faces: npt.NDArray[np.int32], colours: npt.NDArray[np.uint8]
 ) -> tuple[Mesh, tuple[float, float, float], float]:
     """Image axes to model axes (x right, y up, z towards the viewer), centred, largest extent 1."""
-    points = np.stack([cols, -rows, zs], axis=1)
+    points = grid.copy()
+    points[:, 1] *= -1  # rows grow downwards; y grows upwards
     low, high = points.min(axis=0), points.max(axis=0)
     centre = (low + high) / 2.0
     scale = float((high - low).max())
