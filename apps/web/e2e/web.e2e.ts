@@ -90,6 +90,13 @@ interface Mail {
   readonly subject: string;
   readonly to: string;
   readonly text: string;
+  /** The HTML part as sent: its pictures are `cid:` links to the message's related parts. */
+  readonly html: string;
+  readonly related: readonly {
+    readonly cid: string;
+    readonly contentType: string;
+    readonly content: Buffer;
+  }[];
 }
 
 async function outbox(): Promise<Mail[]> {
@@ -97,12 +104,49 @@ async function outbox(): Promise<Mail[]> {
   const files = (await filesUnder(dir)).filter((f) => f.endsWith('.eml')).sort();
   return Promise.all(
     files.map(async (file) => {
-      const mail = await simpleParser(await readFile(join(dir, file)));
+      const mail = await simpleParser(await readFile(join(dir, file)), { keepCidLinks: true });
       const to = Array.isArray(mail.to) ? mail.to[0] : mail.to;
-      return { subject: mail.subject ?? '', to: to?.text ?? '', text: mail.text ?? '' };
+      return {
+        subject: mail.subject ?? '',
+        to: to?.text ?? '',
+        text: mail.text ?? '',
+        html: typeof mail.html === 'string' ? mail.html : '',
+        related: mail.attachments
+          .filter((a) => a.related && a.cid)
+          .map((a) => ({ cid: a.cid as string, contentType: a.contentType, content: a.content })),
+      };
     }),
   );
 }
+
+/** The email's HTML as a mail client shows it: each `cid:` link replaced by its related part's bytes. */
+function htmlWithInlineParts(mail: Mail): string {
+  return mail.html.replace(/cid:([^"'\s)>]+)/g, (link, cid: string) => {
+    const part = mail.related.find((p) => p.cid === cid);
+    return part ? `data:${part.contentType};base64,${part.content.toString('base64')}` : link;
+  });
+}
+
+/** Waits until the image has loaded and drawn a picture (not the placeholder): its natural width. */
+async function loadedWidth(page: Page, selector: string): Promise<number> {
+  const handle = await page.waitForFunction(
+    (sel) => {
+      const img = document.querySelector<HTMLImageElement>(sel);
+      return img && img.complete && img.naturalWidth > 0 ? img.naturalWidth : undefined;
+    },
+    selector,
+    { timeout: 30_000 },
+  );
+  return (await handle.jsonValue()) as number;
+}
+
+const jobIdOf = async (page: Page): Promise<string> =>
+  new URLSearchParams((await page.evaluate(() => window.location.hash)).slice(1)).get('job') ?? '';
+
+const resultEmailOf = (jobId: string) =>
+  waitFor(`the result email of ${jobId}`, async () =>
+    (await outbox()).find((m) => /is ready/.test(m.subject) && m.text.includes(`job=${jobId}`)),
+  );
 
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -136,6 +180,25 @@ async function shot(page: Page, name: string, element?: string): Promise<Buffer>
     await copyFile(path, join(root, 'docs/images', `${name}.png`));
   }
   return image;
+}
+
+/** A screenshot of the part of the page from the top of one element to the bottom of another (in the viewport). */
+async function shotSpan(page: Page, name: string, from: string, to: string): Promise<void> {
+  await page.locator(from).evaluate((element) => element.scrollIntoView({ block: 'start' }));
+  const top = await page.locator(from).boundingBox();
+  const bottom = await page.locator(to).boundingBox();
+  const card = await page.locator(from).evaluate((element) => {
+    const box = (element.closest('.card') ?? element).getBoundingClientRect();
+    return { x: box.x, width: box.width };
+  });
+  if (!top || !bottom) throw new Error(`${from} or ${to} is not shown`);
+  const path = join(shots, `${name}.png`);
+  const height = bottom.y + bottom.height - top.y + 16;
+  await page.screenshot({ path, clip: { x: card.x, y: Math.max(0, top.y - 8), width: card.width, height } });
+  if (process.env['GEN3D_E2E_UPDATE_DOCS'] === '1') {
+    await mkdir(join(root, 'docs/images'), { recursive: true });
+    await copyFile(path, join(root, 'docs/images', `${name}.png`));
+  }
 }
 
 /** Waits until the element's text matches (the page updates itself: polling, not a single read). */
@@ -302,6 +365,106 @@ describe('the web app in Chromium against the local stack', () => {
     expect(await linked.page.evaluate(() => window.location.hash)).toContain(`job=${jobId}`);
     expect(linked.errors).toEqual([]);
     await elsewhere.close();
+  });
+
+  it('shows the thumbnail in the list, the result and the email, the mask over the picture; tries again, deletes', async () => {
+    // ann's browser: her address is confirmed there, so its results are emailed.
+    const context = await browser.newContext({
+      viewport: { width: 1000, height: 900 },
+      storageState: firstBrowser,
+    });
+    const { page, errors } = await openPage(context);
+    const retries: unknown[] = [];
+    page.on('request', (request) => {
+      if (request.method() === 'POST' && request.url().endsWith('/retry'))
+        retries.push(request.postDataJSON());
+    });
+    await choosePicture(page, 'ball three.png', ballPicture());
+    await page.locator('#preview-img').waitFor();
+    const box = await page.locator('#preview').boundingBox();
+    if (!box) throw new Error('no preview');
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    await page.locator('#email').fill('ann@example.com');
+    await page.locator('#submit').click();
+    await waitForStep(page, 'done');
+    const jobId = await jobIdOf(page);
+
+    // The list and the result show the model's thumbnail; the result says until when the files are kept.
+    const listed = '#recent li:first-child img.thumb';
+    expect(await loadedWidth(page, listed)).toBeGreaterThanOrEqual(64);
+    expect(await page.locator(listed).getAttribute('alt')).toBe('The 3D model made from ball three.png');
+    await expectText(page.locator('#recent li:first-child .kept'), /^Files kept until /);
+    expect(await loadedWidth(page, '#result-thumb')).toBeGreaterThanOrEqual(256);
+    await expectText(page.locator('#kept-until'), /^Files kept until /);
+    await shot(page, 'web-recent-thumbnails', '#recent-card');
+
+    // The mask the model used, tinted over the picture: about the ball's share of it, and it can be hidden.
+    await page.locator('#job-picture-box[data-mask]').waitFor({ timeout: 30_000 });
+    const covered = await page.evaluate(() => {
+      const canvas = document.querySelector<HTMLCanvasElement>('#mask-overlay') as HTMLCanvasElement;
+      const data = (canvas.getContext('2d') as CanvasRenderingContext2D).getImageData(
+        0,
+        0,
+        canvas.width,
+        canvas.height,
+      ).data;
+      let tinted = 0;
+      let dimmed = 0;
+      for (let i = 0; i < data.length; i += 4) {
+        if ((data[i] as number) > 100 && (data[i + 3] as number) > 64)
+          tinted += 1; // the magenta tint
+        else if ((data[i] as number) === 0 && (data[i + 3] as number) > 64) dimmed += 1; // black, the rest
+      }
+      return { object: tinted / (data.length / 4), rest: dimmed / (data.length / 4) };
+    });
+    expect(covered.object).toBeGreaterThan(0.3); // the ball: pi * 0.36^2 = 0.41 of the picture
+    expect(covered.object).toBeLessThan(0.55);
+    expect(covered.object + covered.rest).toBeGreaterThan(0.97);
+    await shot(page, 'web-mask-overlay', '#job-picture-box');
+    await page.locator('#show-mask').uncheck();
+    expect(await page.locator('#mask-overlay').isHidden()).toBe(true);
+    await page.locator('#show-mask').check();
+
+    // The result email shows the same thumbnail inline (a related part, not a remote link).
+    const mail = await resultEmailOf(jobId);
+    expect(mail.html).toMatch(/<img[^>]+src=["']?cid:/);
+    expect(mail.related.some((p) => p.contentType === 'image/png')).toBe(true);
+    const mailPage = await context.newPage();
+    await mailPage.setContent(htmlWithInlineParts(mail));
+    expect(await loadedWidth(mailPage, 'img')).toBeGreaterThan(0);
+    await shot(mailPage, 'email-thumbnail');
+    await mailPage.close();
+
+    // Try again: the mark it used is filled in; Flat this time. A second job, followed like an upload, and its email.
+    await page.locator('#retry').click();
+    await expectText(page.locator('#retry-point-status'), /Point marked at x 12\d, y 12\d/);
+    expect(await page.locator('input[name="retry-shape"][value="auto"]').isChecked()).toBe(true);
+    await page.locator('input[name="retry-shape"][value="slab"]').check();
+    await shotSpan(page, 'web-try-again', '#job-picture-box', '#retry-form');
+    await page.locator('#retry-send').click();
+    await page.waitForFunction((first) => !window.location.hash.includes(first), jobId, { timeout: 60_000 });
+    await waitForStep(page, 'done');
+    const retriedId = await jobIdOf(page);
+    expect(retriedId).not.toBe(jobId);
+    expect(retries).toEqual([{ point: { x: expect.any(Number), y: expect.any(Number) }, shape: 'slab' }]);
+    await expectText(page.locator('#fact-method'), /^Flat slab/);
+    await resultEmailOf(retriedId);
+    await expectText(page.locator('#recent li:first-child button'), /^ball three\.png — Done/);
+
+    // Delete, after the page asks: the job leaves the card and the list, and the API no longer knows it.
+    const listedBefore = await page.locator('#recent li').count();
+    await page.locator('#delete').click();
+    await expectText(page.locator('#delete-question'), /^Delete ball three\.png and all its files/);
+    await shotSpan(page, 'web-delete-confirm', '#job-picture-box', '#delete-confirm');
+    await page.locator('#delete-yes').click();
+    await page.locator('#job-card').waitFor({ state: 'hidden' });
+    await expectText(page.locator('#upload-note'), /ball three\.png and all its files were deleted/);
+    expect(await page.locator('#recent li').count()).toBe(listedBefore - 1);
+    expect(await page.evaluate(() => window.location.hash)).toBe('');
+    await page.goto(`${url}/#job=${retriedId}`);
+    await expectText(page.locator('#job-problem'), /does not exist, or it belongs to someone else/);
+    expect(errors.filter((e) => !/Failed to load resource: .*404/.test(e))).toEqual([]);
+    await context.close();
   });
 
   it('refuses a JPEG renamed .png dropped on the page, and uploads nothing', async () => {

@@ -205,6 +205,59 @@ describe('the mesh files', () => {
   });
 });
 
+describe("a job's pictures, its retry and its deletion", () => {
+  const session = () => {
+    const storage = memoryStorage();
+    storage.setItem('gen3d.session', 'tok.sig');
+    return storage;
+  };
+
+  it('asks for a picture link by kind, with the access token of an email link', async () => {
+    const link = { url: '/s3/b/thumb', expiresAt: '2026-01-01T10:15:00.000Z' };
+    const { fetch, calls } = fakeFetch({
+      'GET /api/jobs/job%2F1/image?kind=thumbnail': () => json(200, link),
+      'GET /api/jobs/job00001/image?kind=mask': () => json(200, { ...link, url: '/s3/b/mask' }),
+      'GET /s3/b/mask': () => new Response(new Uint8Array([137, 80, 78, 71])),
+    });
+    const client = new ApiClient('/api', fetch, session());
+    expect(await client.imageLink('job/1', 'thumbnail')).toEqual(link);
+    expect(calls[0]?.headers['authorization']).toBe('Bearer tok.sig');
+    const mask = await client.imageBlob('job00001', 'mask', 'acc.sig');
+    expect([...new Uint8Array(await mask.arrayBuffer())]).toEqual([137, 80, 78, 71]);
+    expect(calls[1]?.headers).toMatchObject({ 'x-gen3d-access': 'acc.sig' });
+    expect(calls[1]?.headers['authorization']).toBeUndefined();
+    expect(calls[2]?.headers).toEqual({}); // nothing of the session goes to storage
+  });
+
+  it('posts the new options of a retry as JSON and answers the new job', async () => {
+    const { fetch, calls } = fakeFetch({
+      'POST /api/jobs/job00001/retry': () => json(202, { jobId: 'job00002', name: 'ball-2' }),
+    });
+    const client = new ApiClient('/api', fetch, session());
+    const answer = await client.retry('job00001', { points: [{ x: 3, y: 4, label: 0 }], shape: 'slab' });
+    expect(answer).toEqual({ jobId: 'job00002', name: 'ball-2' });
+    expect(JSON.parse(calls[0]?.body ?? '')).toEqual({ points: [{ x: 3, y: 4, label: 0 }], shape: 'slab' });
+    expect(calls[0]?.headers).toMatchObject({
+      'content-type': 'application/json',
+      authorization: 'Bearer tok.sig',
+    });
+  });
+
+  it('deletes a job (204, no body), and says 404 for one that is not there', async () => {
+    const { fetch, calls } = fakeFetch({
+      'DELETE /api/jobs/job00001': () => new Response(null, { status: 204 }),
+    });
+    const client = new ApiClient('/api', fetch, session());
+    await expect(client.deleteJob('job00001')).resolves.toBeUndefined();
+    expect(calls[0]?.method).toBe('DELETE');
+    await expect(client.deleteJob('job00009', 'acc.sig')).rejects.toMatchObject({
+      status: 404,
+      code: 'no-route',
+    });
+    expect(calls[1]?.headers).toMatchObject({ 'x-gen3d-access': 'acc.sig' });
+  });
+});
+
 describe('where the API is', () => {
   const config = (answer: () => Response | Promise<Response>) => {
     const calls: [string, RequestInit | undefined][] = [];

@@ -1,8 +1,11 @@
-/** The browser's side of the API (libs/api): sessions, upload grants, jobs, mesh links. */
+/** The browser's side of the API (libs/api): sessions, upload grants, jobs, mesh and picture links, retries. */
 
-import type { JobView, MeshLink, UploadGrant } from '@gen3d/events';
+import type { ImageLink, JobView, MeshLink, RetryAnswer, RetryRequest, UploadGrant } from '@gen3d/events';
 
-export type { JobView, MeshLink, UploadGrant };
+export type { ImageLink, JobView, MeshLink, RetryAnswer, RetryRequest, UploadGrant };
+
+/** The pictures a job makes beside its mesh (`JobView.images`). */
+export type ImageKind = NonNullable<JobView['images']>[number];
 
 /** A refused or failed request: `status` 0 when the API could not be reached at all. */
 export class ApiRequestError extends Error {
@@ -177,6 +180,37 @@ export class ApiClient {
   async meshFile(jobId: string, access?: string, format?: string): Promise<{ fileName: string; blob: Blob }> {
     const link = await this.meshLink(jobId, access, format);
     return { fileName: link.fileName, blob: await (await this.fetchFile(link.url)).blob() };
+  }
+
+  /** A fresh short-lived link to one of the job's pictures: its thumbnail or the mask the model used. */
+  imageLink(jobId: string, kind: ImageKind, access?: string): Promise<ImageLink> {
+    return this.call(
+      `/jobs/${encodeURIComponent(jobId)}/image?kind=${encodeURIComponent(kind)}`,
+      access ? { access } : {},
+    );
+  }
+
+  /** One of the job's pictures as bytes (drawn in the page, where a cross-origin image could not be read). */
+  async imageBlob(jobId: string, kind: ImageKind, access?: string): Promise<Blob> {
+    const link = await this.imageLink(jobId, kind, access);
+    return (await this.fetchFile(link.url)).blob();
+  }
+
+  /** A new job on the same picture with these options (202): follow it by its name like an upload. */
+  retry(jobId: string, request: RetryRequest, access?: string): Promise<RetryAnswer> {
+    return this.call(`/jobs/${encodeURIComponent(jobId)}/retry`, {
+      method: 'POST',
+      body: JSON.stringify(request),
+      ...(access ? { access } : {}),
+    });
+  }
+
+  /** Deletes the job and all its files, every stored version (204). Another user's job or an unknown one: 404. */
+  async deleteJob(jobId: string, access?: string): Promise<void> {
+    await this.call<undefined>(`/jobs/${encodeURIComponent(jobId)}`, {
+      method: 'DELETE',
+      ...(access ? { access } : {}),
+    });
   }
 
   /** A file behind a link (storage, not the API): a refusal is an {@link ApiRequestError} with code `mesh`. */

@@ -201,4 +201,23 @@ describe('JobFollower', () => {
     expect(done[0]?.()).toBe(false);
     expect(follower.current()).toEqual({});
   });
+
+  it('follows nothing once stopped (a deleted job): a late answer is ignored and no timer is left', async () => {
+    let answer: (job: JobView) => void = () => undefined;
+    const api: JobSource = {
+      findJobByName: async () => undefined,
+      job: () => new Promise((resolve) => (answer = resolve)),
+    };
+    const { seen, done, events } = recorder();
+    const follower = new JobFollower(api, events, () => now);
+    follower.watch({ jobId: 'job00001' });
+    await advance(0);
+    follower.stop();
+    answer(view('done'));
+    await advance(POLL_MS * 3);
+    expect(seen).toEqual(['started job00001', 'status Looking up the job…']);
+    expect(done).toEqual([]);
+    expect(follower.current()).toEqual({});
+    expect(jest.getTimerCount()).toBe(0);
+  });
 });

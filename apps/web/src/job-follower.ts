@@ -70,6 +70,15 @@ export class JobFollower {
     void this.poll(this.generation);
   }
 
+  /** Follows nothing any more (the job was deleted): a late answer is ignored, the timers stop. */
+  stop(): void {
+    this.generation += 1;
+    clearTimeout(this.pollTimer);
+    clearInterval(this.tickTimer);
+    this.target = undefined;
+    this.lastJob = undefined;
+  }
+
   /** The job followed now, as last polled, and the access token it is read with. */
   current(): { readonly job?: JobView; readonly access?: string } {
     return {

@@ -22,6 +22,8 @@ export interface ProgressPanel {
   failed(job: JobView): void;
   /** The job cannot be followed: no status, no steps, the problem. */
   lost(problem: string): void;
+  /** No job any more (it was deleted): the card goes. */
+  hide(): void;
 }
 
 export function mountProgressPanel(): ProgressPanel {
@@ -71,6 +73,11 @@ export function mountProgressPanel(): ProgressPanel {
       status('', '');
       hide(steps);
       show(problem, text);
+    },
+    hide: () => {
+      status('', '');
+      hide(problem);
+      hide(card);
     },
   };
 }

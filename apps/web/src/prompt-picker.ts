@@ -98,13 +98,38 @@ export interface PromptPicker {
 
 const percent = (fraction: number): string => `${fraction * 100}%`;
 
+/** The elements one picker works on (the upload form's, or the Try-again panel's), by id, and its modes' radios. */
+export interface PickerElements {
+  readonly preview: string;
+  readonly marks: string;
+  readonly boxMark: string;
+  readonly pointStatus: string;
+  readonly clearPoint: string;
+  /** The name of the radio group of modes (object, background, box). */
+  readonly modes: string;
+}
+
+/** The upload form's picker. */
+export const UPLOAD_PICKER: PickerElements = {
+  preview: 'preview',
+  marks: 'marks',
+  boxMark: 'box-mark',
+  pointStatus: 'point-status',
+  clearPoint: 'clear-point',
+  modes: 'prompt-mode',
+};
+
 /** Wires the preview: `picture` is the chosen picture's size, undefined while none is chosen. */
-export function mountPromptPicker(picture: () => Size | undefined): PromptPicker {
-  const preview = byId('preview');
-  const marks = byId('marks');
-  const boxMark = byId('box-mark');
-  const pointStatus = byId('point-status');
-  const clearPoint = byId<HTMLButtonElement>('clear-point');
+export function mountPromptPicker(
+  picture: () => Size | undefined,
+  ids: PickerElements = UPLOAD_PICKER,
+): PromptPicker {
+  const preview = byId(ids.preview);
+  const marks = byId(ids.marks);
+  const boxMark = byId(ids.boxMark);
+  const pointStatus = byId(ids.pointStatus);
+  const clearPoint = byId<HTMLButtonElement>(ids.clearPoint);
+  const modeOf = (): PromptMode => (checkedValue(ids.modes) ?? 'object') as PromptMode;
   let prompts: Prompts = NO_PROMPTS;
 
   const drawBox = (box: Box | undefined): void => {
@@ -136,8 +161,8 @@ export function mountPromptPicker(picture: () => Size | undefined): PromptPicker
     pointStatus.textContent = describePrompts(prompts);
   };
   const picker: PromptPicker = { current: () => prompts, set };
-  wireBoxDrag(preview, picture, picker, drawBox);
-  wireMarking(preview, picture, picker);
+  wireBoxDrag(preview, picture, picker, drawBox, { modeOf, modes: ids.modes });
+  wireMarking(preview, picture, picker, modeOf);
   clearPoint.addEventListener('click', () => {
     set(NO_PROMPTS);
     preview.focus();
@@ -145,8 +170,6 @@ export function mountPromptPicker(picture: () => Size | undefined): PromptPicker
   window.addEventListener('resize', () => set(prompts));
   return picker;
 }
-
-const modeOf = (): PromptMode => (checkedValue('prompt-mode') ?? 'object') as PromptMode;
 
 const pointer = (preview: HTMLElement, event: MouseEvent): Point => {
   const rect = preview.getBoundingClientRect();
@@ -159,6 +182,7 @@ function wireBoxDrag(
   picture: () => Size | undefined,
   picker: PromptPicker,
   drawBox: (box: Box | undefined) => void,
+  { modeOf, modes }: { modeOf: () => PromptMode; modes: string },
 ): void {
   let dragFrom: Point | undefined;
   const pixel = (event: MouseEvent, image: Size): Point =>
@@ -186,13 +210,18 @@ function wireBoxDrag(
     dragFrom = undefined;
     picker.set(picker.current());
   });
-  for (const radio of document.querySelectorAll<HTMLInputElement>('input[name="prompt-mode"]')) {
+  for (const radio of document.querySelectorAll<HTMLInputElement>(`input[name="${modes}"]`)) {
     radio.addEventListener('change', () => preview.classList.toggle('box-mode', modeOf() === 'box'));
   }
 }
 
 /** Clicks and keys on the picture mark points (and place the box from the keyboard). */
-function wireMarking(preview: HTMLElement, picture: () => Size | undefined, picker: PromptPicker): void {
+function wireMarking(
+  preview: HTMLElement,
+  picture: () => Size | undefined,
+  picker: PromptPicker,
+  modeOf: () => PromptMode,
+): void {
   preview.addEventListener('click', (event) => {
     const image = picture();
     if (!image) return;

@@ -1,5 +1,6 @@
 import type { JobView } from './api-client';
-import { recentEntryOf, recentLabel, watchedOf } from './recent-list';
+import type { RecentJob } from './recent';
+import { recentEntryOf, recentLabel, showsThumbnail, watchedOf } from './recent-list';
 
 const iso = (date: Date) => date.toISOString();
 
@@ -57,5 +58,41 @@ describe('the recent list', () => {
       state: 'done',
     });
     expect(recentEntryOf(job, { jobId: 'job00001', access: 'acc.sig' })).toBeUndefined();
+  });
+
+  it('remembers that a finished job made a thumbnail, until when its files are kept and what it retried', () => {
+    const job: JobView = {
+      jobId: 'job00002',
+      name: 'ball-2',
+      state: 'done',
+      queuedAt: '2026-01-01T10:00:01.000Z',
+      updatedAt: '2026-01-01T10:00:09.000Z',
+      images: ['thumbnail', 'mask'],
+      keptUntil: '2026-01-31T10:00:09.000Z',
+      retryOf: 'job00001',
+    };
+    const entry = recentEntryOf(job, { name: 'ball-2', fileName: 'ball.png', startedAt: 0 });
+    expect(entry).toMatchObject({
+      thumbnail: true,
+      keptUntil: '2026-01-31T10:00:09.000Z',
+      retryOf: 'job00001',
+    });
+    expect(showsThumbnail(entry as RecentJob)).toBe(true);
+    // A mask alone is no thumbnail; a running job has neither.
+    const maskOnly = recentEntryOf({ ...job, images: ['mask'] }, { name: 'ball-2', fileName: 'b.png' });
+    expect(maskOnly?.thumbnail).toBeUndefined();
+    const running = recentEntryOf(
+      { ...job, state: 'reconstructing', images: undefined, keptUntil: undefined, retryOf: undefined },
+      { name: 'ball-2', fileName: 'b.png' },
+    );
+    expect(Object.keys(running ?? {})).not.toEqual(expect.arrayContaining(['thumbnail']));
+    expect(running?.keptUntil).toBeUndefined();
+  });
+
+  it('shows a thumbnail only for a job known by its id that made one', () => {
+    const base = { name: 'ball-1', fileName: 'ball.png', startedAt: 'x' };
+    expect(showsThumbnail({ ...base, jobId: 'job00001', thumbnail: true })).toBe(true);
+    expect(showsThumbnail({ ...base, thumbnail: true })).toBe(false);
+    expect(showsThumbnail({ ...base, jobId: 'job00001' })).toBe(false);
   });
 });

@@ -4,6 +4,11 @@ import { byId } from './dom';
 import type { Watched } from './job-follower';
 import { STEP_LABELS, stepOf } from './progress';
 import type { RecentJob } from './recent';
+import { keptUntilText } from './retention';
+import { thumbnailImage } from './thumbnails';
+
+/** The thumbnail's size in the list (CSS pixels). */
+export const LIST_THUMBNAIL_PX = 64;
 
 /** One line of the list: the file, where its job stands when last seen, and when it started (in local time). */
 export function recentLabel(job: RecentJob, formatTime: (date: Date) => string): string {
@@ -35,22 +40,72 @@ export function recentEntryOf(job: JobView, target: Watched): RecentJob | undefi
     ...(target.access ? { access: target.access } : {}),
     startedAt: new Date(target.startedAt ?? Date.parse(job.updatedAt)).toISOString(),
     state: job.state,
+    ...(hasThumbnail(job) ? { thumbnail: true } : {}),
+    ...(job.keptUntil ? { keptUntil: job.keptUntil } : {}),
+    ...(job.retryOf ? { retryOf: job.retryOf } : {}),
   };
 }
 
-/** Draws the list (its card hidden while it is empty); a click on a job calls `open` with it. */
-export function renderRecentList(jobs: readonly RecentJob[], open: (job: RecentJob) => void): void {
+const hasThumbnail = (job: Pick<JobView, 'images'>): boolean => job.images?.includes('thumbnail') ?? false;
+
+/** Whether the list shows a job's thumbnail: one it made, once its id is known. */
+export function showsThumbnail(job: RecentJob): job is RecentJob & { jobId: string } {
+  return job.thumbnail === true && job.jobId !== undefined;
+}
+
+/** Where a listed job's thumbnail is: a fresh link for its id (and the access token it was opened with). */
+export type ThumbnailUrl = (job: RecentJob & { jobId: string }) => Promise<string>;
+
+/**
+ * The list: `render` draws it (its card hidden while it is empty); a click on a job calls `open` with it. A job's
+ * thumbnail element is kept between renders (the list is drawn again on every poll), so it loads once.
+ */
+export function mountRecentList(
+  open: (job: RecentJob) => void,
+  thumbnailUrl: ThumbnailUrl,
+): (jobs: readonly RecentJob[]) => void {
   const list = byId('recent');
-  list.replaceChildren();
-  for (const job of jobs) {
-    const item = document.createElement('li');
-    const button = document.createElement('button');
-    button.type = 'button';
-    button.className = 'link-button';
-    button.textContent = recentLabel(job, (date) => date.toLocaleString());
-    button.addEventListener('click', () => open(job));
-    item.append(button);
-    list.append(item);
+  const thumbnails = new Map<string, HTMLImageElement>();
+  const thumbnailOf = (job: RecentJob): HTMLElement => {
+    if (!showsThumbnail(job)) return placeholder();
+    let img = thumbnails.get(job.jobId);
+    if (!img) {
+      img = thumbnailImage(() => thumbnailUrl(job), job.fileName, LIST_THUMBNAIL_PX, 'thumb');
+      thumbnails.set(job.jobId, img);
+    }
+    return img;
+  };
+  return (jobs) => {
+    list.replaceChildren(...jobs.map((job) => recentItem(job, thumbnailOf(job), open)));
+    byId('recent-card').hidden = jobs.length === 0;
+  };
+}
+
+/** The neutral square a job without a thumbnail (yet) shows in its place. */
+function placeholder(): HTMLElement {
+  const span = document.createElement('span');
+  span.className = 'thumb thumb-none';
+  span.setAttribute('aria-hidden', 'true');
+  return span;
+}
+
+function recentItem(job: RecentJob, thumbnail: HTMLElement, open: (job: RecentJob) => void): HTMLLIElement {
+  const item = document.createElement('li');
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.className = 'link-button';
+  button.textContent = recentLabel(job, (date) => date.toLocaleString());
+  button.addEventListener('click', () => open(job));
+  const text = document.createElement('span');
+  text.className = 'recent-text';
+  text.append(button);
+  const kept = keptUntilText(job.keptUntil);
+  if (kept) {
+    const note = document.createElement('span');
+    note.className = 'hint kept';
+    note.textContent = kept;
+    text.append(note);
   }
-  byId('recent-card').hidden = jobs.length === 0;
+  item.append(thumbnail, text);
+  return item;
 }

@@ -1,4 +1,5 @@
 /** The jobs this browser started or opened, newest first (kept in localStorage, at most 20). */
+import type { UsedOptions } from './retry';
 
 export interface RecentJob {
   /** The stored name (unique per upload); the job id arrives once the pipeline has seen the upload. */
@@ -9,6 +10,14 @@ export interface RecentJob {
   readonly access?: string;
   readonly startedAt: string;
   readonly state?: string;
+  /** The job made a thumbnail (a picture of its model). */
+  readonly thumbnail?: boolean;
+  /** Until when its files are kept (ISO), as the API said. */
+  readonly keptUntil?: string;
+  /** The prompts and the shape this browser asked the job for (what "Try again" starts from). */
+  readonly used?: UsedOptions;
+  /** The job this one tried again. */
+  readonly retryOf?: string;
 }
 
 export interface KeyValueStore {
@@ -47,4 +56,27 @@ export function rememberJob(storage: KeyValueStore, job: RecentJob): RecentJob[]
   const next = [merged, ...others].slice(0, MAX_RECENT);
   storage.setItem(KEY, JSON.stringify(next));
   return next;
+}
+
+/** Takes a job out of the list (it was deleted): matched by its job id, else by its name. */
+export function forgetJob(
+  storage: KeyValueStore,
+  job: { readonly jobId?: string; readonly name?: string },
+): RecentJob[] {
+  const next = readRecent(storage).filter((j) =>
+    job.jobId !== undefined ? j.jobId !== job.jobId : j.name !== job.name,
+  );
+  storage.setItem(KEY, JSON.stringify(next));
+  return next;
+}
+
+/** What this browser knows of a job: its entry, by job id or by name. */
+export function recentOf(
+  jobs: readonly RecentJob[],
+  job: { readonly jobId?: string; readonly name?: string },
+): RecentJob | undefined {
+  return jobs.find(
+    (j) =>
+      (job.jobId !== undefined && j.jobId === job.jobId) || (job.name !== undefined && j.name === job.name),
+  );
 }

@@ -1,11 +1,14 @@
 /**
- * The result of a done job: its facts (method, counts, closed or not), the 3D view of its mesh and one download
- * button per file it made. The viewer (three.js) is loaded only when a mesh is shown.
+ * The result of a done job: its facts (method, counts, closed or not), its thumbnail, until when its files are
+ * kept, the 3D view of its mesh and one download button per file it made. The viewer (three.js) is loaded only
+ * when a mesh is shown.
  */
 import { toApiRequestError, type ApiClient, type JobView } from './api-client';
-import { byId, hide, show } from './dom';
+import { byId, hide, show, showOrHide } from './dom';
 import { downloadableFormats, FORMAT_INFO, type Format } from './outputs';
 import { apiProblem, methodLabel } from './progress';
+import { keptUntilText } from './retention';
+import { hasImage, thumbnailAlt } from './thumbnails';
 import type { MeshCounts, MeshViewer } from './viewer';
 
 export const NO_WEBGL_PROBLEM =
@@ -125,19 +128,52 @@ function showDownloads(
   show(downloads);
 }
 
+/** Shows the job's thumbnail (a neutral placeholder until it loads), or hides it when the job made none. */
+function showThumbnail(
+  img: HTMLImageElement,
+  job: JobView,
+  fileName: string,
+  url: () => Promise<string>,
+  stillCurrent: () => boolean,
+): void {
+  img.removeAttribute('src');
+  img.classList.add('thumb-pending');
+  if (!hasImage(job, 'thumbnail')) return hide(img);
+  img.alt = thumbnailAlt(fileName);
+  show(img);
+  url().then(
+    (src) => {
+      if (stillCurrent()) img.src = src;
+    },
+    () => undefined, // the placeholder stays: the model itself is shown below
+  );
+}
+
+/** Where the result's thumbnail is, and the name of the picture it was made from. */
+export interface ResultThumbnail {
+  url(jobId: string, access: string | undefined): Promise<string>;
+  fileNameOf(job: JobView): string;
+}
+
 export interface ResultPanel {
   /** Hides the last job's result. */
   reset(): void;
   /** Shows a done job's result; `stillCurrent` turns false once another job is followed. */
   show(job: JobView, access: string | undefined, stillCurrent: () => boolean): Promise<void>;
+  /** A failed job: no result, but until when its picture is kept. */
+  failed(job: JobView): void;
 }
 
 /** The result part of the job card. `current` is the job followed now (what the download buttons fetch). */
 export function mountResultPanel(
   api: Pick<ApiClient, 'meshBytes' | 'meshFile'>,
   current: () => { readonly job?: JobView; readonly access?: string },
+  thumbnail: ResultThumbnail,
 ): ResultPanel {
   const viewerBox = byId('viewer-box');
+  const thumb = byId<HTMLImageElement>('result-thumb');
+  const kept = byId('kept-until');
+  thumb.addEventListener('load', () => thumb.classList.remove('thumb-pending'));
   const facts = byId('mesh-facts');
   const downloads = byId('downloads');
   const download = byId<HTMLButtonElement>('download');
@@ -165,9 +201,13 @@ export function mountResultPanel(
   };
 
   return {
-    reset: () => [viewerBox, facts, downloads].forEach(hide),
+    reset: () => [viewerBox, facts, downloads, thumb, kept].forEach(hide),
+    failed: (job) => showOrHide(kept, keptUntilText(job.keptUntil)),
     show: async (job, access, stillCurrent) => {
       showFacts(facts, job);
+      const fileName = thumbnail.fileNameOf(job);
+      showThumbnail(thumb, job, fileName, () => thumbnail.url(job.jobId, access), stillCurrent);
+      showOrHide(kept, keptUntilText(job.keptUntil));
       showDownloads(downloads, job, fetchInto);
       await loadMesh(() => api.meshBytes(job.jobId, access), stillCurrent, {
         open: openView,

@@ -13,7 +13,7 @@ import {
 import { byId, checkedValue, checkedValues, hide, show } from './dom';
 import { emailProblem } from './form';
 import { outputsForUpload } from './outputs';
-import type { PictureInput } from './picture-input';
+import type { ChosenPicture, PictureInput } from './picture-input';
 import { apiProblem } from './progress';
 import { promptsForUpload, type Prompts } from './prompts';
 
@@ -79,8 +79,13 @@ export interface UploadFormDeps {
   readonly storage: Pick<SessionStore, 'getItem' | 'setItem'>;
   readonly picture: PictureInput;
   readonly prompts: () => Prompts;
-  /** The picture is in storage: follow its job. */
-  uploaded(grant: UploadGrant, fileName: string, startedAt: number): void;
+  /** The picture is in storage: follow its job (`sent` is what was asked for, of which picture). */
+  uploaded(
+    grant: UploadGrant,
+    fileName: string,
+    startedAt: number,
+    sent: { readonly request: UploadRequest; readonly picture: ChosenPicture },
+  ): void;
 }
 
 /** The form's notes and problems, also used by the confirmation link (they sit under the form). */
@@ -157,7 +162,7 @@ export function mountUploadForm(deps: UploadFormDeps): UploadMessages {
       const startedAt = Date.now();
       const note = confirmationNote(grant.address, email.input.value);
       if (note) show(uploadNote, note);
-      deps.uploaded(grant, chosen.file.name, startedAt);
+      deps.uploaded(grant, chosen.file.name, startedAt, { request, picture: chosen });
     } catch (error) {
       const e = toApiRequestError(error);
       show(uploadProblem, apiProblem(e.status, e.code, e.message));
