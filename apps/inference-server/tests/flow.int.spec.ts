@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { parseJobStatusJson } from '@gen3d/events';
+import { parseJobReportJson, parseJobStatusJson } from '@gen3d/events';
 import {
   EXTRACT_TALLY,
   extractObject,
@@ -152,8 +152,11 @@ describe('one upload, through every seam, to exactly one email', () => {
   });
   const { disk, corrupt } = pictures();
 
+  /** Every key written, in order. */
+  const written: string[] = [];
   /** S3 event notifications: every write is routed by the bucket's rules to the handler they name. */
   store.onCreated((object: CreatedObjectRecord) => {
+    written.push(object.key);
     const rule = matchNotificationRule(object.key);
     if (!rule || object.bucket !== BUCKET) return;
     const handler = rule.target === 'extract' ? extract : notify;
@@ -181,6 +184,7 @@ describe('one upload, through every seam, to exactly one email', () => {
 
   it('turns a PNG upload into a mesh, a done status and one email whose link downloads the mesh', async () => {
     const before = emails.length;
+    const writtenFrom = written.length;
     const upload = await data.put('users/u1/input/my chair.png', disk, {
       contentType: 'image/png',
       metadata: { email: 'jane@example.com', quality: 'fast' },
@@ -200,6 +204,24 @@ describe('one upload, through every seam, to exactly one email', () => {
       name: 'my chair',
     });
     expect(await data.head('users/u1/input/my chair.png', upload.versionId)).toBeDefined();
+    // The pictures: written before the report and the mesh, the report naming their versions; the thumbnail, a
+    // 512 x 512 PNG, travels inside the email (no remote link), which says until when the files are kept.
+    const order = written.slice(writtenFrom);
+    const at = (suffix: string) => order.indexOf(`users/u1/output/my chair${suffix}`);
+    expect(at('.thumb.png')).toBeGreaterThanOrEqual(0);
+    expect(at('.mask.png')).toBeGreaterThanOrEqual(0);
+    expect(Math.max(at('.thumb.png'), at('.mask.png'))).toBeLessThan(at('.report.json'));
+    expect(at('.report.json')).toBeLessThan(at('.ply'));
+    const report = parseJobReportJson(await data.getText('users/u1/output/my chair.report.json'));
+    const thumb = report.output.images?.find((i) => i.image === 'thumbnail');
+    const stored = Buffer.from(await data.get(thumb!.key, 4 * 1024 * 1024, thumb!.versionId));
+    expect(stored.subarray(0, 8).equals(Buffer.from('89504e470d0a1a0a', 'hex'))).toBe(true);
+    expect([stored.readUInt32BE(16), stored.readUInt32BE(20)]).toEqual([512, 512]);
+    expect(
+      sent[0]!.inlineImages?.map((i) => [i.cid, i.contentType, Buffer.from(i.bytes).equals(stored)]),
+    ).toEqual([['thumbnail@gen3d', 'image/png', true]]);
+    expect(sent[0]!.html).toContain('<img src="cid:thumbnail@gen3d"');
+    expect(sent[0]!.text).toMatch(/Your files are kept until \d{1,2} \w+ \d{4}/);
   }, 60_000);
 
   it('makes the formats the upload asks for and links every one from the single email', async () => {
@@ -227,9 +249,11 @@ describe('one upload, through every seam, to exactly one email', () => {
     expect(sent[0]!.text).toContain('Simplified: from');
     expect((await data.list('users/u5/output/')).map((o) => o.key)).toEqual([
       'users/u5/output/vase.glb',
+      'users/u5/output/vase.mask.png',
       'users/u5/output/vase.ply',
       'users/u5/output/vase.report.json',
       'users/u5/output/vase.stl',
+      'users/u5/output/vase.thumb.png',
     ]);
   }, 60_000);
 

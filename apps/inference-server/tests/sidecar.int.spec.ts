@@ -49,6 +49,17 @@ function png(kind: 'disk' | 'big' | 'photo' | 'squareMask'): Buffer {
   return PICTURES[kind];
 }
 
+/** What a PNG's first chunk (IHDR) says: colour type 0 is grey, 2 is RGB. */
+function pngHeader(bytes: Buffer) {
+  return {
+    signature: bytes.subarray(0, 8).equals(Buffer.from('89504e470d0a1a0a', 'hex')),
+    width: bytes.readUInt32BE(16),
+    height: bytes.readUInt32BE(20),
+    bitDepth: bytes[24],
+    colourType: bytes[25],
+  };
+}
+
 interface Sidecar {
   readonly process: ChildProcess;
   readonly url: string;
@@ -216,6 +227,29 @@ describe('sidecar with the embedded worker and moto S3', () => {
     expect(mesh.Metadata).toMatchObject({ 'job-id': job.jobId, backend: 'inflate' });
     expect(mesh.Metadata?.['report-version-id']).toBeTruthy();
     expect(sidecar.logs.filter((l) => l['jobId'] === job.jobId).length).toBeGreaterThan(1);
+    // The pictures: stored before the report (which names the version of each, so each existed when it was
+    // written), as PNGs naming their job: the thumbnail 512 x 512, the mask 8-bit grey at the picture's size.
+    expect(report.output.images?.map((i) => [i.image, i.key])).toEqual([
+      ['thumbnail', 'users/u1/output/my chair (1).thumb.png'],
+      ['mask', 'users/u1/output/my chair (1).mask.png'],
+    ]);
+    const pictures = [];
+    for (const image of report.output.images!) {
+      expect(image.versionId).toBeTruthy();
+      const out = await s3.send(
+        new GetObjectCommand({ Bucket: bucket, Key: image.key, VersionId: image.versionId }),
+      );
+      const bytes = Buffer.from(await out.Body!.transformToByteArray());
+      expect(bytes.length).toBe(image.bytes);
+      expect(out.ContentType).toBe('image/png');
+      expect(out.Metadata).toEqual({ 'job-id': job.jobId });
+      pictures.push(pngHeader(bytes));
+    }
+    const input = pngHeader(disk);
+    expect(pictures).toEqual([
+      { signature: true, width: 512, height: 512, bitDepth: 8, colourType: 2 },
+      { signature: true, width: input.width, height: input.height, bitDepth: 8, colourType: 0 },
+    ]);
   });
 
   it('writes every format asked for next to the PLY, the PLY last, each readable by an independent reader', async () => {

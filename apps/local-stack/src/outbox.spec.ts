@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { simpleParser } from 'mailparser';
 import { createLogger } from '@gen3d/logging';
-import { outboxMailer, quotedPrintable } from './outbox';
+import { outboxMailer } from './outbox';
 
 let dir: string;
 beforeEach(() => {
@@ -65,6 +65,38 @@ describe('outboxMailer', () => {
     expect(JSON.stringify(lines)).not.toContain('brien@example.com');
   });
 
+  it('carries inline pictures as multipart/related parts the HTML names by Content-ID (RFC 2387)', async () => {
+    const { lines, log } = capture();
+    const send = outboxMailer({ dir, from: 'no-reply@gen3d.local', log });
+    const picture = Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.alloc(5000, 7)]);
+    await send({
+      to: 'a@example.com',
+      subject: 'Your 3D model is ready',
+      text: 'A picture of the model is in this email.',
+      html: '<p><img src="cid:thumbnail@gen3d" alt="the model" width="256" height="256"></p>',
+      inlineImages: [
+        { cid: 'thumbnail@gen3d', contentType: 'image/png', bytes: picture, fileName: 'thumbnail.png' },
+      ],
+    });
+    const [file] = readdirSync(dir);
+    const raw = readFileSync(path.join(dir, file as string));
+    const text = raw.toString('latin1');
+    expect([...raw].every((byte) => byte < 128)).toBe(true);
+    expect(text).toMatch(
+      /^Content-Type: multipart\/related; boundary="[^"]+"; type="multipart\/alternative"\r$/m,
+    );
+    expect(text).toContain('Content-ID: <thumbnail@gen3d>\r\n');
+    expect(text).toContain('Content-Transfer-Encoding: base64\r\n');
+    expect(text.split('\r\n').every((line) => line.length <= 998)).toBe(true);
+    const mail = await simpleParser(raw, { keepCidLinks: true });
+    expect(mail.html).toContain('<img src="cid:thumbnail@gen3d"');
+    expect(mail.text?.trim()).toBe('A picture of the model is in this email.');
+    expect(
+      mail.attachments.map((a) => [a.cid, a.related, a.contentDisposition, a.content.equals(picture)]),
+    ).toEqual([['thumbnail@gen3d', true, 'inline', true]]);
+    expect(lines.find((l) => l['msg'] === 'mail sent to the outbox')).toMatchObject({ inlineImages: 1 });
+  });
+
   it('leaves no half-written file: only whole .eml files are in the outbox', async () => {
     const { log } = capture();
     const send = outboxMailer({ dir, from: 'no-reply@gen3d.local', log });
@@ -75,13 +107,5 @@ describe('outboxMailer', () => {
     );
     expect(readdirSync(dir).filter((f) => f.endsWith('.eml'))).toHaveLength(5);
     expect(readdirSync(dir).filter((f) => !f.endsWith('.eml'))).toEqual([]);
-  });
-});
-
-describe('quotedPrintable', () => {
-  it('encodes =, non-ASCII and trailing spaces, and keeps lines within 76 characters', () => {
-    const encoded = quotedPrintable(`a=b é end \n${'x'.repeat(200)}`);
-    expect(encoded.split('\r\n')[0]).toBe('a=3Db =C3=A9 end=20');
-    expect(encoded.split('\r\n').every((line) => line.length <= 76)).toBe(true);
   });
 });

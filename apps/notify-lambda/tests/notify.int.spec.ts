@@ -6,11 +6,14 @@ import { VerifyEmailIdentityCommand } from '@aws-sdk/client-ses';
 import { parseJobStatus } from '@gen3d/events';
 import { jobReportOf, workerReportOf } from '@gen3d/events/testing';
 import { parseNotifyConfig } from '@gen3d/jobs';
+import { simpleParser } from 'mailparser';
 import { createLogger } from '@gen3d/logging';
 import { bindBucket, createS3Client, S3ObjectStore } from '@gen3d/object-store';
 import { createVersionedBucket, s3CreatedEvent } from '@gen3d/object-store/testing';
 import { createNotifyHandler } from '../src/handler';
 import { createSesClient, SesMailer } from '@gen3d/jobs/ses';
+
+const PNG_SIGNATURE = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 // Integration: the handler with the real SDK v3 clients against moto server (S3, SES), in versioned buckets like
 // production's; sent emails are read back from moto's model data. A throttling proxy in front of moto stands for
@@ -41,6 +44,20 @@ async function sentEmails(): Promise<SentEmail[]> {
     ses?: { Message?: SentEmail[] };
   };
   return data.ses?.Message ?? [];
+}
+
+interface RawEmail {
+  readonly source: string;
+  readonly destinations: string[];
+  readonly raw_data: string;
+}
+
+/** The emails sent with SendRawEmail (moto keeps them apart from SendEmail's). */
+async function rawEmails(): Promise<RawEmail[]> {
+  const data = (await (await fetch(`${endpoint}/moto-api/data.json`)).json()) as {
+    ses?: { RawMessage?: RawEmail[] };
+  };
+  return data.ses?.RawMessage ?? [];
 }
 
 async function emailsTo(address: string, since: number): Promise<SentEmail[]> {
@@ -180,6 +197,55 @@ describe('notify-lambda against moto', () => {
     const download = await fetch(link);
     expect(download.status).toBe(200);
     expect(await download.text()).toBe('ply\n');
+  });
+
+  it('sends the thumbnail inside the email (SendRawEmail, multipart/related), at the version the report names', async () => {
+    const bucket = await newBucket();
+    const jobId = newJobId();
+    const upload = await put(bucket, 'users/u1/input/mug.png', 'png', { email: 'mug@example.com' });
+    await putRequest(jobId, upload, { options: { backend: 'inflate', quality: 'standard' } });
+    const picture = Buffer.concat([Buffer.from(PNG_SIGNATURE), Buffer.from('a thumbnail of the mug')]);
+    const thumb = await put(bucket, 'users/u1/output/mug.thumb.png', picture, { 'job-id': jobId });
+    await put(
+      bucket,
+      'users/u1/output/mug.thumb.png',
+      Buffer.concat([Buffer.from(PNG_SIGNATURE), Buffer.from('later')]),
+    );
+    const report = jobReportOf({
+      jobId,
+      input: { bucket, key: upload.key, versionId: upload.versionId },
+      output: {
+        bucket,
+        meshKey: 'users/u1/output/mug.ply',
+        bytes: 4,
+        images: [{ image: 'thumbnail', key: thumb.key, bytes: picture.length, versionId: thumb.versionId }],
+      },
+      finishedAt: '2026-12-06T09:00:00Z',
+    });
+    const reportWritten = await put(bucket, 'users/u1/output/mug.report.json', JSON.stringify(report));
+    const mesh = await put(bucket, 'users/u1/output/mug.ply', 'ply\n', {
+      'job-id': jobId,
+      backend: 'inflate',
+      'report-version-id': reportWritten.versionId,
+    });
+    const before = await rawEmails();
+    expect(await setup(bucket)(s3CreatedEvent([mesh]), context)).toMatchObject({ sent: 1 });
+    const [raw] = (await rawEmails())
+      .slice(before.length)
+      .filter((m) => m.destinations.includes('mug@example.com'));
+    expect(raw!.source).toBe(SOURCE);
+    const parsed = await simpleParser(raw!.raw_data, { keepCidLinks: true });
+    expect(parsed.subject).toBe('Your 3D model is ready');
+    expect(parsed.text).toContain('A picture of the model is in this email');
+    expect(parsed.text).toContain('Your files are kept until 5 January 2027');
+    expect(parsed.html).toContain('<img src="cid:thumbnail@gen3d"');
+    expect(parsed.attachments).toHaveLength(1);
+    expect(parsed.attachments[0]).toMatchObject({
+      cid: 'thumbnail@gen3d',
+      contentType: 'image/png',
+      related: true,
+    });
+    expect(Buffer.compare(parsed.attachments[0]!.content, picture)).toBe(0);
   });
 
   it.each([

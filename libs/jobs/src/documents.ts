@@ -14,6 +14,7 @@ import {
   type JobState,
   type JobStatus,
   type MeshFile,
+  type ResultImageFile,
 } from '@gen3d/events';
 import { ObjectMissingError, type BucketStore, type PutResult } from '@gen3d/object-store';
 import {
@@ -21,11 +22,13 @@ import {
   buildJobIndexKey,
   buildMeshFileKey,
   buildRejectedKey,
+  buildResultImageKey,
   outputKeysFor,
   parseUserId,
   type ExtraMeshFormat,
   type InputKey,
   type JobId,
+  type ResultImage,
   type UserId,
 } from '@gen3d/s3-keys';
 import { z } from 'zod';
@@ -39,6 +42,7 @@ import type { Clock } from './ports';
  *   status   users/{userId}/jobs/{jobId}/status.json       queued (extract) → reconstructing → done (sidecar)
  *                                                          | failed (extract, sidecar or notify)
  *   files    users/{userId}/output/{name}.{glb|stl|3mf|obj}  sidecar, first (the extra formats asked for)
+ *   images   users/{userId}/output/{name}.{thumb|mask}.png sidecar, first (the mesh's thumbnail, the mask used)
  *   report   users/{userId}/output/{name}.report.json      sidecar, before the mesh → notify, web
  *   mesh     users/{userId}/output/{name}.ply              sidecar; its metadata names the job and the report version
  *   failure  users/{userId}/output/{name}.failure.json     extract, sidecar → notify
@@ -223,6 +227,28 @@ export class JobDocuments {
     });
     return {
       format: file.format,
+      key,
+      bytes: file.bytes.length,
+      ...(written.versionId ? { versionId: written.versionId } : {}),
+    };
+  }
+
+  /**
+   * Writes a picture the job made (its thumbnail, the mask it used) next to the mesh, before the report, which names
+   * the version written here. The upload trigger's `.png` matches these keys; extract ignores them.
+   */
+  async writeResultImage(
+    input: InputKey,
+    job: { readonly jobId: string },
+    file: { readonly image: ResultImage; readonly bytes: Uint8Array },
+  ): Promise<ResultImageFile> {
+    const key = buildResultImageKey(input, file.image);
+    const written = await this.data.put(key, file.bytes, {
+      contentType: 'image/png',
+      metadata: { [MESH_METADATA.jobId]: job.jobId },
+    });
+    return {
+      image: file.image,
       key,
       bytes: file.bytes.length,
       ...(written.versionId ? { versionId: written.versionId } : {}),

@@ -63,6 +63,38 @@ describe('emails', () => {
     expect(email.html).toContain('href="https://example.com/x.ply?X-Amz-Signature=abc&#38;a=1"');
   });
 
+  it('shows the thumbnail inline, says so in the text, and says until when the files are kept', () => {
+    const thumbnail = Uint8Array.from([0x89, 0x50, 0x4e, 0x47]);
+    const email = successEmail({
+      name: 'chair "1"',
+      report,
+      meshBytes: 1,
+      link: 'https://x',
+      expiresAt: undefined,
+      thumbnail,
+      keptUntil: new Date('2027-01-05T09:00:00Z'),
+    });
+    expect(email.inlineImages).toEqual([
+      { cid: 'thumbnail@gen3d', contentType: 'image/png', bytes: thumbnail, fileName: 'thumbnail.png' },
+    ]);
+    expect(email.html).toContain(
+      '<img src="cid:thumbnail@gen3d" alt="A picture of the 3D model of chair &#34;1&#34;.png" width="256" height="256">',
+    );
+    expect(email.text).toContain('A picture of the model is in this email');
+    expect(email.text).toContain('Your files are kept until 5 January 2027');
+    expect(email.html).toContain('Your files are kept until 5 January 2027');
+    const plain = successEmail({
+      name: 'chair',
+      report,
+      meshBytes: 1,
+      link: 'https://x',
+      expiresAt: undefined,
+    });
+    expect(plain.inlineImages).toBeUndefined();
+    expect(plain.html).not.toContain('<img');
+    expect(plain.text).not.toMatch(/picture of the model|kept until/);
+  });
+
   it('tells the user the problem in plain words, without technical detail', () => {
     const email = userFailureEmail({ name: 'chair', failure });
     expect(email.text).toContain('not a PNG image');

@@ -85,7 +85,6 @@ const DOUBTFUL_ADVICE =
   'miss a part. If it looks wrong, upload the picture again and mark the object: a click on it (a point), or a ' +
   'box around it.';
 
-/** The "your model is ready" email, with the link and what was made, named honestly. */
 /** Which path made the object's outline, in the words of the result email (decision 0026). */
 export function objectFoundBy(worker: WorkerReport): string {
   const { mask } = worker;
@@ -96,7 +95,8 @@ export function objectFoundBy(worker: WorkerReport): string {
   return 'segmentation without a learned model';
 }
 
-export function successEmail(input: {
+/** What the "your model is ready" email is made from. */
+export interface SuccessEmailInput {
   readonly name: string;
   readonly report: JobReport | undefined;
   readonly meshBytes: number;
@@ -107,46 +107,89 @@ export function successEmail(input: {
   readonly files?: readonly EmailFile[];
   /** When the links of `files` stop working. */
   readonly filesExpireAt?: Date;
-}): Email {
-  const { report } = input;
-  const worker = report?.worker;
-  const files = input.files ?? [];
+  /** The job's thumbnail (a PNG), shown inside the email; left out when there is none. */
+  readonly thumbnail?: Uint8Array;
+  /** Until when the job's files are kept (the retention setting), said in the email. */
+  readonly keptUntil?: Date;
+}
+
+/** The Content-ID of the thumbnail inside a result email. */
+export const THUMBNAIL_CID = 'thumbnail@gen3d';
+
+/** A day as the emails say it: `5 January 2027` (UTC). */
+export function longDate(date: Date): string {
+  return date.toLocaleDateString('en-GB', {
+    day: 'numeric',
+    month: 'long',
+    year: 'numeric',
+    timeZone: 'UTC',
+  });
+}
+
+/** The "your model is ready" email, with the link and what was made, named honestly, and its picture inside. */
+export function successEmail(input: SuccessEmailInput): Email {
+  const table = details(resultRows(input));
+  const doubt = doubtfulMask(input.report?.worker);
+  // No text the uploader chose in the subject (decision 0025): the picture's name is quoted in the body only.
+  return {
+    subject: 'Your 3D model is ready',
+    text: successText(input, table.text, doubt !== undefined),
+    html: successHtml(input, table.html, doubt !== undefined),
+    ...(input.thumbnail
+      ? {
+          inlineImages: [
+            {
+              cid: THUMBNAIL_CID,
+              contentType: 'image/png',
+              bytes: input.thumbnail,
+              fileName: 'thumbnail.png',
+            },
+          ],
+        }
+      : {}),
+  };
+}
+
+type Row = readonly [string, string];
+
+/** The details table of a result: what was made, how, and how long it took. */
+function resultRows(input: SuccessEmailInput): Row[] {
+  const worker = input.report?.worker;
   const doubt = doubtfulMask(worker);
-  const rows: [string, string][] = [
+  const when = (condition: unknown, ...rows: Row[]): Row[] => (condition ? rows : []);
+  return [
     ['Picture', `${input.name}.png`],
     ['Method', worker ? worker.method : 'unknown'],
-    ...(worker?.fallbackFrom
-      ? ([['Note', `made with ${worker.backend} because ${worker.fallbackFrom} was unavailable`]] as [
-          string,
-          string,
-        ][])
-      : []),
+    ...when(worker?.fallbackFrom, [
+      'Note',
+      `made with ${worker?.backend} because ${worker?.fallbackFrom} was unavailable`,
+    ]),
     ['Mesh', worker ? `${worker.mesh.vertices} vertices, ${worker.mesh.faces} triangles` : 'unknown'],
-    ...(worker?.mesh.decimation?.applied
-      ? ([['Simplified', `from ${worker.mesh.decimation.originalFaces} triangles`]] as [string, string][])
-      : []),
+    ...when(worker?.mesh.decimation?.applied, [
+      'Simplified',
+      `from ${worker?.mesh.decimation?.originalFaces} triangles`,
+    ]),
     ['Closed (watertight)', worker ? (worker.mesh.watertight ? 'yes' : 'no') : 'unknown'],
-    ...(worker ? ([['Object found by', objectFoundBy(worker)]] as [string, string][]) : []),
-    ...(doubt
-      ? ([['Object outline', `doubtful (score ${doubt.score.toFixed(2)}; 0.5 or more is good)`]] as [
-          string,
-          string,
-        ][])
-      : []),
+    ...when(worker, ['Object found by', worker ? objectFoundBy(worker) : '']),
+    ...when(doubt, ['Object outline', `doubtful (score ${doubt?.score.toFixed(2)}; 0.5 or more is good)`]),
     ['File', `${input.name}.ply, ${megabytes(input.meshBytes)}`],
-    ...files.map((f) => ['Also', `${input.name}.${f.format}, ${megabytes(f.bytes)}`] as [string, string]),
-    ['Processing time', seconds(report?.timingsMs['total'])],
+    ...(input.files ?? []).map((f): Row => ['Also', `${input.name}.${f.format}, ${megabytes(f.bytes)}`]),
+    ['Processing time', seconds(input.report?.timingsMs['total'])],
   ];
-  const table = details(rows);
+}
+
+function keptLine(keptUntil: Date | undefined): string | undefined {
+  return keptUntil
+    ? `Your files are kept until ${longDate(keptUntil)}; they are deleted after that.`
+    : undefined;
+}
+
+function successText(input: SuccessEmailInput, table: string, doubtful: boolean): string {
+  const files = input.files ?? [];
   const until = input.expiresAt?.toUTCString();
   const filesUntil = input.filesExpireAt?.toUTCString();
-  // No text the uploader chose in the subject (decision 0025): the picture's name is quoted in the body only.
-  const subject = 'Your 3D model is ready';
-  const fileLines = files.flatMap((f) => [
-    `${f.format.toUpperCase()} (${FORMAT_USES[f.format] ?? 'other tools'}):`,
-    f.url,
-  ]);
-  const text = [
+  const kept = keptLine(input.keptUntil);
+  return [
     'Hello,',
     '',
     until
@@ -159,39 +202,57 @@ export function successEmail(input: {
           filesUntil
             ? `The same model in the other formats you asked for (links work until ${filesUntil}):`
             : 'The same model in the other formats you asked for:',
-          ...fileLines,
+          ...files.flatMap((f) => [
+            `${f.format.toUpperCase()} (${FORMAT_USES[f.format] ?? 'other tools'}):`,
+            f.url,
+          ]),
         ]
       : []),
-    ...(doubt ? ['', DOUBTFUL_ADVICE] : []),
+    ...(input.thumbnail ? ['', 'A picture of the model is in this email (shown in its HTML version).'] : []),
+    ...(doubtful ? ['', DOUBTFUL_ADVICE] : []),
+    ...(kept ? ['', kept] : []),
     '',
-    table.text,
+    table,
     '',
     'PLY files open in Blender, MeshLab and most 3D viewers.',
     '— Gen3D',
   ].join('\n');
-  const html = [
+}
+
+function successHtml(input: SuccessEmailInput, table: string, doubtful: boolean): string {
+  const files = input.files ?? [];
+  const name = escapeHtml(input.name);
+  const until = input.expiresAt?.toUTCString();
+  const filesUntil = input.filesExpireAt?.toUTCString();
+  const kept = keptLine(input.keptUntil);
+  return [
     '<p>Hello,</p>',
-    `<p>Your 3D model of <strong>${escapeHtml(input.name)}.png</strong> is ready.</p>`,
+    `<p>Your 3D model of <strong>${name}.png</strong> is ready.</p>`,
+    ...(input.thumbnail
+      ? [
+          `<p><img src="cid:${THUMBNAIL_CID}" alt="A picture of the 3D model of ${name}.png" width="256" height="256"></p>`,
+        ]
+      : []),
     until
-      ? `<p><a href="${escapeHtml(input.link)}">Download ${escapeHtml(input.name)}.ply</a> (the link works until ${escapeHtml(until)}).</p>`
-      : `<p><a href="${escapeHtml(input.link)}">See ${escapeHtml(input.name)} in 3D and download it</a>.</p>`,
+      ? `<p><a href="${escapeHtml(input.link)}">Download ${name}.ply</a> (the link works until ${escapeHtml(until)}).</p>`
+      : `<p><a href="${escapeHtml(input.link)}">See ${name} in 3D and download it</a>.</p>`,
     ...(files.length > 0
       ? [
           `<p>The same model in the other formats you asked for${filesUntil ? ` (the links work until ${escapeHtml(filesUntil)})` : ''}:</p>`,
           `<ul>${files
             .map(
               (f) =>
-                `<li><a href="${escapeHtml(f.url)}">${escapeHtml(input.name)}.${escapeHtml(f.format)}</a> — ${escapeHtml(FORMAT_USES[f.format] ?? 'other tools')}</li>`,
+                `<li><a href="${escapeHtml(f.url)}">${name}.${escapeHtml(f.format)}</a> — ${escapeHtml(FORMAT_USES[f.format] ?? 'other tools')}</li>`,
             )
             .join('')}</ul>`,
         ]
       : []),
-    ...(doubt ? [`<p>${escapeHtml(DOUBTFUL_ADVICE)}</p>`] : []),
-    table.html,
+    ...(doubtful ? [`<p>${escapeHtml(DOUBTFUL_ADVICE)}</p>`] : []),
+    ...(kept ? [`<p>${escapeHtml(kept)}</p>`] : []),
+    table,
     '<p>PLY files open in Blender, MeshLab and most 3D viewers.</p>',
     '<p>— Gen3D</p>',
   ].join('\n');
-  return { subject, text, html };
 }
 
 /** What the user reads when a job failed: the problem in plain words, and a reference for support. */

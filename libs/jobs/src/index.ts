@@ -78,7 +78,16 @@ export {
   WEB_URL,
 } from './settings';
 export { describeContent, isPng } from './png-signature';
-export type { AsyncInferenceInvoker, AsyncInvocation, Clock, Email, Mailer, OutgoingEmail } from './ports';
+export type {
+  AsyncInferenceInvoker,
+  AsyncInvocation,
+  Clock,
+  Email,
+  InlineImage,
+  Mailer,
+  OutgoingEmail,
+} from './ports';
+export { encodeHeader, formatMimeMessage, quotedPrintable, type MimeMessage } from './mime';
 export {
   acceptedOn,
   addressHashOf,

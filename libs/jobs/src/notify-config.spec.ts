@@ -15,13 +15,16 @@ describe('parseNotifyConfig', () => {
       adminEmail: 'info@2112-lab.com',
       sourceEmail: 'noreply@genesis3d.com',
       linkExpirySeconds: 604800,
+      retentionDays: 30,
     });
+    expect(parseNotifyConfig({ ...seed, RETENTION_DAYS: '7' }).retentionDays).toBe(7);
   });
 
   it.each([
     [{ ...seed, SOURCE_EMAIL: undefined }, /SOURCE_EMAIL is not set/],
     [{ ...seed, DATA_BUCKET: '' }, /DATA_BUCKET is not set/],
     [{ ...seed, LINK_EXPIRY_SECONDS: '700000' }, /LINK_EXPIRY_SECONDS must be an integer from 60 to 604800/],
+    [{ ...seed, RETENTION_DAYS: '0' }, /RETENTION_DAYS must be an integer from 1 to 3650/],
   ])('refuses %#: the variable is named', (env, message) => {
     expect(() => parseNotifyConfig(env)).toThrow(ConfigError);
     expect(() => parseNotifyConfig(env)).toThrow(message);
@@ -38,7 +41,9 @@ describe('the notify and extract settings given typed (the local stack)', () => 
   };
 
   it('are checked by the same rules as the environment', () => {
-    expect(notifyConfigOf(typed)).toEqual(typed);
+    expect(notifyConfigOf(typed)).toEqual({ ...typed, retentionDays: 30 });
+    expect(notifyConfigOf({ ...typed, retentionDays: 90 }).retentionDays).toBe(90);
+    expect(() => notifyConfigOf({ ...typed, retentionDays: 0 })).toThrow(/RETENTION_DAYS/);
     expect(() => notifyConfigOf({ ...typed, linkExpirySeconds: 8 * 24 * 3600 })).toThrow(
       /LINK_EXPIRY_SECONDS/,
     );

@@ -5,7 +5,14 @@ import {
   type Environment,
   type ValuesOf,
 } from '@gen3d/runtime';
-import { ADMIN_EMAIL, DATA_BUCKET, LINK_EXPIRY_SECONDS, SOURCE_EMAIL, WEB_URL } from './settings';
+import {
+  ADMIN_EMAIL,
+  DATA_BUCKET,
+  LINK_EXPIRY_SECONDS,
+  RETENTION_DAYS,
+  SOURCE_EMAIL,
+  WEB_URL,
+} from './settings';
 
 const NOTIFY_SETTINGS = {
   dataBucket: DATA_BUCKET,
@@ -18,6 +25,8 @@ const NOTIFY_SETTINGS = {
    * app, which fetches a fresh download link each time; without it, the email carries a presigned link.
    */
   webUrl: optionalSetting(WEB_URL),
+  /** How long the files are kept (the bucket's lifecycle rules): the result email says until when. */
+  retentionDays: RETENTION_DAYS,
 };
 
 /** The notify core's settings: the seed's environment variables, checked once at cold start. */
@@ -28,7 +37,15 @@ export function parseNotifyConfig(env: Environment): NotifyConfig {
   return readSettings(env, NOTIFY_SETTINGS);
 }
 
-/** The same settings given typed (the local stack composes the core in its own process). */
-export function notifyConfigOf(values: NotifyConfig): NotifyConfig {
-  return checkSettings({ ...values }, NOTIFY_SETTINGS);
+/**
+ * The same settings given typed (the local stack composes the core in its own process); `retentionDays` absent is
+ * the setting's default.
+ */
+export function notifyConfigOf(
+  values: Omit<NotifyConfig, 'retentionDays'> & { readonly retentionDays?: number },
+): NotifyConfig {
+  return checkSettings(
+    { ...values, retentionDays: values.retentionDays ?? RETENTION_DAYS.fromEnv({}) },
+    NOTIFY_SETTINGS,
+  );
 }

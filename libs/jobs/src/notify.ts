@@ -13,6 +13,8 @@ import {
   acquireLock,
   lockDeadline,
   LockBusyError,
+  ObjectMissingError,
+  ObjectTooLargeError,
   updateLock,
   type BucketStore,
   type LockDocument,
@@ -25,6 +27,7 @@ import {
   buildMeshFileKey,
   buildRejectedKey,
   buildReportKey,
+  buildResultImageKey,
   InvalidKeyError,
   JOB_ID_PATTERN,
   parseDataBucketKey,
@@ -46,6 +49,8 @@ import {
   userFailureEmail,
 } from './emails';
 import { PermanentMailError } from './errors';
+import { isPng } from './png-signature';
+import { keptUntil } from './settings';
 import type { NotifyConfig } from './notify-config';
 import type { Clock, Mailer, OutgoingEmail } from './ports';
 import {
@@ -215,6 +220,8 @@ async function notifyMesh(context: Context, object: ResultRef, target: OutputKey
             ? { url: jobLink(webUrl, jobId, recipient.access), expiresAt: undefined }
             : await ports.data.presignGet(target.key, ports.config.linkExpirySeconds, object.versionId);
         const files = await extraFileLinks(context, target, report);
+        const thumbnail = await readThumbnail(context, target, report);
+        const retentionDays = ports.config.retentionDays;
         return {
           ...successEmail({
             name: target.name,
@@ -224,6 +231,10 @@ async function notifyMesh(context: Context, object: ResultRef, target: OutputKey
             expiresAt: link.expiresAt,
             files: files.map((f) => ({ format: f.format, url: f.url, bytes: f.bytes })),
             ...(files[0] ? { filesExpireAt: files[0].expiresAt } : {}),
+            ...(thumbnail ? { thumbnail } : {}),
+            ...(retentionDays !== undefined
+              ? { keptUntil: keptUntil(endOf(report, ports.clock), retentionDays) }
+              : {}),
           }),
           to: recipient.to,
         };
@@ -260,6 +271,42 @@ async function extraFileLinks(
     links.push({ format: file.format, url: link.url, bytes: file.bytes, expiresAt: link.expiresAt });
   }
   return links;
+}
+
+/** The largest thumbnail an email carries (the worker's are about 100 kB). */
+const MAX_THUMBNAIL_BYTES = 2 * 1024 * 1024;
+
+/**
+ * The job's thumbnail at the version the report names, for the email to show. Missing, too large, not a PNG, or
+ * named outside the job: the email goes out without it (logged), never fails for it.
+ */
+async function readThumbnail(
+  context: Context,
+  target: OutputKey,
+  report: JobReport | undefined,
+): Promise<Uint8Array | undefined> {
+  const named = report?.output.images?.find((i) => i.image === 'thumbnail');
+  if (!named) return undefined;
+  const { log } = context.invocation;
+  if (named.key !== buildResultImageKey(target, 'thumbnail')) {
+    log.warn({ image: named.image }, 'the report names a picture outside the job: not shown');
+    return undefined;
+  }
+  try {
+    const bytes = await context.ports.data.get(named.key, MAX_THUMBNAIL_BYTES, named.versionId);
+    if (isPng(bytes)) return bytes;
+    log.warn({ bytes: bytes.length }, 'the thumbnail is not a PNG: not shown');
+  } catch (error) {
+    if (!(error instanceof ObjectMissingError || error instanceof ObjectTooLargeError)) throw error;
+    log.warn({ err: error }, 'the thumbnail cannot be read: the email goes without it');
+  }
+  return undefined;
+}
+
+/** When the job ended, as its report says (else now): the retention counts from it. */
+function endOf(report: JobReport | undefined, clock: Clock): Date {
+  const finished = report ? new Date(report.finishedAt) : undefined;
+  return finished && !Number.isNaN(finished.getTime()) ? finished : clock();
 }
 
 async function notifyFailure(
@@ -559,7 +606,9 @@ export async function notifyStateOf(
 export interface ReleasePorts {
   readonly data: BucketStore;
   readonly mailer: Mailer;
-  readonly config: Pick<NotifyConfig, 'linkExpirySeconds' | 'webUrl'>;
+  /** `retentionDays` absent: the email does not say until when the files are kept. */
+  readonly config: Pick<NotifyConfig, 'linkExpirySeconds' | 'webUrl'> &
+    Partial<Pick<NotifyConfig, 'retentionDays'>>;
   readonly clock: Clock;
 }
 

@@ -23,11 +23,24 @@ export interface AsyncInferenceInvoker {
   invokeAsync(invocation: AsyncInvocation): Promise<{ readonly outputLocation: string | undefined }>;
 }
 
-/** An email as the cores write it: a subject, a plain-text and an HTML body. */
+/**
+ * A picture carried inside an email (a multipart/related part, RFC 2387) and shown by its HTML as `cid:{cid}`: mail
+ * clients display it without loading remote content.
+ */
+export interface InlineImage {
+  /** The Content-ID, without angle brackets (`thumbnail@gen3d`): letters, digits, `.`, `_`, `@`, `-`. */
+  readonly cid: string;
+  readonly contentType: string;
+  readonly bytes: Uint8Array;
+  readonly fileName: string;
+}
+
+/** An email as the cores write it: a subject, a plain-text and an HTML body, and the pictures its HTML shows. */
 export interface Email {
   readonly subject: string;
   readonly text: string;
   readonly html: string;
+  readonly inlineImages?: readonly InlineImage[];
 }
 
 export interface OutgoingEmail extends Email {

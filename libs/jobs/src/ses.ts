@@ -1,12 +1,15 @@
+import { randomUUID } from 'node:crypto';
 import {
   ConfigurationSetDoesNotExistException,
   MailFromDomainNotVerifiedException,
   MessageRejected,
   SendEmailCommand,
+  SendRawEmailCommand,
   SESClient,
   SESServiceException,
 } from '@aws-sdk/client-ses';
 import { PermanentMailError } from './errors';
+import { formatMimeMessage } from './mime';
 import type { Mailer, OutgoingEmail } from './ports';
 
 /**
@@ -38,7 +41,8 @@ function isPermanent(error: unknown): error is SESServiceException {
 /**
  * One email, plain text and HTML, from the configured source address, through the configuration set when one is
  * given (SES_CONFIGURATION_SET: the account-level suppression list and the bounce and complaint metrics that the
- * operations stack alarms on). A permanent refusal rejects with PermanentMailError.
+ * operations stack alarms on). An email with inline pictures goes as a raw MIME message (SendRawEmail: SendEmail
+ * cannot carry them); any other as SendEmail. A permanent refusal rejects with PermanentMailError.
  */
 export class SesMailer implements Mailer {
   constructor(
@@ -49,24 +53,44 @@ export class SesMailer implements Mailer {
 
   async send(email: OutgoingEmail): Promise<string | undefined> {
     try {
-      const out = await this.client.send(
-        new SendEmailCommand({
-          Source: this.source,
-          Destination: { ToAddresses: [email.to] },
-          Message: {
-            Subject: { Data: email.subject, Charset: 'UTF-8' },
-            Body: {
-              Text: { Data: email.text, Charset: 'UTF-8' },
-              Html: { Data: email.html, Charset: 'UTF-8' },
-            },
-          },
-          ...(this.configurationSet ? { ConfigurationSetName: this.configurationSet } : {}),
-        }),
-      );
+      const out = email.inlineImages?.length
+        ? await this.client.send(this.raw(email))
+        : await this.client.send(this.simple(email));
       return out.MessageId;
     } catch (error) {
       if (isPermanent(error)) throw new PermanentMailError(error.name, { cause: error });
       throw error;
     }
+  }
+
+  private simple(email: OutgoingEmail): SendEmailCommand {
+    return new SendEmailCommand({
+      Source: this.source,
+      Destination: { ToAddresses: [email.to] },
+      Message: {
+        Subject: { Data: email.subject, Charset: 'UTF-8' },
+        Body: {
+          Text: { Data: email.text, Charset: 'UTF-8' },
+          Html: { Data: email.html, Charset: 'UTF-8' },
+        },
+      },
+      ...(this.configurationSet ? { ConfigurationSetName: this.configurationSet } : {}),
+    });
+  }
+
+  /** multipart/related (the text and HTML alternatives, then the pictures the HTML names by Content-ID). */
+  private raw(email: OutgoingEmail): SendRawEmailCommand {
+    const message = formatMimeMessage({
+      ...email,
+      from: this.source,
+      date: new Date(),
+      boundary: `gen3d-${randomUUID()}`,
+    });
+    return new SendRawEmailCommand({
+      Source: this.source,
+      Destinations: [email.to],
+      RawMessage: { Data: message },
+      ...(this.configurationSet ? { ConfigurationSetName: this.configurationSet } : {}),
+    });
   }
 }

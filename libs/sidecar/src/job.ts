@@ -6,12 +6,20 @@ import type {
   FailureDocument,
   JobStatus,
   MeshFile,
+  ResultImageFile,
   WorkerReport,
 } from '@gen3d/events';
 import { buildFailureDocument, JobDocuments } from '@gen3d/jobs';
 import type { Logger } from '@gen3d/logging';
 import { ObjectMissingError, ObjectTooLargeError, type BucketStore } from '@gen3d/object-store';
-import { InvalidKeyError, outputKeysFor, parseInputKey, parseMaskKey, type InputKey } from '@gen3d/s3-keys';
+import {
+  InvalidKeyError,
+  outputKeysFor,
+  parseInputKey,
+  parseMaskKey,
+  type InputKey,
+  type ResultImage,
+} from '@gen3d/s3-keys';
 import { jobBudgetMs } from './config';
 import { JobFailure } from './errors';
 import type { WorkerJob, WorkerOutcome } from './worker-client';
@@ -33,11 +41,13 @@ export type JobOutcome =
   | { readonly ok: false; readonly failure: FailureDocument };
 
 const PLY_CONTENT_TYPE = 'application/octet-stream';
+/** Every job asks the worker for its pictures: the mesh's thumbnail and the mask it used (PROTOCOL.md `extras`). */
+const RESULT_IMAGES_ASKED: readonly ResultImage[] = ['thumbnail', 'mask'];
 
 /**
  * Runs one inference request: read the PNG (and the user's mask), call the worker within the job's budget, write
- * the extra formats asked for, then the report, then the PLY under the job's own users/{userId}/output/ prefix, or
- * write a failure document there. Output keys come from the parsed input key only.
+ * the extra formats asked for and the job's pictures (thumbnail, mask: those the worker made), then the report,
+ * then the PLY under the job's own users/{userId}/output/ prefix, or write a failure document there. Output keys come from the parsed input key only.
  */
 export async function runJob(request: InferenceRequest, deps: JobDeps): Promise<JobOutcome> {
   const started = performance.now();
@@ -79,19 +89,16 @@ export async function runJob(request: InferenceRequest, deps: JobDeps): Promise<
       ...(mask ? { mask } : {}),
       options: workerOptions(request),
       timeoutMs: budgetMs,
+      extras: RESULT_IMAGES_ASKED,
     });
     lap('worker', t);
     if (!outcome.ok) throw new JobFailure(outcome.error.type, 'reconstruction', outcome.error.message);
 
     t = performance.now();
     const keys = outputKeysFor(input);
-    // The extra formats first: the report names the version of each, and the PLY, last, sends the email.
-    const output = input;
-    const extra = await Promise.all(outcome.files.map((file) => docs.writeMeshFile(output, request, file)));
-    const ply: MeshFile = { format: 'ply', key: keys.mesh, bytes: outcome.ply.length };
-    const files = (request.options.formats ?? ['ply']).map((format) =>
-      format === 'ply' ? ply : (extra.find((f) => f.format === format) as MeshFile),
-    );
+    // The extra formats and the pictures first: the report names the version of each, and the PLY, last, sends
+    // the email.
+    const { files, images } = await writeBesideMesh(docs, input, request, outcome);
     timings['total'] = Math.round(performance.now() - started);
     const report: JobReport = {
       version: 1,
@@ -102,7 +109,8 @@ export async function runJob(request: InferenceRequest, deps: JobDeps): Promise<
         bucket: deps.data.bucket,
         meshKey: keys.mesh,
         bytes: outcome.ply.length,
-        ...(extra.length > 0 ? { files } : {}),
+        ...(files.some((f) => f.format !== 'ply') ? { files } : {}),
+        ...(images.length > 0 ? { images } : {}),
       },
       worker: outcome.report,
       timingsMs: timings,
@@ -129,7 +137,12 @@ export async function runJob(request: InferenceRequest, deps: JobDeps): Promise<
       })
       .catch((error: unknown) => deps.log.warn({ err: error }, 'could not write the job status'));
     deps.log.info(
-      { timings, mesh: outcome.report.mesh, formats: files.map((f) => f.format) },
+      {
+        timings,
+        mesh: outcome.report.mesh,
+        formats: files.map((f) => f.format),
+        images: images.map((i) => i.image),
+      },
       'job succeeded',
     );
     return {
@@ -149,6 +162,27 @@ export async function runJob(request: InferenceRequest, deps: JobDeps): Promise<
     const failure = asJobFailure(error);
     return { ok: false, failure: await failJob(request, failure, deps, startedAt) };
   }
+}
+
+/**
+ * Writes the mesh's other formats and the job's pictures next to where the PLY goes; returns every mesh file in the
+ * order asked (the PLY's entry has no version yet: it is written last) and the pictures written, with their versions.
+ */
+async function writeBesideMesh(
+  docs: JobDocuments,
+  input: InputKey,
+  job: { readonly jobId: string; readonly options: InferenceRequest['options'] },
+  outcome: Extract<WorkerOutcome, { ok: true }>,
+): Promise<{ files: MeshFile[]; images: ResultImageFile[] }> {
+  const [extra, images] = await Promise.all([
+    Promise.all(outcome.files.map((file) => docs.writeMeshFile(input, job, file))),
+    Promise.all(outcome.images.map((image) => docs.writeResultImage(input, job, image))),
+  ]);
+  const ply: MeshFile = { format: 'ply', key: outputKeysFor(input).mesh, bytes: outcome.ply.length };
+  const files = (job.options.formats ?? ['ply']).map((format) =>
+    format === 'ply' ? ply : (extra.find((f) => f.format === format) as MeshFile),
+  );
+  return { files, images };
 }
 
 /**

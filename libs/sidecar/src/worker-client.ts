@@ -6,7 +6,7 @@ import {
   type JobOptions,
   type WorkerReport,
 } from '@gen3d/events';
-import type { ExtraMeshFormat, MeshFormat } from '@gen3d/s3-keys';
+import type { ExtraMeshFormat, MeshFormat, ResultImage } from '@gen3d/s3-keys';
 
 /** The header the worker host puts the report in (worker/src/gen3d_worker/service.py). */
 const REPORT_HEADER = 'x-gen3d-report';
@@ -19,6 +19,8 @@ export interface WorkerJob {
   readonly options: Partial<JobOptions>;
   /** How long the worker may compute, in ms; sent as `X-Gen3D-Timeout-Ms` so the worker stops when we give up. */
   readonly timeoutMs?: number;
+  /** The pictures to answer besides the mesh (PROTOCOL.md `extras`); a worker of an earlier version ignores them. */
+  readonly extras?: readonly ResultImage[];
 }
 
 /** One mesh file of the worker's answer in a format other than PLY, with the content type it came with. */
@@ -28,12 +30,20 @@ export interface WorkerFile {
   readonly contentType: string;
 }
 
+/** One picture of the worker's answer (a part named after it, image/png). */
+export interface WorkerImage {
+  readonly image: ResultImage;
+  readonly bytes: Uint8Array;
+}
+
 export type WorkerOutcome =
   | {
       readonly ok: true;
       readonly ply: Uint8Array;
       /** The other formats asked for (`options.formats`), in the order asked; empty when only the PLY was. */
       readonly files: readonly WorkerFile[];
+      /** The extras asked for that the answer carries, in the order asked; a missing one was not made. */
+      readonly images: readonly WorkerImage[];
       readonly report: WorkerReport;
     }
   | { readonly ok: false; readonly error: JobError };
@@ -50,6 +60,7 @@ export async function callWorker(url: string, job: WorkerJob, signal?: AbortSign
     image: job.image,
     ...(job.mask ? { mask: job.mask } : {}),
     options: Buffer.from(JSON.stringify(job.options)),
+    ...(job.extras?.length ? { extras: Buffer.from(JSON.stringify(job.extras)) } : {}),
   });
   // A finished buffer, not FormData: undici streams FormData bodies, and an abort racing that stream can throw
   // outside the promise (seen on Node 24: "ReadableStream is already closed").
@@ -79,21 +90,25 @@ export async function callWorker(url: string, job: WorkerJob, signal?: AbortSign
     }
     const formats: readonly MeshFormat[] = job.options.formats ?? ['ply'];
     if ((response.headers.get('content-type') ?? '').startsWith('multipart/form-data')) {
-      return meshFiles(await response.formData(), formats, report);
+      return meshFiles(await response.formData(), formats, job.extras ?? [], report);
     }
     const body = new Uint8Array(await response.arrayBuffer());
     if (formats.some((format) => format !== 'ply')) {
       return workerFault(`the worker answered one file, not the formats asked for (${formats.join(', ')})`);
     }
-    return { ok: true, ply: body, files: [], report };
+    return { ok: true, ply: body, files: [], images: [], report };
   }
   return { ok: false, error: errorFrom(response.status, new Uint8Array(await response.arrayBuffer())) };
 }
 
-/** The worker's multipart answer (PROTOCOL.md): one part per format asked, named after it; the PLY among them. */
+/**
+ * The worker's multipart answer (PROTOCOL.md): one part per format asked, named after it, the PLY among them; then
+ * the extras asked for. A missing extra part is "not made" (a worker of an earlier version), never a failure.
+ */
 async function meshFiles(
   form: FormData,
   formats: readonly MeshFormat[],
+  extras: readonly ResultImage[],
   report: WorkerReport,
 ): Promise<WorkerOutcome> {
   let ply: Uint8Array | undefined;
@@ -106,7 +121,12 @@ async function meshFiles(
     else files.push({ format, bytes, contentType: part.type || 'application/octet-stream' });
   }
   if (ply === undefined) return workerFault('the worker answered no PLY (the job always asks for one)');
-  return { ok: true, ply, files, report };
+  const images: WorkerImage[] = [];
+  for (const image of extras) {
+    const part = form.get(image);
+    if (part instanceof Blob) images.push({ image, bytes: new Uint8Array(await part.arrayBuffer()) });
+  }
+  return { ok: true, ply, files, images, report };
 }
 
 /** multipart/form-data in one buffer: the fields of the worker protocol, each as application/octet-stream. */
