@@ -9,11 +9,22 @@ import {
   uploadMetadataFor,
   type JobStatus,
 } from '@gen3d/events';
-import { linkStoredJob, listJobStatuses, readJobStatus, readStoredJob, type LinkedJob } from '@gen3d/jobs';
+import { randomBytes } from 'node:crypto';
+import {
+  deleteJobVersions,
+  linkStoredJob,
+  listJobStatuses,
+  PictureGoneError,
+  readJobStatus,
+  readStoredJob,
+  retryAsOperator,
+  type LinkedJob,
+} from '@gen3d/jobs';
 import type { BucketStore, FolderObjectStore } from '@gen3d/object-store';
 import { buildInputKey, buildMaskKey, parseUserId, type UserId } from '@gen3d/s3-keys';
 import { z } from 'zod';
 import { HttpError } from './http-server';
+import { redriveDeadLetters } from './redrive';
 
 /** The routes the CLI uses on this machine (`/local/...`), answered from the data folder. */
 export interface OperatorApi {
@@ -33,6 +44,10 @@ export interface OperatorApiDeps {
   readonly linkExpirySeconds: number;
   /** The job id the extract handler gives an upload (the same function, imported, never re-derived here). */
   readonly jobIdOf: (upload: { bucket: string; key: string; versionId?: string; eTag?: string }) => string;
+  /** How many days a job's files are kept after it ended (the views' keptUntil). */
+  readonly retentionDays?: number;
+  /** The durable queues' folder: POST /redrive sends what their dead/ folders hold through the pipeline again. */
+  readonly queuesDir?: string;
 }
 
 const UploadRequestSchema = z.strictObject({
@@ -50,17 +65,26 @@ const UploadRequestSchema = z.strictObject({
   targetFaces: TargetFacesSchema.optional(),
 });
 
+const RetryRequestSchema = z.strictObject({
+  point: z.strictObject({ x: z.number().int().nonnegative(), y: z.number().int().nonnegative() }).optional(),
+  points: PointsSchema.optional(),
+  box: BoxSchema.optional(),
+  shape: ShapeSchema.optional(),
+});
+
 /**
- * The operator's API: presigned POST forms for an upload (and its mask), a user's jobs, one job, its mesh link.
- * The same shape as the web API's GET /jobs and GET /jobs/{jobId}, for a user the operator names.
+ * The operator's API: presigned POST forms for an upload (and its mask), a user's jobs, one job, its mesh link, a
+ * job's retry and deletion, a user's files for an export. The same shape as the web API's GET /jobs and
+ * GET /jobs/{jobId}, for a user the operator names.
  */
 export function createOperatorApi(deps: OperatorApiDeps): OperatorApi {
-  /** A job with a link to each file it made (at the versions the job wrote) and where the file lies. */
+  /** A job with a link to each file and picture it made (at the versions the job wrote) and where it lies. */
   const linked = (status: JobStatus): Promise<LinkedJob> =>
     readStoredJob(deps.data, status).then((job) =>
-      linkStoredJob(deps.data, job, deps.linkExpirySeconds, (file) =>
-        deps.store.pathOf(deps.data.bucket, file.key, file.versionId),
-      ),
+      linkStoredJob(deps.data, job, deps.linkExpirySeconds, {
+        pathOf: (object) => deps.store.pathOf(deps.data.bucket, object.key, object.versionId),
+        ...(deps.retentionDays !== undefined ? { retentionDays: deps.retentionDays } : {}),
+      }),
     );
   const view = async (userId: UserId, jobId: string): Promise<LinkedJob | undefined> => {
     const status = await readJobStatus(deps.data, userId, jobId);
@@ -98,6 +122,10 @@ export function createOperatorApi(deps: OperatorApiDeps): OperatorApi {
           },
         };
       }
+      if (method === 'POST' && route === '/redrive') {
+        if (deps.queuesDir === undefined) throw new HttpError(404, 'this stack has no queues to redrive');
+        return { status: 200, body: { queues: await redriveDeadLetters(deps.queuesDir) } };
+      }
       const userId = parseUserId(query.get('userId') ?? '');
       if (method === 'GET' && route === '/jobs/by-upload') {
         const versionId = query.get('versionId') ?? undefined;
@@ -115,13 +143,59 @@ export function createOperatorApi(deps: OperatorApiDeps): OperatorApi {
         const statuses = await listJobStatuses(deps.data, userId, { max: 200 });
         return { status: 200, body: { jobs: await Promise.all(statuses.map(linked)) } };
       }
-      const match = /^\/jobs\/([^/]+)$/.exec(route);
-      if (method === 'GET' && match) {
-        const job = await view(userId, match[1] as string);
-        if (!job) throw new HttpError(404, `no job ${match[1]} for user ${userId}`);
+      if (method === 'GET' && route === '/export')
+        return { status: 200, body: await exportList(deps, userId) };
+      const match = /^\/jobs\/([^/]+)(\/retry)?$/.exec(route);
+      const jobId = match?.[1] as string;
+      if (method === 'GET' && match && !match[2]) {
+        const job = await view(userId, jobId);
+        if (!job) throw new HttpError(404, `no job ${jobId} for user ${userId}`);
         return { status: 200, body: job };
+      }
+      if (method === 'POST' && match?.[2])
+        return { status: 202, body: await retry(deps, userId, jobId, body) };
+      if (method === 'DELETE' && match && !match[2]) {
+        return { status: 200, body: await remove(deps, userId, jobId) };
       }
       throw new HttpError(404, `no operator route ${method} ${route}`);
     },
   };
+}
+
+async function ownJob(deps: OperatorApiDeps, userId: UserId, jobId: string): Promise<JobStatus> {
+  const status = await readJobStatus(deps.data, userId, jobId);
+  if (!status) throw new HttpError(404, `no job ${jobId} for user ${userId}`);
+  return status;
+}
+
+/** A new job on the picture a job was made from, with new prompts: an operator's retry (see retryAsOperator). */
+async function retry(deps: OperatorApiDeps, userId: UserId, jobId: string, body: unknown) {
+  const wanted = RetryRequestSchema.parse(body ?? {});
+  const status = await ownJob(deps, userId, jobId);
+  try {
+    const suffix = randomBytes(4).toString('hex');
+    return await retryAsOperator(deps.data, status, wanted, { maxBytes: deps.maxUploadBytes, suffix });
+  } catch (error) {
+    if (error instanceof PictureGoneError) throw new HttpError(404, error.message);
+    throw error;
+  }
+}
+
+/** Deletes every stored version of one job (see deleteJobVersions); answers how many of each kind. */
+async function remove(deps: OperatorApiDeps, userId: UserId, jobId: string) {
+  const status = await ownJob(deps, userId, jobId);
+  return { jobId, deleted: await deleteJobVersions(deps.data, status) };
+}
+
+/** Every current file of one user (`users/{userId}/…`): its key, size and where it lies in the data folder. */
+async function exportList(deps: OperatorApiDeps, userId: UserId) {
+  const objects = await deps.data.list(`users/${userId}/`);
+  const files = await Promise.all(
+    objects.map(async (o) => ({
+      key: o.key,
+      bytes: o.size,
+      path: await deps.store.pathOf(deps.data.bucket, o.key),
+    })),
+  );
+  return { userId, files };
 }

@@ -111,6 +111,8 @@ export async function startLocalStack(
       maxUploadBytes: config.maxUploadBytes,
       linkExpirySeconds: config.linkExpirySeconds,
       jobIdOf: (upload) => jobIdFor(upload),
+      retentionDays: config.retentionDays,
+      queuesDir: config.queuesDir,
     }),
     api: await options.api?.({ store, config, mailer, url, webUrl, log: log.child({ function: 'api' }) }),
     webOrigin: new URL(webUrl).origin,

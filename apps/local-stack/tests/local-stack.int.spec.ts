@@ -13,6 +13,7 @@ import {
   StackProcess,
   until,
 } from './harness';
+import { FolderObjectStore } from '@gen3d/object-store';
 import { discPng, JPEG_BYTES } from './pictures';
 
 // End to end, as a person uses it: the local stack started as a process (`npm start` runs the same file), pictures
@@ -237,6 +238,70 @@ describe('the local stack, end to end', () => {
     ).toHaveLength(1);
     expect(mails[0]?.mail.subject).toBe('We could not make your 3D model');
     expect(mails[0]?.mail.text).toContain(job.job.error?.reason);
+  });
+
+  it('shows the thumbnail, retries with a prompt (a second email), deletes every version of the first job, exports and redrives', async () => {
+    const user = env(stack, 'eve');
+    const bucketDir = path.join(stack.home, 'data/gen3d-data-bucket');
+    const submitted = await cli(
+      ['submit', path.join(pictures, 'red chair.png'), '--email', 'eve@example.com', '--wait', '--json'],
+      user,
+    );
+    expect(submitted.code).toBe(0);
+    const firstId = (JSON.parse(submitted.stdout) as JobJson).job.jobId;
+    const status = JSON.parse((await cli(['status', firstId, '--json'], user)).stdout) as JobJson & {
+      job: { finishedAt: string; keptUntil: string };
+      images: { image: string; path: string; url: string }[];
+    };
+    const thumbnail = status.images.find((i) => i.image === 'thumbnail');
+    expect(thumbnail?.path).toBe(path.join(bucketDir, 'users/eve/output/red chair.thumb.png'));
+    expect(
+      readFileSync(thumbnail?.path as string)
+        .subarray(1, 4)
+        .toString(),
+    ).toBe('PNG');
+    expect((await fetch(thumbnail?.url as string)).status).toBe(200);
+    expect(Date.parse(status.job.keptUntil) - Date.parse(status.job.finishedAt)).toBe(30 * 86_400_000);
+
+    const retried = await cli(['retry', firstId, '--point', '128,128', '--json'], user);
+    expect(retried.code).toBe(0);
+    const retry = JSON.parse(retried.stdout) as { jobId: string; name: string };
+    expect(retry.name).toMatch(/^red chair-[0-9a-f]{8}$/);
+    const second = await until(
+      'the retry to be done',
+      async () => {
+        const answer = await cli(['status', retry.jobId, '--json'], user);
+        const job = answer.code === 0 ? (JSON.parse(answer.stdout) as JobJson) : undefined;
+        return job?.job.state === 'done' ? job : undefined;
+      },
+      120_000,
+    );
+    await pipelineIdle(stack.home);
+    const mails = (await outbox(path.join(stack.home, 'outbox'))).filter(
+      (m) => recipient(m.mail) === 'eve@example.com',
+    );
+    expect(mails).toHaveLength(2);
+
+    const deleted = await cli(['delete', firstId, '--json'], user);
+    expect(deleted.code).toBe(0);
+    expect(JSON.parse(deleted.stdout)).toMatchObject({ deleted: { input: 1, output: expect.any(Number) } });
+    const store = new FolderObjectStore({ root: path.join(stack.home, 'data') });
+    const left = (await store.listVersions('gen3d-data-bucket', 'users/eve/')).map((v) => v.key);
+    expect(left.filter((key) => /\/red chair\./.test(key) || key.includes(firstId))).toEqual([]);
+    expect(existsSync(path.join(bucketDir, 'users/eve/input/red chair.png'))).toBe(false);
+    expect(existsSync(path.join(bucketDir, 'users/eve/output/red chair.thumb.png'))).toBe(false);
+    expect(existsSync(second.files[0]?.path as string)).toBe(true);
+    expect((await cli(['status', firstId], user)).code).toBe(1);
+
+    const folder = path.join(work, 'export-eve');
+    expect((await cli(['export', '--user', 'eve', '--to', folder], user)).code).toBe(0);
+    expect(readFileSync(path.join(folder, `users/eve/input/${retry.name}.png`))).toEqual(
+      readFileSync(path.join(pictures, 'red chair.png')),
+    );
+    expect(existsSync(path.join(folder, 'users/eve/input/red chair.png'))).toBe(false);
+    const redriven = await cli(['redrive', '--json'], user);
+    expect(redriven.code).toBe(0);
+    expect(JSON.parse(redriven.stdout)).toMatchObject({ moved: 0, jobs: [] });
   });
 
   it('refuses a JPEG named .png before uploading; uploaded anyway, it fails with an email', async () => {
