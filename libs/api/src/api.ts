@@ -1,6 +1,13 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { JobView, MeshLink } from '@gen3d/events';
-import { jobViewOf, listJobStatuses, notifyStateOf, readStoredJob, storedFileOf } from '@gen3d/jobs';
+import {
+  jobViewOf,
+  listJobStatuses,
+  notifyStateOf,
+  readRetryOf,
+  readStoredJob,
+  storedFileOf,
+} from '@gen3d/jobs';
 import type { Logger } from '@gen3d/logging';
 import { MESH_FORMATS, parseUserId, type MeshFormat, type UserId } from '@gen3d/s3-keys';
 import { confirm } from './confirmations';
@@ -97,7 +104,7 @@ async function jobRoute(
   if (method === 'GET' && jobId === undefined) return listJobs(request, context, sessionOf(request, deps));
   if (jobId === undefined) return undefined;
   if (method === 'GET' && what === undefined) {
-    return json(200, { job: await jobView(deps, whoMaySee(request, deps), jobId, true) });
+    return json(200, { job: await jobView(deps, whoMaySee(request, deps), jobId) });
   }
   if (method === 'GET' && what === 'mesh') {
     return meshLink(deps, whoMaySee(request, deps), jobId, request.query['format'] ?? 'ply', log);
@@ -170,15 +177,18 @@ async function listJobs(request: ApiRequest, context: ApiContext, userId: UserId
   return json(200, { jobs: statuses.map((status) => jobViewOf({ status }, options)) });
 }
 
-async function jobView(deps: Deps, who: Who, jobId: string, withReport: boolean): Promise<JobView> {
+/** One job as GET /jobs/{id} shows it: with what it made once it ended, and the job it re-ran, if any. */
+async function jobView(deps: Deps, who: Who, jobId: string): Promise<JobView> {
   const status = await findJob(deps, who, jobId);
   const options = { retentionDays: deps.config.retentionDays };
-  if (!withReport || (status.state !== 'done' && status.state !== 'failed')) {
-    return jobViewOf({ status }, options);
-  }
+  const retryOf = await readRetryOf(deps.data, status);
+  const retried = retryOf ? { retryOf } : {};
+  if (status.state !== 'done' && status.state !== 'failed')
+    return { ...jobViewOf({ status }, options), ...retried };
   const state = await notifyStateOf(deps.data, { userId: who.userId, jobId: status.jobId });
   return {
     ...jobViewOf(await readStoredJob(deps.data, status), options),
+    ...retried,
     ...(state === 'pending' ? {} : { email: state }),
   };
 }

@@ -216,6 +216,11 @@ describe('POST /jobs/{id}/retry', () => {
     // The extract core takes it as a granted web upload, under the id the answer named; no new confirmation email.
     expect(await extract(api, key)).toMatchObject({ status: 'started', jobId });
     expect(api.sent.length).toBe(mailsBefore);
+    // The new job says which it re-ran; the first one says nothing of the kind.
+    const view = await api.call({ method: 'GET', path: `/jobs/${jobId}` }, ann.token);
+    expect(view.json['job']).toMatchObject({ jobId, name, state: 'queued', retryOf: first.jobId });
+    const firstView = await api.call({ method: 'GET', path: `/jobs/${first.jobId}` }, ann.token);
+    expect(firstView.json['job']['retryOf']).toBeUndefined();
   });
 
   it('counts every retry against the jobs in progress, replays included, and refuses strangers', async () => {

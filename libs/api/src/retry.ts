@@ -7,7 +7,7 @@ import {
   uploadMetadataFor,
   type RetryAnswer,
 } from '@gen3d/events';
-import { copyJobInput, readJobRequest, retryOptionsOf } from '@gen3d/jobs';
+import { copyJobInput, readJobRequest, RETRY_OF_METADATA, retryOptionsOf } from '@gen3d/jobs';
 import { buildInputKey, type UserId } from '@gen3d/s3-keys';
 import { z } from 'zod';
 import type { ApiContext } from './context';
@@ -26,9 +26,6 @@ const RetryRequestSchema = z.strictObject({
   shape: ShapeSchema.optional(),
 });
 const parseRetryRequest = jsonParserFor('retry request', RetryRequestSchema);
-
-/** The metadata an upload's copy carries to say which job it re-runs. */
-export const RETRY_OF_METADATA = 'retry-of';
 
 /**
  * POST /jobs/{id}/retry: a new job on the same picture (the version the first job's request names) with new prompts.

@@ -27,6 +27,8 @@ export {
   jobVersionsOf,
   PictureGoneError,
   readJobRequest,
+  readRetryOf,
+  RETRY_OF_METADATA,
   retryAsOperator,
   retryOptionsOf,
   type DeletedCounts,

@@ -13,6 +13,7 @@ import {
   buildJobIndexKey,
   buildReportKey,
   InvalidKeyError,
+  JOB_ID_PATTERN,
   parseInputKey,
   parseMaskKey,
 } from '@gen3d/s3-keys';
@@ -224,6 +225,21 @@ export async function copyJobInput(
   return { jobId, versionId: written.versionId };
 }
 
+/** The upload metadata a retry's copy carries: the job it re-runs (JobView.retryOf). */
+export const RETRY_OF_METADATA = 'retry-of';
+
+/**
+ * The job this one re-ran, from its upload's metadata (at the version its request names); undefined for a first job,
+ * and when the upload or its request is gone.
+ */
+export async function readRetryOf(data: BucketStore, status: JobStatus): Promise<string | undefined> {
+  const request = await readJobRequest(data, status);
+  if (!request || request.input.bucket !== data.bucket) return undefined;
+  const upload = await data.head(request.input.key, request.input.versionId);
+  const retryOf = upload?.metadata[RETRY_OF_METADATA];
+  return retryOf !== undefined && JOB_ID_PATTERN.test(retryOf) ? retryOf : undefined;
+}
+
 /** Why an operator's retry cannot start: the job's picture (or its request) is no longer stored. */
 export class PictureGoneError extends Error {
   override readonly name = 'PictureGoneError';
@@ -252,7 +268,7 @@ export async function retryAsOperator(
   const metadata = {
     ...(email ? { email } : {}),
     ...uploadMetadataFor(retryOptionsOf(request.options, retry)),
-    'retry-of': status.jobId,
+    [RETRY_OF_METADATA]: status.jobId,
   };
   const copy = await copyJobInput(data, request, { key, metadata }, options.maxBytes);
   return { jobId: copy.jobId, name, key };
