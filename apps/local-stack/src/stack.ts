@@ -187,7 +187,7 @@ async function openOrigin(
 }
 
 /** The extract and notify cores' settings, typed, checked once as at a Lambda's cold start (a bad one is named). */
-function coreConfigsOf(config: LocalStackConfig, webUrl: string) {
+export function coreConfigsOf(config: LocalStackConfig, webUrl: string) {
   return {
     extractConfig: extractConfigOf({
       endpointName: 'Gen3DSAMAsyncEndpoint',
@@ -204,6 +204,8 @@ function coreConfigsOf(config: LocalStackConfig, webUrl: string) {
       linkExpirySeconds: config.linkExpirySeconds,
       // Emails of uploads made through the web API link to the web app (operator/CLI uploads keep the direct link).
       webUrl,
+      // The email's "kept until": what the sweeper keeps.
+      retentionDays: config.retentionDays,
     }),
   };
 }
