@@ -63,8 +63,8 @@ function installedBy(text: string, upstream: Snapshot): Set<string> {
 
 /**
  * Which distribution provides each module of the snapshot, and, when the image does not name it itself, the
- * requirement it comes with (read from the packages' metadata at these pins: `pip install --dry-run --report`, and
- * MoGe's pyproject.toml at the commit SAM 3D pins).
+ * requirement it comes with (read from the packages' metadata at these pins with `pip install --dry-run --no-deps
+ * --report`, and from MoGe's pyproject.toml at the commit SAM 3D pins; plotly comes through open3d's dash).
  */
 const PROVIDED_BY: Record<string, { dist: string; via?: string }> = {
   PIL: { dist: 'pillow', via: 'moge' },
