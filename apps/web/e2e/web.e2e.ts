@@ -362,6 +362,8 @@ describe('the web app in Chromium against the local stack', () => {
     const linked = await openPage(elsewhere, jobLink.slice(jobLink.indexOf('#')));
     await waitForStep(linked.page, 'done');
     await expectMeshDrawn(linked.page, 'web-email-link');
+    // Only the uploader's session may try it again or delete it: the link alone offers neither.
+    expect(await linked.page.locator('#job-actions').isHidden()).toBe(true);
     expect(await linked.page.evaluate(() => window.location.hash)).toContain(`job=${jobId}`);
     expect(linked.errors).toEqual([]);
     await elsewhere.close();

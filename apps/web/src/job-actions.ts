@@ -41,14 +41,17 @@ export interface JobActionsDeps {
   /** What this browser asked the job for (unknown for a job opened from an email link elsewhere). */
   usedBy(job: JobView): UsedOptions | undefined;
   fileNameOf(job: JobView): string;
-  retried(answer: RetryAnswer, from: JobView, request: RetryRequest, access: string | undefined): void;
+  retried(answer: RetryAnswer, from: JobView, request: RetryRequest): void;
   deleted(job: JobView): void;
 }
 
 export interface JobActions {
   reset(): void;
-  /** Offers the actions for this job (once it is over). */
-  show(job: JobView): void;
+  /**
+   * Offers the actions for this job once it is over, when `mine`: the API retries and deletes only a session's own
+   * jobs, so a job seen through an email link in another browser gets neither.
+   */
+  show(job: JobView, mine: boolean): void;
 }
 
 /** The upload form's shape choice, copied for the Try-again panel (its radios renamed). */
@@ -100,17 +103,17 @@ export function mountJobActions(deps: JobActionsDeps): JobActions {
   byId('retry-cancel').addEventListener('click', close);
   form.addEventListener('submit', (event) => {
     event.preventDefault();
-    const { job, access } = deps.current();
+    const { job } = deps.current();
     if (!job) return;
     const prompts = deps.picture.shown() === 'none' ? promptsOfUsed(deps.usedBy(job)) : picker.current();
     const request = retryRequestOf(prompts, checkedValue(RETRY_SHAPE));
     send.disabled = true;
     hide(problem);
     deps.api
-      .retry(job.jobId, request, access)
+      .retry(job.jobId, request)
       .then((answer) => {
         close();
-        deps.retried(answer, job, request, access);
+        deps.retried(answer, job, request);
       })
       .catch((error: unknown) => {
         const e = toApiRequestError(error);
@@ -125,9 +128,9 @@ export function mountJobActions(deps: JobActionsDeps): JobActions {
       confirm.close();
       hide(actions);
     },
-    show: (job) => {
+    show: (job, mine) => {
       byId<HTMLButtonElement>('retry').hidden = !canRetry(job);
-      show(actions);
+      actions.hidden = !mine;
     },
   };
 }
@@ -156,12 +159,12 @@ function mountDeleteConfirm(deps: JobActionsDeps, closeRetry: () => void): { clo
     ask.focus();
   });
   yes.addEventListener('click', () => {
-    const { job, access } = deps.current();
+    const { job } = deps.current();
     if (!job) return;
     yes.disabled = true;
     hide(jobProblem);
     deps.api
-      .deleteJob(job.jobId, access)
+      .deleteJob(job.jobId)
       .then(() => {
         close();
         deps.deleted(job);

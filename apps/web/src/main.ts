@@ -16,7 +16,7 @@ import { NO_PROMPTS } from './prompts';
 import { forgetJob, readRecent, recentOf, rememberJob, type RecentJob } from './recent';
 import { mountRecentList, recentEntryOf, watchedOf } from './recent-list';
 import { mountResultPanel } from './result-panel';
-import { usedOptionsOf } from './retry';
+import { isOwnJob, usedOptionsOf } from './retry';
 import { ImageLinks } from './thumbnails';
 import { mountUploadForm } from './upload-form';
 
@@ -36,10 +36,11 @@ function mountJobs(context: JobsContext) {
   const links = new ImageLinks(api);
   const progress = mountProgressPanel();
   const picture = mountJobPicture(api);
-  const fileNameOf = (job: JobView): string => recentOf(readRecent(storage), job)?.fileName ?? job.name;
+  const known = (job: JobView): RecentJob | undefined => recentOf(readRecent(storage), job);
+  const fileNameOf = (job: JobView): string => known(job)?.fileName ?? job.name;
   const over = (job: JobView, access: string | undefined, stillCurrent: () => boolean): void => {
     void picture.show(job, access, pictures.get(job.name), stillCurrent);
-    actions.show(job);
+    actions.show(job, isOwnJob(access, known(job)));
   };
   const follower: JobFollower = new JobFollower(api, {
     started: (target) => {
@@ -81,7 +82,7 @@ function mountJobs(context: JobsContext) {
     api,
     picture,
     current: () => follower.current(),
-    usedBy: (job) => recentOf(readRecent(storage), job)?.used,
+    usedBy: (job) => known(job)?.used,
     fileNameOf,
     ...afterActions(context, { fileNameOf, remember, watch }),
     deleted: (job) => {
@@ -109,7 +110,7 @@ function afterActions(
   },
 ): Pick<JobActionsDeps, 'retried'> {
   return {
-    retried: (answer, from, request, access) => {
+    retried: (answer, from, request) => {
       const shown = pictures.get(from.name);
       if (shown) pictures.set(answer.name, shown);
       const fileName = page.fileNameOf(from);
@@ -120,15 +121,9 @@ function afterActions(
         startedAt: new Date(startedAt).toISOString(),
         used: request,
         retryOf: from.jobId,
-        ...(access ? { access } : {}),
       });
-      // A session finds the new job by its name, like an upload; an email link's token reads it by its id.
-      page.watch({
-        name: answer.name,
-        startedAt,
-        fileName,
-        ...(access ? { jobId: answer.jobId, access } : {}),
-      });
+      // The session that retried finds the new job by its name, like an upload.
+      page.watch({ name: answer.name, startedAt, fileName });
     },
   };
 }

@@ -1,4 +1,12 @@
-import { canRetry, promptsOfUsed, retryNote, retryRequestOf, shapeChoiceOf, usedOptionsOf } from './retry';
+import {
+  canRetry,
+  isOwnJob,
+  promptsOfUsed,
+  retryNote,
+  retryRequestOf,
+  shapeChoiceOf,
+  usedOptionsOf,
+} from './retry';
 import { NO_PROMPTS } from './prompts';
 
 describe('Try again', () => {
@@ -58,5 +66,12 @@ describe('Try again', () => {
     );
     expect(retryNote(undefined, 'mask')).toMatch(/does not know the marks.*its mask stands in for it\.$/);
     expect(retryNote(undefined, 'none')).toMatch(/only the shape can be changed\.$/);
+  });
+
+  it("offers retry and delete for the session's own jobs, not for a job read through another's email link", () => {
+    expect(isOwnJob(undefined, undefined)).toBe(true); // read with the session: its own
+    expect(isOwnJob('acc.sig', { used: {} })).toBe(true); // uploaded here, later opened from its email
+    expect(isOwnJob('acc.sig', {})).toBe(false); // only opened from an email link here
+    expect(isOwnJob('acc.sig', undefined)).toBe(false);
   });
 });

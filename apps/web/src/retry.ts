@@ -57,3 +57,15 @@ export function retryNote(used: UsedOptions | undefined, picture: 'photo' | 'mas
   if (picture === 'none') return `${what} The picture is not in this page, so only the shape can be changed.`;
   return what;
 }
+
+/**
+ * Whether this browser may retry or delete the job: the API does both for a session's own jobs only. A job
+ * followed without an access token is the session's (else it could not be read); one read through an email link is
+ * this browser's only if it uploaded or retried it here (then it remembers what the job asked for).
+ */
+export function isOwnJob(
+  access: string | undefined,
+  known: { readonly used?: UsedOptions } | undefined,
+): boolean {
+  return access === undefined || known?.used !== undefined;
+}
