@@ -117,30 +117,7 @@ export async function localClient(options: {
       `the local stack has never run here (no ${path.join(options.home, 'operator.token')}): start it with \`npm start\``,
     );
   }
-  const call = async (method: string, route: string, body?: unknown): Promise<unknown> => {
-    let response: Response;
-    try {
-      response = await fetch(`${options.stackUrl}/local${route}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${token}`,
-          ...(body ? { 'content-type': 'application/json' } : {}),
-        },
-        ...(body ? { body: JSON.stringify(body) } : {}),
-        signal: AbortSignal.timeout(30_000),
-      });
-    } catch (error) {
-      throw new StackUnreachableError(
-        `the local stack is not running on ${options.stackUrl} (${(error as Error & { cause?: Error }).cause?.message ?? (error as Error).message}): start it with \`npm start\`, or use --aws`,
-      );
-    }
-    const answer = (await response.json().catch(() => ({}))) as { error?: { message?: string } };
-    if (response.status === 404 && route.startsWith('/jobs/') && /^no job /.test(answer.error?.message ?? ''))
-      return undefined;
-    if (!response.ok)
-      throw new StackError(`the local stack refused: ${answer.error?.message ?? response.status}`);
-    return answer;
-  };
+  const call = operatorCaller(options.stackUrl, token);
   const user = encodeURIComponent(options.userId);
   return clientOf({
     where: options.stackUrl,
@@ -180,20 +157,61 @@ export async function localClient(options: {
       return answer?.deleted;
     },
     async exportTo(folder) {
-      const { files } = (await call('GET', `/export?userId=${user}`)) as {
-        files: { key: string; bytes: number; path: string }[];
-      };
-      for (const file of files) {
-        const target = exportPath(folder, file.key);
-        await mkdir(path.dirname(target), { recursive: true });
-        await copyFile(file.path, target);
-      }
-      return { files: files.length, bytes: files.reduce((sum, f) => sum + f.bytes, 0) };
+      const { files } = (await call('GET', `/export?userId=${user}`)) as { files: ExportedFile[] };
+      return copyExport(files, folder);
     },
     async redrive() {
       return ((await call('POST', '/redrive', {})) as { queues: Redriven[] }).queues;
     },
   });
+}
+
+/**
+ * One call of the local stack's operator routes: the answer's JSON, undefined for a job it does not know.
+ * @throws StackUnreachableError when nothing answers, StackError when it refuses.
+ */
+function operatorCaller(stackUrl: string, token: string) {
+  return async (method: string, route: string, body?: unknown): Promise<unknown> => {
+    let response: Response;
+    try {
+      response = await fetch(`${stackUrl}/local${route}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body ? { 'content-type': 'application/json' } : {}),
+        },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+        signal: AbortSignal.timeout(30_000),
+      });
+    } catch (error) {
+      throw new StackUnreachableError(
+        `the local stack is not running on ${stackUrl} (${(error as Error & { cause?: Error }).cause?.message ?? (error as Error).message}): start it with \`npm start\`, or use --aws`,
+      );
+    }
+    const answer = (await response.json().catch(() => ({}))) as { error?: { message?: string } };
+    if (response.status === 404 && route.startsWith('/jobs/') && /^no job /.test(answer.error?.message ?? ''))
+      return undefined;
+    if (!response.ok)
+      throw new StackError(`the local stack refused: ${answer.error?.message ?? response.status}`);
+    return answer;
+  };
+}
+
+/** A file the local stack lists for an export: its key, and where it lies in the data folder. */
+interface ExportedFile {
+  readonly key: string;
+  readonly bytes: number;
+  readonly path: string;
+}
+
+/** Copies the listed files under `folder`, each at its key. */
+async function copyExport(files: readonly ExportedFile[], folder: string) {
+  for (const file of files) {
+    const target = exportPath(folder, file.key);
+    await mkdir(path.dirname(target), { recursive: true });
+    await copyFile(file.path, target);
+  }
+  return { files: files.length, bytes: files.reduce((sum, f) => sum + f.bytes, 0) };
 }
 
 /** Where an exported key goes: the key's segments under the folder, never above it. */

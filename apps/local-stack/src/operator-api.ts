@@ -93,35 +93,8 @@ export function createOperatorApi(deps: OperatorApiDeps): OperatorApi {
 
   return {
     async handle(method, route, query, body) {
-      if (method === 'POST' && route === '/uploads') {
-        const request = UploadRequestSchema.parse(body);
-        const userId = parseUserId(request.userId);
-        const key = buildInputKey({ userId, name: request.name });
-        const { userId: _user, name: _name, email, mask: _mask, ...options } = request;
-        const metadata: Record<string, string> = {
-          ...(email ? { email } : {}),
-          ...uploadMetadataFor(options),
-        };
-        const maskKey = request.mask ? buildMaskKey({ userId, name: request.name }) : undefined;
-        if (maskKey) metadata['mask'] = maskKey;
-        const form = (k: string, meta: Record<string, string>) =>
-          deps.data.store.presignPost(deps.data.bucket, k, {
-            contentType: 'image/png',
-            minBytes: 1,
-            maxBytes: deps.maxUploadBytes,
-            metadata: meta,
-            expiresInSeconds: 600,
-          });
-        return {
-          status: 200,
-          body: {
-            bucket: deps.data.bucket,
-            key,
-            upload: await form(key, metadata),
-            ...(maskKey ? { maskKey, maskUpload: await form(maskKey, {}) } : {}),
-          },
-        };
-      }
+      if (method === 'POST' && route === '/uploads')
+        return { status: 200, body: await uploadForms(deps, body) };
       if (method === 'POST' && route === '/redrive') {
         if (deps.queuesDir === undefined) throw new HttpError(404, 'this stack has no queues to redrive');
         return { status: 200, body: { queues: await redriveDeadLetters(deps.queuesDir) } };
@@ -159,6 +132,34 @@ export function createOperatorApi(deps: OperatorApiDeps): OperatorApi {
       }
       throw new HttpError(404, `no operator route ${method} ${route}`);
     },
+  };
+}
+
+/** Presigned POST forms for an operator's upload (and its mask), with the job's options as metadata. */
+async function uploadForms(deps: OperatorApiDeps, body: unknown) {
+  const request = UploadRequestSchema.parse(body);
+  const userId = parseUserId(request.userId);
+  const key = buildInputKey({ userId, name: request.name });
+  const { userId: _user, name: _name, email, mask: _mask, ...options } = request;
+  const metadata: Record<string, string> = {
+    ...(email ? { email } : {}),
+    ...uploadMetadataFor(options),
+  };
+  const maskKey = request.mask ? buildMaskKey({ userId, name: request.name }) : undefined;
+  if (maskKey) metadata['mask'] = maskKey;
+  const form = (k: string, meta: Record<string, string>) =>
+    deps.data.store.presignPost(deps.data.bucket, k, {
+      contentType: 'image/png',
+      minBytes: 1,
+      maxBytes: deps.maxUploadBytes,
+      metadata: meta,
+      expiresInSeconds: 600,
+    });
+  return {
+    bucket: deps.data.bucket,
+    key,
+    upload: await form(key, metadata),
+    ...(maskKey ? { maskKey, maskUpload: await form(maskKey, {}) } : {}),
   };
 }
 
