@@ -111,6 +111,25 @@ describe('a job’s stored versions', () => {
     expect(await readJobStatus(w.data, 'u1' as never, first.status.jobId)).toBeUndefined();
   });
 
+  it('deletes the upload of a job refused before it had a request (not a PNG), found by its job id', async () => {
+    const w = world();
+    const record = await w.upload('users/u1/input/cup.png', Uint8Array.from([0xff, 0xd8, 0xff, 0xe0, 1, 2]));
+    const outcome = await extractObject(objectOf(record), w.extractPorts, invocation());
+    expect(outcome.status).toBe('rejected');
+    const later = await w.upload('users/u1/input/cup.png', PNG);
+    const status = (await readJobStatus(w.data, 'u1' as never, jobIdFor(objectOf(record))))!;
+    expect(status.state).toBe('failed');
+
+    const counts = await deleteJobVersions(w.data, status);
+
+    expect(counts.input).toBe(1);
+    const left = await everything(w);
+    expect(left.filter((v) => v.startsWith('users/u1/input/'))).toEqual([
+      `users/u1/input/cup.png@${later.versionId}`,
+    ]);
+    expect(left.filter((v) => v.includes(status.jobId) || v.startsWith('users/u1/output/'))).toEqual([]);
+  });
+
   it('removes a key whose only job was deleted, delete markers included', async () => {
     const w = world();
     const only = await runJob(w, { glb: 'one', thumbnail: 't-1' });

@@ -81,7 +81,7 @@ export async function jobVersionsOf(data: BucketStore, status: JobStatus): Promi
   return unique([
     ...outputs,
     ...documentsNaming.flat().map((v): JobVersion => ({ role: 'output', ...v })),
-    ...(request ? await uploadsOf(data, status, request) : []),
+    ...(request ? await uploadsOf(data, status, request) : await uploadWithoutRequest(data, status)),
     ...documents,
   ]);
 }
@@ -140,6 +140,26 @@ async function uploadsOf(
     if (used) found.push({ role: 'mask', key: maskKey, versionId: used.versionId });
   }
   return found;
+}
+
+/**
+ * The upload of a job refused before extract wrote its request (a picture that is not a PNG, a limit reached): the
+ * version of the name's input key whose id, ETag and key give this job's id, as extract derived it.
+ */
+async function uploadWithoutRequest(data: BucketStore, status: JobStatus): Promise<JobVersion[]> {
+  const key = buildInputKey(status);
+  const versions = (await data.listVersions(key)).filter((v) => v.key === key && !v.deleteMarker);
+  for (const version of versions) {
+    const info = await data.head(key, version.versionId);
+    const jobId = jobIdFor({
+      bucket: data.bucket,
+      key,
+      versionId: version.versionId,
+      eTag: info?.eTag?.replace(/"/g, ''),
+    });
+    if (jobId === status.jobId) return [{ role: 'input', key, versionId: version.versionId }];
+  }
+  return [];
 }
 
 function ownKey(userOf: () => string, status: JobStatus): boolean {
