@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
-# Builds the container and pushes it to ECR repository gen3d-sam3d-inference (seed §5.1), tagged with the git
-# commit (immutable) and `latest` (the one tag that moves). Needs a Docker engine and AWS credentials (CI on main);
-# not runnable on the dev machines.
+# Builds an inference image and pushes it to ECR repository gen3d-sam3d-inference (seed §5.1), tagged with the git
+# commit (immutable). Needs a Docker engine and AWS credentials (CI on main); not runnable on the dev machines.
+#   ecr-push.sh                      the GPU image (Dockerfile), tags <commit> and `latest` (the one tag that moves)
+#   ecr-push.sh Dockerfile.sam3d sam3d-   the SAM 3D image, tag sam3d-<commit> only (sam3d/ecr-push.sh)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
+dockerfile="apps/inference-server/${1:-Dockerfile}"
+prefix="${2:-}"
 : "${AWS_ACCOUNT_ID:?AWS_ACCOUNT_ID is required}"
 region="${AWS_REGION:-us-east-1}"
 registry="$AWS_ACCOUNT_ID.dkr.ecr.$region.amazonaws.com"
 image="$registry/gen3d-sam3d-inference"
-tag="$(git rev-parse --short=12 HEAD)"
+tag="$prefix$(git rev-parse --short=12 HEAD)"
 # Commit tags are immutable in the repository: a rerun for a commit already pushed (a retried CI run) has nothing to do.
 if aws ecr describe-images --region "$region" --repository-name gen3d-sam3d-inference \
   --image-ids imageTag="$tag" >/dev/null 2>&1; then
@@ -17,8 +20,14 @@ if aws ecr describe-images --region "$region" --repository-name gen3d-sam3d-infe
   exit 0
 fi
 command -v docker >/dev/null && docker info >/dev/null 2>&1 || { echo "ecr-push: no Docker engine here" >&2; exit 1; }
+test -f dist/apps/inference-server/main.js || { echo "ecr-push: build the sidecar first (npx nx build inference-server)" >&2; exit 1; }
 aws ecr get-login-password --region "$region" | docker login --username AWS --password-stdin "$registry"
-docker build -f apps/inference-server/Dockerfile -t "$image:$tag" -t "$image:latest" .
+# Only the default image moves `latest`: every other tag in the repository is immutable.
+if [ -z "$prefix" ]; then
+  docker buildx build --load -f "$dockerfile" -t "$image:$tag" -t "$image:latest" .
+  docker push "$image:latest"
+else
+  docker buildx build --load -f "$dockerfile" -t "$image:$tag" .
+fi
 docker push "$image:$tag"
-docker push "$image:latest"
 echo "pushed $image:$tag"

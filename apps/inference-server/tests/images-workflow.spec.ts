@@ -71,8 +71,11 @@ describe('the images workflow', () => {
     expect(workflow).toContain('docker buildx build --load -f ${{ matrix.dockerfile }}');
     expect(workflow).toContain('run: bash apps/inference-server/sam3d/ecr-push.sh');
     const push = readFileSync(join(root, 'apps/inference-server/sam3d/ecr-push.sh'), 'utf8');
-    expect(push).toContain('docker buildx build --load -f apps/inference-server/Dockerfile.sam3d');
-    expect(push).toMatch(/^tag="sam3d-\$\(git rev-parse --short=12 HEAD\)"$/m);
+    expect(push).toMatch(/^exec bash .*\/ecr-push\.sh" Dockerfile\.sam3d sam3d-$/m);
+    const shared = readFileSync(join(root, 'apps/inference-server/ecr-push.sh'), 'utf8');
+    expect(shared).toContain('dockerfile="apps/inference-server/${1:-Dockerfile}"');
+    expect(shared).toMatch(/^tag="\$prefix\$\(git rev-parse --short=12 HEAD\)"$/m);
+    expect(shared).toContain('docker buildx build --load -f "$dockerfile" -t "$image:$tag" .');
   });
 
   it('takes AWS credentials through OIDC, with the account set before the push', () => {
