@@ -1,14 +1,5 @@
+import { pngHead } from './fixtures/png-head';
 import { previewAlt, readPicture } from './picture-input';
-
-/** The first bytes of a PNG of this size: the signature and the IHDR chunk's start. */
-function pngHead(width: number, height: number): Uint8Array<ArrayBuffer> {
-  const bytes = new Uint8Array(32);
-  bytes.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
-  const view = new DataView(bytes.buffer);
-  view.setUint32(16, width);
-  view.setUint32(20, height);
-  return bytes;
-}
 
 describe('choosing a picture', () => {
   it('reads the size of a PNG from its first bytes, whatever follows', async () => {

@@ -1,14 +1,5 @@
+import { pngHead } from './fixtures/png-head';
 import { checkPicture, sniffFormat } from './picture';
-
-/** The first 24 bytes of a PNG of the given size: signature, IHDR length and type, width, height. */
-function pngHead(width: number, height: number): Uint8Array {
-  const bytes = new Uint8Array(32);
-  bytes.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
-  const view = new DataView(bytes.buffer);
-  view.setUint32(16, width);
-  view.setUint32(20, height);
-  return bytes;
-}
 
 describe('checkPicture', () => {
   it('accepts a PNG by its bytes and reads its size', () => {
