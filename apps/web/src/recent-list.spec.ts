@@ -81,8 +81,9 @@ describe('the recent list', () => {
     // A mask alone is no thumbnail; a running job has neither.
     const maskOnly = recentEntryOf({ ...job, images: ['mask'] }, { name: 'ball-2', fileName: 'b.png' });
     expect(maskOnly?.thumbnail).toBeUndefined();
+    const { images: _images, keptUntil: _kept, retryOf: _retry, ...runningJob } = job;
     const running = recentEntryOf(
-      { ...job, state: 'reconstructing', images: undefined, keptUntil: undefined, retryOf: undefined },
+      { ...runningJob, state: 'reconstructing' },
       { name: 'ball-2', fileName: 'b.png' },
     );
     expect(Object.keys(running ?? {})).not.toEqual(expect.arrayContaining(['thumbnail']));

@@ -199,14 +199,14 @@ export type UploadMetadata = z.output<typeof UploadMetadataSchema>;
 
 /** The job options an uploader may set through metadata (the typed side of {@link uploadMetadataFor}). */
 export interface UploadOptions {
-  readonly backend?: Backend;
-  readonly quality?: Quality;
-  readonly point?: z.input<typeof PointSchema>;
-  readonly points?: readonly z.input<typeof LabelledPointSchema>[];
-  readonly box?: z.input<typeof BoxSchema>;
-  readonly formats?: readonly MeshFormat[];
-  readonly targetFaces?: number;
-  readonly shape?: Shape;
+  readonly backend?: Backend | undefined;
+  readonly quality?: Quality | undefined;
+  readonly point?: z.input<typeof PointSchema> | undefined;
+  readonly points?: readonly z.input<typeof LabelledPointSchema>[] | undefined;
+  readonly box?: z.input<typeof BoxSchema> | undefined;
+  readonly formats?: readonly MeshFormat[] | undefined;
+  readonly targetFaces?: number | undefined;
+  readonly shape?: Shape | undefined;
 }
 
 /**
