@@ -4,16 +4,7 @@ export { ORIGIN_VERIFY_HEADER } from './context';
 export { CONFIRMATION_RESEND_MS, CONFIRMATION_VALID_SECONDS } from './confirmations';
 export { confirmationLink, parseApiConfig, type ApiConfig, type GivenApiSettings } from './config';
 export { confirmationEmail, type OutgoingEmail } from './emails';
-export {
-  ApiError,
-  BadRequestError,
-  BusyError,
-  ConflictError,
-  ForbiddenError,
-  NotFoundError,
-  RateLimitedError,
-  UnauthorizedError,
-} from './errors';
+export * from './errors';
 export {
   forFunctionUrl,
   functionUrlResult,

@@ -81,15 +81,7 @@ describe('the mesh email with extra formats', () => {
       ]),
       worker: workerReportOf({ mask: { source: 'segmentation', area: 100, ...segmentation } }),
     });
-    const written = await w.docs.writeReport(
-      { kind: 'input', key: upload.key, userId: 'u1' as never, name: 'cup' },
-      report,
-    );
-    const { record: mesh } = await w.put(
-      'users/u1/output/cup.ply',
-      'ply\n',
-      w.docs.meshMetadata({ jobId, backend: 'inflate' }, written),
-    );
+    const { record: mesh } = await w.storeResult(report);
     await notifyObject(objectOf(mesh), w.notifyPorts, invocation());
     expect(w.emails).toHaveLength(1);
     return w.emails[0]!;

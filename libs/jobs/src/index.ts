@@ -7,20 +7,8 @@ export {
 } from './documents';
 export { admitWebUpload, type Admission } from './admission';
 export { activeJobsOf, listJobStatuses } from './job-list';
-export {
-  jobViewOf,
-  linkStoredJob,
-  readJobStatus,
-  readStoredJob,
-  storedFileOf,
-  storedImageOf,
-  type LinkedJob,
-  type LinkOptions,
-  type StoredFile,
-  type StoredImage,
-  type StoredJob,
-  type ViewOptions,
-} from './job-read';
+/** The one read model of a job: everything job-read.ts exports is public. */
+export * from './job-read';
 export {
   copyJobInput,
   deleteJobVersions,

@@ -44,12 +44,7 @@ async function runJob(w: World, options: { mask?: boolean; glb: string; thumbnai
       ],
     },
   });
-  const reportWritten = await w.docs.writeReport(input, report);
-  const { written: mesh } = await w.put(
-    'users/u1/output/cup.ply',
-    'ply\n',
-    w.docs.meshMetadata({ jobId, backend: 'inflate' }, reportWritten),
-  );
+  const { written: mesh, reportWritten } = await w.storeResult(report);
   const request = (await readJobRequest(w.data, { userId: input.userId, jobId }))!;
   const status = await w.docs.writeStatus({ ...request, name: 'cup' }, 'done', {
     meshKey: 'users/u1/output/cup.ply',

@@ -40,15 +40,7 @@ async function finishJob(w: ReturnType<typeof world>, jobId: string, glbText: st
       : output,
     finishedAt: '2026-11-27T05:00:00Z',
   });
-  const writtenReport = await w.docs.writeReport(
-    { kind: 'input', key: 'users/u1/input/cup.png', userId: 'u1' as never, name: 'cup' },
-    report,
-  );
-  const { written: mesh } = await w.put(
-    'users/u1/output/cup.ply',
-    'ply\n',
-    w.docs.meshMetadata({ jobId, backend: 'inflate' }, writtenReport),
-  );
+  const { written: mesh, reportWritten: writtenReport } = await w.storeResult(report);
   const status: JobStatus = {
     version: 2,
     jobId: jobId as never,

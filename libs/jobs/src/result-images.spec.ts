@@ -38,12 +38,7 @@ async function finishedJob(
     },
     finishedAt: '2026-12-06T09:59:00Z',
   } as never);
-  const written = await w.docs.writeReport(INPUT, report);
-  const { record: mesh } = await w.put(
-    'users/u1/output/cup.ply',
-    'ply\n',
-    w.docs.meshMetadata({ jobId: '0123456789abcdef', backend: 'inflate' }, written),
-  );
+  const { record: mesh } = await w.storeResult(report);
   const ports =
     options.retentionDays === undefined
       ? w.notifyPorts
@@ -137,12 +132,7 @@ describe('the result email with its thumbnail', () => {
         ],
       },
     });
-    const written = await w.docs.writeReport(INPUT, report);
-    const { record: mesh } = await w.put(
-      'users/u1/output/cup.ply',
-      'ply\n',
-      w.docs.meshMetadata({ jobId: '0123456789abcdef', backend: 'inflate' }, written),
-    );
+    const { record: mesh } = await w.storeResult(report);
     await notifyObject(objectOf(mesh), w.notifyPorts, invocation());
     expect(w.emails[0]?.inlineImages).toBeUndefined();
   });
