@@ -225,13 +225,12 @@ describe('one upload, through every seam, to exactly one email', () => {
   }, 60_000);
 
   it('makes the formats the upload asks for and links every one from the single email', async () => {
-    const before = emails.length;
-    await data.put('users/u5/input/vase.png', disk, {
-      contentType: 'image/png',
-      metadata: { email: 'dana@example.com', quality: 'fast', formats: 'glb,stl', 'target-faces': '600' },
+    const sent = await uploadAndSettle('users/u5/input/vase.png', disk, {
+      email: 'dana@example.com',
+      quality: 'fast',
+      formats: 'glb,stl',
+      'target-faces': '600',
     });
-    await settle();
-    const sent = emails.slice(before);
     expect(sent.map((e) => e.to)).toEqual(['dana@example.com']);
     const links = sent[0]!.text.match(/memory:\S+/g) ?? [];
     expect(links).toHaveLength(3);
@@ -257,14 +256,19 @@ describe('one upload, through every seam, to exactly one email', () => {
     ]);
   }, 60_000);
 
-  it('ends a bad option in the upload in one email that says what was wrong, and makes nothing', async () => {
+  /** Uploads a picture as the CLI would, waits for the pipeline to settle, answers the emails it sent. */
+  async function uploadAndSettle(key: string, body: Uint8Array, metadata: Record<string, string>) {
     const before = emails.length;
-    await data.put('users/u6/input/lamp.png', disk, {
-      contentType: 'image/png',
-      metadata: { email: 'eve@example.com', formats: 'glb,fbx' },
-    });
+    await data.put(key, body, { contentType: 'image/png', metadata });
     await settle();
-    const sent = emails.slice(before);
+    return emails.slice(before);
+  }
+
+  it('ends a bad option in the upload in one email that says what was wrong, and makes nothing', async () => {
+    const sent = await uploadAndSettle('users/u6/input/lamp.png', disk, {
+      email: 'eve@example.com',
+      formats: 'glb,fbx',
+    });
     expect(sent.map((e) => e.to).sort()).toEqual([ADMIN, 'eve@example.com'].sort());
     expect(sent.find((e) => e.to === 'eve@example.com')!.text).toMatch(/What was wrong: .*formats/);
     expect((await data.list('users/u6/output/')).map((o) => o.key)).toEqual([
@@ -273,25 +277,17 @@ describe('one upload, through every seam, to exactly one email', () => {
   }, 60_000);
 
   it('turns a JPEG under a .png name into one plain-words email to the uploader and one to the admin', async () => {
-    const before = emails.length;
-    await data.put('users/u2/input/photo.png', Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0, 0, 0]), {
-      contentType: 'image/png',
-      metadata: { email: 'bob@example.com' },
-    });
-    await settle();
-    const sent = emails.slice(before);
+    const sent = await uploadAndSettle(
+      'users/u2/input/photo.png',
+      Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0, 0, 0]),
+      { email: 'bob@example.com' },
+    );
     expect(sent.map((e) => e.to).sort()).toEqual([ADMIN, 'bob@example.com'].sort());
     expect(sent.find((e) => e.to === 'bob@example.com')!.text).toContain('not a PNG image');
   }, 60_000);
 
   it('tells the uploader once when the worker fails, though the container and SageMaker both record it', async () => {
-    const before = emails.length;
-    await data.put('users/u3/input/broken.png', corrupt, {
-      contentType: 'image/png',
-      metadata: { email: 'carol@example.com' },
-    });
-    await settle();
-    const sent = emails.slice(before);
+    const sent = await uploadAndSettle('users/u3/input/broken.png', corrupt, { email: 'carol@example.com' });
     // The failure document and SageMaker's failure record are two events for one job: one notification.
     expect(sent.filter((e) => e.to === 'carol@example.com')).toHaveLength(1);
     expect(sent.filter((e) => e.to === ADMIN)).toHaveLength(1);

@@ -10,6 +10,16 @@ const INPUT = { kind: 'input' as const, key: 'users/u1/input/cup.png', userId: '
 /** A PNG's signature and a few bytes more: what the notify core checks before it shows a picture. */
 const THUMB = Uint8Array.from([...PNG, 1, 2, 3]);
 
+/** The report of user u1's cup job naming these pictures, finished a minute before the test's now. */
+function reportOf(upload: { key: string; versionId?: string | undefined }, images: unknown[]) {
+  return jobReportOf({
+    jobId: '0123456789abcdef',
+    input: { bucket: BUCKET, key: upload.key, versionId: upload.versionId },
+    output: { bucket: BUCKET, meshKey: 'users/u1/output/cup.ply', bytes: 4, images },
+    finishedAt: '2026-12-06T09:59:00Z',
+  } as never);
+}
+
 /** A finished job whose report names these pictures; answers the email its mesh sent. */
 async function finishedJob(
   w: ReturnType<typeof world>,
@@ -27,17 +37,7 @@ async function finishedJob(
   );
   // A later picture under the same key (a second job of the same name) must not be shown for this one.
   await w.data.put(thumb.key, Uint8Array.from([...PNG, 9, 9]), { contentType: 'image/png' });
-  const report = jobReportOf({
-    jobId: '0123456789abcdef',
-    input: { bucket: BUCKET, key: upload.key, versionId: upload.versionId },
-    output: {
-      bucket: BUCKET,
-      meshKey: 'users/u1/output/cup.ply',
-      bytes: 4,
-      images: images({ thumbVersion: thumb.versionId }),
-    },
-    finishedAt: '2026-12-06T09:59:00Z',
-  } as never);
+  const report = reportOf(upload, images({ thumbVersion: thumb.versionId }));
   const { record: mesh } = await w.storeResult(report);
   const ports =
     options.retentionDays === undefined
@@ -120,18 +120,9 @@ describe('the result email with its thumbnail', () => {
     const fake = await w.data.put('users/u1/output/cup.thumb.png', '<svg onload=alert(1)>', {
       contentType: 'image/png',
     });
-    const report = jobReportOf({
-      jobId: '0123456789abcdef',
-      input: { bucket: BUCKET, key: upload.key, versionId: upload.versionId },
-      output: {
-        bucket: BUCKET,
-        meshKey: 'users/u1/output/cup.ply',
-        bytes: 4,
-        images: [
-          { image: 'thumbnail', key: 'users/u1/output/cup.thumb.png', bytes: 21, versionId: fake.versionId! },
-        ],
-      },
-    });
+    const report = reportOf(upload, [
+      { image: 'thumbnail', key: 'users/u1/output/cup.thumb.png', bytes: 21, versionId: fake.versionId! },
+    ]);
     const { record: mesh } = await w.storeResult(report);
     await notifyObject(objectOf(mesh), w.notifyPorts, invocation());
     expect(w.emails[0]?.inlineImages).toBeUndefined();

@@ -10,6 +10,18 @@ import type { WorkerJob, WorkerOutcome } from './worker-client';
 
 const BUCKET = 'gen3d-data-bucket';
 
+/** The inference request of user w1's picture `name`, as extract writes it. */
+function requestFor(name: string, now: Date): InferenceRequest {
+  return {
+    version: 1,
+    jobId: parseJobId('0123456789abcdef0123456789abcdef'),
+    userId: parseUserId('w1'),
+    input: { bucket: BUCKET, key: `users/w1/input/${name}.png` },
+    options: { backend: 'inflate', quality: 'standard' },
+    requestedAt: now.toISOString(),
+  };
+}
+
 describe('a failed job', () => {
   it('still ends failed, with a plain reason, when its failure document cannot be written', async () => {
     const now = new Date('2026-12-06T10:00:00Z');
@@ -19,14 +31,7 @@ describe('a failed job', () => {
       if (key.endsWith('.failure.json')) throw new Error('KeyTooLongError: the key is too long');
       return putJson(key, value, conditions);
     };
-    const request: InferenceRequest = {
-      version: 1,
-      jobId: parseJobId('0123456789abcdef0123456789abcdef'),
-      userId: parseUserId('w1'),
-      input: { bucket: BUCKET, key: 'users/w1/input/chair-1.png' },
-      options: { backend: 'inflate', quality: 'standard' },
-      requestedAt: now.toISOString(),
-    };
+    const request = requestFor('chair-1', now);
     const failure = new JobFailure('NoObjectFoundError', 'reconstruction', 'no object');
     const document = await failJob(request, failure, {
       data,
@@ -43,14 +48,7 @@ describe('a failed job', () => {
 
 describe('a job that succeeds', () => {
   const now = new Date('2026-12-06T10:00:00Z');
-  const request: InferenceRequest = {
-    version: 1,
-    jobId: parseJobId('0123456789abcdef0123456789abcdef'),
-    userId: parseUserId('w1'),
-    input: { bucket: BUCKET, key: 'users/w1/input/cup.png' },
-    options: { backend: 'inflate', quality: 'standard' },
-    requestedAt: now.toISOString(),
-  };
+  const request = requestFor('cup', now);
 
   /** Runs the job against a worker that answers these pictures; answers the keys in the order written. */
   async function run(images: (keyof typeof PICTURES)[]) {
