@@ -26,103 +26,85 @@ export interface S3ListingGrant {
 
 const READ = ['s3:GetObject', 's3:GetObjectVersion'] as const;
 
+/** A grant on the data bucket: these actions on keys matching these patterns, and why the role needs them. */
+function onData(actions: readonly string[], patterns: readonly string[], why: string): S3Grant {
+  return { bucket: 'data', actions, patterns, why };
+}
+
 export const EXTRACT_S3_GRANTS: readonly S3Grant[] = [
-  {
-    bucket: 'data',
-    actions: READ,
-    patterns: ['users/*/input/*'],
-    why: 'HEAD and the first bytes of the upload',
-  },
-  {
-    bucket: 'data',
-    actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
-    patterns: ['users/*/jobs/*/extract.lock'],
-    why: 'the job lock (conditional writes; freed on a transient error)',
-  },
-  {
-    bucket: 'data',
-    actions: ['s3:PutObject'],
-    patterns: ['users/*/jobs/*/request.json', 'users/*/jobs/*/status.json', 'jobs/*.json'],
-    why: 'the inference request, the job status and the job index',
-  },
-  {
-    bucket: 'data',
-    actions: ['s3:PutObject'],
-    patterns: ['users/*/output/*.failure.json', 'rejected/*.failure.json'],
-    why: 'failure documents of rejected uploads',
-  },
-  {
-    bucket: 'data',
-    actions: ['s3:GetObject', 's3:PutObject'],
-    patterns: ['api/claims/*'],
-    why: 'the claim of a web-granted upload, written once (a replayed upload form starts no second job)',
-  },
-  {
-    bucket: 'data',
-    actions: ['s3:GetObject', 's3:PutObject'],
-    patterns: ['api/addresses/*'],
-    why: "the mailbox's daily cap, counted on the web uploads extract accepts",
-  },
-  {
-    bucket: 'data',
-    actions: ['s3:GetObject'],
-    patterns: ['users/*/jobs/*/status.json'],
-    why: "the session's jobs in progress, counted on the web uploads extract accepts",
-  },
+  onData(READ, ['users/*/input/*'], 'HEAD and the first bytes of the upload'),
+  onData(
+    ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+    ['users/*/jobs/*/extract.lock'],
+    'the job lock (conditional writes; freed on a transient error)',
+  ),
+  onData(
+    ['s3:PutObject'],
+    ['users/*/jobs/*/request.json', 'users/*/jobs/*/status.json', 'jobs/*.json'],
+    'the inference request, the job status and the job index',
+  ),
+  onData(
+    ['s3:PutObject'],
+    ['users/*/output/*.failure.json', 'rejected/*.failure.json'],
+    'failure documents of rejected uploads',
+  ),
+  onData(
+    ['s3:GetObject', 's3:PutObject'],
+    ['api/claims/*'],
+    'the claim of a web-granted upload, written once (a replayed upload form starts no second job)',
+  ),
+  onData(
+    ['s3:GetObject', 's3:PutObject'],
+    ['api/addresses/*'],
+    "the mailbox's daily cap, counted on the web uploads extract accepts",
+  ),
+  onData(
+    ['s3:GetObject'],
+    ['users/*/jobs/*/status.json'],
+    "the session's jobs in progress, counted on the web uploads extract accepts",
+  ),
 ];
 
 export const NOTIFY_S3_GRANTS: readonly S3Grant[] = [
-  {
-    bucket: 'data',
-    actions: READ,
-    patterns: ['users/*/output/*', 'rejected/*.failure.json', 'sagemaker-output/failures/*'],
-    why: 'meshes (and links signed for their version), reports, failure documents',
-  },
-  {
-    bucket: 'data',
-    actions: READ,
-    patterns: ['users/*/input/*'],
-    why: "the uploader's address (x-amz-meta-email)",
-  },
-  {
-    bucket: 'data',
-    actions: READ,
-    patterns: ['users/*/jobs/*/request.json', 'jobs/*.json'],
-    why: 'the job request (upload key and version), found through the job index for SageMaker failure records',
-  },
-  {
-    bucket: 'data',
-    actions: ['s3:GetObject', 's3:PutObject'],
-    patterns: ['users/*/jobs/*/notify.lock', 'rejected/*.notify.lock'],
-    why: 'the notification lock (which emails went out)',
-  },
-  {
-    bucket: 'data',
-    actions: ['s3:GetObject', 's3:PutObject'],
-    patterns: ['users/*/jobs/*/status.json'],
-    why: 'the job status: read so a done job stays done, written when a job failed inside SageMaker',
-  },
-  {
-    bucket: 'data',
-    actions: ['s3:GetObject', 's3:PutObject'],
-    patterns: ['api/addresses/*'],
-    why: 'whether the address of a web-API upload is confirmed (kept by the API); the results held until it is',
-  },
+  onData(
+    READ,
+    ['users/*/output/*', 'rejected/*.failure.json', 'sagemaker-output/failures/*'],
+    'meshes (and links signed for their version), reports, failure documents',
+  ),
+  onData(READ, ['users/*/input/*'], "the uploader's address (x-amz-meta-email)"),
+  onData(
+    READ,
+    ['users/*/jobs/*/request.json', 'jobs/*.json'],
+    'the job request (upload key and version), found through the job index for SageMaker failure records',
+  ),
+  onData(
+    ['s3:GetObject', 's3:PutObject'],
+    ['users/*/jobs/*/notify.lock', 'rejected/*.notify.lock'],
+    'the notification lock (which emails went out)',
+  ),
+  onData(
+    ['s3:GetObject', 's3:PutObject'],
+    ['users/*/jobs/*/status.json'],
+    'the job status: read so a done job stays done, written when a job failed inside SageMaker',
+  ),
+  onData(
+    ['s3:GetObject', 's3:PutObject'],
+    ['api/addresses/*'],
+    'whether the address of a web-API upload is confirmed (kept by the API); the results held until it is',
+  ),
 ];
 
 export const SAGEMAKER_S3_GRANTS: readonly S3Grant[] = [
-  {
-    bucket: 'data',
-    actions: READ,
-    patterns: ['users/*/input/*', 'users/*/masks/*', 'users/*/jobs/*/request.json'],
-    why: 'the upload (exact version), the optional mask, the inference request (InputLocation)',
-  },
-  {
-    bucket: 'data',
-    actions: ['s3:PutObject'],
-    patterns: ['users/*/output/*', 'users/*/jobs/*/status.json', 'sagemaker-output/*'],
-    why: 'mesh, report, failure document, job status; SageMaker’s own output and failure records',
-  },
+  onData(
+    READ,
+    ['users/*/input/*', 'users/*/masks/*', 'users/*/jobs/*/request.json'],
+    'the upload (exact version), the optional mask, the inference request (InputLocation)',
+  ),
+  onData(
+    ['s3:PutObject'],
+    ['users/*/output/*', 'users/*/jobs/*/status.json', 'sagemaker-output/*'],
+    'mesh, report, failure document, job status; SageMaker’s own output and failure records',
+  ),
   {
     bucket: 'model',
     actions: ['s3:GetObject'],
@@ -138,30 +120,26 @@ export const SAGEMAKER_S3_GRANTS: readonly S3Grant[] = [
 ];
 
 export const API_S3_GRANTS: readonly S3Grant[] = [
-  {
-    bucket: 'data',
-    actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject'],
-    patterns: ['users/*', 'api/*'],
-    why: 'signed uploads and downloads, job listings, the API’s own records; held results (their notify locks)',
-  },
-  {
-    bucket: 'data',
-    actions: READ,
-    patterns: ['rejected/*.failure.json', 'sagemaker-output/failures/*', 'jobs/*.json'],
-    why: 'held results that POST /confirm emails: failure documents, SageMaker failure records, the job index',
-  },
-  {
-    bucket: 'data',
-    actions: ['s3:GetObject', 's3:PutObject'],
-    patterns: ['rejected/*.notify.lock'],
-    why: 'the notification lock of a held result outside users/',
-  },
-  {
-    bucket: 'data',
-    actions: ['s3:DeleteObject', 's3:DeleteObjectVersion'],
-    patterns: ['users/*', 'jobs/*.json'],
-    why: 'DELETE /jobs/{id}: every version of the job’s upload, mask, results and documents, and its job index entry',
-  },
+  onData(
+    ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject'],
+    ['users/*', 'api/*'],
+    'signed uploads and downloads, job listings, the API’s own records; held results (their notify locks)',
+  ),
+  onData(
+    READ,
+    ['rejected/*.failure.json', 'sagemaker-output/failures/*', 'jobs/*.json'],
+    'held results that POST /confirm emails: failure documents, SageMaker failure records, the job index',
+  ),
+  onData(
+    ['s3:GetObject', 's3:PutObject'],
+    ['rejected/*.notify.lock'],
+    'the notification lock of a held result outside users/',
+  ),
+  onData(
+    ['s3:DeleteObject', 's3:DeleteObjectVersion'],
+    ['users/*', 'jobs/*.json'],
+    'DELETE /jobs/{id}: every version of the job’s upload, mask, results and documents, and its job index entry',
+  ),
 ];
 
 /** What DELETE /jobs/{id} lists to find every version of a job's files: within users/ and the job index only. */

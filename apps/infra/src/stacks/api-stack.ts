@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -21,11 +21,9 @@ import { bundleDir } from '../workspace';
 import { mailConfigurationSetArn } from './notify-stack';
 import { WEB_CONFIG_FILE } from './web-stack';
 import { ApiFirewall } from '../constructs/api-firewall';
+import type { Gen3DStackProps } from './gen3d-stack-props';
 
-export interface ApiStackProps extends StackProps {
-  readonly names: Names;
-  readonly settings: Settings;
-}
+export type ApiStackProps = Gen3DStackProps;
 
 /**
  * The API function's size: short requests (sign an upload, list jobs). Its reserved concurrency (default 20, setting

@@ -1,17 +1,14 @@
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { EXTRACT_S3_GRANTS } from '../access';
 import { acknowledgePrefixWildcards, s3Statements } from '../constructs/iam';
 import { PipelineFunction } from '../constructs/pipeline-function';
-import { sageMakerArnName, type Names } from '../names';
+import { sageMakerArnName } from '../names';
 import { SEED } from '../seed';
-import type { Settings } from '../settings';
+import type { Gen3DStackProps } from './gen3d-stack-props';
 
-export interface ExtractStackProps extends StackProps {
-  readonly names: Names;
-  readonly settings: Settings;
-}
+export type ExtractStackProps = Gen3DStackProps;
 
 /** SageMaker's async invocation timeout: above the container's per-job timeout (JOB_TIMEOUT_SECONDS 1800). */
 export const INVOCATION_TIMEOUT_SECONDS = 3600;

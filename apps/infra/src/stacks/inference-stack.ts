@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ArnFormat, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
@@ -15,11 +15,9 @@ import type { Names } from '../names';
 import { acknowledgeWildcardResource } from '../nag';
 import { SEED } from '../seed';
 import type { Settings } from '../settings';
+import type { Gen3DStackProps } from './gen3d-stack-props';
 
-export interface InferenceStackProps extends StackProps {
-  readonly names: Names;
-  readonly settings: Settings;
-}
+export type InferenceStackProps = Gen3DStackProps;
 
 /** Target of the target-tracking policy: requests waiting per instance (each instance runs 4 at once). */
 export const BACKLOG_PER_INSTANCE_TARGET = SEED.maxConcurrentInvocationsPerInstance;

@@ -1,4 +1,4 @@
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
@@ -8,12 +8,9 @@ import { PipelineFunction } from '../constructs/pipeline-function';
 import type { Names } from '../names';
 import { acknowledgeWildcardResource } from '../nag';
 import { SEED } from '../seed';
-import type { Settings } from '../settings';
+import type { Gen3DStackProps } from './gen3d-stack-props';
 
-export interface NotifyStackProps extends StackProps {
-  readonly names: Names;
-  readonly settings: Settings;
-}
+export type NotifyStackProps = Gen3DStackProps;
 
 /** Gen3DNotifyLambda and the two SES identities it sends with: a finished mesh or a failure → one email. */
 export class NotifyStack extends Stack {

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -18,11 +18,9 @@ import type { Names } from '../names';
 import { SEED } from '../seed';
 import type { Settings } from '../settings';
 import { API_FUNCTION } from './api-stack';
+import type { Gen3DStackProps } from './gen3d-stack-props';
 
-export interface OperationsStackProps extends StackProps {
-  readonly names: Names;
-  readonly settings: Settings;
-}
+export type OperationsStackProps = Gen3DStackProps;
 
 /** CloudWatch reports ModelLatency in microseconds; the seed's threshold is in milliseconds. */
 export const MICROSECONDS_PER_MS = 1000;

@@ -1,14 +1,10 @@
-import { RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import type { Names } from '../names';
 import { retentionLifecycleRules } from '../retention';
-import type { Settings } from '../settings';
+import type { Gen3DStackProps } from './gen3d-stack-props';
 
-export interface ReplicaStackProps extends StackProps {
-  readonly names: Names;
-  readonly settings: Settings;
-}
+export type ReplicaStackProps = Gen3DStackProps;
 
 /**
  * Seed §16: the disaster-recovery replica of gen3d-data-bucket in us-west-2 (only with gen3d:drReplica). The storage

@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -10,11 +10,9 @@ import { acknowledgeWildcardResource } from '../nag';
 import { retentionLifecycleRules } from '../retention';
 import { SEED } from '../seed';
 import type { Settings } from '../settings';
+import type { Gen3DStackProps } from './gen3d-stack-props';
 
-export interface StorageStackProps extends StackProps {
-  readonly names: Names;
-  readonly settings: Settings;
-}
+export type StorageStackProps = Gen3DStackProps;
 
 /** The tag uploads carry so that the optional Glacier rule archives users/{userId}/input/ and nothing else. */
 export const INPUT_TAG = { key: 'gen3d-area', value: 'input' } as const;
