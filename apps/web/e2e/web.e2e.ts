@@ -128,6 +128,15 @@ function htmlWithInlineParts(mail: Mail): string {
 }
 
 /** Waits until the image has loaded and drawn a picture (not the placeholder): its natural width. */
+/** The JSON bodies the page POSTs to a URL ending in `suffix`, collected as they go out. */
+function postsTo(page: Page, suffix: string): unknown[] {
+  const bodies: unknown[] = [];
+  page.on('request', (request) => {
+    if (request.method() === 'POST' && request.url().endsWith(suffix)) bodies.push(request.postDataJSON());
+  });
+  return bodies;
+}
+
 async function loadedWidth(page: Page, selector: string): Promise<number> {
   const handle = await page.waitForFunction(
     (sel) => {
@@ -219,6 +228,15 @@ async function choosePicture(page: Page, name: string, buffer: Buffer): Promise<
   await page.locator('#file').setInputFiles({ name, mimeType: 'image/png', buffer });
 }
 
+/** Chooses a picture and answers where its preview is on the page, once it is shown. */
+async function previewOf(page: Page, name: string, buffer: Buffer) {
+  await choosePicture(page, name, buffer);
+  await page.locator('#preview-img').waitFor();
+  const box = await page.locator('#preview').boundingBox();
+  if (!box) throw new Error('no preview');
+  return box;
+}
+
 /** Drops a file on the drop zone, as a person dragging it from their files would. */
 async function dropPicture(page: Page, name: string, buffer: Buffer): Promise<void> {
   const dataTransfer = await page.evaluateHandle(
@@ -280,10 +298,7 @@ describe('the web app in Chromium against the local stack', () => {
     });
     const { page, errors } = await openPage(context);
     await shot(page, 'web-empty');
-    await choosePicture(page, 'ball.png', ballPicture());
-    await page.locator('#preview-img').waitFor();
-    const box = await page.locator('#preview').boundingBox();
-    if (!box) throw new Error('no preview');
+    const box = await previewOf(page, 'ball.png', ballPicture());
     await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
     await expectText(page.locator('#point-status'), /Point marked at x 12\d, y 12\d/);
     await page.locator('#email').fill('ann@example.com');
@@ -376,15 +391,8 @@ describe('the web app in Chromium against the local stack', () => {
       storageState: firstBrowser,
     });
     const { page, errors } = await openPage(context);
-    const retries: unknown[] = [];
-    page.on('request', (request) => {
-      if (request.method() === 'POST' && request.url().endsWith('/retry'))
-        retries.push(request.postDataJSON());
-    });
-    await choosePicture(page, 'ball three.png', ballPicture());
-    await page.locator('#preview-img').waitFor();
-    const box = await page.locator('#preview').boundingBox();
-    if (!box) throw new Error('no preview');
+    const retries = postsTo(page, '/retry');
+    const box = await previewOf(page, 'ball three.png', ballPicture());
     await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
     await page.locator('#email').fill('ann@example.com');
     await page.locator('#submit').click();
@@ -522,15 +530,8 @@ describe('the web app in Chromium against the local stack', () => {
       acceptDownloads: true,
     });
     const { page, errors } = await openPage(context);
-    const sent: unknown[] = [];
-    page.on('request', (request) => {
-      if (request.method() === 'POST' && request.url().endsWith('/api/uploads'))
-        sent.push(request.postDataJSON());
-    });
-    await choosePicture(page, 'ball.png', ballPicture());
-    await page.locator('#preview-img').waitFor();
-    const frame = await page.locator('#preview').boundingBox();
-    if (!frame) throw new Error('no preview');
+    const sent = postsTo(page, '/api/uploads');
+    const frame = await previewOf(page, 'ball.png', ballPicture());
     // The 256² picture is shown letterboxed (object-fit: contain): picture pixel -> page position.
     const scale = Math.min(frame.width / 256, frame.height / 256);
     const at = (x: number, y: number) => ({
