@@ -186,9 +186,29 @@ describe('parseCommand', () => {
     );
   });
 
-  it('redrives the local stack, and refuses --aws clearly instead of half doing it', () => {
-    expect(parseCommand(['redrive'])).toMatchObject({ command: 'redrive', aws: false });
-    expect(() => parseCommand(['redrive', '--aws'])).toThrow(/not available yet.*Nothing was sent/);
+  it('redrives the local stack, or with --aws the seed’s on-failure queues unless others are named', () => {
+    expect(parseCommand(['redrive'])).toMatchObject({ command: 'redrive', aws: false, dryRun: false });
+    expect(parseCommand(['redrive', '--aws'])).toMatchObject({
+      command: 'redrive',
+      aws: true,
+      queues: ['Gen3DExtractLambda-Failures', 'Gen3DNotifyLambda-Failures'],
+      dryRun: false,
+    });
+    expect(
+      parseCommand(['redrive', '--aws', '--queue', 'Sandbox-Gen3DNotifyLambda-Failures', '--dry-run']),
+    ).toMatchObject({ queues: ['Sandbox-Gen3DNotifyLambda-Failures'], dryRun: true });
     expect(() => parseCommand(['redrive', 'extract'])).toThrow(/takes no arguments/);
+    expect(() => parseCommand(['redrive', '--dry-run'])).toThrow(
+      new UsageError('--dry-run applies to redrive --aws only'),
+    );
+    expect(() => parseCommand(['redrive', '--queue', 'q'])).toThrow(
+      new UsageError('--queue applies to redrive --aws only'),
+    );
+    expect(() => parseCommand(['redrive', '--aws', '--queue', 'https://sqs/q'])).toThrow(
+      /--queue takes an SQS queue name/,
+    );
+    expect(() => parseCommand(['list', '--dry-run'])).toThrow(
+      new UsageError('--dry-run does not apply to list'),
+    );
   });
 });

@@ -8,7 +8,7 @@ import {
   type Quality,
   type UploadOptions,
 } from '@gen3d/events';
-import { JOB_ID_PATTERN, MESH_FORMATS, type MeshFormat } from '@gen3d/s3-keys';
+import { FAILURE_QUEUE_NAMES, JOB_ID_PATTERN, MESH_FORMATS, type MeshFormat } from '@gen3d/s3-keys';
 
 /** A command line that cannot run: said in one line, exit code 2. */
 export class UsageError extends Error {
@@ -53,7 +53,12 @@ export type Command =
     } & CommonOptions)
   | ({ readonly command: 'delete'; readonly jobId: string } & CommonOptions)
   | ({ readonly command: 'export'; readonly to: string } & CommonOptions & { readonly user: string })
-  | ({ readonly command: 'redrive' } & CommonOptions)
+  | ({
+      readonly command: 'redrive';
+      /** With --aws: the on-failure queues to read (default: the seed's, FAILURE_QUEUE_NAMES). */
+      readonly queues: readonly string[];
+      readonly dryRun: boolean;
+    } & CommonOptions)
   | ({ readonly command: 'list' } & CommonOptions)
   | ({
       readonly command: 'open';
@@ -78,6 +83,9 @@ Usage:
   gen3d delete JOB        deletes the job and every file it made or was made from, every stored version
   gen3d export --user ID --to FOLDER   (operator) every current file of one user, keys kept as paths
   gen3d redrive           (operator) sends what the local stack's dead-letter folders hold through the pipeline
+  gen3d redrive --aws [--queue NAME]... [--dry-run]
+                          (operator) re-invokes each on-failure record of the extract and notify functions
+                          (queues ${Object.values(FAILURE_QUEUE_NAMES).join(', ')}) and deletes it
 
 Submit options (pixels of the picture, origin top-left):
   --point X,Y             a point on the object (repeatable)
@@ -96,7 +104,7 @@ Options for every command:
   --stack URL             the local stack (default: GEN3D_STACK_URL, else http://127.0.0.1:4300)
   --bucket NAME           with --aws: the data bucket (default: DATA_BUCKET, GEN3D_DATA_BUCKET_NAME, else gen3d-data-bucket)
 
-Exit codes: 0 done, 1 the job failed, 2 bad command line or input, 3 stack not reachable, 4 --wait timed out.`;
+Exit codes: 0 done, 1 the job failed (redrive: a message was left in its queue), 2 bad command line or input, 3 stack not reachable, 4 --wait timed out.`;
 
 /** Every flag of every command, as `parseArgs` reads them. */
 const FLAGS = {
@@ -119,6 +127,8 @@ const FLAGS = {
   bucket: { type: 'string' },
   out: { type: 'string' },
   to: { type: 'string' },
+  queue: { type: 'string', multiple: true },
+  'dry-run': { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -137,7 +147,9 @@ const COMMAND_FLAGS = [
   'timeout',
   'out',
   'to',
+  'queue',
   'wait',
+  'dry-run',
 ] as const;
 type CommandFlag = (typeof COMMAND_FLAGS)[number];
 
@@ -179,7 +191,7 @@ const SUB_COMMANDS: Readonly<Record<string, SubCommand>> = {
   retry: { flags: ['point', 'negative-point', 'box', 'shape'], parse: parseRetry },
   delete: { flags: [], parse: parseDelete },
   export: { flags: ['to'], parse: parseExport },
-  redrive: { flags: [], parse: parseRedrive },
+  redrive: { flags: ['queue', 'dry-run'], parse: parseRedrive },
 };
 
 /** Parses argv (without node and the script). @throws UsageError naming what is wrong. */
@@ -212,7 +224,8 @@ function readFlags(argv: readonly string[]) {
 
 function refuseOtherFlags(command: string, values: Flags, allowed: readonly CommandFlag[]): void {
   for (const name of COMMAND_FLAGS) {
-    const given = name === 'wait' ? values.wait : values[name] !== undefined;
+    const value = values[name];
+    const given = typeof value === 'boolean' ? value : value !== undefined;
     if (given && !allowed.includes(name)) throw new UsageError(`--${name} does not apply to ${command}`);
   }
 }
@@ -300,16 +313,17 @@ function parseExport(invocation: Invocation): Command {
   return { command: 'export', ...common, user: common.user, to: values.to };
 }
 
+/** The local stack redrives all its dead-letter folders; --aws reads the named on-failure queues, or the seed's. */
 function parseRedrive(invocation: Invocation): Command {
-  if (invocation.rest.length > 0) throw new UsageError('redrive takes no arguments');
-  if (invocation.common.aws) {
-    // Lambda's on-failure queues hold invocation records whose requestPayload must be invoked again: not built yet.
-    throw new UsageError(
-      'redrive --aws is not available yet: the on-failure queues (…ExtractLambda-Failures, …NotifyLambda-Failures) ' +
-        'are not read by this CLI. Nothing was sent. Re-invoke their records’ requestPayload with the AWS CLI.',
-    );
+  const { common, values, rest } = invocation;
+  if (rest.length > 0) throw new UsageError('redrive takes no arguments');
+  const queues = values.queue ?? Object.values(FAILURE_QUEUE_NAMES);
+  if (!common.aws && (values.queue !== undefined || values['dry-run'])) {
+    throw new UsageError(`--${values.queue ? 'queue' : 'dry-run'} applies to redrive --aws only`);
   }
-  return { command: 'redrive', ...invocation.common };
+  const badName = queues.find((name) => !/^[A-Za-z0-9_-]{1,80}$/.test(name));
+  if (badName !== undefined) throw new UsageError(`--queue takes an SQS queue name; got "${badName}"`);
+  return { command: 'redrive', ...common, queues: [...new Set(queues)], dryRun: values['dry-run'] };
 }
 
 /** One --point and no --negative-point is the seed's single prompt; anything more, SAM-style labelled points. */

@@ -15,6 +15,8 @@ import {
 } from '@gen3d/jobs';
 import { bindBucket, createS3Client, S3ObjectStore, type BucketStore } from '@gen3d/object-store';
 import { buildInputKey, buildMaskKey, parseUserId, type MeshFormat } from '@gen3d/s3-keys';
+import { failureQueueClients, lambdaEventInvoker, openFailureQueue } from './aws-failure-queues';
+import { redriveFailureQueue, type FailureQueue, type LeftMessage } from './failure-queues';
 
 export type { LinkedJob } from '@gen3d/jobs';
 
@@ -32,6 +34,18 @@ export interface Redriven {
   readonly queue: string;
   readonly moved: number;
   readonly jobs: readonly string[];
+  /** --aws only: records read (with dryRun, what would be sent), S3 keys that name no job, messages left and why. */
+  readonly found?: number;
+  readonly keys?: readonly string[];
+  readonly left?: readonly LeftMessage[];
+}
+
+/** What a redrive reads: the local stack's dead-letter folders take no choice; --aws reads these queues. */
+export interface RedriveOptions {
+  /** The on-failure queues, by name. */
+  readonly queues: readonly string[];
+  /** List what would be sent; send and delete nothing. */
+  readonly dryRun: boolean;
 }
 
 export interface Submission {
@@ -55,8 +69,8 @@ interface JobSource {
   remove(jobId: string): Promise<Record<string, number> | undefined>;
   /** Every current file of the user written under `folder`, keys kept as paths. */
   exportTo(folder: string): Promise<{ files: number; bytes: number }>;
-  /** Sends the dead letters through the pipeline again (the local stack). */
-  redrive(): Promise<Redriven[]>;
+  /** Sends the dead letters (local stack) or the on-failure records (AWS) through the pipeline again. */
+  redrive(options: RedriveOptions): Promise<Redriven[]>;
 }
 
 /** The one client of the CLI, for AWS and the local stack alike. */
@@ -74,7 +88,7 @@ function clientOf(source: JobSource): JobClient {
     retry: (jobId, options) => source.retry(jobId, options),
     remove: (jobId) => source.remove(jobId),
     exportTo: (folder) => source.exportTo(folder),
-    redrive: () => source.redrive(),
+    redrive: (options) => source.redrive(options),
     async download(linked, format) {
       const file = linked.files.find((f) => f.format === format);
       if (!file) {
@@ -320,10 +334,43 @@ export function awsClient(options: { bucket: string; userId: string }): JobClien
       }
       return { files: objects.length, bytes };
     },
-    async redrive() {
-      throw new StackError('redrive --aws is not available yet'); // refused by the command line first
+    async redrive(redrive) {
+      const { sqs, lambda } = failureQueueClients();
+      const invoker = lambdaEventInvoker(lambda);
+      const queues: FailureQueue[] = [];
+      for (const name of redrive.queues) {
+        // Every queue found before anything is sent: a wrong name stops the run, not half of it.
+        try {
+          queues.push(await openFailureQueue(sqs, name));
+        } catch (error) {
+          throw asQueueError(error, name);
+        }
+      }
+      const outcomes: Redriven[] = [];
+      for (const queue of queues) outcomes.push(await redriveFailureQueue(queue, invoker, redrive));
+      return outcomes;
     },
   });
+}
+
+/** A queue that is not there names the sandbox's; no credentials or no right to read is exit code 3. */
+function asQueueError(error: unknown, queue: string): Error {
+  const name = (error as Error).name;
+  if (name === 'QueueDoesNotExist' || name === 'AWS.SimpleQueueService.NonExistentQueue') {
+    return new StackError(
+      `no queue ${queue} with this AWS configuration (the sandbox's are Sandbox-…: --queue NAME). Nothing was sent.`,
+    );
+  }
+  if (
+    ['CredentialsProviderError', 'AccessDenied', 'AccessDeniedException', 'InvalidClientTokenId'].includes(
+      name,
+    )
+  ) {
+    return new StackUnreachableError(
+      `cannot read the queue ${queue} with this AWS configuration: ${name}: ${(error as Error).message}`,
+    );
+  }
+  return error as Error;
 }
 
 function asUnreachable(error: unknown, bucket: string): Error {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Command } from './args';
-import { StackError, type JobClient } from './clients';
+import { StackError, type JobClient, type Redriven } from './clients';
 
 /** The commands that change jobs or read them in bulk: retry, delete, export, redrive. */
 export type Operation = Extract<Command, { command: 'retry' | 'delete' | 'export' | 'redrive' }>;
@@ -49,18 +49,32 @@ export async function runOperation(command: Operation, client: JobClient, out: O
     });
     return 0;
   }
-  const queues = await client.redrive();
+  return reportRedrive(command, await client.redrive(command), out);
+}
+
+/** How many messages went back, from which queue, naming their jobs (or keys); with --aws, what was left and why. */
+function reportRedrive(
+  command: Extract<Operation, { command: 'redrive' }>,
+  queues: Redriven[],
+  out: Output,
+): number {
   const moved = queues.reduce((sum, q) => sum + q.moved, 0);
   const jobs = [...new Set(queues.flatMap((q) => q.jobs))].sort();
-  const lines = queues
-    .filter((q) => q.moved > 0)
-    .map((q) => `  ${q.queue}: ${q.moved} (${q.jobs.join(', ') || 'no job named'})`);
-  out([`sent ${moved} dead letters through the pipeline again`, ...lines].join('\n'), {
-    moved,
-    jobs,
-    queues,
-  });
-  return 0;
+  const named = (q: Redriven) => [...q.jobs, ...(q.keys ?? [])].join(', ') || 'no job named';
+  const lines: string[] = [];
+  for (const q of queues) {
+    const count = command.dryRun ? (q.found ?? 0) : q.moved;
+    if (count > 0) lines.push(`  ${q.queue}: ${count} (${named(q)})`);
+    for (const left of q.left ?? [])
+      lines.push(`  ${q.queue}: left message ${left.messageId} in the queue: ${left.reason}`);
+  }
+  const what = command.aws ? 'on-failure records' : 'dead letters';
+  const head = command.dryRun
+    ? `dry run: ${queues.reduce((sum, q) => sum + (q.found ?? 0), 0)} ${what} would be sent through the pipeline again (nothing sent)`
+    : `sent ${moved} ${what} through the pipeline again`;
+  const left = queues.reduce((sum, q) => sum + (q.left?.length ?? 0), 0);
+  out([head, ...lines].join('\n'), { ...(command.dryRun ? { dryRun: true } : {}), moved, jobs, queues });
+  return left > 0 ? 1 : 0;
 }
 
 function describeCounts(counts: Record<string, number>): string {

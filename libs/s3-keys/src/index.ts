@@ -37,6 +37,7 @@ export {
   type SageMakerOutputKey,
 } from './keys';
 export {
+  FAILURE_QUEUE_NAMES,
   matchesNotificationRule,
   matchNotificationRule,
   NOTIFICATION_RULES,

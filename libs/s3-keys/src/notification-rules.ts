@@ -9,6 +9,16 @@ import {
 /** The function a data-bucket event is delivered to. */
 export type NotificationTarget = 'extract' | 'notify';
 
+/**
+ * The seed's name of each function's on-failure queue: Lambda sends there the record of an event it gave up on
+ * (the Lambda destination of the function's live alias). The sandbox stage prefixes the names (`Sandbox-…`).
+ * One list for the stacks that make the queues and the operator's `gen3d redrive --aws` that reads them.
+ */
+export const FAILURE_QUEUE_NAMES: Readonly<Record<NotificationTarget, string>> = Object.freeze({
+  extract: 'Gen3DExtractLambda-Failures',
+  notify: 'Gen3DNotifyLambda-Failures',
+});
+
 /** S3's event type for every way an object is created (PUT, browser POST, copy, multipart upload). */
 export const OBJECT_CREATED_EVENT = 's3:ObjectCreated:*';
 
