@@ -1,3 +1,4 @@
+import { FAILURE_QUEUE_NAMES } from '@gen3d/s3-keys';
 import { SEED } from './seed';
 import { SettingsError, type Settings } from './settings';
 
@@ -150,8 +151,8 @@ function buildNames({ stage, dataBucketName, modelBucketName }: NameSettings): N
     extractFunction: upper('Gen3DExtractLambda'),
     notifyFunction: upper('Gen3DNotifyLambda'),
     apiFunction: upper('Gen3DApiLambda'),
-    extractFailureQueue: upper('Gen3DExtractLambda-Failures'),
-    notifyFailureQueue: upper('Gen3DNotifyLambda-Failures'),
+    extractFailureQueue: upper(FAILURE_QUEUE_NAMES.extract),
+    notifyFailureQueue: upper(FAILURE_QUEUE_NAMES.notify),
     applicationLogGroup: stage === 'production' ? '/gen3d/application' : '/sandbox/gen3d/application',
     extractErrorsAlarm: upper('Gen3D-ExtractLambda-HighErrors'),
     modelLatencyAlarm: upper('Gen3D-SageMaker-ModelLatency'),
