@@ -90,3 +90,47 @@ def test_a_tiled_square_has_no_cracks_and_nothing_outside() -> None:
     inside = (centres >= low) & (centres <= high)
     expected = {int(y) * SIDE + int(x) for y in np.nonzero(inside)[0] for x in np.nonzero(inside)[0]}
     assert set(raster.pixel.tolist()) == expected
+
+
+def test_small_triangles_drawn_as_splats_cover_the_pixel_centres_inside_them() -> None:
+    # Boxes of 1 x 1 up to 4 x 4 pixel centres: the splats (up to 3 x 3) and the smallest runs.
+    rng = np.random.default_rng(11)
+    for _ in range(400):
+        corners = rng.uniform(2, SIDE - 2, 2) + rng.uniform(-1.8, 1.8, (3, 2))
+        (ax, ay), (bx, by), (cx, cy) = corners
+        if (bx - ax) * (cy - ay) - (cx - ax) * (by - ay) > 0:
+            corners = corners[[0, 2, 1]]
+        points = [(x, y, 0.0) for x, y in corners]
+        drawn = np.zeros(SIDE * SIDE, bool)
+        drawn[draw(points, [(0, 1, 2)]).pixel] = True
+        inside, unsure = reference_inside(np.asarray(points))
+        assert np.array_equal(drawn.reshape(SIDE, SIDE)[~unsure], inside[~unsure])
+
+
+def test_splat_weights_locate_the_pixel_centre() -> None:
+    points = [(10.2, 10.1, 0.0), (10.4, 12.9, 1.0), (12.8, 10.3, 2.0)]
+    raster = draw(points, [(0, 1, 2)])
+    assert len(raster.pixel) >= 3
+    corners = np.asarray(points)
+    w0, w1 = raster.w0.astype(np.float64), raster.w1.astype(np.float64)
+    located = (
+        w0[:, None] * corners[0, :2] + w1[:, None] * corners[1, :2] + (1 - w0 - w1)[:, None] * corners[2, :2]
+    )
+    centres = np.stack([raster.pixel % SIDE + 0.5, raster.pixel // SIDE + 0.5], axis=1)
+    assert np.abs(located - centres).max() < 1e-3
+
+
+def test_a_finely_tiled_square_has_no_cracks_and_nothing_outside() -> None:
+    # Cells of 0.73 pixels: most triangles hold no pixel centre or one, and are drawn as splats.
+    n, step, origin = 50, 0.73, 5.3
+    points = [(origin + i * step, origin + j * step, 0.0) for j in range(n + 1) for i in range(n + 1)]
+    faces = []
+    for j in range(n):
+        for i in range(n):
+            a, b = j * (n + 1) + i, j * (n + 1) + i + 1
+            c, d = a + n + 1, b + n + 1
+            faces += [(a, c, b), (b, c, d)]
+    raster = draw(points, faces)
+    centres = np.arange(SIDE) + 0.5
+    inside = np.nonzero((centres >= origin) & (centres <= origin + n * step))[0]
+    assert set(raster.pixel.tolist()) == {int(y) * SIDE + int(x) for y in inside for x in inside}

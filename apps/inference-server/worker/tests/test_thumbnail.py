@@ -151,3 +151,39 @@ def test_a_closed_ball_has_no_holes() -> None:
     contours, _ = cv2.findContours(filled, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
     cv2.drawContours(filled, contours, -1, 1, thickness=-1)
     assert len(contours) == 1 and np.array_equal(filled.astype(bool), drawn)
+
+
+def subdivided_cube(cells: int) -> Mesh:
+    """The cube of `cube(FACE_COLOURS)`, each face cut into cells x cells squares (two triangles each)."""
+    vertices: list[npt.NDArray[np.float32]] = []
+    faces: list[npt.NDArray[np.int64]] = []
+    rgb: list[npt.NDArray[np.uint8]] = []
+    steps = np.linspace(-0.5, 0.5, cells + 1, dtype=np.float32)
+    s, t = (g.ravel() for g in np.meshgrid(steps, steps))  # s along u, t along v; row t, column s
+    for name, (normal, u, v) in CUBE_FACES.items():
+        n, du, dv = (np.asarray(a, np.float32) for a in (normal, u, v))
+        first = sum(len(p) for p in vertices)
+        vertices.append((n / 2 + s[:, None] * du + t[:, None] * dv).astype(np.float32))
+        rows, columns = np.mgrid[0:cells, 0:cells]
+        corner = (first + rows * (cells + 1) + columns).ravel()
+        right, up = corner + 1, corner + cells + 1
+        # u x v = normal: (corner, corner + u, corner + u + v) is counter-clockwise from outside.
+        faces += [np.stack([corner, right, up + 1], 1), np.stack([corner, up + 1, up], 1)]
+        rgb.append(np.tile(np.asarray(FACE_COLOURS[name], np.uint8), (len(s), 1)))
+    return Mesh(
+        np.concatenate(vertices),
+        np.concatenate(faces).astype(np.int32),
+        np.concatenate(rgb),
+    )
+
+
+def test_a_mesh_of_sub_pixel_triangles_renders_as_its_coarse_version() -> None:
+    # 120,000 faces, cells of about 0.5 pixel (drawn as splats), against the 12 large faces of the same cube (drawn
+    # as runs of pixels): the same outline, and the same colours and light.
+    view = ThumbnailView(size=128)
+    coarse = render_thumbnail(cube(FACE_COLOURS), view)
+    dense = render_thumbnail(subdivided_cube(100), view)
+    outline = object_pixels(coarse)
+    assert np.mean(object_pixels(dense) != outline) < 0.002
+    both = outline & object_pixels(dense)
+    assert np.abs(dense[both].astype(int) - coarse[both].astype(int)).mean() < 0.5

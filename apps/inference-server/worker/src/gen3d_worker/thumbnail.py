@@ -58,9 +58,11 @@ def render_thumbnail(mesh: Mesh, view: ThumbnailView | None = None) -> Rgb:
         return image.reshape(view.size, view.size, 3)
     covered = np.zeros(view.size * view.size, np.uint8)
     covered[raster.pixel] = 1
-    light = _smoothed_on_object(_face_light(raster.normals, view)[raster.front], raster, covered)
-    shaded = _surface_colours(mesh, raster) * (light ** (1.0 / _GAMMA))[:, None]
-    image[raster.pixel] = np.clip(shaded + 0.5, 0, 255)
+    light = _smoothed_on_object(_face_light(raster.normals, view).take(raster.front), raster, covered)
+    shaded = _surface_colours(mesh, raster)
+    shaded *= (light ** np.float32(1.0 / _GAMMA))[:, None]
+    shaded += np.float32(0.5)
+    image[raster.pixel] = np.clip(shaded, 0, 255, out=shaded)
     return _smooth_edges(image.reshape(view.size, view.size, 3), covered.reshape(view.size, view.size))
 
 
