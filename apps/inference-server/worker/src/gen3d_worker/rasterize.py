@@ -25,7 +25,7 @@ _SLACK = np.float32(1e-5)
 _TINY = np.float32(1e-20)
 # Faces whose box is at most this many pixel centres wide and high are drawn as splats.
 _SPLAT = 3
-_CHUNK = 1 << 16
+_CHUNK = 1 << 15
 
 # (pixel, drawn face, w0, w1, depth) of each pixel centre inside a drawn face
 _Fragments = tuple[Ints, Ints, Floats, Floats, Floats]
@@ -64,6 +64,9 @@ class _Faces:
     first: Ints  # the box's first pixel (top * side + left)
     columns: Ints
     heights: Ints
+    # Faces are ordered by box shape: the splat shapes (columns - 1) * _SPLAT + heights - 1 first, the larger boxes
+    # last; ends[key] is where each shape's faces end.
+    ends: Ints
     start: tuple[Floats, Floats, Floats]
     step_x: tuple[Floats, Floats, Floats]
     step_y: tuple[Floats, Floats, Floats]
@@ -88,19 +91,19 @@ def rasterize(screen: Screen, faces: npt.NDArray[np.int32]) -> Raster:
     nearest = np.full(screen.side * screen.side, -np.inf, np.float32)
     np.maximum.at(nearest, pixel, depth)  # depth grows towards the camera
     # Fragments as near as the nearest: one per pixel but for exact ties, which draw the same pixel twice.
-    winner = np.flatnonzero(depth == nearest[pixel])
+    winner = np.flatnonzero(depth == nearest.take(pixel))
     corners = np.concatenate([drawn.corners for _, drawn in parts], axis=1)
     normals = np.concatenate([drawn.normals for _, drawn in parts], axis=1)
-    return Raster(screen.side, pixel[winner], face[winner], w0[winner], w1[winner], corners, normals)
+    pixel, face, w0, w1 = (values.take(winner) for values in (pixel, face, w0, w1))
+    return Raster(screen.side, pixel, face, w0, w1, corners, normals)
 
 
 def _chunk(screen: Screen, faces: npt.NDArray[np.int32]) -> tuple[_Fragments, _Faces]:
     """The fragments of a chunk of faces (its arrays stay small: in the processor's cache, and reused by the
     allocator rather than mapped afresh), and its drawn faces."""
     drawn = _drawable_faces(screen, faces)
-    small = np.flatnonzero((drawn.columns <= _SPLAT) & (drawn.heights <= _SPLAT))
-    large = np.flatnonzero((drawn.columns > _SPLAT) | (drawn.heights > _SPLAT))
-    parts = [_splats(drawn, small, screen.side), _runs(drawn, large, screen.side)]
+    large = np.arange(drawn.ends[-2], drawn.ends[-1])
+    parts = [_splats(drawn, screen.side), _runs(drawn, large, screen.side)]
     fragments = tuple(np.concatenate([part[k] for part in parts]) for k in range(5))
     return fragments, drawn  # type: ignore[return-value]
 
@@ -123,7 +126,14 @@ def _drawable_faces(screen: Screen, faces: npt.NDArray[np.int32]) -> _Faces:
     # Twice the signed area; counter-clockwise seen from outside (y up) is negative with y down: a front face.
     area = abx * acy
     area -= acx * aby
-    kept = np.flatnonzero((area < 0) & (right >= left) & (bottom >= top))
+    right -= left
+    bottom -= top
+    kept = np.flatnonzero((area < 0) & (right >= 0) & (bottom >= 0))
+    # Ordered by box shape (a stable sort of small keys: a radix sort), so that each shape is a slice.
+    columns, heights = right.take(kept), bottom.take(kept)  # less one
+    small = (columns < _SPLAT) & (heights < _SPLAT)
+    shape = np.where(small, columns * _SPLAT + heights, _SPLAT * _SPLAT).astype(np.uint8)
+    kept = kept.take(np.argsort(shape, kind="stable"))
     a, b, c, ua, va, area, left, top = (q.take(kept) for q in (a, b, c, ua, va, area, left, top))
     abx, aby, acx, acy = (q.take(kept) for q in (abx, aby, acx, acy))
     za = screen.depth.take(a)
@@ -138,43 +148,41 @@ def _drawable_faces(screen: Screen, faces: npt.NDArray[np.int32]) -> _Faces:
         corners=np.stack([a, b, c]),
         normals=np.stack([abz * acy - aby * acz, abz * acx - abx * acz, -area]),
         first=(top * side + left).astype(np.intp),
-        columns=(right.take(kept) - left + 1).astype(np.intp),
-        heights=(bottom.take(kept) - top + 1).astype(np.intp),
+        columns=(right.take(kept) + 1).astype(np.intp),
+        heights=(bottom.take(kept) + 1).astype(np.intp),
+        ends=np.cumsum(np.bincount(shape, minlength=_SPLAT * _SPLAT + 1)),
         start=(w1, w2, za + px * zx + py * zy),
         step_x=(w1x, w2x, zx),
         step_y=(w1y, w2y, zy),
     )
 
 
-def _splats(drawn: _Faces, which: Ints, side: int) -> _Fragments:
-    """The fragments of the small faces `which` (boxes of at most _SPLAT x _SPLAT centres): faces of one box shape
-    together, each a row of a 2-D array whose columns are the centres of its box."""
-    shape = (drawn.columns[which] - 1) * _SPLAT + drawn.heights[which] - 1
-    order = which[np.argsort(shape.astype(np.uint8), kind="stable")]
-    ends = np.cumsum(np.bincount(shape, minlength=_SPLAT * _SPLAT))
+def _splats(drawn: _Faces, side: int) -> _Fragments:
+    """The fragments of the small faces (boxes of at most _SPLAT x _SPLAT centres), one box shape at a time."""
     parts = []
-    for key, (first, end) in enumerate(zip(np.concatenate([[0], ends[:-1]]), ends, strict=True)):
+    for key in range(_SPLAT * _SPLAT):
+        first, end = (int(drawn.ends[key - 1]) if key else 0), int(drawn.ends[key])
         if end > first:
-            parts.append(_splat_shape(drawn, order[first:end], key // _SPLAT + 1, key % _SPLAT + 1, side))
+            parts.append(_splat_shape(drawn, slice(first, end), key // _SPLAT + 1, key % _SPLAT + 1, side))
     if not parts:
         return _no_fragments()
     return tuple(np.concatenate([part[k] for part in parts]) for k in range(5))  # type: ignore[return-value]
 
 
-def _splat_shape(drawn: _Faces, which: Ints, columns: int, heights: int, side: int) -> _Fragments:
-    """The fragments of faces whose boxes are all `columns` x `heights` centres: a row per centre of the box, a
-    column per face (the long axis last, where numpy's loops are quick)."""
-    grid = np.meshgrid(np.arange(columns, dtype=np.float32), np.arange(heights, dtype=np.float32))
-    dx, dy = (v.reshape(-1, 1) for v in grid)
+def _splat_shape(drawn: _Faces, which: slice, columns: int, heights: int, side: int) -> _Fragments:
+    """The fragments of the faces `which`, whose boxes are all `columns` x `heights` centres: a row per centre of
+    the box, a column per face (the long axis last, where numpy's loops are quick)."""
+    dx = np.tile(np.arange(columns, dtype=np.float32), heights).reshape(-1, 1)
+    dy = np.repeat(np.arange(heights, dtype=np.float32), columns).reshape(-1, 1)
     w1, w2, depth = (
         drawn.start[k][which] + drawn.step_x[k][which] * dx + drawn.step_y[k][which] * dy for k in range(3)
     )
     inside = np.flatnonzero((w1 >= -_SLACK) & (w2 >= -_SLACK) & (w1 + w2 <= 1 + _SLACK))
-    centre, face = np.divmod(inside, len(which))
+    centre, face = np.divmod(inside, w1.shape[1])
     w1, w2 = w1.take(inside), w2.take(inside)
     offset = (dy * side + dx).astype(np.intp).ravel()
-    pixel = drawn.first.take(which).take(face) + offset.take(centre)
-    return pixel, which.take(face), 1 - w1 - w2, w1, depth.take(inside)
+    pixel = drawn.first[which].take(face) + offset.take(centre)
+    return pixel, face + which.start, 1 - w1 - w2, w1, depth.take(inside)
 
 
 def _runs(drawn: _Faces, which: Ints, side: int) -> _Fragments:

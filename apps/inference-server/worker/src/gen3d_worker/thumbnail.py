@@ -52,16 +52,14 @@ def render_thumbnail(mesh: Mesh, view: ThumbnailView | None = None) -> Rgb:
     """
     view = view or ThumbnailView()
     raster = rasterize(_screen(_camera_vertices(mesh.vertices, view), view.size, view.margin), mesh.faces)
-    image = np.empty((view.size * view.size, 3), np.uint8)
-    image[:] = view.background
+    # Tiled, not assigned by broadcasting: a third of the time.
+    image = np.tile(np.asarray(view.background, np.uint8), view.size * view.size).reshape(-1, 3)
     if len(raster.pixel) == 0:
         return image.reshape(view.size, view.size, 3)
     covered = np.zeros(view.size * view.size, np.uint8)
     covered[raster.pixel] = 1
     light = _smoothed_on_object(_face_light(raster.normals, view).take(raster.front), raster, covered)
-    shaded = _surface_colours(mesh, raster)
-    shaded *= (light ** np.float32(1.0 / _GAMMA))[:, None]
-    shaded += np.float32(0.5)
+    shaded = _shaded_colours(mesh, raster, light ** np.float32(1.0 / _GAMMA))
     image[raster.pixel] = np.clip(shaded, 0, 255, out=shaded)
     return _smooth_edges(image.reshape(view.size, view.size, 3), covered.reshape(view.size, view.size))
 
@@ -116,13 +114,25 @@ def _face_light(normals: Floats, view: ThumbnailView) -> Floats:
     return light
 
 
-def _surface_colours(mesh: Mesh, raster: Raster) -> Floats:
-    """Each drawn pixel's colour: its face's corner colours, weighted by where the pixel centre lies (sRGB)."""
+def _shaded_colours(mesh: Mesh, raster: Raster, brightness: Floats) -> Floats:
+    """Each drawn pixel's colour (sRGB, rounded up by half a level): its face's corner colours, weighted by where the
+    pixel centre lies, times the pixel's brightness. One channel at a time, each a contiguous row of numbers
+    (numpy is slow on rows of 3)."""
     # np.take, not fancy indexing: several times faster for rows of a 2-D array.
     corners = np.take(raster.corners, raster.front, axis=1)
-    first, second, third = (np.take(mesh.colours, corners[k], axis=0).astype(np.float32) for k in range(3))
-    colours: Floats = third + (first - third) * raster.w0[:, None] + (second - third) * raster.w1[:, None]
-    return colours
+    channels = mesh.colours.T.astype(np.float32)
+    shaded = np.empty((len(raster.pixel), 3), np.float32)
+    for channel, values in enumerate(channels):
+        first, second, third = (values.take(corners[k]) for k in range(3))
+        first -= third
+        first *= raster.w0
+        second -= third
+        second *= raster.w1
+        third += first
+        third += second
+        third *= brightness
+        shaded[:, channel] = third + np.float32(0.5)
+    return shaded
 
 
 def _smoothed_on_object(values: Floats, raster: Raster, covered: npt.NDArray[np.uint8]) -> Floats:
