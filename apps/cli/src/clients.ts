@@ -1,18 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { uploadMetadataFor, type UploadOptions } from '@gen3d/events';
-import {
-  deleteJobVersions,
-  jobIdFor,
-  linkStoredJob,
-  listJobStatuses,
-  PictureGoneError,
-  readJobStatus,
-  readStoredJob,
-  retryAsOperator,
-  type LinkedJob,
-} from '@gen3d/jobs';
+import { jobIdFor, operatorJobs, PictureGoneError, type LinkedJob } from '@gen3d/jobs';
 import { bindBucket, createS3Client, S3ObjectStore, type BucketStore } from '@gen3d/object-store';
 import { buildInputKey, buildMaskKey, parseUserId, type MeshFormat } from '@gen3d/s3-keys';
 import { failureQueueClients, lambdaEventInvoker, openFailureQueue } from './aws-failure-queues';
@@ -268,8 +257,7 @@ async function postForm(form: Form, file: Uint8Array): Promise<{ eTag?: string; 
 export function awsClient(options: { bucket: string; userId: string }): JobClient {
   const data: BucketStore = bindBucket(new S3ObjectStore(createS3Client()), options.bucket);
   const userId = parseUserId(options.userId);
-  const linked = async (status: Parameters<typeof readStoredJob>[1]) =>
-    linkStoredJob(data, await readStoredJob(data, status), LINK_SECONDS);
+  const jobs = operatorJobs(data, userId, { seconds: LINK_SECONDS });
   const unreachable = (error: unknown): never => {
     throw asUnreachable(error, options.bucket);
   };
@@ -299,28 +287,19 @@ export function awsClient(options: { bucket: string; userId: string }): JobClien
         throw asUnreachable(error, options.bucket);
       }
     },
-    async job(jobId) {
-      const status = await readJobStatus(data, userId, jobId).catch(unreachable);
-      return status && linked(status);
-    },
-    async jobs() {
-      const statuses = await listJobStatuses(data, userId, { max: 200 }).catch(unreachable);
-      return Promise.all(statuses.map(linked));
-    },
+    job: (jobId) => jobs.job(jobId).catch(unreachable),
+    jobs: () => jobs.jobs().catch(unreachable),
     async retry(jobId, retryOptions) {
-      const status = await readJobStatus(data, userId, jobId).catch(unreachable);
-      if (!status) return undefined;
-      const suffix = randomBytes(4).toString('hex');
       try {
-        return await retryAsOperator(data, status, retryOptions, { maxBytes: MAX_PICTURE_BYTES, suffix });
+        return await jobs.retry(jobId, retryOptions, MAX_PICTURE_BYTES).catch(unreachable);
       } catch (error) {
         if (error instanceof PictureGoneError) throw new StackError(error.message);
         throw error;
       }
     },
     async remove(jobId) {
-      const status = await readJobStatus(data, userId, jobId).catch(unreachable);
-      return status && { ...(await deleteJobVersions(data, status)) };
+      const deleted = await jobs.remove(jobId).catch(unreachable);
+      return deleted && { ...deleted };
     },
     async exportTo(folder) {
       const objects = await data.list(`users/${userId}/`).catch(unreachable);

@@ -7,19 +7,8 @@ import {
   ShapeSchema,
   TargetFacesSchema,
   uploadMetadataFor,
-  type JobStatus,
 } from '@gen3d/events';
-import { randomBytes } from 'node:crypto';
-import {
-  deleteJobVersions,
-  linkStoredJob,
-  listJobStatuses,
-  PictureGoneError,
-  readJobStatus,
-  readStoredJob,
-  retryAsOperator,
-  type LinkedJob,
-} from '@gen3d/jobs';
+import { operatorJobs, PictureGoneError } from '@gen3d/jobs';
 import type { BucketStore, FolderObjectStore } from '@gen3d/object-store';
 import { buildInputKey, buildMaskKey, parseUserId, type UserId } from '@gen3d/s3-keys';
 import { z } from 'zod';
@@ -78,18 +67,13 @@ const RetryRequestSchema = z.strictObject({
  * GET /jobs/{jobId}, for a user the operator names.
  */
 export function createOperatorApi(deps: OperatorApiDeps): OperatorApi {
-  /** A job with a link to each file and picture it made (at the versions the job wrote) and where it lies. */
-  const linked = (status: JobStatus): Promise<LinkedJob> =>
-    readStoredJob(deps.data, status).then((job) =>
-      linkStoredJob(deps.data, job, deps.linkExpirySeconds, {
-        pathOf: (object) => deps.store.pathOf(deps.data.bucket, object.key, object.versionId),
-        ...(deps.retentionDays !== undefined ? { retentionDays: deps.retentionDays } : {}),
-      }),
-    );
-  const view = async (userId: UserId, jobId: string): Promise<LinkedJob | undefined> => {
-    const status = await readJobStatus(deps.data, userId, jobId);
-    return status && linked(status);
-  };
+  /** One user's jobs, each with a link to the files and pictures it made and where they lie in the data folder. */
+  const jobsOf = (userId: UserId) =>
+    operatorJobs(deps.data, userId, {
+      seconds: deps.linkExpirySeconds,
+      pathOf: (object) => deps.store.pathOf(deps.data.bucket, object.key, object.versionId),
+      ...(deps.retentionDays !== undefined ? { retentionDays: deps.retentionDays } : {}),
+    });
 
   return {
     async handle(method, route, query, body) {
@@ -110,25 +94,28 @@ export function createOperatorApi(deps: OperatorApiDeps): OperatorApi {
           ...(versionId ? { versionId } : {}),
           ...(eTag ? { eTag: eTag.replace(/"/g, '') } : {}),
         });
-        return { status: 200, body: { jobId, job: await view(userId, jobId) } };
+        return { status: 200, body: { jobId, job: await jobsOf(userId).job(jobId) } };
       }
       if (method === 'GET' && route === '/jobs') {
-        const statuses = await listJobStatuses(deps.data, userId, { max: 200 });
-        return { status: 200, body: { jobs: await Promise.all(statuses.map(linked)) } };
+        return { status: 200, body: { jobs: await jobsOf(userId).jobs() } };
       }
       if (method === 'GET' && route === '/export')
         return { status: 200, body: await exportList(deps, userId) };
       const match = /^\/jobs\/([^/]+)(\/retry)?$/.exec(route);
       const jobId = match?.[1] as string;
       if (method === 'GET' && match && !match[2]) {
-        const job = await view(userId, jobId);
-        if (!job) throw new HttpError(404, `no job ${jobId} for user ${userId}`);
-        return { status: 200, body: job };
+        return { status: 200, body: known(await jobsOf(userId).job(jobId), userId, jobId) };
       }
       if (method === 'POST' && match?.[2])
-        return { status: 202, body: await retry(deps, userId, jobId, body) };
+        return {
+          status: 202,
+          body: await retry(jobsOf(userId), deps.maxUploadBytes, { userId, jobId }, body),
+        };
       if (method === 'DELETE' && match && !match[2]) {
-        return { status: 200, body: await remove(deps, userId, jobId) };
+        return {
+          status: 200,
+          body: { jobId, deleted: known(await jobsOf(userId).remove(jobId), userId, jobId) },
+        };
       }
       throw new HttpError(404, `no operator route ${method} ${route}`);
     },
@@ -163,29 +150,26 @@ async function uploadForms(deps: OperatorApiDeps, body: unknown) {
   };
 }
 
-async function ownJob(deps: OperatorApiDeps, userId: UserId, jobId: string): Promise<JobStatus> {
-  const status = await readJobStatus(deps.data, userId, jobId);
-  if (!status) throw new HttpError(404, `no job ${jobId} for user ${userId}`);
-  return status;
+/** What the operator asked for, or a 404 when the user has no such job. */
+function known<T>(found: T | undefined, userId: string, jobId: string): T {
+  if (found === undefined) throw new HttpError(404, `no job ${jobId} for user ${userId}`);
+  return found;
 }
 
 /** A new job on the picture a job was made from, with new prompts: an operator's retry (see retryAsOperator). */
-async function retry(deps: OperatorApiDeps, userId: UserId, jobId: string, body: unknown) {
+async function retry(
+  jobs: ReturnType<typeof operatorJobs>,
+  maxBytes: number,
+  job: { userId: string; jobId: string },
+  body: unknown,
+) {
   const wanted = RetryRequestSchema.parse(body ?? {});
-  const status = await ownJob(deps, userId, jobId);
   try {
-    const suffix = randomBytes(4).toString('hex');
-    return await retryAsOperator(deps.data, status, wanted, { maxBytes: deps.maxUploadBytes, suffix });
+    return known(await jobs.retry(job.jobId, wanted, maxBytes), job.userId, job.jobId);
   } catch (error) {
     if (error instanceof PictureGoneError) throw new HttpError(404, error.message);
     throw error;
   }
-}
-
-/** Deletes every stored version of one job (see deleteJobVersions); answers how many of each kind. */
-async function remove(deps: OperatorApiDeps, userId: UserId, jobId: string) {
-  const status = await ownJob(deps, userId, jobId);
-  return { jobId, deleted: await deleteJobVersions(deps.data, status) };
 }
 
 /** Every current file of one user (`users/{userId}/…`): its key, size and where it lies in the data folder. */

@@ -7,6 +7,7 @@ export {
 } from './documents';
 export { admitWebUpload, type Admission } from './admission';
 export { activeJobsOf, listJobStatuses } from './job-list';
+export { operatorJobs, type OperatorLinks } from './operator-jobs';
 /** The one read model of a job: everything job-read.ts exports is public. */
 export * from './job-read';
 export {
