@@ -27,19 +27,24 @@ def reference_inside(corners: npt.NDArray[np.float64]) -> tuple[npt.NDArray[np.b
     return np.all(weights >= 0, axis=0), np.any(np.abs(weights) < 1e-3, axis=0)
 
 
+def assert_covers_centres_inside(corners: np.ndarray) -> None:
+    """The triangle, turned to face the viewer, covers exactly the pixel centres inside it (where it is sure)."""
+    # Counter-clockwise as seen (y up) is clockwise with y down: the front side.
+    (ax, ay), (bx, by), (cx, cy) = corners
+    if (bx - ax) * (cy - ay) - (cx - ax) * (by - ay) > 0:
+        corners = corners[[0, 2, 1]]
+    points = [(x, y, 0.0) for x, y in corners]
+    drawn = np.zeros(SIDE * SIDE, bool)
+    drawn[draw(points, [(0, 1, 2)]).pixel] = True
+    inside, unsure = reference_inside(np.asarray(points))
+    assert np.array_equal(drawn.reshape(SIDE, SIDE)[~unsure], inside[~unsure])
+
+
 def test_a_triangle_covers_the_pixel_centres_inside_it() -> None:
     rng = np.random.default_rng(7)
     for _ in range(200):
         corners = rng.uniform(-4, SIDE + 4, (3, 2))
-        # Counter-clockwise as seen (y up) is clockwise with y down: the front side.
-        (ax, ay), (bx, by), (cx, cy) = corners
-        if (bx - ax) * (cy - ay) - (cx - ax) * (by - ay) > 0:
-            corners = corners[[0, 2, 1]]
-        points = [(x, y, 0.0) for x, y in corners]
-        drawn = np.zeros(SIDE * SIDE, bool)
-        drawn[draw(points, [(0, 1, 2)]).pixel] = True
-        inside, unsure = reference_inside(np.asarray(points))
-        assert np.array_equal(drawn.reshape(SIDE, SIDE)[~unsure], inside[~unsure])
+        assert_covers_centres_inside(corners)
 
 
 def test_a_back_face_draws_nothing() -> None:
@@ -97,14 +102,7 @@ def test_small_triangles_drawn_as_splats_cover_the_pixel_centres_inside_them() -
     rng = np.random.default_rng(11)
     for _ in range(400):
         corners = rng.uniform(2, SIDE - 2, 2) + rng.uniform(-1.8, 1.8, (3, 2))
-        (ax, ay), (bx, by), (cx, cy) = corners
-        if (bx - ax) * (cy - ay) - (cx - ax) * (by - ay) > 0:
-            corners = corners[[0, 2, 1]]
-        points = [(x, y, 0.0) for x, y in corners]
-        drawn = np.zeros(SIDE * SIDE, bool)
-        drawn[draw(points, [(0, 1, 2)]).pixel] = True
-        inside, unsure = reference_inside(np.asarray(points))
-        assert np.array_equal(drawn.reshape(SIDE, SIDE)[~unsure], inside[~unsure])
+        assert_covers_centres_inside(corners)
 
 
 def test_splat_weights_locate_the_pixel_centre() -> None:
