@@ -27,7 +27,7 @@ def reference_inside(corners: npt.NDArray[np.float64]) -> tuple[npt.NDArray[np.b
     return np.all(weights >= 0, axis=0), np.any(np.abs(weights) < 1e-3, axis=0)
 
 
-def assert_covers_centres_inside(corners: np.ndarray) -> None:
+def assert_covers_centres_inside(corners: npt.NDArray[np.float64]) -> None:
     """The triangle, turned to face the viewer, covers exactly the pixel centres inside it (where it is sure)."""
     # Counter-clockwise as seen (y up) is clockwise with y down: the front side.
     (ax, ay), (bx, by), (cx, cy) = corners
