@@ -113,42 +113,32 @@ describe('one upload, through every seam, to exactly one email', () => {
     }),
   });
   const runner = new AsyncRunner(store, () => `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  const extractPorts = {
+    data,
+    invoker: runner,
+    config: parseExtractConfig({ SAGEMAKER_ENDPOINT_NAME: 'Gen3DSAMAsyncEndpoint', DATA_BUCKET: BUCKET }),
+    clock: () => new Date(),
+  };
+  const notifyPorts = {
+    data,
+    mailer: { send: async (email: OutgoingEmail) => (emails.push(email), `message-${emails.length}`) },
+    config: parseNotifyConfig({
+      DATA_BUCKET: BUCKET,
+      ADMIN_EMAIL: ADMIN,
+      SOURCE_EMAIL: 'noreply@genesis3d.com',
+    }),
+    clock: () => new Date(),
+  };
+  // The Lambdas' entry points: the batch loop around each core, with its ports.
   const extract = createS3BatchHandler({
     logger: log,
     tally: EXTRACT_TALLY,
-    handle: (object, invocation) =>
-      extractObject(
-        object,
-        {
-          data,
-          invoker: runner,
-          config: parseExtractConfig({
-            SAGEMAKER_ENDPOINT_NAME: 'Gen3DSAMAsyncEndpoint',
-            DATA_BUCKET: BUCKET,
-          }),
-          clock: () => new Date(),
-        },
-        invocation,
-      ),
+    handle: (object, invocation) => extractObject(object, extractPorts, invocation),
   });
   const notify = createS3BatchHandler({
     logger: log,
     tally: NOTIFY_TALLY,
-    handle: (object, invocation) =>
-      notifyObject(
-        object,
-        {
-          data,
-          mailer: { send: async (email) => (emails.push(email), `message-${emails.length}`) },
-          config: parseNotifyConfig({
-            DATA_BUCKET: BUCKET,
-            ADMIN_EMAIL: ADMIN,
-            SOURCE_EMAIL: 'noreply@genesis3d.com',
-          }),
-          clock: () => new Date(),
-        },
-        invocation,
-      ),
+    handle: (object, invocation) => notifyObject(object, notifyPorts, invocation),
   });
   const { disk, corrupt } = pictures();
 
