@@ -7,6 +7,7 @@ import {
   type WorkerReport,
 } from '@gen3d/events';
 import type { ExtraMeshFormat, MeshFormat, ResultImage } from '@gen3d/s3-keys';
+import { boundaryOf, readMultipart, type Part } from './multipart';
 
 /** The header the worker host puts the report in (worker/src/gen3d_worker/service.py). */
 const REPORT_HEADER = 'x-gen3d-report';
@@ -89,10 +90,13 @@ export async function callWorker(url: string, job: WorkerJob, signal?: AbortSign
       return workerFault(`the worker's report is unreadable: ${(error as Error).message}`);
     }
     const formats: readonly MeshFormat[] = job.options.formats ?? ['ply'];
-    if ((response.headers.get('content-type') ?? '').startsWith('multipart/form-data')) {
-      return meshFiles(await response.formData(), formats, job.extras ?? [], report);
-    }
     const body = new Uint8Array(await response.arrayBuffer());
+    const boundary = boundaryOf(response.headers.get('content-type') ?? '');
+    if (boundary !== undefined) {
+      const parts = readMultipart(body, boundary);
+      if (!parts) return workerFault("the worker's multipart answer is malformed");
+      return meshFiles(parts, formats, job.extras ?? [], report);
+    }
     if (formats.some((format) => format !== 'ply')) {
       return workerFault(`the worker answered one file, not the formats asked for (${formats.join(', ')})`);
     }
@@ -105,26 +109,26 @@ export async function callWorker(url: string, job: WorkerJob, signal?: AbortSign
  * The worker's multipart answer (PROTOCOL.md): one part per format asked, named after it, the PLY among them; then
  * the extras asked for. A missing extra part is "not made" (a worker of an earlier version), never a failure.
  */
-async function meshFiles(
-  form: FormData,
+function meshFiles(
+  parts: ReadonlyMap<string, Part>,
   formats: readonly MeshFormat[],
   extras: readonly ResultImage[],
   report: WorkerReport,
-): Promise<WorkerOutcome> {
+): WorkerOutcome {
   let ply: Uint8Array | undefined;
   const files: WorkerFile[] = [];
   for (const format of formats) {
-    const part = form.get(format);
-    if (!(part instanceof Blob)) return workerFault(`the worker's answer has no "${format}" part`);
-    const bytes = new Uint8Array(await part.arrayBuffer());
-    if (format === 'ply') ply = bytes;
-    else files.push({ format, bytes, contentType: part.type || 'application/octet-stream' });
+    const part = parts.get(format);
+    if (!part) return workerFault(`the worker's answer has no "${format}" part`);
+    if (format === 'ply') ply = part.bytes;
+    else
+      files.push({ format, bytes: part.bytes, contentType: part.contentType ?? 'application/octet-stream' });
   }
   if (ply === undefined) return workerFault('the worker answered no PLY (the job always asks for one)');
   const images: WorkerImage[] = [];
   for (const image of extras) {
-    const part = form.get(image);
-    if (part instanceof Blob) images.push({ image, bytes: new Uint8Array(await part.arrayBuffer()) });
+    const part = parts.get(image);
+    if (part) images.push({ image, bytes: part.bytes });
   }
   return { ok: true, ply, files, images, report };
 }
