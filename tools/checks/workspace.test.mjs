@@ -63,41 +63,44 @@ function lintWith(file, source) {
   }
 }
 
+/** Lints `source` as if it were `file`: the lint must fail, naming each of `rules` (regular expressions). */
+function assertLintRefuses(file, source, ...rules) {
+  const result = lintWith(file, source);
+  assert.notEqual(result.status, 0);
+  for (const rule of rules) assert.match(result.stdout, rule);
+}
+
 test('lint refuses a library that imports an app', () => {
-  const result = lintWith(
+  assertLintRefuses(
     'libs/s3-keys/src/bad-import.ts',
     "import { inputRecordsOf } from '../../../apps/extract-lambda/src/records';\nexport const x = inputRecordsOf;\n",
+    /@nx\/enforce-module-boundaries/,
   );
-  assert.notEqual(result.status, 0);
-  assert.match(result.stdout, /@nx\/enforce-module-boundaries/);
 });
 
 test('lint refuses browser code that imports node-only code', () => {
-  const result = lintWith(
+  assertLintRefuses(
     'apps/web/src/bad-import.ts',
     "import { createLogger } from '@gen3d/logging';\nexport const log = createLogger({ service: 'web' });\n",
+    /@nx\/enforce-module-boundaries/,
+    /platform:browser/,
   );
-  assert.notEqual(result.status, 0);
-  assert.match(result.stdout, /@nx\/enforce-module-boundaries/);
-  assert.match(result.stdout, /platform:browser/);
 });
 
 test('lint holds tests to the module boundaries too', () => {
-  const result = lintWith(
+  assertLintRefuses(
     'apps/extract-lambda/tests/bad-import.ts',
     "import { createNotifyHandler } from '../../notify-lambda/src/handler';\nexport const h = createNotifyHandler;\n",
+    /@nx\/enforce-module-boundaries/,
   );
-  assert.notEqual(result.status, 0);
-  assert.match(result.stdout, /@nx\/enforce-module-boundaries/);
 });
 
 test('lint refuses a promise nobody awaits (type-aware rules)', () => {
-  const result = lintWith(
+  assertLintRefuses(
     'libs/jobs/src/bad-promise.ts',
     'export async function f(): Promise<number> {\n  return 1;\n}\nexport function g(): void {\n  f();\n}\n',
+    /@typescript-eslint\/no-floating-promises/,
   );
-  assert.notEqual(result.status, 0);
-  assert.match(result.stdout, /@typescript-eslint\/no-floating-promises/);
 });
 
 test('built libraries load by package name, through their exports map, as another project would', () => {
