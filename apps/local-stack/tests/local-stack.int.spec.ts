@@ -38,6 +38,15 @@ const env = (stack: StackProcess, user: string) => ({
   GEN3D_USER: user,
 });
 
+/** The CLI's arguments to submit one of the test pictures for an address, then any flags. */
+const submitArgs = (picture: string, email: string, ...flags: string[]) => [
+  'submit',
+  path.join(pictures, picture),
+  '--email',
+  email,
+  ...flags,
+];
+
 interface JobJson {
   job: { jobId: string; state: string; error?: { code: string; reason: string } };
   files: { format: string; url: string; path?: string }[];
@@ -54,16 +63,7 @@ describe('the local stack, end to end', () => {
 
   it('turns a PNG into a PLY and one email whose link downloads that PLY', async () => {
     const result = await cli(
-      [
-        'submit',
-        path.join(pictures, 'red chair.png'),
-        '--email',
-        'ada@example.com',
-        '--quality',
-        'fast',
-        '--wait',
-        '--json',
-      ],
+      submitArgs('red chair.png', 'ada@example.com', '--quality', 'fast', '--wait', '--json'),
       env(stack, 'ada'),
     );
     expect(result).toMatchObject({ code: 0 });
@@ -139,10 +139,8 @@ describe('the local stack, end to end', () => {
 
   it('passes a user mask and a point prompt through to the worker', async () => {
     const result = await cli(
-      [
-        'submit',
-        path.join(pictures, 'red chair.png'),
-        '--email',
+      submitArgs(
+        'red chair.png',
         'max@example.com',
         '--mask',
         path.join(pictures, 'mask.png'),
@@ -150,7 +148,7 @@ describe('the local stack, end to end', () => {
         '128,128',
         '--wait',
         '--json',
-      ],
+      ),
       env(stack, 'max'),
     );
     expect(result.code).toBe(0);
@@ -160,10 +158,8 @@ describe('the local stack, end to end', () => {
 
   it('makes the formats asked for, links each from the email, and opens the one asked for', async () => {
     const result = await cli(
-      [
-        'submit',
-        path.join(pictures, 'red chair.png'),
-        '--email',
+      submitArgs(
+        'red chair.png',
         'fay@example.com',
         '--quality',
         'fast',
@@ -179,7 +175,7 @@ describe('the local stack, end to end', () => {
         '1500',
         '--wait',
         '--json',
-      ],
+      ),
       env(stack, 'fay'),
     );
     expect(result.code).toBe(0);
@@ -375,15 +371,7 @@ describe('the local stack, end to end', () => {
     let failed: JobJson | undefined;
     for (let attempt = 0; attempt < 3 && failed?.job?.state !== 'failed'; attempt += 1) {
       const submitted = await cli(
-        [
-          'submit',
-          path.join(pictures, 'large.png'),
-          '--email',
-          'kim@example.com',
-          '--quality',
-          'high',
-          '--json',
-        ],
+        submitArgs('large.png', 'kim@example.com', '--quality', 'high', '--json'),
         env(stack, 'kim'),
       );
       const { jobId } = JSON.parse(submitted.stdout) as { jobId: string };
@@ -426,15 +414,7 @@ describe('restarts and stops', () => {
     const first = await new StackProcess(home).ready();
     const before = await first.processes();
     const submitted = await cli(
-      [
-        'submit',
-        path.join(pictures, 'large.png'),
-        '--email',
-        'rex@example.com',
-        '--quality',
-        'high',
-        '--json',
-      ],
+      submitArgs('large.png', 'rex@example.com', '--quality', 'high', '--json'),
       env(first, 'rex'),
     );
     const { jobId } = JSON.parse(submitted.stdout) as { jobId: string };
@@ -469,15 +449,7 @@ describe('restarts and stops', () => {
     const home = path.join(work, 'home-ctrl-c');
     const stack = await new StackProcess(home).ready();
     const submitted = await cli(
-      [
-        'submit',
-        path.join(pictures, 'large.png'),
-        '--email',
-        'cy@example.com',
-        '--quality',
-        'high',
-        '--json',
-      ],
+      submitArgs('large.png', 'cy@example.com', '--quality', 'high', '--json'),
       env(stack, 'cy'),
     );
     const { jobId } = JSON.parse(submitted.stdout) as { jobId: string };

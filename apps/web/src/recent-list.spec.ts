@@ -4,6 +4,17 @@ import { recentEntryOf, recentLabel, showsThumbnail, watchedOf } from './recent-
 
 const iso = (date: Date) => date.toISOString();
 
+/** A job of this browser's that finished, as the API lists it. */
+function doneJob(jobId: string, name: string): JobView {
+  return {
+    jobId,
+    name,
+    state: 'done',
+    queuedAt: '2026-01-01T10:00:01.000Z',
+    updatedAt: '2026-01-01T10:00:09.000Z',
+  };
+}
+
 describe('the recent list', () => {
   it('names each job by its file, where it stood when last seen, and when it started', () => {
     const job = { name: 'ball-1', fileName: 'ball.png', startedAt: '2026-01-01T10:00:00.000Z' };
@@ -33,13 +44,7 @@ describe('the recent list', () => {
   });
 
   it("remembers a polled job of this browser's with its id and state, and no job it does not know", () => {
-    const job: JobView = {
-      jobId: 'job00001',
-      name: 'ball-1',
-      state: 'done',
-      queuedAt: '2026-01-01T10:00:01.000Z',
-      updatedAt: '2026-01-01T10:00:09.000Z',
-    };
+    const job = doneJob('job00001', 'ball-1');
     const uploadedAt = Date.parse('2026-01-01T10:00:00.000Z');
     expect(recentEntryOf(job, { name: 'ball-1', fileName: 'ball.png', startedAt: uploadedAt })).toEqual({
       name: 'ball-1',
@@ -62,11 +67,7 @@ describe('the recent list', () => {
 
   it('remembers that a finished job made a thumbnail, until when its files are kept and what it retried', () => {
     const job: JobView = {
-      jobId: 'job00002',
-      name: 'ball-2',
-      state: 'done',
-      queuedAt: '2026-01-01T10:00:01.000Z',
-      updatedAt: '2026-01-01T10:00:09.000Z',
+      ...doneJob('job00002', 'ball-2'),
       images: ['thumbnail', 'mask'],
       keptUntil: '2026-01-31T10:00:09.000Z',
       retryOf: 'job00001',
