@@ -40,55 +40,55 @@ describe('marking the picture', () => {
   });
 });
 
+/** A key pressed on the preview of `image` (Shift held when `shift`). */
+const press = (prompts: Prompts, mode: Parameters<typeof promptsAfterKey>[1], key: string, shift = false) =>
+  promptsAfterKey(prompts, mode, key, shift, image);
+
 describe('marking from the keyboard', () => {
   it('marks the middle with Enter or Space, on the object or the background', () => {
-    expect(promptsAfterKey(NO_PROMPTS, 'object', 'Enter', false, image)).toEqual({
+    expect(press(NO_PROMPTS, 'object', 'Enter')).toEqual({
       next: { points: [{ x: 100, y: 50, label: 1 }] },
       preventDefault: true,
     });
-    expect(promptsAfterKey(NO_PROMPTS, 'background', ' ', false, image).next?.points).toEqual([
-      { x: 100, y: 50, label: 0 },
-    ]);
+    expect(press(NO_PROMPTS, 'background', ' ').next?.points).toEqual([{ x: 100, y: 50, label: 0 }]);
   });
 
   it('places the middle half as a box once in Box mode', () => {
-    const placed = promptsAfterKey(one, 'box', 'Enter', false, image);
+    const placed = press(one, 'box', 'Enter');
     expect(placed).toEqual({
       next: { ...one, box: { x0: 50, y0: 25, x1: 150, y1: 75 } },
       preventDefault: true,
     });
-    expect(promptsAfterKey(placed.next as Prompts, 'box', 'Enter', false, image)).toEqual({
+    expect(press(placed.next as Prompts, 'box', 'Enter')).toEqual({
       preventDefault: true,
     });
   });
 
   it('removes the last mark with Escape, Delete or Backspace, and lets the key through', () => {
     for (const key of ['Escape', 'Delete', 'Backspace']) {
-      expect(promptsAfterKey(one, 'object', key, false, image)).toEqual({
+      expect(press(one, 'object', key)).toEqual({
         next: NO_PROMPTS,
         preventDefault: false,
       });
     }
     const boxed = withBox(one, { x0: 0, y0: 0, x1: 10, y1: 10 });
-    expect(promptsAfterKey(boxed, 'box', 'Delete', false, image).next).toEqual(one);
+    expect(press(boxed, 'box', 'Delete').next).toEqual(one);
   });
 
   it('moves the last point, or the box in Box mode, with the arrows (Shift: further)', () => {
-    expect(promptsAfterKey(one, 'object', 'ArrowRight', false, image)).toEqual({
+    expect(press(one, 'object', 'ArrowRight')).toEqual({
       next: { points: [{ x: 12, y: 20, label: 1 }] },
       preventDefault: true,
     });
-    expect(promptsAfterKey(one, 'object', 'ArrowDown', true, image).next?.points).toEqual([
-      { x: 10, y: 30, label: 1 },
-    ]);
+    expect(press(one, 'object', 'ArrowDown', true).next?.points).toEqual([{ x: 10, y: 30, label: 1 }]);
     const boxed = withBox(NO_PROMPTS, { x0: 10, y0: 10, x1: 20, y1: 20 });
-    expect(promptsAfterKey(boxed, 'box', 'ArrowLeft', false, image).next?.box).toEqual({
+    expect(press(boxed, 'box', 'ArrowLeft').next?.box).toEqual({
       x0: 8,
       y0: 10,
       x1: 18,
       y1: 20,
     });
-    expect(promptsAfterKey(boxed, 'box', '+', false, image).next?.box).toEqual({
+    expect(press(boxed, 'box', '+').next?.box).toEqual({
       x0: 8,
       y0: 9,
       x1: 22,
@@ -97,10 +97,10 @@ describe('marking from the keyboard', () => {
   });
 
   it('lets other keys (and arrows with nothing to move) reach the page', () => {
-    expect(promptsAfterKey(one, 'object', 'Tab', false, image)).toEqual({ preventDefault: false });
-    expect(promptsAfterKey(NO_PROMPTS, 'object', 'ArrowLeft', false, image)).toEqual({
+    expect(press(one, 'object', 'Tab')).toEqual({ preventDefault: false });
+    expect(press(NO_PROMPTS, 'object', 'ArrowLeft')).toEqual({
       preventDefault: false,
     });
-    expect(promptsAfterKey(one, 'box', 'ArrowLeft', false, image)).toEqual({ preventDefault: false });
+    expect(press(one, 'box', 'ArrowLeft')).toEqual({ preventDefault: false });
   });
 });
