@@ -57,31 +57,17 @@ describe('progress words', () => {
             .filter(Boolean)
             .join('+')}`,
       );
-    expect(marked(stepMarks('queued', false))).toEqual([
-      'uploading:complete',
-      'queued:at+current',
-      'reconstructing:',
-      'done:',
-    ]);
-    expect(marked(stepMarks('done', true))).toEqual([
-      'uploading:complete',
-      'queued:complete',
-      'reconstructing:complete',
-      'done:at+complete',
-    ]);
-    // A job that failed before the worker started stops at queued, else at reconstructing.
-    expect(marked(stepMarks('failed', false))).toEqual([
-      'uploading:complete',
-      'queued:at+current+failed',
-      'reconstructing:',
-      'done:',
-    ]);
-    expect(marked(stepMarks('failed', true))).toEqual([
-      'uploading:complete',
-      'queued:complete',
-      'reconstructing:at+current+failed',
-      'done:',
-    ]);
+    // Each step as `name:marks`, the four steps in order; a job that failed before the worker started stops at
+    // queued, else at reconstructing.
+    const expected: [Parameters<typeof stepMarks>[0], boolean, string][] = [
+      ['queued', false, 'uploading:complete queued:at+current reconstructing: done:'],
+      ['done', true, 'uploading:complete queued:complete reconstructing:complete done:at+complete'],
+      ['failed', false, 'uploading:complete queued:at+current+failed reconstructing: done:'],
+      ['failed', true, 'uploading:complete queued:complete reconstructing:at+current+failed done:'],
+    ];
+    for (const [state, started, steps] of expected) {
+      expect(marked(stepMarks(state, started)).join(' ')).toBe(steps);
+    }
   });
 
   it("times a job from this browser's upload, else from the pipeline's queue, until it finishes", () => {
