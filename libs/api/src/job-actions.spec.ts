@@ -78,15 +78,20 @@ async function finishedJob(api: Api, token: string, body: Record<string, unknown
   return { jobId: outcome.jobId, name: granted.name, key: granted.key, uploadVersion: upload.versionId! };
 }
 
+/** Ann's finished job, and Bob: a stranger's session on the same API. */
+async function annsJobAndBob() {
+  const api = setup();
+  const ann = await api.session();
+  const bob = await api.session();
+  return { api, ann, bob, job: await finishedJob(api, ann.token) };
+}
+
 const allVersions = async (api: Api) =>
   (await api.data.listVersions('')).map((v) => `${v.key}@${v.versionId}`);
 
 describe('GET /jobs/{id}/image', () => {
   it("links the job's thumbnail and mask at the versions it wrote; a stranger sees 404, as for no job", async () => {
-    const api = setup();
-    const ann = await api.session();
-    const bob = await api.session();
-    const job = await finishedJob(api, ann.token);
+    const { api, ann, bob, job } = await annsJobAndBob();
     const path = `/jobs/${job.jobId}/image`;
 
     const thumbnail = await api.call({ method: 'GET', path, query: { kind: 'thumbnail' } }, ann.token);
@@ -137,10 +142,7 @@ describe('GET /jobs/{id}/image', () => {
 
 describe('DELETE /jobs/{id}', () => {
   it('deletes every stored version of the job, and nothing of a stranger’s try', async () => {
-    const api = setup();
-    const ann = await api.session();
-    const bob = await api.session();
-    const job = await finishedJob(api, ann.token);
+    const { api, ann, bob, job } = await annsJobAndBob();
     const other = await finishedJob(api, ann.token);
     const before = await allVersions(api);
 
