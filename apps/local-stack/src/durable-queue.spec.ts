@@ -35,6 +35,17 @@ const until = async (check: () => boolean, ms = 5000) => {
 };
 const files = (sub: string) => readdirSync(path.join(dir, sub)).filter((f) => f.endsWith('.json'));
 
+/** Runs a queue whose handler always throws `error` until message `id` lands in dead/, then stops it. */
+async function deadLetter(id: string, error: Error, body = 'x'): Promise<void> {
+  const broken = queue<string>(async () => {
+    throw error;
+  });
+  await broken.start();
+  await broken.enqueue(id, body);
+  await until(() => files('dead').length === 1);
+  await broken.stop(1000);
+}
+
 describe('DurableQueue', () => {
   it('moves an unreadable message aside with an error line, and goes on with the others', async () => {
     const seen: string[] = [];
@@ -92,13 +103,7 @@ describe('DurableQueue', () => {
   });
 
   it('moves a message that keeps failing to dead/ with its last error', async () => {
-    const q = queue<string>(async () => {
-      throw new TypeError('always broken');
-    });
-    await q.start();
-    await q.enqueue('doomed', 'x');
-    await until(() => files('dead').length === 1);
-    await q.stop(1000);
+    await deadLetter('doomed', new TypeError('always broken'));
     const dead = JSON.parse(readFileSync(path.join(dir, 'dead', 'doomed.json'), 'utf8'));
     expect(dead).toMatchObject({ id: 'doomed', attempts: 3, lastError: 'TypeError: always broken' });
   });
@@ -139,13 +144,7 @@ describe('DurableQueue', () => {
   });
 
   it('redrives dead/ on start when asked: attempts start again, the message is delivered', async () => {
-    const broken = queue<string>(async () => {
-      throw new Error('outbox unwritable');
-    });
-    await broken.start();
-    await broken.enqueue('email', 'payload');
-    await until(() => files('dead').length === 1);
-    await broken.stop(1000);
+    await deadLetter('email', new Error('outbox unwritable'), 'payload');
     const seen: [string, number][] = [];
     const restarted = queue<string>(async (body, message) => void seen.push([body, message.attempts]), {
       redriveDeadOnStart: true,
