@@ -120,10 +120,12 @@ export const SAGEMAKER_S3_GRANTS: readonly S3Grant[] = [
 ];
 
 export const API_S3_GRANTS: readonly S3Grant[] = [
+  onData(READ, ['users/*', 'api/*'], 'job listings, signed downloads, the API’s own records'),
+  onData(['s3:PutObject'], ['api/*'], 'the API’s own records: sessions, addresses, claims, the mail budget'),
   onData(
-    ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject'],
-    ['users/*', 'api/*'],
-    'signed uploads and downloads, job listings, the API’s own records; held results (their notify locks)',
+    ['s3:PutObject'],
+    ['users/*/input/*', 'users/*/jobs/*/notify.lock'],
+    'signed uploads and retries (a copy of the picture under a new name); the notify lock of a held result',
   ),
   onData(
     READ,

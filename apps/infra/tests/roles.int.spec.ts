@@ -253,6 +253,26 @@ describe('the roles’ policies, enforced by moto, against the real pipeline cod
       invocation,
     );
 
+  it('the API role writes uploads, held results’ locks and its own records, never a result or a status', async () => {
+    const jobId = parseJobId('0123456789abcdef0123456789abcdef');
+    await stores.api.put(buildInputKey({ userId: 'u8', name: 'retry-1a2b' }), 'x', {
+      contentType: 'image/png',
+    });
+    await stores.api.putJson(buildJobDocumentKey({ userId: 'u8', jobId, document: 'notify-lock' }), {});
+    await stores.api.putJson('api/users/u8.json', {});
+    for (const key of [
+      'users/u8/output/chair.ply',
+      'users/u8/output/chair.report.json',
+      buildJobDocumentKey({ userId: 'u8', jobId, document: 'status' }),
+      buildJobDocumentKey({ userId: 'u8', jobId, document: 'request' }),
+      'public/index.html',
+    ]) {
+      await expect(stores.api.put(key, 'x', { contentType: 'application/octet-stream' })).rejects.toThrow(
+        /Access ?Denied|403/,
+      );
+    }
+  });
+
   it('moto refuses what a policy does not grant (the check can fail)', async () => {
     await expect(
       stores.extract.put('users/u0/output/x.ply', 'x', { contentType: 'model/x-ply' }),
