@@ -1,7 +1,7 @@
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { uploadMetadataFor, type UploadOptions } from '@gen3d/events';
-import { jobIdFor, operatorJobs, PictureGoneError, type LinkedJob } from '@gen3d/jobs';
+import { jobIdFor, operatorJobs, RetryRefusedError, type LinkedJob } from '@gen3d/jobs';
 import { bindBucket, createS3Client, S3ObjectStore, type BucketStore } from '@gen3d/object-store';
 import { buildInputKey, buildMaskKey, parseUserId, type MeshFormat } from '@gen3d/s3-keys';
 import { failureQueueClients, lambdaEventInvoker, openFailureQueue } from './aws-failure-queues';
@@ -293,7 +293,7 @@ export function awsClient(options: { bucket: string; userId: string }): JobClien
       try {
         return await jobs.retry(jobId, retryOptions, MAX_PICTURE_BYTES).catch(unreachable);
       } catch (error) {
-        if (error instanceof PictureGoneError) throw new StackError(error.message);
+        if (error instanceof RetryRefusedError) throw new StackError(error.message);
         throw error;
       }
     },

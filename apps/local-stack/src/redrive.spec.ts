@@ -64,6 +64,7 @@ describe('redriveDeadLetters', () => {
     await dead('notify', 'n2', { Records: [mesh.record] }); // a mesh's key names no job
     await dead('sagemaker-async', 's1', { inferenceId: JOB, inputLocation: 's3://b/k' });
     await fs.writeFile(path.join(queuesDir, 'notify', 'dead', 'cut.json'), '{"id":'); // unreadable: stays
+    // A request the SageMaker-style queue gave up on already has its failure email: it stays where it is.
 
     const outcomes = await redriveDeadLetters(queuesDir);
 
@@ -76,8 +77,8 @@ describe('redriveDeadLetters', () => {
     expect(outcomes).toEqual([
       { queue: 'extract', moved: 1, jobs: [extractJob] },
       { queue: 'notify', moved: 2, jobs: [JOB] },
-      { queue: 'sagemaker-async', moved: 1, jobs: [JOB] },
     ]);
+    expect(await fs.readdir(path.join(queuesDir, 'sagemaker-async', 'dead'))).toEqual(['s1.json']);
     expect(await readyOf('notify')).toEqual([
       expect.objectContaining({ id: 'n1', attempts: 0, notBefore: 0 }),
       expect.objectContaining({ id: 'n2', attempts: 0, notBefore: 0 }),
@@ -87,32 +88,34 @@ describe('redriveDeadLetters', () => {
     expect(await redriveDeadLetters(queuesDir)).toEqual([
       { queue: 'extract', moved: 0, jobs: [] },
       { queue: 'notify', moved: 0, jobs: [] },
-      { queue: 'sagemaker-async', moved: 0, jobs: [] },
     ]);
   });
 
   it('leaves a message of the same id already waiting as it is (delivered once)', async () => {
-    await dead('sagemaker-async', 's1', { inferenceId: JOB });
-    await fs.mkdir(path.join(queuesDir, 'sagemaker-async', 'ready'), { recursive: true });
-    const waiting = { id: 's1', body: { inferenceId: JOB }, attempts: 1, notBefore: 5, enqueuedAt: '' };
-    await fs.writeFile(path.join(queuesDir, 'sagemaker-async', 'ready', 's1.json'), JSON.stringify(waiting));
+    const failure = await eventOf(`sagemaker-output/failures/${JOB}-error.out`);
+    const body = { Records: [failure.record] };
+    await dead('notify', 'n1', body);
+    await fs.mkdir(path.join(queuesDir, 'notify', 'ready'), { recursive: true });
+    const waiting = { id: 'n1', body, attempts: 1, notBefore: 5, enqueuedAt: '' };
+    await fs.writeFile(path.join(queuesDir, 'notify', 'ready', 'n1.json'), JSON.stringify(waiting));
 
-    const [, , sagemaker] = await redriveDeadLetters(queuesDir);
+    const [, notify] = await redriveDeadLetters(queuesDir);
 
-    expect(sagemaker).toEqual({ queue: 'sagemaker-async', moved: 1, jobs: [JOB] });
-    expect(await readyOf('sagemaker-async')).toEqual([waiting]);
-    expect(await fs.readdir(path.join(queuesDir, 'sagemaker-async', 'dead'))).toEqual([]);
+    expect(notify).toEqual({ queue: 'notify', moved: 1, jobs: [JOB] });
+    expect(await readyOf('notify')).toEqual([waiting]);
+    expect(await fs.readdir(path.join(queuesDir, 'notify', 'dead'))).toEqual([]);
   });
 
   it('hands the messages to a queue that is running, which delivers them', async () => {
     let failing = true;
     const handled: string[] = [];
-    const queue = new DurableQueue<{ inferenceId: string }>({
-      dir: path.join(queuesDir, 'sagemaker-async'),
-      name: 'sagemaker-async',
+    const failure = await eventOf(`sagemaker-output/failures/${JOB}-error.out`);
+    const queue = new DurableQueue<{ Records: unknown[] }>({
+      dir: path.join(queuesDir, 'notify'),
+      name: 'notify',
       handle: async (body) => {
-        if (failing) throw new Error('container down');
-        handled.push(body.inferenceId);
+        if (failing) throw new Error('outbox unwritable');
+        handled.push(String(body.Records.length));
       },
       concurrency: 1,
       maxAttempts: 1,
@@ -121,16 +124,16 @@ describe('redriveDeadLetters', () => {
       pollMs: 10,
     });
     await queue.start();
-    await queue.enqueue(JOB, { inferenceId: JOB });
-    await until(async () => (await fs.readdir(path.join(queuesDir, 'sagemaker-async', 'dead'))).length === 1);
+    await queue.enqueue('n1', { Records: [failure.record] });
+    await until(async () => (await fs.readdir(path.join(queuesDir, 'notify', 'dead'))).length === 1);
 
     failing = false;
-    const [, , sagemaker] = await redriveDeadLetters(queuesDir);
+    const [, notify] = await redriveDeadLetters(queuesDir);
     await until(async () => handled.length === 1);
     await queue.stop(1000);
 
-    expect(sagemaker).toEqual({ queue: 'sagemaker-async', moved: 1, jobs: [JOB] });
-    expect(handled).toEqual([JOB]);
+    expect(notify).toEqual({ queue: 'notify', moved: 1, jobs: [JOB] });
+    expect(handled).toEqual(['1']);
     expect(await queue.pending()).toBe(0);
   });
 });

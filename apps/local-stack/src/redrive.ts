@@ -5,8 +5,12 @@ import { parseCreatedObject } from '@gen3d/events';
 import { jobIdFor } from '@gen3d/jobs';
 import { parseDataBucketKey, parseJobId } from '@gen3d/s3-keys';
 
-/** The local stack's durable queues (durable-queue.ts), each a folder under the queues folder. */
-export const REDRIVEN_QUEUES = ['extract', 'notify', 'sagemaker-async'] as const;
+/**
+ * The durable queues whose dead letters go back (durable-queue.ts), each a folder under the queues folder. Not the
+ * SageMaker-style queue: a request it gave up on already has its failure record, and so its one failure email; run
+ * again, its result would share that job's notify lock and reach nobody. `gen3d retry` re-runs a failed job.
+ */
+export const REDRIVEN_QUEUES = ['extract', 'notify'] as const;
 export type RedrivenQueue = (typeof REDRIVEN_QUEUES)[number];
 
 export interface RedriveOutcome {
@@ -89,7 +93,6 @@ async function readDeadMessage(file: string): Promise<DeadMessage | undefined> {
  */
 export function jobOfMessage(queue: RedrivenQueue, body: unknown): string | undefined {
   try {
-    if (queue === 'sagemaker-async') return parseJobId((body as { inferenceId: string }).inferenceId);
     const object = parseCreatedObject((body as { Records: unknown[] }).Records[0]);
     if (queue === 'extract') return jobIdFor(object);
     const key = parseDataBucketKey(object.key);

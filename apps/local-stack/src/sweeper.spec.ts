@@ -83,10 +83,10 @@ describe('sweepExpired', () => {
     at(20);
     await put('users/u1/input/chair.png', 'second');
 
-    at(29, 23 * 60);
+    at(30, 23 * 60); // the retention and its day of grace
     expect(await sweepExpired(data, 30, clock())).toEqual({ versions: 0, jobs: [] });
 
-    at(30, 1);
+    at(31, 1);
     expect(await sweepExpired(data, 30, clock())).toEqual({ versions: 2, jobs: [] });
     expect(await versionsOf('users/')).toEqual(['users/u1/input/chair.png@2026-01-21']);
     expect(await data.getText('users/u1/input/chair.png')).toBe('second');
@@ -99,7 +99,7 @@ describe('sweepExpired', () => {
     await job('u1', '0123456789abcdef', 'chair', 0, 90);
     await job('u1', 'fedcba9876543210', 'lamp', 5);
 
-    at(30, 30); // the upload, request, index, mesh and report are past 30 days; the status is not yet
+    at(31, 30); // the upload, request, index, mesh and report are past 30 days and a day; the status is not yet
     const outcome = await sweepExpired(data, 30, clock());
 
     expect(outcome.jobs).toEqual(['0123456789abcdef']);
@@ -139,7 +139,7 @@ describe('sweepExpired', () => {
     at(25);
     await put(buildJobDocumentKey({ userId: 'u1', jobId: 'cccccccc00000000', document: 'extract-lock' }), {});
 
-    at(31);
+    at(32);
     const outcome = await sweepExpired(data, 30, clock());
 
     expect(outcome.jobs).toEqual(['0123456789abcdef']);
@@ -154,13 +154,13 @@ describe('Sweeper', () => {
     await put('users/u1/input/old.png');
     at(10);
     await put('users/u1/input/newer.png');
-    at(31);
+    at(32);
     const sweeper = new Sweeper({ data, retentionDays: 30, clock, log, intervalMs: 30 });
     sweeper.start();
     await until(async () => (await versionsOf('users/')).length === 1);
     expect(await versionsOf('users/')).toEqual(['users/u1/input/newer.png@2026-01-11']);
 
-    at(41); // the next sweeps see the new day
+    at(42); // the next sweeps see the new day
     await until(async () => (await versionsOf('users/')).length === 0);
     await sweeper.stop();
     await put('users/u1/input/later.png');

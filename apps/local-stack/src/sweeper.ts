@@ -5,7 +5,7 @@ import { buildReportKey, parseDataBucketKey } from '@gen3d/s3-keys';
 
 /**
  * The local stack's retention, what the data bucket's lifecycle rules do in AWS (decision 0028): every version under
- * users/ and of the job index (jobs/) older than RETENTION_DAYS goes, and so do the documents and the index entry of
+ * users/ and of the job index (jobs/) older than RETENTION_DAYS and a day of grace goes, and so do the documents and the index entry of
  * a job whose files (its upload, mesh and report versions) are all gone, though written later than they were.
  */
 export interface SweepOutcome {
@@ -45,7 +45,9 @@ export async function sweepExpired(
   retentionDays: number,
   now: Date,
 ): Promise<SweepOutcome> {
-  const cutoff = now.getTime() - retentionDays * DAY_MS;
+  // A day of grace: the date the email and the page give counts from the job's end, which comes after its upload (by
+  // its wait in the queue and its run); a file is never deleted before that date. S3 too rounds up a day.
+  const cutoff = now.getTime() - (retentionDays + 1) * DAY_MS;
   const versions = (await Promise.all(RETAINED_PREFIXES.map((prefix) => data.listVersions(prefix)))).flat();
   const expired = versions.filter((v) => v.lastModified !== undefined && v.lastModified.getTime() < cutoff);
   const left = new Set(versions.map(idOf));

@@ -24,6 +24,7 @@ export async function mountWebApi(deps: ApiDeps): Promise<MountedApi> {
       linkExpirySeconds: deps.config.linkExpirySeconds,
       maxUploadBytes: deps.config.maxUploadBytes,
       limits: deps.config.limits,
+      retentionDays: deps.config.retentionDays,
     }),
   });
   return (request) => handle(request);

@@ -243,18 +243,17 @@ describe("a job's pictures, its retry and its deletion", () => {
     });
   });
 
-  it('deletes a job (204, no body), and says 404 for one that is not there', async () => {
+  it('deletes a job with the session (204, no body), and passes on the API’s 404', async () => {
     const { fetch, calls } = fakeFetch({
       'DELETE /api/jobs/job00001': () => new Response(null, { status: 204 }),
+      'DELETE /api/jobs/job00009': () =>
+        Response.json({ error: { code: 'no-such-job', message: 'There is no such job.' } }, { status: 404 }),
     });
     const client = new ApiClient('/api', fetch, session());
     await expect(client.deleteJob('job00001')).resolves.toBeUndefined();
     expect(calls[0]?.method).toBe('DELETE');
-    await expect(client.deleteJob('job00009', 'acc.sig')).rejects.toMatchObject({
-      status: 404,
-      code: 'no-route',
-    });
-    expect(calls[1]?.headers).toMatchObject({ 'x-gen3d-access': 'acc.sig' });
+    expect(calls[0]?.headers).not.toHaveProperty('x-gen3d-access');
+    await expect(client.deleteJob('job00009')).rejects.toMatchObject({ status: 404, code: 'no-such-job' });
   });
 });
 

@@ -197,20 +197,17 @@ export class ApiClient {
   }
 
   /** A new job on the same picture with these options (202): follow it by its name like an upload. */
-  retry(jobId: string, request: RetryRequest, access?: string): Promise<RetryAnswer> {
+  retry(jobId: string, request: RetryRequest): Promise<RetryAnswer> {
+    // The session's own jobs only: an email link's access token cannot retry (the API answers 401).
     return this.call(`/jobs/${encodeURIComponent(jobId)}/retry`, {
       method: 'POST',
       body: JSON.stringify(request),
-      ...(access ? { access } : {}),
     });
   }
 
   /** Deletes the job and all its files, every stored version (204). Another user's job or an unknown one: 404. */
-  async deleteJob(jobId: string, access?: string): Promise<void> {
-    await this.call<undefined>(`/jobs/${encodeURIComponent(jobId)}`, {
-      method: 'DELETE',
-      ...(access ? { access } : {}),
-    });
+  async deleteJob(jobId: string): Promise<void> {
+    await this.call<undefined>(`/jobs/${encodeURIComponent(jobId)}`, { method: 'DELETE' });
   }
 
   /** A file behind a link (storage, not the API): a refusal is an {@link ApiRequestError} with code `mesh`. */

@@ -87,6 +87,7 @@ describe('the recent list', () => {
       { ...runningJob, state: 'reconstructing' },
       { name: 'ball-2', fileName: 'b.png' },
     );
+    expect(running).toBeDefined();
     expect(Object.keys(running ?? {})).not.toEqual(expect.arrayContaining(['thumbnail']));
     expect(running?.keptUntil).toBeUndefined();
   });

@@ -5,7 +5,7 @@ import type { Watched } from './job-follower';
 import { STEP_LABELS, stepOf } from './progress';
 import type { RecentJob } from './recent';
 import { keptUntilText } from './retention';
-import { thumbnailImage } from './thumbnails';
+import { hasImage, thumbnailImage } from './thumbnails';
 
 /** The thumbnail's size in the list (CSS pixels). */
 export const LIST_THUMBNAIL_PX = 64;
@@ -40,13 +40,11 @@ export function recentEntryOf(job: JobView, target: Watched): RecentJob | undefi
     ...(target.access ? { access: target.access } : {}),
     startedAt: new Date(target.startedAt ?? Date.parse(job.updatedAt)).toISOString(),
     state: job.state,
-    ...(hasThumbnail(job) ? { thumbnail: true } : {}),
+    ...(hasImage(job, 'thumbnail') ? { thumbnail: true } : {}),
     ...(job.keptUntil ? { keptUntil: job.keptUntil } : {}),
     ...(job.retryOf ? { retryOf: job.retryOf } : {}),
   };
 }
-
-const hasThumbnail = (job: Pick<JobView, 'images'>): boolean => job.images?.includes('thumbnail') ?? false;
 
 /** Whether the list shows a job's thumbnail: one it made, once its id is known. */
 export function showsThumbnail(job: RecentJob): job is RecentJob & { jobId: string } {
@@ -69,13 +67,18 @@ export function mountRecentList(
   const thumbnailOf = (job: RecentJob): HTMLElement => {
     if (!showsThumbnail(job)) return placeholder();
     let img = thumbnails.get(job.jobId);
-    if (!img) {
+    // One that could not be had (a transient error) is asked for again on the next render.
+    if (!img || img.classList.contains('thumb-missing')) {
       img = thumbnailImage(() => thumbnailUrl(job), job.fileName, LIST_THUMBNAIL_PX, 'thumb');
       thumbnails.set(job.jobId, img);
     }
     return img;
   };
   return (jobs) => {
+    // Jobs that left the list (deleted, or pushed out) leave the cache too.
+    for (const jobId of [...thumbnails.keys()]) {
+      if (!jobs.some((job) => job.jobId === jobId)) thumbnails.delete(jobId);
+    }
     list.replaceChildren(...jobs.map((job) => recentItem(job, thumbnailOf(job), open)));
     byId('recent-card').hidden = jobs.length === 0;
   };

@@ -87,7 +87,11 @@ export async function confirm(context: ApiContext, body: string): Promise<ApiRes
       {
         data: deps.data,
         mailer: { send: deps.sendEmail },
-        config: { webUrl: deps.config.webUrl, linkExpirySeconds: deps.config.linkExpirySeconds },
+        config: {
+          webUrl: deps.config.webUrl,
+          linkExpirySeconds: deps.config.linkExpirySeconds,
+          retentionDays: deps.config.retentionDays,
+        },
         clock: deps.now,
       },
       { log, remainingTimeMs: () => deps.config.requestTimeoutMs - (Date.now() - started) },

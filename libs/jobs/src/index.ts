@@ -15,6 +15,8 @@ export {
   deleteJobVersions,
   jobVersionsOf,
   PictureGoneError,
+  RetryRefusedError,
+  UnconfirmedAddressError,
   readJobRequest,
   readRetryOf,
   RETRY_OF_METADATA,

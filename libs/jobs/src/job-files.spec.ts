@@ -10,7 +10,9 @@ import {
   readJobRequest,
   retryAsOperator,
   retryOptionsOf,
+  UnconfirmedAddressError,
 } from './job-files';
+import { confirmAddress } from './web';
 import { jobIdFor } from './job-id';
 import { readJobStatus } from './job-read';
 
@@ -177,6 +179,33 @@ describe('a retry’s upload', () => {
     await expect(
       retryAsOperator(w.data, first.status, {}, { maxBytes: 1024, suffix: '0a1b2c3e' }),
     ).rejects.toBeInstanceOf(PictureGoneError);
+  });
+
+  it("refuses an operator's retry of a web upload whose session never confirmed its address", async () => {
+    const w = world();
+    // A web upload carries its access token; notify holds its result until that session confirms the address.
+    const { written } = await w.put(
+      'users/w1/input/web.png',
+      PNG,
+      { email: 'stranger@example.com', access: 'tok.sig' },
+      'image/png',
+    );
+    const jobId = '0123456789abcdef0123456789abcdef';
+    await w.docs.writeRequest({
+      version: 1,
+      jobId: jobId as never,
+      userId: 'w1' as never,
+      input: { bucket: BUCKET, key: 'users/w1/input/web.png', versionId: written.versionId },
+      options: { backend: 'inflate', quality: 'standard' },
+      requestedAt: '2026-11-27T04:59:00Z',
+    });
+    const status = { jobId, userId: 'w1', name: 'web', state: 'done' } as never;
+    const retry = () => retryAsOperator(w.data, status, {}, { maxBytes: 1024, suffix: '0a1b2c3d' });
+    // An operator's copy would carry no token: notify would trust the address and mail it unasked.
+    await expect(retry()).rejects.toBeInstanceOf(UnconfirmedAddressError);
+    expect(await w.data.list('users/w1/input/web-')).toEqual([]);
+    await confirmAddress(w.data, 'stranger@example.com', 'w1', new Date('2026-11-27T05:00:00Z'));
+    await expect(retry()).resolves.toMatchObject({ name: 'web-0a1b2c3d' });
   });
 
   it('takes the new prompts and shape, keeps the method, quality and formats, drops the old prompts', () => {

@@ -20,6 +20,7 @@ import {
 import { JobDocuments } from './documents';
 import { jobIdFor } from './job-id';
 import { readStoredJob } from './job-read';
+import { isAddressConfirmed } from './web';
 
 /** What a stored version is to its job. */
 export type JobVersionRole = 'input' | 'mask' | 'output' | 'document';
@@ -260,9 +261,22 @@ export async function readRetryOf(data: BucketStore, status: JobStatus): Promise
   return retryOf !== undefined && JOB_ID_PATTERN.test(retryOf) ? retryOf : undefined;
 }
 
-/** Why an operator's retry cannot start: the job's picture (or its request) is no longer stored. */
-export class PictureGoneError extends Error {
-  override readonly name = 'PictureGoneError';
+/** Why an operator's retry cannot start. */
+export class RetryRefusedError extends Error {
+  override readonly name: string = 'RetryRefusedError';
+}
+
+/** The job's picture (or its request) is no longer stored. */
+export class PictureGoneError extends RetryRefusedError {
+  override readonly name: string = 'PictureGoneError';
+}
+
+/**
+ * The job is a web upload whose address its session never confirmed: an operator's copy carries no access token, so
+ * notify would trust the address and mail it unasked. The user's own retry (the web page) keeps it held instead.
+ */
+export class UnconfirmedAddressError extends RetryRefusedError {
+  override readonly name: string = 'UnconfirmedAddressError';
 }
 
 /**
@@ -285,6 +299,11 @@ export async function retryAsOperator(
   const name = `${status.name}-${options.suffix}`;
   const key = buildInputKey({ userId: status.userId, name });
   const email = picture.metadata['email'];
+  if (email && picture.metadata['access'] && !(await isAddressConfirmed(data, email, status.userId))) {
+    throw new UnconfirmedAddressError(
+      `job ${status.jobId} is a web upload whose address was never confirmed: it can be retried from the web page only`,
+    );
+  }
   const metadata = {
     ...(email ? { email } : {}),
     ...uploadMetadataFor(retryOptionsOf(request.options, retry)),

@@ -13,8 +13,6 @@ import {
   acquireLock,
   lockDeadline,
   LockBusyError,
-  ObjectMissingError,
-  ObjectTooLargeError,
   updateLock,
   type BucketStore,
   type LockDocument,
@@ -297,7 +295,7 @@ async function readThumbnail(
     if (isPng(bytes)) return bytes;
     log.warn({ bytes: bytes.length }, 'the thumbnail is not a PNG: not shown');
   } catch (error) {
-    if (!(error instanceof ObjectMissingError || error instanceof ObjectTooLargeError)) throw error;
+    // Whatever the reason (gone, too large, refused, a bad version): the picture is decoration, the email is not.
     log.warn({ err: error }, 'the thumbnail cannot be read: the email goes without it');
   }
   return undefined;

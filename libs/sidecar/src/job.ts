@@ -98,7 +98,7 @@ export async function runJob(request: InferenceRequest, deps: JobDeps): Promise<
     const keys = outputKeysFor(input);
     // The extra formats and the pictures first: the report names the version of each, and the PLY, last, sends
     // the email.
-    const { files, images } = await writeBesideMesh(docs, input, request, outcome);
+    const { files, images } = await writeBesideMesh(docs, input, request, outcome, deps.log);
     timings['total'] = Math.round(performance.now() - started);
     const report: JobReport = {
       version: 1,
@@ -173,11 +173,19 @@ async function writeBesideMesh(
   input: InputKey,
   job: { readonly jobId: string; readonly options: InferenceRequest['options'] },
   outcome: Extract<WorkerOutcome, { ok: true }>,
+  log: Logger,
 ): Promise<{ files: MeshFile[]; images: ResultImageFile[] }> {
-  const [extra, images] = await Promise.all([
+  // The pictures were not asked for by the user: one that cannot be stored is left out (not made), the job goes on.
+  const picture = (image: Extract<WorkerOutcome, { ok: true }>['images'][number]) =>
+    docs.writeResultImage(input, job, image).catch((error: unknown) => {
+      log.warn({ err: error, image: image.image }, 'a picture of the job could not be stored: left out');
+      return undefined;
+    });
+  const [extra, written] = await Promise.all([
     Promise.all(outcome.files.map((file) => docs.writeMeshFile(input, job, file))),
-    Promise.all(outcome.images.map((image) => docs.writeResultImage(input, job, image))),
+    Promise.all(outcome.images.map(picture)),
   ]);
+  const images = written.filter((image): image is ResultImageFile => image !== undefined);
   const ply: MeshFile = { format: 'ply', key: outputKeysFor(input).mesh, bytes: outcome.ply.length };
   const files = (job.options.formats ?? ['ply']).map((format) =>
     format === 'ply' ? ply : (extra.find((f) => f.format === format) as MeshFile),

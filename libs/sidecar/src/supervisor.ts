@@ -73,6 +73,7 @@ export class WorkerSupervisor extends EventEmitter {
   async start(): Promise<void> {
     if (this.stopping) return;
     this.port = this.spec.port ?? (await freePort());
+    if (this.stopping) return; // stopped while a port was found: no worker to start
     const args = this.spec.args.map((arg) => arg.replace('{port}', String(this.port)));
     const child = spawn(this.spec.command, args, {
       env: { ...process.env, ...this.spec.env },

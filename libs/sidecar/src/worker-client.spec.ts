@@ -4,7 +4,10 @@ import { workerReportOf } from '@gen3d/events/testing';
 import { callWorker } from './worker-client';
 
 /** A worker host that answers every request with `parts` (PROTOCOL.md's multipart answer), and keeps the requests. */
-async function fakeWorker(parts: Record<string, { type: string; body: Buffer }>) {
+async function fakeWorker(
+  parts: Record<string, { type: string; body: Buffer }>,
+  contentType = 'multipart/form-data; boundary=worker-b',
+) {
   const requests: string[] = [];
   const server: Server = createServer((request: IncomingMessage, response) => {
     const chunks: Buffer[] = [];
@@ -24,7 +27,7 @@ async function fakeWorker(parts: Record<string, { type: string; body: Buffer }>)
         Buffer.from(`--${boundary}--\r\n`),
       ]);
       response.writeHead(200, {
-        'content-type': `multipart/form-data; boundary=${boundary}`,
+        'content-type': contentType,
         'x-gen3d-report': JSON.stringify(workerReportOf()),
       });
       response.end(body);
@@ -81,6 +84,19 @@ describe('callWorker and the pictures (extras)', () => {
       const outcome = await callWorker(worker.url, { image: new Uint8Array([1]), options: {} });
       expect(worker.requests[0]).not.toContain('name="extras"');
       expect(outcome.ok && outcome.images).toEqual([]);
+    } finally {
+      await worker.close();
+    }
+  });
+
+  it('refuses a multipart answer that names no boundary, rather than storing the whole body as the mesh', async () => {
+    const worker = await fakeWorker({ ply: PLY }, 'multipart/form-data');
+    try {
+      const outcome = await callWorker(worker.url, { image: new Uint8Array([1]), options: {} });
+      expect(outcome).toMatchObject({
+        ok: false,
+        error: { type: 'InternalError', message: expect.stringMatching(/boundary/) },
+      });
     } finally {
       await worker.close();
     }

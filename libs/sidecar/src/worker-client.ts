@@ -91,7 +91,11 @@ export async function callWorker(url: string, job: WorkerJob, signal?: AbortSign
     }
     const formats: readonly MeshFormat[] = job.options.formats ?? ['ply'];
     const body = new Uint8Array(await response.arrayBuffer());
-    const boundary = boundaryOf(response.headers.get('content-type') ?? '');
+    const contentType = response.headers.get('content-type') ?? '';
+    const boundary = boundaryOf(contentType);
+    if (boundary === undefined && /^multipart\//i.test(contentType)) {
+      return workerFault('the worker answered multipart without a boundary');
+    }
     if (boundary !== undefined) {
       const parts = readMultipart(body, boundary);
       if (!parts) return workerFault("the worker's multipart answer is malformed");
