@@ -23,6 +23,7 @@ export async function openFailureQueue(sqs: SQSClient, name: string): Promise<Fa
   if (!url) throw new Error(`GetQueueUrl gave no URL for ${name}`);
   return {
     name,
+    account: /amazonaws\.com\/(\d{12})\//.exec(url)?.[1] ?? /\/(\d{12})\/[^/]+$/.exec(url)?.[1],
     async receive() {
       const { Messages } = await sqs.send(
         new ReceiveMessageCommand({

@@ -15,7 +15,11 @@ const bucket = 'gen3d-data-bucket';
 const upload = { bucket, key: 'users/u1/input/my chair.png', versionId: 'v1', eTag: 'e1' };
 
 /** An SQS queue in memory: received messages are hidden until deleted or released, as SQS hides them. */
-function memoryQueue(bodies: readonly string[]) {
+function memoryQueue(
+  bodies: readonly string[],
+  name = 'Gen3DExtractLambda-Failures',
+  account: string | undefined = '123456789012',
+) {
   const messages = bodies.map((body, i) => ({
     messageId: `m${i}`,
     body,
@@ -23,7 +27,8 @@ function memoryQueue(bodies: readonly string[]) {
     hidden: false,
   }));
   const queue: FailureQueue & { readonly messages: typeof messages } = {
-    name: 'Gen3DExtractLambda-Failures',
+    name,
+    account,
     messages,
     async receive() {
       const batch = messages.filter((m) => !m.hidden).slice(0, 10);
@@ -109,35 +114,66 @@ describe('redriveFailureQueue', () => {
   const notifyRecord = JSON.stringify(onFailureRecord({ functionArn: notifyArn, event: meshEvent }));
 
   it('invokes each record’s event on the function it names, deletes it, and leaves what it cannot read', async () => {
-    const queue = memoryQueue([extractRecord, 'not json', notifyRecord]);
+    const queue = memoryQueue([extractRecord, 'not json']);
     const { invoker, calls } = recordingInvoker();
 
     const outcome = await redriveFailureQueue(queue, invoker, { dryRun: false });
 
-    expect(calls).toEqual([
-      { functionArn: `${arn}:live`, payload: s3CreatedEvent([upload]) },
-      { functionArn: notifyArn, payload: meshEvent },
-    ]);
+    expect(calls).toEqual([{ functionArn: `${arn}:live`, payload: s3CreatedEvent([upload]) }]);
     expect(outcome).toEqual({
       queue: 'Gen3DExtractLambda-Failures',
-      moved: 2,
-      found: 2,
+      moved: 1,
+      found: 1,
       jobs: [jobIdFor(upload)],
-      keys: ['users/u1/output/my chair.ply'],
+      keys: [],
       left: [{ messageId: 'm1', reason: 'not JSON' }],
     });
     expect(queue.messages.map((m) => [m.body, m.hidden])).toEqual([['not json', false]]);
+
+    const notify = memoryQueue([notifyRecord], 'Gen3DNotifyLambda-Failures');
+    expect(await redriveFailureQueue(notify, invoker, { dryRun: false })).toMatchObject({
+      moved: 1,
+      keys: ['users/u1/output/my chair.ply'],
+    });
+    expect(calls[1]).toEqual({ functionArn: notifyArn, payload: meshEvent });
   });
 
-  it('keeps a record whose function refuses it, and sends the rest', async () => {
-    const queue = memoryQueue([notifyRecord, extractRecord]);
-    const { invoker, calls } = recordingInvoker((functionArn) => functionArn === notifyArn);
+  it('sends a record only to the function that owns the queue, in the queue’s account', async () => {
+    const foreign = JSON.stringify(
+      onFailureRecord({
+        functionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:SomethingElse',
+        event: s3CreatedEvent([upload]),
+      }),
+    );
+    const otherAccount = JSON.stringify(
+      onFailureRecord({
+        functionArn: 'arn:aws:lambda:eu-west-1:999999999999:function:Gen3DExtractLambda',
+        event: s3CreatedEvent([upload]),
+      }),
+    );
+    const queue = memoryQueue([foreign, notifyRecord, otherAccount]);
+    const { invoker, calls } = recordingInvoker();
 
     const outcome = await redriveFailureQueue(queue, invoker, { dryRun: false });
 
-    expect(calls.map((c) => c.functionArn)).toEqual([`${arn}:live`]);
+    expect(calls).toEqual([]);
+    expect(outcome.left.map((l) => l.reason)).toEqual([
+      expect.stringMatching(/names function SomethingElse, not Gen3DExtractLambda/),
+      expect.stringMatching(/names function Gen3DNotifyLambda, not Gen3DExtractLambda/),
+      expect.stringMatching(/account 999999999999, not the queue's 123456789012/),
+    ]);
+    expect(queue.messages).toHaveLength(3);
+  });
+
+  it('keeps a record whose function refuses it, and sends the rest', async () => {
+    const queue = memoryQueue([notifyRecord, notifyRecord], 'Gen3DNotifyLambda-Failures');
+    let invocations = 0;
+    const { invoker, calls } = recordingInvoker(() => (invocations += 1) === 1);
+
+    const outcome = await redriveFailureQueue(queue, invoker, { dryRun: false });
+
+    expect(calls.map((c) => c.functionArn)).toEqual([notifyArn]);
     expect(outcome.moved).toBe(1);
-    expect(outcome.keys).toEqual([]);
     expect(outcome.left).toEqual([
       { messageId: 'm0', reason: `${notifyArn} refused it: ResourceNotFoundException: Function not found` },
     ]);
@@ -145,7 +181,7 @@ describe('redriveFailureQueue', () => {
   });
 
   it('lists without sending on a dry run, and leaves every message visible', async () => {
-    const queue = memoryQueue([extractRecord, notifyRecord]);
+    const queue = memoryQueue([extractRecord, extractRecord]);
     const { invoker, calls } = recordingInvoker();
 
     const outcome = await redriveFailureQueue(queue, invoker, { dryRun: true });

@@ -10,6 +10,8 @@ export interface QueuedMessage {
 /** One on-failure queue, read by one redrive. */
 export interface FailureQueue {
   readonly name: string;
+  /** The account the queue is in (from its URL), when known: a record may only name a function of that account. */
+  readonly account?: string | undefined;
   /** Up to ten messages, hidden from every reader (this one included) until deleted or released; [] when none is left. */
   receive(): Promise<QueuedMessage[]>;
   delete(message: QueuedMessage): Promise<void>;
@@ -72,7 +74,7 @@ export async function redriveFailureQueue(
           continue;
         }
         seen.add(message.messageId);
-        const record = readRecord(message, left);
+        const record = readRecord(queue, message, left);
         if (!record) {
           held.push(message);
           continue;
@@ -96,14 +98,35 @@ export async function redriveFailureQueue(
   return { queue: queue.name, moved, found, jobs: [...jobs].sort(), keys: [...keys].sort(), left };
 }
 
-function readRecord(message: QueuedMessage, left: LeftMessage[]): FailureRecord | undefined {
+function readRecord(
+  queue: FailureQueue,
+  message: QueuedMessage,
+  left: LeftMessage[],
+): FailureRecord | undefined {
   try {
-    return parseFailureRecord(message.body);
+    const record = parseFailureRecord(message.body);
+    const refusal = foreignFunction(queue, record.functionArn);
+    if (refusal) throw new UnreadableRecordError(refusal);
+    return record;
   } catch (error) {
     if (!(error instanceof UnreadableRecordError)) throw error;
     left.push({ messageId: message.messageId, reason: error.message });
     return undefined;
   }
+}
+
+/**
+ * Why a record may not be sent where it says: anyone who can write to a failure queue could otherwise have redrive
+ * invoke any function with any payload. A queue `NAME-Failures` belongs to the function `NAME` of its own account.
+ */
+function foreignFunction(queue: FailureQueue, functionArn: string): string | undefined {
+  const [, , , , account, , name] = functionArn.split(':');
+  const owner = queue.name.endsWith('-Failures') ? queue.name.slice(0, -'-Failures'.length) : undefined;
+  if (name !== owner) return `the record names function ${name}, not ${owner ?? 'the queue’s own'}: not sent`;
+  if (queue.account !== undefined && account !== queue.account) {
+    return `the record names a function of account ${account}, not the queue's ${queue.account}: not sent`;
+  }
+  return undefined;
 }
 
 /** Invokes the record's function with its event, then deletes the message; false (and reported) when refused. */
