@@ -167,7 +167,7 @@ describe('DELETE /jobs/{id}', () => {
     expect((await api.call({ method: 'GET', path: `/jobs/${other.jobId}` }, ann.token)).status).toBe(200);
   });
 
-  it('refuses to delete a job still running (409), but deletes a stuck one', async () => {
+  it('refuses to delete a job that may still run (409), but deletes a stuck one', async () => {
     const api = setup();
     const ann = await api.session();
     await api.job(ann.userId, 'busy', '0000000000000002', 'reconstructing');
@@ -178,6 +178,17 @@ describe('DELETE /jobs/{id}', () => {
       204,
     );
     expect(await api.data.listVersions(`users/${ann.userId}/jobs/`)).toEqual([]);
+
+    // A queued request can wait in SageMaker's queue for its TTL (6 h) and then run: deleted before, it would come
+    // back as a failure. After its TTL and its run time, it cannot.
+    await api.job(ann.userId, 'waiting', '0000000000000003', 'queued');
+    api.advance(2 * 3600 * 1000);
+    const queued = await api.call({ method: 'DELETE', path: '/jobs/0000000000000003' }, ann.token);
+    expect(queued.status).toBe(409);
+    api.advance(6 * 3600 * 1000);
+    expect((await api.call({ method: 'DELETE', path: '/jobs/0000000000000003' }, ann.token)).status).toBe(
+      204,
+    );
   });
 });
 
