@@ -177,14 +177,14 @@ async function listJobs(request: ApiRequest, context: ApiContext, userId: UserId
   return json(200, { jobs: statuses.map((status) => jobViewOf({ status }, options)) });
 }
 
-/** One job as GET /jobs/{id} shows it: with what it made once it ended, and the job it re-ran, if any. */
+/** One job as GET /jobs/{id} shows it: once it ended, with what it made and the job it re-ran, if any. */
 async function jobView(deps: Deps, who: Who, jobId: string): Promise<JobView> {
   const status = await findJob(deps, who, jobId);
   const options = { retentionDays: deps.config.retentionDays };
+  // While it runs, the page polls: the status alone, one read. What it made and re-ran once it ended.
+  if (status.state !== 'done' && status.state !== 'failed') return jobViewOf({ status }, options);
   const retryOf = await readRetryOf(deps.data, status);
   const retried = retryOf ? { retryOf } : {};
-  if (status.state !== 'done' && status.state !== 'failed')
-    return { ...jobViewOf({ status }, options), ...retried };
   const state = await notifyStateOf(deps.data, { userId: who.userId, jobId: status.jobId });
   return {
     ...jobViewOf(await readStoredJob(deps.data, status), options),

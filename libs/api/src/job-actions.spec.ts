@@ -229,9 +229,14 @@ describe('POST /jobs/{id}/retry', () => {
     // The extract core takes it as a granted web upload, under the id the answer named; no new confirmation email.
     expect(await extract(api, key)).toMatchObject({ status: 'started', jobId });
     expect(api.sent.length).toBe(mailsBefore);
-    // The new job says which it re-ran; the first one says nothing of the kind.
+    // The new job says which it re-ran once it ended (a running job's polls read its status only); the first one
+    // says nothing of the kind.
+    const running = await api.call({ method: 'GET', path: `/jobs/${jobId}` }, ann.token);
+    expect(running.json['job']).toMatchObject({ jobId, name, state: 'queued' });
+    expect(running.json['job']['retryOf']).toBeUndefined();
+    await api.job(ann.userId, name, jobId, 'failed');
     const view = await api.call({ method: 'GET', path: `/jobs/${jobId}` }, ann.token);
-    expect(view.json['job']).toMatchObject({ jobId, name, state: 'queued', retryOf: first.jobId });
+    expect(view.json['job']).toMatchObject({ jobId, name, state: 'failed', retryOf: first.jobId });
     const firstView = await api.call({ method: 'GET', path: `/jobs/${first.jobId}` }, ann.token);
     expect(firstView.json['job']['retryOf']).toBeUndefined();
   });
