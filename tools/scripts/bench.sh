@@ -29,10 +29,16 @@ echo "## worker shapes (known meshes rendered front-on, reconstructed, scored in
 worker_bench_with_targets bench_shapes.py shapes.json \
   "shape benchmark: a held-out target was missed (see the line above)"
 echo
+echo "## worker thumbnail render (target: 60 ms at 1024², median per photo; issue 19)"
+worker_bench_with_targets bench_thumbnail.py thumbnail.json \
+  "thumbnail benchmark: the 60 ms target was missed (see the table above; a loaded machine misses it)"
+echo
 echo "## inference-server sidecar"
 npx nx build inference-server --outputStyle=static >/dev/null
 node apps/inference-server/bench/sidecar-bench.mjs --json dist/bench/sidecar.json
 node apps/inference-server/bench/body-limit-bench.mjs
+npx nx build sidecar --outputStyle=static >/dev/null
+node libs/sidecar/bench/multipart-bench.mjs
 echo
 echo "## lambda bundles"
 npx nx run-many -t build -p extract-lambda notify-lambda --outputStyle=static >/dev/null
