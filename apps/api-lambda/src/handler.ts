@@ -12,7 +12,8 @@ import {
 import { SesMailer } from '@gen3d/jobs/ses';
 import type { Logger } from '@gen3d/logging';
 import { bindBucket, type ObjectStore } from '@gen3d/object-store';
-import { BUCKET_NAME, EMAIL_ADDRESS, requiredEnv, type Environment } from '@gen3d/runtime';
+import { DATA_BUCKET, SOURCE_EMAIL } from '@gen3d/jobs';
+import { requiredEnv, type Environment } from '@gen3d/runtime';
 
 export interface ApiLambdaClients {
   readonly store: ObjectStore;
@@ -30,8 +31,8 @@ export function createApiLambda(
   logger: Logger,
 ): (event: FunctionUrlEvent) => Promise<FunctionUrlResult> {
   const config = parseApiConfig(env);
-  const bucket = requiredEnv(env, 'DATA_BUCKET', BUCKET_NAME, 'an S3 bucket name');
-  const source = requiredEnv(env, 'SOURCE_EMAIL', EMAIL_ADDRESS, 'an email address');
+  const bucket = DATA_BUCKET.fromEnv(env);
+  const source = SOURCE_EMAIL.fromEnv(env);
   const secretId = requiredEnv(env, 'TOKEN_SECRET_ARN', /^\S+$/, 'a Secrets Manager secret ARN or name');
   const mailer = new SesMailer(clients.ses, source, env['SES_CONFIGURATION_SET'] || undefined);
   const originSecretId = env['ORIGIN_VERIFY_SECRET_ARN'] || undefined;
