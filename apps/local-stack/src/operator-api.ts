@@ -8,7 +8,7 @@ import {
   TargetFacesSchema,
   uploadMetadataFor,
 } from '@gen3d/events';
-import { operatorJobs, PictureGoneError, RetryRefusedError } from '@gen3d/jobs';
+import { operatorJobs, RetryRefusedError } from '@gen3d/jobs';
 import type { BucketStore, FolderObjectStore } from '@gen3d/object-store';
 import { buildInputKey, buildMaskKey, parseUserId, type UserId } from '@gen3d/s3-keys';
 import { z } from 'zod';
@@ -167,8 +167,9 @@ async function retry(
   try {
     return known(await jobs.retry(job.jobId, wanted, maxBytes), job.userId, job.jobId);
   } catch (error) {
-    if (error instanceof PictureGoneError) throw new HttpError(404, error.message);
-    if (error instanceof RetryRefusedError) throw new HttpError(409, error.message);
+    if (error instanceof RetryRefusedError) {
+      throw new HttpError(error.reason === 'gone' ? 404 : 409, error.message);
+    }
     throw error;
   }
 }

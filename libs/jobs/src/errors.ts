@@ -32,3 +32,17 @@ export class PermanentMailError extends JobsError {
     super(`the mail provider refused the email for good (${code})`, options);
   }
 }
+
+/** An operator's retry cannot start: the job's picture (or its request) is no longer stored (`gone`), or the job is a
+ * web upload whose session never confirmed its address (`unconfirmed`): an operator's copy carries no access token,
+ * so notify would trust the address and mail it unasked; the user's own retry (the web page) keeps it held. */
+export class RetryRefusedError extends JobsError {
+  override readonly name: string = 'RetryRefusedError';
+
+  constructor(
+    readonly reason: 'gone' | 'unconfirmed',
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -14,9 +14,6 @@ export {
   copyJobInput,
   deleteJobVersions,
   jobVersionsOf,
-  PictureGoneError,
-  RetryRefusedError,
-  UnconfirmedAddressError,
   readJobRequest,
   readRetryOf,
   RETRY_OF_METADATA,
@@ -33,7 +30,7 @@ export {
   webUploadLimitsOf,
   type WebUploadLimits,
 } from './limits';
-export { InputRejectedError, JobsError, PermanentMailError } from './errors';
+export { InputRejectedError, JobsError, PermanentMailError, RetryRefusedError } from './errors';
 export { EXTRACT_TALLY, extractObject, type ExtractOutcome, type ExtractPorts } from './extract';
 export {
   extractConfigOf,

@@ -6,12 +6,11 @@ import {
   copyJobInput,
   deleteJobVersions,
   jobVersionsOf,
-  PictureGoneError,
   readJobRequest,
   retryAsOperator,
   retryOptionsOf,
-  UnconfirmedAddressError,
 } from './job-files';
+import { RetryRefusedError } from './errors';
 import { confirmAddress } from './web';
 import { jobIdFor } from './job-id';
 import { readJobStatus } from './job-read';
@@ -178,7 +177,7 @@ describe('a retry’s upload', () => {
     await w.data.delete('users/u1/input/cup.png', first.uploadVersion);
     await expect(
       retryAsOperator(w.data, first.status, {}, { maxBytes: 1024, suffix: '0a1b2c3e' }),
-    ).rejects.toBeInstanceOf(PictureGoneError);
+    ).rejects.toMatchObject({ reason: 'gone' });
   });
 
   it("refuses an operator's retry of a web upload whose session never confirmed its address", async () => {
@@ -202,7 +201,8 @@ describe('a retry’s upload', () => {
     const status = { jobId, userId: 'w1', name: 'web', state: 'done' } as never;
     const retry = () => retryAsOperator(w.data, status, {}, { maxBytes: 1024, suffix: '0a1b2c3d' });
     // An operator's copy would carry no token: notify would trust the address and mail it unasked.
-    await expect(retry()).rejects.toBeInstanceOf(UnconfirmedAddressError);
+    await expect(retry()).rejects.toBeInstanceOf(RetryRefusedError);
+    await expect(retry()).rejects.toMatchObject({ reason: 'unconfirmed' });
     expect(await w.data.list('users/w1/input/web-')).toEqual([]);
     await confirmAddress(w.data, 'stranger@example.com', 'w1', new Date('2026-11-27T05:00:00Z'));
     await expect(retry()).resolves.toMatchObject({ name: 'web-0a1b2c3d' });

@@ -20,6 +20,7 @@ import {
 import { JobDocuments } from './documents';
 import { jobIdFor } from './job-id';
 import { readStoredJob } from './job-read';
+import { RetryRefusedError } from './errors';
 import { isAddressConfirmed } from './web';
 
 /** What a stored version is to its job. */
@@ -261,24 +262,6 @@ export async function readRetryOf(data: BucketStore, status: JobStatus): Promise
   return retryOf !== undefined && JOB_ID_PATTERN.test(retryOf) ? retryOf : undefined;
 }
 
-/** Why an operator's retry cannot start. */
-export class RetryRefusedError extends Error {
-  override readonly name: string = 'RetryRefusedError';
-}
-
-/** The job's picture (or its request) is no longer stored. */
-export class PictureGoneError extends RetryRefusedError {
-  override readonly name: string = 'PictureGoneError';
-}
-
-/**
- * The job is a web upload whose address its session never confirmed: an operator's copy carries no access token, so
- * notify would trust the address and mail it unasked. The user's own retry (the web page) keeps it held instead.
- */
-export class UnconfirmedAddressError extends RetryRefusedError {
-  override readonly name: string = 'UnconfirmedAddressError';
-}
-
 /**
  * An operator's retry (the CLI, the local stack's operator routes): the job's picture at the version its request
  * names, copied to `{name}-{suffix}` as an operator's upload (no grant: no quota), to the same address as the first
@@ -295,12 +278,13 @@ export async function retryAsOperator(
   const request = await readJobRequest(data, status);
   const picture = request && (await data.head(request.input.key, request.input.versionId));
   if (!request || !picture)
-    throw new PictureGoneError(`the picture of job ${status.jobId} is no longer stored`);
+    throw new RetryRefusedError('gone', `the picture of job ${status.jobId} is no longer stored`);
   const name = `${status.name}-${options.suffix}`;
   const key = buildInputKey({ userId: status.userId, name });
   const email = picture.metadata['email'];
   if (email && picture.metadata['access'] && !(await isAddressConfirmed(data, email, status.userId))) {
-    throw new UnconfirmedAddressError(
+    throw new RetryRefusedError(
+      'unconfirmed',
       `job ${status.jobId} is a web upload whose address was never confirmed: it can be retried from the web page only`,
     );
   }

@@ -30,7 +30,7 @@ export function operatorJobs(data: BucketStore, userId: UserId, links: OperatorL
     async jobs(max = 200): Promise<LinkedJob[]> {
       return Promise.all((await listJobStatuses(data, userId, { max })).map(linked));
     },
-    /** A new job on the picture `jobId` was made from (see retryAsOperator). @throws RetryRefusedError (PictureGoneError, UnconfirmedAddressError) */
+    /** A new job on the picture `jobId` was made from (see retryAsOperator). @throws RetryRefusedError (the picture is gone, or the address unconfirmed) */
     async retry(
       jobId: string,
       wanted: Pick<UploadOptions, 'point' | 'points' | 'box' | 'shape'>,
