@@ -7,7 +7,7 @@ import {
   uploadMetadataFor,
   type RetryAnswer,
 } from '@gen3d/events';
-import { copyJobInput, readJobRequest, RETRY_OF_METADATA, retryOptionsOf } from '@gen3d/jobs';
+import { copyJobInput, readJobRequest, RETRY_OF_METADATA, retryOptionsOf, retryStemOf } from '@gen3d/jobs';
 import { buildInputKey, type UserId } from '@gen3d/s3-keys';
 import { z } from 'zod';
 import type { ApiContext } from './context';
@@ -58,7 +58,7 @@ export async function retryJob(
     if (error instanceof DocumentParseError) throw new BadRequestError('bad-retry', error.message);
     throw error;
   }
-  const grant = await grantUpload(context, userId, { fileName: `${status.name}.png`, email });
+  const grant = await grantUpload(context, userId, { fileName: `${retryStemOf(status.name)}.png`, email });
   const key = buildInputKey({ userId, name: grant.name });
   const metadata = { ...grantedMetadata(context, userId, grant, options), [RETRY_OF_METADATA]: status.jobId };
   const copy = await copyJobInput(deps.data, request, { key, metadata }, deps.config.maxUploadBytes);

@@ -1,5 +1,5 @@
 import { jobReportOf, reportOutputOf } from '@gen3d/events/testing';
-import { parseInputKey } from '@gen3d/s3-keys';
+import { buildInputKey, MAX_NAME_BYTES, parseInputKey, utf8Bytes } from '@gen3d/s3-keys';
 import { extractObject } from './extract';
 import { BUCKET, coreWorld, invocation, objectOf, PNG } from './fixtures/core-world';
 import {
@@ -8,6 +8,7 @@ import {
   jobVersionsOf,
   readJobRequest,
   retryAsOperator,
+  retryNameOf,
   retryOptionsOf,
 } from './job-files';
 import { RetryRefusedError } from './errors';
@@ -178,6 +179,22 @@ describe('a retry’s upload', () => {
     await expect(
       retryAsOperator(w.data, first.status, {}, { maxBytes: 1024, suffix: '0a1b2c3e' }),
     ).rejects.toMatchObject({ reason: 'gone' });
+  });
+
+  it('names a retry of a retry no longer than the first, and fits a long name within MAX_NAME_BYTES', () => {
+    let name = 'cup-0a1b2c3d';
+    for (const suffix of ['11111111', '22222222', '33333333']) name = retryNameOf(name, suffix);
+    expect(name).toBe('cup-33333333');
+    expect(retryNameOf('cup', '0a1b2c3d')).toBe('cup-0a1b2c3d');
+    expect(retryNameOf('photo-DEADBEEF', '0a1b2c3d')).toBe('photo-DEADBEEF-0a1b2c3d');
+    const long = 'é'.repeat(MAX_NAME_BYTES / 2);
+    const retried = retryNameOf(long, '0a1b2c3d');
+    expect(utf8Bytes(retried)).toBeLessThanOrEqual(MAX_NAME_BYTES);
+    expect(retried).toBe(`${'é'.repeat((MAX_NAME_BYTES - 9) >> 1)}-0a1b2c3d`);
+    expect(() =>
+      buildInputKey({ userId: 'u1' as never, name: retryNameOf(retried, '44444444') }),
+    ).not.toThrow();
+    expect(retryNameOf('-0a1b2c3d', '44444444')).toBe('picture-44444444');
   });
 
   it("refuses an operator's retry of a web upload whose session never confirmed its address", async () => {

@@ -14,8 +14,10 @@ import {
   buildReportKey,
   InvalidKeyError,
   JOB_ID_PATTERN,
+  MAX_NAME_BYTES,
   parseInputKey,
   parseMaskKey,
+  utf8Bytes,
 } from '@gen3d/s3-keys';
 import { JobDocuments } from './documents';
 import { jobIdFor } from './job-id';
@@ -262,9 +264,35 @@ export async function readRetryOf(data: BucketStore, status: JobStatus): Promise
   return retryOf !== undefined && JOB_ID_PATTERN.test(retryOf) ? retryOf : undefined;
 }
 
+/** The random suffix every upload name ends with (8 hex digits: the web's and an operator's retry's). */
+const UPLOAD_SUFFIX = /-[0-9a-f]{8}$/;
+
+/**
+ * The stem a retry of job `name` is named from: the name without its upload's suffix, so that a retry of a retry is no
+ * longer than the first (a name a CLI user gave without a suffix keeps its whole text).
+ *
+ * @example retryStemOf('cup-1a2b3c4d') // 'cup'
+ */
+export function retryStemOf(name: string): string {
+  return name.replace(UPLOAD_SUFFIX, '');
+}
+
+/**
+ * The name of an operator's retry: the stem of the job's name (cut to whole characters where needed) and a suffix,
+ * within MAX_NAME_BYTES of UTF-8 however often it is retried.
+ *
+ * @example retryNameOf('cup-1a2b3c4d', '5e6f7a8b') // 'cup-5e6f7a8b'
+ */
+export function retryNameOf(name: string, suffix: string): string {
+  const room = MAX_NAME_BYTES - utf8Bytes(`-${suffix}`);
+  let stem = [...retryStemOf(name)];
+  while (stem.length > 0 && utf8Bytes(stem.join('')) > room) stem = stem.slice(0, -1);
+  return `${stem.join('').trim() || 'picture'}-${suffix}`;
+}
+
 /**
  * An operator's retry (the CLI, the local stack's operator routes): the job's picture at the version its request
- * names, copied to `{name}-{suffix}` as an operator's upload (no grant: no quota), to the same address as the first
+ * names, copied to `{stem}-{suffix}` (retryNameOf) as an operator's upload (no grant: no quota), to the same address as the first
  * job, with the retry's prompts and `retry-of`. The web API's retry grants it like an upload instead.
  *
  * @example await retryAsOperator(data, status, { box }, { maxBytes, suffix: '1a2b3c4d' })
@@ -279,7 +307,7 @@ export async function retryAsOperator(
   const picture = request && (await data.head(request.input.key, request.input.versionId));
   if (!request || !picture)
     throw new RetryRefusedError('gone', `the picture of job ${status.jobId} is no longer stored`);
-  const name = `${status.name}-${options.suffix}`;
+  const name = retryNameOf(status.name, options.suffix);
   const key = buildInputKey({ userId: status.userId, name });
   const email = picture.metadata['email'];
   if (email && picture.metadata['access'] && !(await isAddressConfirmed(data, email, status.userId))) {
