@@ -1,6 +1,5 @@
 import { parseCreatedObject } from '@gen3d/events';
-import { jobIdFor } from '@gen3d/jobs';
-import { matchNotificationRule, parseDataBucketKey } from '@gen3d/s3-keys';
+import { jobStartedBy } from '@gen3d/jobs';
 import { z } from 'zod';
 
 /**
@@ -95,18 +94,9 @@ function namedIn(records: readonly unknown[]): { jobs: string[]; keys: string[] 
         `its event is not an S3 object-created event: ${(error as Error).message}`,
       );
     }
-    if (startsAJob(object.key)) jobs.push(jobIdFor(object));
+    const job = jobStartedBy(object);
+    if (job) jobs.push(job);
     else keys.push(object.key);
   }
   return { jobs, keys };
-}
-
-/** An event extract makes a job of: every key its rule delivers but a mask's (which extract passes over). */
-function startsAJob(key: string): boolean {
-  if (matchNotificationRule(key)?.target !== 'extract') return false;
-  try {
-    return parseDataBucketKey(key).kind !== 'mask';
-  } catch {
-    return true; // an unusable upload key is a job too: extract rejects it under the id it derives
-  }
 }

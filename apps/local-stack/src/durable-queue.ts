@@ -106,24 +106,13 @@ export class DurableQueue<T> {
     try {
       if (await exists(path.join(this.inflight, `${id}.json`))) return false;
       // link() refuses an existing name: a second enqueue of a waiting id is a no-op.
-      await this.writeNew(path.join(this.ready, `${id}.json`), message);
+      await writeNewMessage(this.options.dir, path.join(this.ready, `${id}.json`), message);
       return true;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
       throw error;
     } finally {
       this.wake();
-    }
-  }
-
-  /** Writes a message under a name that must not exist yet (EEXIST otherwise), never half-written. */
-  private async writeNew(file: string, message: QueueMessage<T>): Promise<void> {
-    const temp = path.join(this.options.dir, `.tmp-${randomBytes(6).toString('hex')}`);
-    await fs.writeFile(temp, JSON.stringify(message));
-    try {
-      await fs.link(temp, file);
-    } finally {
-      await fs.rm(temp, { force: true });
     }
   }
 
@@ -147,27 +136,15 @@ export class DurableQueue<T> {
    * @returns how many messages were moved back.
    */
   async redrive(): Promise<number> {
-    await this.ensureDirs();
-    let moved = 0;
-    for (const file of (await fs.readdir(this.dead)).filter(isMessage)) {
-      const message = await readMessage<T>(path.join(this.dead, file), this.options.log, this.options.name);
-      if (!message) continue;
-      const again: QueueMessage<T> = { ...message, attempts: 0, notBefore: 0 };
-      try {
-        // link() refuses a name already waiting: the same id queued meanwhile is delivered once.
-        await this.writeNew(path.join(this.ready, file), again);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      }
-      await fs.rm(path.join(this.dead, file), { force: true });
-      moved += 1;
+    const moved = await redriveDead<T>(this.options.dir);
+    for (const message of moved) {
       this.options.log.warn(
         { queue: this.options.name, message: message.id, lastError: message.lastError },
         'redriving a message from dead/',
       );
     }
     this.wake();
-    return moved;
+    return moved.length;
   }
 
   /** Waits (at most `timeoutMs`) until no message is waiting or being handled. */
@@ -311,6 +288,63 @@ export class DurableQueue<T> {
     await Promise.all(
       [this.ready, this.inflight, this.dead].map((dir) => fs.mkdir(dir, { recursive: true })),
     );
+  }
+}
+
+/**
+ * Moves every message of a queue folder's dead/ back to ready/ with its attempts counted from zero, as an SQS
+ * dead-letter redrive. Safe from another process while the queue runs: a message lands in ready/ by link() (whole,
+ * never half-written; one of the same id already waiting is delivered once), and the queue picks it up at its next
+ * look at the folder. A message that cannot be read stays in dead/.
+ *
+ * @returns the messages moved, as they were in dead/.
+ */
+export async function redriveDead<T>(dir: string): Promise<QueueMessage<T>[]> {
+  const dead = path.join(dir, 'dead');
+  const ready = path.join(dir, 'ready');
+  const moved: QueueMessage<T>[] = [];
+  for (const file of (await namesIn(dead)).filter(isMessage)) {
+    const message = await readDeadMessage<T>(path.join(dead, file));
+    if (!message) continue;
+    await fs.mkdir(ready, { recursive: true });
+    try {
+      await writeNewMessage(dir, path.join(ready, file), { ...message, attempts: 0, notBefore: 0 });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    await fs.rm(path.join(dead, file), { force: true });
+    moved.push(message);
+  }
+  return moved;
+}
+
+/** Writes a message under a name that must not exist yet (EEXIST otherwise), never half-written. */
+async function writeNewMessage(dir: string, file: string, message: QueueMessage<unknown>): Promise<void> {
+  const temp = path.join(dir, `.tmp-${randomBytes(6).toString('hex')}`);
+  await fs.writeFile(temp, JSON.stringify(message));
+  try {
+    await fs.link(temp, file);
+  } finally {
+    await fs.rm(temp, { force: true });
+  }
+}
+
+async function readDeadMessage<T>(file: string): Promise<QueueMessage<T> | undefined> {
+  try {
+    const message = JSON.parse(await fs.readFile(file, 'utf8')) as QueueMessage<T> | null;
+    if (typeof message?.id === 'string' && typeof message.attempts === 'number') return message;
+  } catch {
+    // gone meanwhile, cut short or not JSON: left where it is
+  }
+  return undefined;
+}
+
+async function namesIn(dir: string): Promise<string[]> {
+  try {
+    return (await fs.readdir(dir)).sort();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
   }
 }
 

@@ -10,6 +10,7 @@ export { activeJobsOf, listJobStatuses } from './job-list';
 export { operatorJobs, type OperatorLinks } from './operator-jobs';
 /** The one read model of a job: everything job-read.ts exports is public. */
 export * from './job-read';
+export { jobNamedBy, jobStartedBy } from './event-jobs';
 export {
   copyJobInput,
   deleteJobVersions,
