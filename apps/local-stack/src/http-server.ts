@@ -6,6 +6,7 @@ import type { Logger } from '@gen3d/logging';
 import { FolderObjectStore, ObjectMissingError, PresignedRequestError } from '@gen3d/object-store';
 import { receiveFormUpload } from './form-upload';
 import { HttpError } from './http-errors';
+import { dropRefusedBody } from './refused-body';
 import type { OperatorApi } from './operator-api';
 import { sendJson } from '@gen3d/runtime';
 
@@ -66,24 +67,9 @@ export function createHttpServer(deps: HttpServerDeps): Server {
         if (status >= 500)
           deps.log.error({ err: error, method: req.method, path: pathOf(req) }, 'request failed');
         if (res.headersSent) return void res.destroy();
-        // A body not read to its end (too large, refused before its file): the answer goes out at once. What the
-        // client is still sending is read and dropped, never kept. Up to DRAIN_BYTES the connection stays as it is
-        // (a small form's sender sees the answer, not a reset); past that our side is closed (FIN, once the answer
-        // is out) while reading goes on: cutting it there would reset the connection, and a reset discards the
-        // answer still waiting in the client's receive buffer. DRAIN_MS after the answer, the socket is cut.
-        if (!req.complete) {
-          let drained = 0;
-          req.on('data', (chunk: Buffer) => {
-            drained += chunk.length;
-            if (drained > DRAIN_BYTES && res.writableFinished && !req.socket.writableEnded) req.socket.end();
-          });
-          req.resume();
-          res.once('finish', () =>
-            setTimeout(() => {
-              if (!req.complete) req.socket.destroy();
-            }, DRAIN_MS).unref(),
-          );
-        }
+        // A body not read to its end (too large, refused before its file): the answer goes out at once, the rest
+        // is read and dropped within limits (refused-body.ts).
+        if (!req.complete) dropRefusedBody(req, res);
         sendJson(res, status, { error: { type: (error as Error).name, message: (error as Error).message } });
       })
       .finally(() => {
@@ -166,10 +152,6 @@ async function route(req: IncomingMessage, res: ServerResponse, deps: HttpServer
   if (method === 'GET' || method === 'HEAD') return serveWebFile(res, url.pathname, deps.webDir);
   throw new HttpError(404, `no route for ${method} ${url.pathname}`);
 }
-
-/** How much of a refused request's body is still read (and dropped) after the answer, and for how long. */
-const DRAIN_BYTES = 1024 * 1024;
-const DRAIN_MS = 2000;
 
 /** The shortest operator token that opens `/local` (the stack writes 43 characters: 32 random bytes). */
 export const MIN_OPERATOR_TOKEN_LENGTH = 32;
