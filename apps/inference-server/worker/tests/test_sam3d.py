@@ -20,6 +20,7 @@ from gen3d_worker.backends.sam3d import (
     mesh_from_output,
 )
 from gen3d_worker.errors import BackendUnavailableError
+from gen3d_worker.grid import MIN_GRID_SIDE
 from gen3d_worker.service import Success, WorkerService, load_backends
 
 from .pngs import rgba
@@ -124,8 +125,11 @@ def test_output_without_a_mesh_is_an_error() -> None:
         mesh_from_output({"gs": object()})
 
 
-def test_backend_size_caps_large_images() -> None:
-    assert Sam3dBackend(RecordingInference({})).grid_size(4096, 2048, "standard") == (2048, 1024)
+def test_backend_size_caps_large_images_and_keeps_the_grid_floor() -> None:
+    backend = Sam3dBackend(RecordingInference({}))
+    assert backend.grid_size(4096, 2048, "standard") == (2048, 1024)
+    # A very thin picture keeps at least MIN_GRID_SIDE on its short side, as every backend's grid does.
+    assert backend.grid_size(8192, 4, "standard") == (2048, MIN_GRID_SIDE)
 
 
 def test_fallback_only_when_configured_and_said_in_the_report() -> None:

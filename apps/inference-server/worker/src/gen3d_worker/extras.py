@@ -11,13 +11,14 @@ answer carries, not how the mesh is made, and a client that does not ask gets th
 from __future__ import annotations
 
 import json
-from typing import Final, Literal
+from typing import Final, Literal, cast
 
 import cv2
 import numpy as np
 import numpy.typing as npt
 
 from .errors import InvalidRequestError
+from .name_list import read_name_list
 
 Extra = Literal["thumbnail", "mask"]
 EXTRAS: Final[tuple[Extra, ...]] = ("thumbnail", "mask")
@@ -33,14 +34,7 @@ def parse_extras(raw: bytes | None) -> tuple[Extra, ...]:
         value = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as error:
         raise InvalidRequestError(f"extras are not JSON: {error}") from error
-    if not isinstance(value, list) or len(set(map(str, value))) != len(value):
-        raise InvalidRequestError(f"extras must be a list without repeats of {', '.join(EXTRAS)}")
-    extras: list[Extra] = []
-    for name in value:
-        if name not in EXTRAS:
-            raise InvalidRequestError(f"unknown extra {name!r}; known: {', '.join(EXTRAS)}")
-        extras.append(name)
-    return tuple(extras)
+    return cast("tuple[Extra, ...]", read_name_list(value, EXTRAS, "extra", non_empty=False))
 
 
 def mask_png(mask: npt.NDArray[np.bool_], width: int, height: int) -> bytes:

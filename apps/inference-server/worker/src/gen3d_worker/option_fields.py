@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Final, Literal, get_args
+from typing import Any, Final, Literal, cast, get_args
 
 from .backends import BackendName, Quality
 from .backends.shapes import ShapeChoice
@@ -16,6 +16,7 @@ from .encode import PlyFormat
 from .errors import InvalidRequestError
 from .export import MESH_FORMATS, MeshFormat
 from .mask import Box, Point, PromptPoint
+from .name_list import read_name_list
 
 Task = Literal["reconstruct", "mask"]
 MAX_POINTS: Final = 64
@@ -102,14 +103,7 @@ def _box(raw: Any) -> Box:
 
 
 def _formats(raw: Any) -> tuple[MeshFormat, ...]:
-    if not isinstance(raw, list) or not raw or len(set(map(str, raw))) != len(raw):
-        raise InvalidRequestError(
-            f"formats must be a non-empty list without repeats of {', '.join(MESH_FORMATS)}"
-        )
-    for name in raw:
-        if name not in MESH_FORMATS:
-            raise InvalidRequestError(f"unknown format {name!r}; known: {', '.join(MESH_FORMATS)}")
-    return tuple(raw)
+    return cast("tuple[MeshFormat, ...]", read_name_list(raw, MESH_FORMATS, "format", non_empty=True))
 
 
 # In the order the options are checked: with several bad options, the first one's message is the answer.

@@ -22,6 +22,7 @@ from typing import Any, Final
 import numpy as np
 
 from ..errors import BackendUnavailableError, WorkerError
+from ..grid import scaled_to_long_side
 from ..mesh import Mesh
 from . import Quality, Reconstruction, ReconstructionInput
 
@@ -110,8 +111,7 @@ class Sam3dBackend:
         return cls(inference_class(str(settings.config_path), compile=False))
 
     def grid_size(self, width: int, height: int, quality: Quality) -> tuple[int, int]:
-        scale = min(1.0, MAX_INPUT_SIDE / max(width, height))
-        return round(width * scale), round(height * scale)
+        return scaled_to_long_side(width, height, MAX_INPUT_SIDE)
 
     def reconstruct(self, job: ReconstructionInput) -> Reconstruction:
         height, width = job.mask.shape
