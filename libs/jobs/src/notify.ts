@@ -467,13 +467,12 @@ async function deliver(
   const now = ports.clock();
   const current = await readLock(ports.data, lockKey);
   if (context.release) {
-    // Only a notification that was held has nothing left but the user's email; any other is the notify
-    // function's own to finish (it retries).
+    // Only a notification that was held has nothing left but the user's email (releaseOne plans no admin's);
+    // any other is the notify function's own to finish (it retries).
     if (current?.state === 'sent') return { status: 'duplicate', jobId };
     if (current && current.heldAt === undefined) {
       throw new LockBusyError(`${lockKey} is being notified by the pipeline`);
     }
-    deliveries = deliveries.filter((d) => d.id === 'user');
   }
   const fresh: NotifyLock = {
     jobId,
@@ -644,7 +643,7 @@ export async function releaseHeldResults(
   for (const entry of mine) {
     const result = { key: entry.key, versionId: entry.versionId, jobId: entry.jobId };
     try {
-      const outcome = await releaseOne({ ports, adminEmail: undefined, docs, invocation, result }, address);
+      const outcome = await releaseOne({ ports, docs, invocation, result }, address);
       if (outcome.status === 'sent') sent += outcome.emails;
       if (outcome.status === 'duplicate') alreadySent += 1;
       if (outcome.status === 'held') pending += 1;
@@ -657,9 +656,15 @@ export async function releaseHeldResults(
   return { sent, alreadySent, pending };
 }
 
-/** One held result's email, sent under its notification lock (only a held lock is taken). */
-async function releaseOne(context: Omit<Context, 'release'>, address: string): Promise<NotifyOutcome> {
-  const outcome = await notifyIn({ ...context, release: true });
+/**
+ * One held result's email, sent under its notification lock (only a held lock is taken): the user's only, since the
+ * admin's went out when the result was held.
+ */
+async function releaseOne(
+  context: Omit<Context, 'release' | 'adminEmail'>,
+  address: string,
+): Promise<NotifyOutcome> {
+  const outcome = await notifyIn({ ...context, adminEmail: undefined, release: true });
   // Sent now or before, or nothing left to send (the result is gone): no longer held.
   if (outcome.status !== 'held') {
     const { key, versionId } = context.result;
