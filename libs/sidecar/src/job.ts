@@ -44,124 +44,156 @@ const PLY_CONTENT_TYPE = 'application/octet-stream';
 /** Every job asks the worker for its pictures: the mesh's thumbnail and the mask it used (PROTOCOL.md `extras`). */
 const RESULT_IMAGES_ASKED: readonly ResultImage[] = ['thumbnail', 'mask'];
 
+/** One job while it runs: its request and ports, its documents, when it started and what each stage took. */
+interface JobRun {
+  readonly request: InferenceRequest;
+  readonly deps: JobDeps;
+  readonly docs: JobDocuments;
+  readonly startedAt: Date;
+  /** performance.now() at the start: the job's budget and its timings count from here. */
+  readonly started: number;
+  readonly timings: Record<string, number>;
+  /** The `reconstructing` status write, which overlaps the downloads: awaited before any later status. */
+  running: Promise<unknown>;
+}
+
 /**
  * Runs one inference request: read the PNG (and the user's mask), call the worker within the job's budget, write
  * the extra formats asked for and the job's pictures (thumbnail, mask: those the worker made), then the report,
- * then the PLY under the job's own users/{userId}/output/ prefix, or write a failure document there. Output keys come from the parsed input key only.
+ * then the PLY under the job's own users/{userId}/output/ prefix, or write a failure document there. Output keys
+ * come from the parsed input key only.
  */
 export async function runJob(request: InferenceRequest, deps: JobDeps): Promise<JobOutcome> {
-  const started = performance.now();
-  const startedAt = deps.now();
-  const docs = new JobDocuments(deps.data, deps.now);
-  const timings: Record<string, number> = {};
-  const lap = (stage: string, since: number) =>
-    (timings[stage] = Math.round((performance.now() - since) * 10) / 10);
-  let input: InputKey | undefined;
-  let running: Promise<unknown> = Promise.resolve();
+  const run: JobRun = {
+    request,
+    deps,
+    docs: new JobDocuments(deps.data, deps.now),
+    startedAt: deps.now(),
+    started: performance.now(),
+    timings: {},
+    running: Promise.resolve(),
+  };
   try {
-    input = checkedInput(request, deps.data.bucket);
-    const maskKey = request.options.maskKey ? checkedMask(request.options.maskKey, input) : undefined;
-    const name = input.name;
-
-    let t = performance.now();
-    // The `reconstructing` status is informative and overlaps the downloads; it must land before any later status.
-    running = docs
-      .writeStatus({ ...request, name }, 'reconstructing', { startedAt })
-      .catch((error: unknown) => deps.log.warn({ err: error }, 'could not write the job status'));
-    const [image, mask] = await Promise.all([
-      download(deps, input.key, request.input.versionId),
-      maskKey ? download(deps, maskKey) : Promise.resolve(undefined),
-    ]);
-    await running;
-    lap('download', t);
-
-    t = performance.now();
-    // The job's budget runs from its start: what the downloads took is no longer the worker's.
-    const budgetMs = Math.max(
-      1,
-      Math.round(
-        jobBudgetMs(deps.timeoutMs, request.invocationTimeoutSeconds) - (performance.now() - started),
-      ),
-    );
-    deps.log.info({ inputBytes: image.length, options: request.options, budgetMs }, 'calling the worker');
-    const outcome = await callWithTimeout(deps, budgetMs, {
-      image,
-      ...(mask ? { mask } : {}),
-      options: workerOptions(request),
-      timeoutMs: budgetMs,
-      extras: RESULT_IMAGES_ASKED,
-    });
-    lap('worker', t);
-    if (!outcome.ok) throw new JobFailure(outcome.error.type, 'reconstruction', outcome.error.message);
-
-    t = performance.now();
-    const keys = outputKeysFor(input);
-    // The extra formats and the pictures first: the report names the version of each, and the PLY, last, sends
-    // the email.
-    const { files, images } = await writeBesideMesh(docs, input, request, outcome, deps.log);
-    timings['total'] = Math.round(performance.now() - started);
-    const report: JobReport = {
-      version: 1,
-      jobId: request.jobId,
-      userId: request.userId,
-      input: request.input,
-      output: {
-        bucket: deps.data.bucket,
-        meshKey: keys.mesh,
-        bytes: outcome.ply.length,
-        ...(files.some((f) => f.format !== 'ply') ? { files } : {}),
-        ...(images.length > 0 ? { images } : {}),
-      },
-      worker: outcome.report,
-      timingsMs: timings,
-      finishedAt: deps.now().toISOString(),
-    };
-    // The report first, the mesh last: the mesh's ObjectCreated event is what notifies, and S3 makes an object
-    // visible only once it is complete, so nothing partial is ever under the key the notify lambda reacts to. The
-    // mesh names the report's version, so notify reads this report, not a later one of the same name.
-    const written = await docs.writeReport(input, report);
-    const meshWritten = await deps.data.put(keys.mesh, outcome.ply, {
-      contentType: PLY_CONTENT_TYPE,
-      metadata: docs.meshMetadata({ jobId: request.jobId, backend: outcome.report.backend }, written),
-    });
-    lap('upload', t);
-    timings['total'] = Math.round(performance.now() - started);
-    // The mesh is stored: from here on the job has succeeded, whatever happens to the status document.
-    await docs
-      .writeStatus({ ...request, name }, 'done', {
-        startedAt,
-        meshKey: keys.mesh,
-        ...(meshWritten.versionId ? { meshVersionId: meshWritten.versionId } : {}),
-        ...(written.versionId ? { reportVersionId: written.versionId } : {}),
-        mesh: meshStats(outcome.report),
-      })
-      .catch((error: unknown) => deps.log.warn({ err: error }, 'could not write the job status'));
-    deps.log.info(
-      {
-        timings,
-        mesh: outcome.report.mesh,
-        formats: files.map((f) => f.format),
-        images: images.map((i) => i.image),
-      },
-      'job succeeded',
-    );
-    return {
-      ok: true,
-      report,
-      result: {
-        version: 1,
-        jobId: request.jobId,
-        status: 'succeeded',
-        meshKey: keys.mesh,
-        reportKey: keys.report,
-        timingsMs: timings,
-      },
-    };
+    const input = checkedInput(request, deps.data.bucket);
+    const outcome = await reconstruct(run, input);
+    return await storeResult(run, input, outcome);
   } catch (error) {
-    await running;
-    const failure = asJobFailure(error);
-    return { ok: false, failure: await failJob(request, failure, deps, startedAt) };
+    await run.running;
+    return { ok: false, failure: await failJob(request, asJobFailure(error), deps, run.startedAt) };
   }
+}
+
+/** Records how long a stage took, in ms to a tenth. */
+function lap(run: JobRun, stage: string, since: number): void {
+  run.timings[stage] = Math.round((performance.now() - since) * 10) / 10;
+}
+
+/** Downloads the picture (and the user's mask) and has the worker make the mesh within what is left of the budget. */
+async function reconstruct(run: JobRun, input: InputKey): Promise<Extract<WorkerOutcome, { ok: true }>> {
+  const { request, deps } = run;
+  const maskKey = request.options.maskKey ? checkedMask(request.options.maskKey, input) : undefined;
+  let t = performance.now();
+  run.running = run.docs
+    .writeStatus({ ...request, name: input.name }, 'reconstructing', { startedAt: run.startedAt })
+    .catch((error: unknown) => deps.log.warn({ err: error }, 'could not write the job status'));
+  const [image, mask] = await Promise.all([
+    download(deps, input.key, request.input.versionId),
+    maskKey ? download(deps, maskKey) : Promise.resolve(undefined),
+  ]);
+  await run.running;
+  lap(run, 'download', t);
+
+  t = performance.now();
+  // The job's budget runs from its start: what the downloads took is no longer the worker's.
+  const budgetMs = Math.max(
+    1,
+    Math.round(
+      jobBudgetMs(deps.timeoutMs, request.invocationTimeoutSeconds) - (performance.now() - run.started),
+    ),
+  );
+  deps.log.info({ inputBytes: image.length, options: request.options, budgetMs }, 'calling the worker');
+  const outcome = await callWithTimeout(deps, budgetMs, {
+    image,
+    ...(mask ? { mask } : {}),
+    options: workerOptions(request),
+    timeoutMs: budgetMs,
+    extras: RESULT_IMAGES_ASKED,
+  });
+  lap(run, 'worker', t);
+  if (!outcome.ok) throw new JobFailure(outcome.error.type, 'reconstruction', outcome.error.message);
+  return outcome;
+}
+
+/**
+ * Stores what the worker made: the other formats and the pictures, the report, then the mesh (whose event sends the
+ * email), then the `done` status.
+ */
+async function storeResult(
+  run: JobRun,
+  input: InputKey,
+  outcome: Extract<WorkerOutcome, { ok: true }>,
+): Promise<JobOutcome> {
+  const { request, deps, docs, timings } = run;
+  const t = performance.now();
+  const keys = outputKeysFor(input);
+  // The extra formats and the pictures first: the report names the version of each, and the PLY, last, sends
+  // the email.
+  const { files, images } = await writeBesideMesh(docs, input, request, outcome, deps.log);
+  timings['total'] = Math.round(performance.now() - run.started);
+  const report: JobReport = {
+    version: 1,
+    jobId: request.jobId,
+    userId: request.userId,
+    input: request.input,
+    output: {
+      bucket: deps.data.bucket,
+      meshKey: keys.mesh,
+      bytes: outcome.ply.length,
+      ...(files.some((f) => f.format !== 'ply') ? { files } : {}),
+      ...(images.length > 0 ? { images } : {}),
+    },
+    worker: outcome.report,
+    timingsMs: timings,
+    finishedAt: deps.now().toISOString(),
+  };
+  // The report first, the mesh last: the mesh's ObjectCreated event is what notifies, and S3 makes an object
+  // visible only once it is complete, so nothing partial is ever under the key the notify lambda reacts to. The
+  // mesh names the report's version, so notify reads this report, not a later one of the same name.
+  const written = await docs.writeReport(input, report);
+  const meshWritten = await deps.data.put(keys.mesh, outcome.ply, {
+    contentType: PLY_CONTENT_TYPE,
+    metadata: docs.meshMetadata({ jobId: request.jobId, backend: outcome.report.backend }, written),
+  });
+  lap(run, 'upload', t);
+  timings['total'] = Math.round(performance.now() - run.started);
+  // The mesh is stored: from here on the job has succeeded, whatever happens to the status document.
+  await docs
+    .writeStatus({ ...request, name: input.name }, 'done', {
+      startedAt: run.startedAt,
+      meshKey: keys.mesh,
+      ...(meshWritten.versionId ? { meshVersionId: meshWritten.versionId } : {}),
+      ...(written.versionId ? { reportVersionId: written.versionId } : {}),
+      mesh: meshStats(outcome.report),
+    })
+    .catch((error: unknown) => deps.log.warn({ err: error }, 'could not write the job status'));
+  deps.log.info(
+    {
+      timings,
+      mesh: outcome.report.mesh,
+      formats: files.map((f) => f.format),
+      images: images.map((i) => i.image),
+    },
+    'job succeeded',
+  );
+  const result: InferenceResult = {
+    version: 1,
+    jobId: request.jobId,
+    status: 'succeeded',
+    meshKey: keys.mesh,
+    reportKey: keys.report,
+    timingsMs: timings,
+  };
+  return { ok: true, report, result };
 }
 
 /**
