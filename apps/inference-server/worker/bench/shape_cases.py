@@ -1,8 +1,9 @@
 """Known 3D objects for the shape benchmark, and a small renderer of our own (no graphics stack).
 
 Each case is a closed mesh made with trimesh, in model axes (x right, y up, z towards the viewer), with a colour
-and a split: `training` (the shape constants of backends/shapes.py were fitted on these) or `held-out` (never used
-to fit anything). The renderer draws a mesh orthographically, front-on or turned, with Lambert shading from the upper
+and a split: `training` (the shape constants of backends/shapes.py were fitted on these), `seen` (the first held-out
+split, 2026-12-06: never fitted on, but its results were published before inflation was refitted, so it is no longer
+unseen) or `held-out` (organic shapes defined and frozen on 2026-12-07, before the refitted inflation ran on them). The renderer draws a mesh orthographically, front-on or turned, with Lambert shading from the upper
 left, into an RGBA picture whose alpha is the silhouette: the worker then takes the outline from the alpha, so the
 benchmark judges the shape behind it, not the segmentation.
 """
@@ -26,7 +27,7 @@ MeshMaker = Callable[[], trimesh.Trimesh]
 @dataclass(frozen=True)
 class ShapeCase:
     name: str
-    split: str  # training | held-out
+    split: str  # training | seen | held-out
     expected: str  # the hypothesis that fits it: inflate | revolve | slab
     colour: tuple[int, int, int]
     make: MeshMaker
@@ -119,6 +120,141 @@ def _teddy() -> trimesh.Trimesh:
     )
 
 
+def _turned(make: MeshMaker, yaw_degrees: float) -> MeshMaker:
+    """The same object turned about its up axis (a front or three-quarter view of an animal seen from the side)."""
+
+    def turned() -> trimesh.Trimesh:
+        mesh = make()
+        mesh.apply_transform(trimesh.transformations.rotation_matrix(np.radians(yaw_degrees), [0, 1, 0]))
+        return mesh
+
+    return turned
+
+
+Blob = tuple[tuple[float, float, float], tuple[float, float, float]]
+
+
+def _four_legs(length: float, half_width: float, height: float, leg: tuple[float, float]) -> list[Blob]:
+    """Four legs (radius, length) under a body `length` long and `half_width` wide whose belly is at `height`."""
+    radius, long = leg
+    x, z = 0.6 * length, 0.7 * half_width
+    return [
+        ((sx * x, height - long / 2, sz * z), (radius, long / 2, radius)) for sx in (-1, 1) for sz in (-1, 1)
+    ]
+
+
+def _pig() -> trimesh.Trimesh:
+    """A pig seen from the side: a long round body, head and snout, ears, short legs."""
+    return _blobs(
+        [
+            ((0.0, 0.0, 0.0), (1.0, 0.55, 0.55)),
+            ((1.0, 0.15, 0.0), (0.38, 0.36, 0.36)),
+            ((1.38, 0.08, 0.0), (0.12, 0.13, 0.13)),
+            ((0.95, 0.5, 0.17), (0.1, 0.14, 0.05)),
+            ((0.95, 0.5, -0.17), (0.1, 0.14, 0.05)),
+            *_four_legs(1.0, 0.45, -0.35, (0.13, 0.5)),
+        ]
+    )
+
+
+def _cat() -> trimesh.Trimesh:
+    """A cat sitting, facing the viewer: body running back, head, ears, front legs, tail curled round."""
+    return _blobs(
+        [
+            ((0.0, 0.0, -0.2), (0.45, 0.6, 0.65)),
+            ((0.0, 0.75, 0.15), (0.36, 0.32, 0.32)),
+            ((-0.2, 1.05, 0.12), (0.09, 0.14, 0.05)),
+            ((0.2, 1.05, 0.12), (0.09, 0.14, 0.05)),
+            ((-0.16, -0.3, 0.35), (0.1, 0.35, 0.1)),
+            ((0.16, -0.3, 0.35), (0.1, 0.35, 0.1)),
+            ((0.35, -0.55, -0.5), (0.4, 0.08, 0.1)),
+        ]
+    )
+
+
+def _fish() -> trimesh.Trimesh:
+    """A fish seen from the side: a flat body, tail and fins."""
+    return _blobs(
+        [
+            ((0.0, 0.0, 0.0), (1.0, 0.45, 0.22)),
+            ((-1.05, 0.0, 0.0), (0.25, 0.38, 0.05)),
+            ((0.0, 0.45, 0.0), (0.35, 0.15, 0.04)),
+        ]
+    )
+
+
+def _potato() -> trimesh.Trimesh:
+    """A lumpy potato, a little turned."""
+    return _blobs(
+        [
+            ((0.0, 0.0, 0.0), (1.0, 0.55, 0.65)),
+            ((0.5, 0.1, 0.1), (0.45, 0.45, 0.5)),
+            ((-0.55, -0.05, -0.05), (0.4, 0.42, 0.45)),
+        ]
+    )
+
+
+def _dog() -> trimesh.Trimesh:
+    """Held-out (frozen 2026-12-07): a dog seen from the side: body, chest, head, muzzle, ears, long legs, tail."""
+    return _blobs(
+        [
+            ((0.0, 0.0, 0.0), (0.85, 0.35, 0.33)),
+            ((0.6, 0.1, 0.0), (0.35, 0.38, 0.34)),
+            ((0.95, 0.6, 0.0), (0.3, 0.28, 0.26)),
+            ((1.3, 0.5, 0.0), (0.22, 0.12, 0.12)),
+            ((0.85, 0.75, 0.2), (0.08, 0.2, 0.06)),
+            ((0.85, 0.75, -0.2), (0.08, 0.2, 0.06)),
+            ((-0.95, 0.22, 0.0), (0.3, 0.07, 0.07)),
+            *_four_legs(0.9, 0.3, -0.25, (0.1, 0.75)),
+        ]
+    )
+
+
+def _hen() -> trimesh.Trimesh:
+    """Held-out (frozen 2026-12-07): a hen seen from the side: round body, neck and head, comb, beak, tail, legs."""
+    return _blobs(
+        [
+            ((0.0, 0.0, 0.0), (0.7, 0.5, 0.45)),
+            ((0.55, 0.55, 0.0), (0.22, 0.3, 0.2)),
+            ((0.62, 0.9, 0.0), (0.2, 0.18, 0.17)),
+            ((0.6, 1.1, 0.0), (0.14, 0.08, 0.03)),
+            ((0.85, 0.87, 0.0), (0.1, 0.04, 0.04)),
+            ((-0.7, 0.35, 0.0), (0.25, 0.35, 0.12)),
+            ((0.05, -0.65, 0.15), (0.05, 0.25, 0.05)),
+            ((0.05, -0.65, -0.15), (0.05, 0.25, 0.05)),
+        ]
+    )
+
+
+def _frog() -> trimesh.Trimesh:
+    """Held-out (frozen 2026-12-07): a frog facing the viewer: a wide squat body, eyes, folded legs either side."""
+    return _blobs(
+        [
+            ((0.0, 0.0, 0.0), (0.6, 0.35, 0.75)),
+            ((-0.28, 0.33, 0.45), (0.14, 0.12, 0.12)),
+            ((0.28, 0.33, 0.45), (0.14, 0.12, 0.12)),
+            ((-0.7, -0.2, -0.3), (0.25, 0.18, 0.45)),
+            ((0.7, -0.2, -0.3), (0.25, 0.18, 0.45)),
+            ((-0.35, -0.3, 0.55), (0.1, 0.1, 0.2)),
+            ((0.35, -0.3, 0.55), (0.1, 0.1, 0.2)),
+        ]
+    )
+
+
+def _seal() -> trimesh.Trimesh:
+    """Held-out (frozen 2026-12-07): a seal lying down: a long tapering body, head raised, flippers."""
+    return _blobs(
+        [
+            ((0.0, 0.0, 0.0), (1.0, 0.38, 0.42)),
+            ((-1.0, -0.1, 0.0), (0.45, 0.22, 0.25)),
+            ((0.8, 0.45, 0.0), (0.26, 0.26, 0.24)),
+            ((-1.45, -0.15, 0.0), (0.15, 0.06, 0.3)),
+            ((0.35, -0.3, 0.4), (0.25, 0.05, 0.15)),
+            ((0.35, -0.3, -0.4), (0.25, 0.05, 0.15)),
+        ]
+    )
+
+
 def _card() -> trimesh.Trimesh:
     return trimesh.creation.box(extents=[1.6, 1.0, 0.06])
 
@@ -139,9 +275,19 @@ CASES: tuple[ShapeCase, ...] = (
         ("ring", "inflate", (210, 150, 60), lambda: trimesh.creation.torus(1.0, 0.3, 64, 32)),
         ("duck", "inflate", (240, 200, 40), _duck),
         ("teddy", "inflate", (150, 100, 60), _teddy),
+        # Organic shapes added 2026-12-07 to refit inflation: seen from the side, from the front and in between.
+        ("duck-front", "inflate", (240, 200, 40), _turned(_duck, 90)),
+        ("teddy-side", "inflate", (150, 100, 60), _turned(_teddy, 90)),
+        ("pig", "inflate", (235, 160, 160), _pig),
+        ("pig-front", "inflate", (235, 160, 160), _turned(_pig, 90)),
+        ("pig-turned", "inflate", (235, 160, 160), _turned(_pig, 40)),
+        ("cat", "inflate", (120, 120, 130), _cat),
+        ("cat-side", "inflate", (120, 120, 130), _turned(_cat, 90)),
+        ("fish", "inflate", (90, 150, 200), _fish),
+        ("potato", "inflate", (180, 140, 90), _turned(_potato, 30)),
     ),
     *_split(
-        "held-out",  # never used to fit anything
+        "seen",  # the first held-out split (2026-12-06): never fitted on, but its results were published
         ("egg", "revolve", (230, 220, 190), _egg),
         ("bottle", "revolve", (60, 140, 80), _bottle),
         ("badge", "slab", (180, 60, 160), lambda: trimesh.creation.cylinder(0.8, 0.1, sections=6)),
@@ -155,6 +301,16 @@ CASES: tuple[ShapeCase, ...] = (
         ("card", "slab", (40, 90, 170), _card),
         ("bunny-side", "inflate", (200, 180, 150), _bunny(0)),
         ("bunny-front", "inflate", (200, 180, 150), _bunny(90)),
+    ),
+    *_split(
+        "held-out",  # organic shapes, defined and frozen 2026-12-07 before the refitted inflation ran on them
+        ("dog", "inflate", (160, 110, 70), _dog),
+        ("dog-front", "inflate", (160, 110, 70), _turned(_dog, 90)),
+        ("dog-turned", "inflate", (160, 110, 70), _turned(_dog, -35)),
+        ("hen", "inflate", (225, 215, 200), _hen),
+        ("hen-front", "inflate", (225, 215, 200), _turned(_hen, 90)),
+        ("frog", "inflate", (90, 170, 70), _frog),
+        ("seal", "inflate", (110, 110, 120), _turned(_seal, 60)),
     ),
 )
 
