@@ -83,16 +83,7 @@ export async function startLocalStack(
     }),
   };
   const sidecar = await sidecarOf(config, log, options.sidecarOutput);
-  const endpoint = new LocalAsyncEndpoint({
-    queueDir: path.join(config.queuesDir, 'sagemaker-async'),
-    store,
-    outputBucket: config.dataBucket,
-    outputPrefix: SAGEMAKER_OUTPUT_PREFIX,
-    failurePrefix: SAGEMAKER_FAILURE_PREFIX,
-    sidecarUrl: () => sidecar.url,
-    concurrency: config.concurrency,
-    log: log.child({ component: 'sagemaker-async' }),
-  });
+  const endpoint = endpointOf(config, store, sidecar, log);
   const { queues, router } = createEventPipeline({
     data,
     eventsDir: store.eventsDir,
@@ -127,10 +118,54 @@ export async function startLocalStack(
     inFlight: endpoint.active,
   });
 
+  const sweeper = await startRunning({ config, data, server, queues, router, endpoint, sidecar }, log);
+  const stop = stopperOf({ config, server, queues, router, endpoint, sidecar, sweeper });
+  return { url, webUrl, store, sidecar, config, stop };
+}
+
+/** What runs once the stack has started, and is stopped by its `stop`. */
+interface StackParts {
+  readonly config: LocalStackConfig;
+  readonly server: ReturnType<typeof createHttpServer>;
+  readonly queues: EventPipeline['queues'];
+  readonly router: EventPipeline['router'];
+  readonly endpoint: LocalAsyncEndpoint;
+  readonly sidecar: SidecarProcess;
+  readonly sweeper: Sweeper;
+}
+
+/** SageMaker's async endpoint, locally: a durable queue of requests sent to the sidecar, results to the data bucket. */
+function endpointOf(
+  config: LocalStackConfig,
+  store: FolderObjectStore,
+  sidecar: SidecarProcess,
+  log: Logger,
+): LocalAsyncEndpoint {
+  return new LocalAsyncEndpoint({
+    queueDir: path.join(config.queuesDir, 'sagemaker-async'),
+    store,
+    outputBucket: config.dataBucket,
+    outputPrefix: SAGEMAKER_OUTPUT_PREFIX,
+    failurePrefix: SAGEMAKER_FAILURE_PREFIX,
+    sidecarUrl: () => sidecar.url,
+    concurrency: config.concurrency,
+    log: log.child({ component: 'sagemaker-async' }),
+  });
+}
+
+/**
+ * Starts what runs: the sidecar, the queues, the event router and the retention sweeper (as the bucket's lifecycle
+ * rules in AWS: at start, then every hour), then waits for the worker; stops what it started if the worker never
+ * gets ready.
+ */
+async function startRunning(
+  parts: Omit<StackParts, 'sweeper'> & { readonly data: ReturnType<typeof bindBucket> },
+  log: Logger,
+): Promise<Sweeper> {
+  const { config, data, server, queues, router, endpoint, sidecar } = parts;
   await sidecar.start();
   await Promise.all([queues.extract.start(), queues.notify.start(), endpoint.start()]);
   await router.start();
-  // Retention, as the bucket's lifecycle rules in AWS: at start, then every hour.
   const sweeper = new Sweeper({
     data,
     retentionDays: config.retentionDays,
@@ -146,8 +181,7 @@ export async function startLocalStack(
     server.close();
     throw error;
   }
-  const stop = stopperOf({ config, server, queues, router, endpoint, sidecar, sweeper });
-  return { url, webUrl, store, sidecar, config, stop };
+  return sweeper;
 }
 
 /** The stack's one HTTP origin, listening: its URL (in every signed link) and the web app's. */
@@ -241,15 +275,7 @@ async function sidecarOf(
  * (what is left on disk — queued jobs, a job cut short by a second Ctrl-C — is delivered on the next start).
  * `force` (a second Ctrl-C) cuts the waiting short.
  */
-function stopperOf(parts: {
-  config: LocalStackConfig;
-  server: ReturnType<typeof createHttpServer>;
-  queues: EventPipeline['queues'];
-  router: EventPipeline['router'];
-  endpoint: LocalAsyncEndpoint;
-  sidecar: SidecarProcess;
-  sweeper: Sweeper;
-}): RunningStack['stop'] {
+function stopperOf(parts: StackParts): RunningStack['stop'] {
   const { server, queues, router, endpoint, sidecar, sweeper } = parts;
   let stopping: Promise<void> | undefined;
   const now = new AbortController();
