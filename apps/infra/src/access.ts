@@ -13,8 +13,9 @@ export interface S3Grant {
 }
 
 /**
- * A bucket-level listing beyond s3:ListBucket (which every role has, so a missing key answers 404), limited to key
- * prefixes by the `s3:prefix` condition: a request that names no prefix, or another one, is refused.
+ * A bucket-level listing beyond the s3:ListBucket each role has on what it reads (constructs/iam.ts: a missing key
+ * answers 404 there), limited to key prefixes by the `s3:prefix` condition: a request that names no prefix, or
+ * another one, is refused.
  */
 export interface S3ListingGrant {
   readonly bucket: 'data' | 'model';
@@ -63,6 +64,16 @@ export const EXTRACT_S3_GRANTS: readonly S3Grant[] = [
     ['users/*/jobs/*/status.json'],
     "the session's jobs in progress, counted on the web uploads extract accepts",
   ),
+];
+
+/** What extract lists: a web upload's session's jobs (users/{userId}/jobs/), to count those in progress. */
+export const EXTRACT_S3_LISTINGS: readonly S3ListingGrant[] = [
+  {
+    bucket: 'data',
+    actions: ['s3:ListBucket'],
+    prefixes: ['users/*/jobs/*'],
+    why: "the session's jobs in progress: their status documents, listed under users/{userId}/jobs/",
+  },
 ];
 
 export const NOTIFY_S3_GRANTS: readonly S3Grant[] = [

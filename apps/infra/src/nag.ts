@@ -1,6 +1,7 @@
-import { Aws, Stack, Validations } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { cfnText } from './cfn-text';
+import { CHECKOV_REASONS, skipCheckov } from './checkov';
 
 /**
  * A value as cdk-nag prints it in a finding id: references flattened to `<AWS::Partition>`, `<Logical.Arn>`.
@@ -24,40 +25,23 @@ export function acknowledgeWildcardResource(scope: IConstruct, resource: string,
 }
 
 /**
- * CDK's BucketDeployment runs one shared handler function per stack (a singleton whose role CDK writes): it copies
- * files from the CDK asset bucket into the data bucket and invalidates the distribution. Its findings, acknowledged.
+ * CDK's BucketDeployment runs one shared handler function per stack (a singleton CDK writes): it copies files from the
+ * CDK asset bucket under public/ of the data bucket and invalidates the distribution, with the role of
+ * constructs/public-deployment-role.ts. Its findings, acknowledged (cdk-nag) and skipped (checkov), with the reasons.
  */
-export function acknowledgeBucketDeploymentHandler(stack: Stack, dataBucket: string): void {
+export function acknowledgeBucketDeploymentHandler(stack: Stack): void {
   const handler = stack.node.children.find((child) =>
     child.node.id.startsWith('Custom::CDKBucketDeployment'),
   );
   if (!handler) throw new Error('the BucketDeployment handler was not found; CDK changed its construct id');
-  const why =
-    'CDK BucketDeployment handler (written by CDK): copies files from the CDK asset bucket into public/.';
-  acknowledge(
+  const why = 'CDK BucketDeployment handler (written by CDK), run by CloudFormation at deploy time only';
+  acknowledge(handler, 'L1', `${why}: CDK pins the handler's Python runtime.`);
+  skipCheckov(handler, 'CKV_AWS_115', `${why}: one invocation per deployment, nothing to cap.`);
+  skipCheckov(
     handler,
-    'IAM4',
-    why,
-    'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole',
+    'CKV_AWS_116',
+    `${why}: CloudFormation waits for its answer and fails the deployment.`,
   );
-  for (const action of ['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*']) {
-    acknowledge(handler, 'IAM5', why, `Action::${action}`);
-  }
-  acknowledgeWildcardResource(
-    handler,
-    `arn:${Aws.PARTITION}:s3:::${dataBucket}/*`,
-    `${why} CDK grants on the whole bucket; the handler only writes (and prunes) under public/.`,
-  );
-  acknowledgeWildcardResource(
-    handler,
-    `arn:${Aws.PARTITION}:s3:::cdk-hnb659fds-assets-${stack.account}-${stack.region}/*`,
-    why,
-  );
-  acknowledge(
-    handler,
-    'IAM5',
-    `${why} cloudfront:CreateInvalidation has no resource-level permissions.`,
-    'Resource::*',
-  );
-  acknowledge(handler, 'L1', `${why} CDK pins the handler's Python runtime.`);
+  skipCheckov(handler, 'CKV_AWS_117', CHECKOV_REASONS.noVpc);
+  skipCheckov(handler, 'CKV_AWS_173', CHECKOV_REASONS.environmentAtRest);
 }

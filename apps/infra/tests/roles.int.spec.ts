@@ -2,7 +2,12 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { DeleteObjectCommand, ListObjectVersionsCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  ListObjectsV2Command,
+  ListObjectVersionsCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { App } from 'aws-cdk-lib';
 import {
   buildFailureDocument,
@@ -172,7 +177,9 @@ describe('the roles’ policies, enforced by moto, against the real pipeline cod
 
   beforeAll(async () => {
     const port = await freePort();
-    moto = spawn(join(root, '.venv', 'bin', 'moto_server'), ['-H', '127.0.0.1', '-p', String(port)], {
+    // moto_server, with the roles' s3:prefix conditions evaluated (moto alone ignores them).
+    const server = join(root, 'apps', 'infra', 'tests', 'moto_server_with_s3_prefix.py');
+    moto = spawn(join(root, '.venv', 'bin', 'python'), [server, '-H', '127.0.0.1', '-p', String(port)], {
       env: { ...process.env, INITIAL_NO_AUTH_ACTION_COUNT: '3' },
       stdio: 'ignore',
     });
@@ -271,6 +278,40 @@ describe('the roles’ policies, enforced by moto, against the real pipeline cod
         /Access ?Denied|403/,
       );
     }
+  });
+
+  it('each role lists only the prefixes it reads (s3:prefix), never the whole bucket', async () => {
+    await stores.admin.put('users/u9/jobs/0123456789abcdef0123456789abcdef/status.json', '{}', {
+      contentType: 'application/json',
+    });
+    const lists = async (who: Who, prefix: string | undefined) => {
+      try {
+        await clients[who].send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }));
+        return true;
+      } catch (error) {
+        if (/Access ?Denied|403/.test(String(error))) return false;
+        throw error;
+      }
+    };
+    const allowed: Record<Exclude<Who, 'admin'>, string[]> = {
+      extract: ['users/u9/jobs/', 'users/u9/input/', 'api/claims/'],
+      notify: ['users/u9/output/', 'users/u9/input/', 'sagemaker-output/failures/'],
+      sagemaker: ['users/u9/input/', 'users/u9/masks/'],
+      api: ['users/u9/jobs/', 'users/u9/', 'api/users/'],
+    };
+    const refused: Record<Exclude<Who, 'admin'>, (string | undefined)[]> = {
+      extract: [undefined, 'users/', 'public/', 'api/users/', 'users/u9/output/'],
+      notify: [undefined, 'users/', 'public/', 'api/users/', 'users/u9/jobs/'],
+      sagemaker: [undefined, 'users/', 'public/', 'api/', 'users/u9/jobs/', 'users/u9/output/'],
+      api: [undefined, 'users', 'public/', 'rejected/', 'sagemaker-output/'],
+    };
+    for (const who of Object.keys(allowed) as Exclude<Who, 'admin'>[]) {
+      for (const prefix of allowed[who])
+        expect([who, prefix, await lists(who, prefix)]).toEqual([who, prefix, true]);
+      for (const prefix of refused[who])
+        expect([who, prefix, await lists(who, prefix)]).toEqual([who, prefix, false]);
+    }
+    expect(await lists('admin', undefined)).toBe(true);
   });
 
   it('moto refuses what a policy does not grant (the check can fail)', async () => {
@@ -438,9 +479,11 @@ describe('the roles’ policies, enforced by moto, against the real pipeline cod
     for (const who of ['extract', 'notify', 'sagemaker'] as const) {
       await expect(deleteVersion(who, input, kept.versionId)).rejects.toThrow(/Access ?Denied|403/);
     }
-    // moto does not evaluate the s3:prefix condition (StringLike) that keeps the API's version listing within users/
-    // and jobs/: app.spec.ts checks it on the template; here, that the listing itself is granted to the API only.
+    // The version listing is the API's only, and only under users/ and the job index (s3:prefix).
     await expect(versionsOf('notify', 'users/')).rejects.toThrow(/Access ?Denied|403/);
+    for (const prefix of ['api/', 'public/', '']) {
+      await expect(versionsOf('api', prefix)).rejects.toThrow(/Access ?Denied|403/);
+    }
   }, 60_000);
 
   it('a web-API upload: extract claims it and counts the cap, notify emails the address its session confirmed', async () => {

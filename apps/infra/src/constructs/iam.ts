@@ -4,7 +4,12 @@ import type { IConstruct } from 'constructs';
 import type { S3Grant, S3ListingGrant } from '../access';
 import { acknowledgeWildcardResource } from '../nag';
 
-/** The S3 statements of a role: one per grant, plus s3:ListBucket on each bucket it reads (404 instead of 403). */
+/**
+ * The S3 statements of a role: one per grant, plus s3:ListBucket on each bucket it reads, limited by the `s3:prefix`
+ * condition to the key patterns it may read (listingPrefixes). S3 answers a read of a missing key 404 only to a caller
+ * with s3:ListBucket, and evaluates that permission with the key as s3:prefix: so the role learns whether a key exists
+ * exactly where it may read it, and cannot list the rest of the bucket.
+ */
 export function s3Statements(
   grants: readonly S3Grant[],
   buckets: { readonly data: string; readonly model: string },
@@ -16,14 +21,24 @@ export function s3Statements(
         resources: grant.patterns.map((pattern) => s3ObjectArn(buckets[grant.bucket], pattern)),
       }),
   );
-  const listed = [...new Set(grants.map((grant) => buckets[grant.bucket]))];
-  statements.push(
-    new iam.PolicyStatement({
-      actions: ['s3:ListBucket'],
-      resources: listed.map((bucket) => `arn:${Aws.PARTITION}:s3:::${bucket}`),
-    }),
-  );
+  for (const bucket of ['data', 'model'] as const) {
+    const prefixes = listingPrefixes(grants, bucket);
+    if (prefixes.length === 0) continue;
+    statements.push(
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [`arn:${Aws.PARTITION}:s3:::${buckets[bucket]}`],
+        conditions: { StringLike: { 's3:prefix': prefixes } },
+      }),
+    );
+  }
   return statements;
+}
+
+/** The key patterns a role reads in a bucket (s3:GetObject), which its s3:ListBucket is limited to. */
+export function listingPrefixes(grants: readonly S3Grant[], bucket: S3Grant['bucket']): string[] {
+  const reads = grants.filter((grant) => grant.bucket === bucket && grant.actions.includes('s3:GetObject'));
+  return [...new Set(reads.flatMap((grant) => grant.patterns))];
 }
 
 /** The bucket-level listings of a role (e.g. s3:ListBucketVersions), each only for the key prefixes it names. */

@@ -1,16 +1,19 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { CHECKOV_REASONS, skipCheckov } from '../checkov';
 
 /**
  * The log group of a helper function CDK writes (the BucketDeployment handler): the seed's 30 days instead of
  * Lambda's default of forever. Deleted with its stack: it holds copy and invalidation logs, no user data.
  */
 export function helperLogGroup(scope: Construct, id: string): logs.LogGroup {
-  return new logs.LogGroup(scope, id, {
+  const group = new logs.LogGroup(scope, id, {
     retention: logs.RetentionDays.ONE_MONTH,
     removalPolicy: RemovalPolicy.DESTROY,
   });
+  skipCheckov(group, 'CKV_AWS_158', CHECKOV_REASONS.logsAtRest);
+  return group;
 }
 
 /**
@@ -19,9 +22,11 @@ export function helperLogGroup(scope: Construct, id: string): logs.LogGroup {
  * on it.
  */
 export function endpointLogGroup(scope: Construct, id: string, endpointName: string): logs.LogGroup {
-  return new logs.LogGroup(scope, id, {
+  const group = new logs.LogGroup(scope, id, {
     logGroupName: `/aws/sagemaker/Endpoints/${endpointName}`,
     retention: logs.RetentionDays.ONE_MONTH,
     removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
   });
+  skipCheckov(group, 'CKV_AWS_158', CHECKOV_REASONS.logsAtRest);
+  return group;
 }

@@ -1,8 +1,8 @@
 import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
-import { EXTRACT_S3_GRANTS } from '../access';
-import { acknowledgePrefixWildcards, s3Statements } from '../constructs/iam';
+import { EXTRACT_S3_GRANTS, EXTRACT_S3_LISTINGS } from '../access';
+import { acknowledgePrefixWildcards, s3ListingStatements, s3Statements } from '../constructs/iam';
 import { PipelineFunction } from '../constructs/pipeline-function';
 import { sageMakerArnName } from '../names';
 import { SEED } from '../seed';
@@ -28,6 +28,7 @@ export class ExtractStack extends Stack {
       policyName: names.extractPolicy,
       statements: [
         ...s3Statements(EXTRACT_S3_GRANTS, buckets),
+        ...s3ListingStatements(EXTRACT_S3_LISTINGS, buckets),
         new iam.PolicyStatement({
           actions: ['sagemaker:InvokeEndpointAsync'],
           resources: [

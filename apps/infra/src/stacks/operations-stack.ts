@@ -14,6 +14,7 @@ import {
   lambdaMetric,
   queueDepthMetric,
 } from '../constructs/metrics';
+import { CHECKOV_REASONS, skipCheckov } from '../checkov';
 import type { Names } from '../names';
 import { SEED } from '../seed';
 import type { Settings } from '../settings';
@@ -66,11 +67,12 @@ export class OperationsStack extends Stack {
     super(scope, id, props);
     const { names, settings } = props;
 
-    new logs.LogGroup(this, 'ApplicationLogGroup', {
+    const applicationLogs = new logs.LogGroup(this, 'ApplicationLogGroup', {
       logGroupName: names.applicationLogGroup,
       retention: logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
+    skipCheckov(applicationLogs, 'CKV_AWS_158', CHECKOV_REASONS.logsAtRest);
     const topic = settings.alarmEmail ? this.addAlarmTopic(names, settings.alarmEmail) : undefined;
     this.addPipelineAlarms(names, topic);
     this.addMailReputationAlarms(names, topic);
@@ -88,6 +90,11 @@ export class OperationsStack extends Stack {
       reason:
         'CloudWatch alarms cannot publish to a topic encrypted with the AWS managed SNS key; the messages are alarm state changes, no user data.',
     });
+    skipCheckov(
+      topic,
+      'CKV_AWS_26',
+      'CloudWatch alarms cannot publish to a topic encrypted with the AWS managed SNS key (a customer key would need a key policy for CloudWatch and a monthly fee); the messages are alarm state changes, no user data.',
+    );
     return topic;
   }
 
@@ -285,18 +292,30 @@ export class OperationsStack extends Stack {
       id: 'AwsSolutions-S1',
       reason: 'The audit bucket holds CloudTrail logs; logging its own access would log the logger.',
     });
-    new cloudtrail.Trail(this, 'Trail', {
+    skipCheckov(
+      auditBucket,
+      'CKV_AWS_18',
+      'The audit bucket holds CloudTrail logs; logging its own access would log the logger.',
+    );
+    const trailLogs = new logs.LogGroup(this, 'TrailLogGroup', {
+      logGroupName: names.stage === 'production' ? '/gen3d/cloudtrail' : '/sandbox/gen3d/cloudtrail',
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+    });
+    skipCheckov(trailLogs, 'CKV_AWS_158', CHECKOV_REASONS.logsAtRest);
+    const trail = new cloudtrail.Trail(this, 'Trail', {
       trailName: names.trail,
       bucket: auditBucket,
       enableFileValidation: true,
       isMultiRegionTrail: true,
       includeGlobalServiceEvents: true,
       sendToCloudWatchLogs: true,
-      cloudWatchLogGroup: new logs.LogGroup(this, 'TrailLogGroup', {
-        logGroupName: names.stage === 'production' ? '/gen3d/cloudtrail' : '/sandbox/gen3d/cloudtrail',
-        retention: logs.RetentionDays.ONE_MONTH,
-        removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
-      }),
+      cloudWatchLogGroup: trailLogs,
     });
+    skipCheckov(
+      trail,
+      'CKV_AWS_35',
+      'The trail’s files are encrypted at rest with SSE-S3 in a private, versioned bucket, with file validation; a KMS key would add a key policy for CloudTrail and a fee for every management event read.',
+    );
   }
 }

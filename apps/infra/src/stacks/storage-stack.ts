@@ -5,6 +5,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { NOTIFICATION_RULES, PUBLIC_PREFIX, type NotificationTarget } from '@gen3d/s3-keys';
 import { LIVE_ALIAS } from '../constructs/pipeline-function';
+import { skipCheckov } from '../checkov';
 import type { Names } from '../names';
 import { acknowledgeWildcardResource } from '../nag';
 import { retentionLifecycleRules } from '../retention';
@@ -174,7 +175,7 @@ export class StorageStack extends Stack {
 
   /** The inference image repository: commit tags immutable, the last 5 images kept. */
   private addImageRepository(names: Names): void {
-    new ecr.Repository(this, 'InferenceRepository', {
+    const repository = new ecr.Repository(this, 'InferenceRepository', {
       repositoryName: names.ecrRepository,
       imageScanOnPush: true,
       // A commit's tag always names the image built from that commit (ecr-push.sh skips a tag already pushed);
@@ -184,22 +185,35 @@ export class StorageStack extends Stack {
       lifecycleRules: [{ description: 'Keep the last 5 images', maxImageCount: SEED.keepImages }],
       removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
+    skipCheckov(
+      repository,
+      'CKV_AWS_51',
+      'Tags are immutable (IMMUTABLE_WITH_EXCLUSION): every commit tag, which the deploy workflow runs, names one image for good; only `latest`, the pointer of a hand deploy without GEN3D_IMAGE_TAG, moves. checkov knows only IMMUTABLE.',
+    );
+    skipCheckov(
+      repository,
+      'CKV_AWS_136',
+      'Images are encrypted at rest with AES-256 (ECR’s default); they hold the public worker code and no weights or user data, so a KMS key would add cost and a key policy and protect nothing more.',
+    );
   }
 
-  /** The cdk-nag findings this stack accepts, each with the reason. */
+  /** The cdk-nag and checkov findings this stack accepts, each with the reason. */
   private acknowledgeFindings(names: Names, settings: Settings, accessLogs: s3.Bucket | undefined): void {
+    const noAccessLogs =
+      'Server access logs are a setting (gen3d:s3AccessLogs), off by default for their storage cost; without them no log names who read or wrote which object (the optional trail records management events only).';
     for (const bucket of accessLogs ? [] : [this.dataBucket, this.modelBucket]) {
-      Validations.of(bucket).acknowledge({
-        id: 'AwsSolutions-S1',
-        reason:
-          'Server access logs are a setting (gen3d:s3AccessLogs), off by default for their storage cost; without them no log names who read or wrote which object (the optional trail records management events only).',
-      });
+      Validations.of(bucket).acknowledge({ id: 'AwsSolutions-S1', reason: noAccessLogs });
+      skipCheckov(bucket, 'CKV_AWS_18', noAccessLogs);
     }
-    Validations.of(this.dataBucket).acknowledge({
-      id: 'AwsSolutions-S2',
-      reason:
-        'Seed §10.1 asks for public read of public/* (the web site); ACLs are blocked and ignored, and the bucket policy grants the public s3:GetObject on public/* only.',
-    });
+    const publicRead =
+      'Seed §10.1 asks for public read of public/* (the web site); ACLs are blocked and ignored, and the bucket policy grants the public s3:GetObject on public/* only.';
+    Validations.of(this.dataBucket).acknowledge({ id: 'AwsSolutions-S2', reason: publicRead });
+    skipCheckov(this.dataBucket, 'CKV_AWS_54', `${publicRead} BlockPublicPolicy would refuse that policy.`);
+    skipCheckov(
+      this.dataBucket,
+      'CKV_AWS_56',
+      `${publicRead} RestrictPublicBuckets would cut that read off; nothing else in the policy is public.`,
+    );
     if (settings.drReplica) {
       const role = this.dataBucket.node.findChild('ReplicationRole');
       const why =
@@ -220,10 +234,14 @@ export class StorageStack extends Stack {
       lifecycleRules: [{ id: 'expire-after-90-days', expiration: Duration.days(90) }],
       removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
-    Validations.of(bucket).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason: 'The access log bucket itself: logging its own access would log the logger.',
-    });
+    const itself = 'The access log bucket itself: logging its own access would log the logger.';
+    Validations.of(bucket).acknowledge({ id: 'AwsSolutions-S1', reason: itself });
+    skipCheckov(bucket, 'CKV_AWS_18', itself);
+    skipCheckov(
+      bucket,
+      'CKV_AWS_21',
+      'Access logs are written once by S3 log delivery and expire after 90 days: no object is ever overwritten, so versions would only keep expired logs longer.',
+    );
     return bucket;
   }
 

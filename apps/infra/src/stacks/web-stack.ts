@@ -6,7 +6,9 @@ import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { PUBLIC_PREFIX } from '@gen3d/s3-keys';
+import { skipCheckov } from '../checkov';
 import { helperLogGroup } from '../constructs/log-groups';
+import { publicDeploymentRole } from '../constructs/public-deployment-role';
 import type { Names } from '../names';
 import { acknowledgeBucketDeploymentHandler } from '../nag';
 import { bundleDir } from '../workspace';
@@ -46,6 +48,7 @@ export class WebStack extends Stack {
       priceClass: cloudfront.PriceClass.PRICE_CLASS_100,
     });
 
+    const logGroup = helperLogGroup(this, 'DeploymentLogGroup');
     new s3deploy.BucketDeployment(this, 'Site', {
       sources: [s3deploy.Source.asset(bundleDir('web', 'index.html'))],
       destinationBucket: bucket,
@@ -54,7 +57,12 @@ export class WebStack extends Stack {
       distributionPaths: ['/*'],
       // public/config.json (where the web app finds its API) belongs to the API stack: neither copied nor pruned here.
       exclude: [WEB_CONFIG_FILE],
-      logGroup: helperLogGroup(this, 'DeploymentLogGroup'),
+      logGroup,
+      role: publicDeploymentRole(this, 'DeploymentRole', {
+        dataBucket: names.dataBucket,
+        distributionArn: this.distribution.distributionArn,
+        logGroup,
+      }),
     });
 
     // Where the site is, for the API stack (its WEB_URL and CORS origin, and the config.json it writes): SSM
@@ -70,7 +78,8 @@ export class WebStack extends Stack {
       description: 'The Gen3D web distribution, invalidated by the API stack when it rewrites config.json',
     });
 
-    acknowledgeBucketDeploymentHandler(this, names.dataBucket);
+    acknowledgeBucketDeploymentHandler(this);
+    this.acceptCheckovFindings();
 
     Validations.of(this.distribution).acknowledge({
       id: 'AwsSolutions-CFR1',
@@ -91,6 +100,25 @@ export class WebStack extends Stack {
       reason:
         'The default *.cloudfront.net certificate: a custom domain with an ACM certificate and TLSv1.2_2021 is a deployment choice (docs/deploy.md).',
     });
+  }
+
+  /** The checkov findings the site's distribution accepts: the reasons of cdk-nag's CFR2, CFR3 and CFR4 above. */
+  private acceptCheckovFindings(): void {
+    skipCheckov(
+      this.distribution,
+      'CKV_AWS_68',
+      'A static site read-only from S3 (GET and HEAD only): no forms post to CloudFront, uploads go to S3 through signed requests, the API has its own WAF option (apiFirewall). A web ACL here is a later cost decision.',
+    );
+    skipCheckov(
+      this.distribution,
+      'CKV_AWS_86',
+      'No access logs for a static site (a log bucket and its cost): CloudFront metrics count requests and errors.',
+    );
+    skipCheckov(
+      this.distribution,
+      'CKV_AWS_174',
+      'The default *.cloudfront.net certificate, whose minimum TLS version CloudFront fixes; a custom domain with an ACM certificate and TLSv1.2_2021 is a deployment choice (docs/deploy.md).',
+    );
   }
 }
 
