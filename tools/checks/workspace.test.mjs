@@ -19,12 +19,16 @@ const APPS = [
   'api-lambda',
 ];
 const LIBS = ['s3-keys', 'events', 'logging', 'object-store', 'runtime', 'jobs', 'api', 'sidecar'];
+// One per CDK stack, under apps/infra/deploy/ (apps/infra/src/deploy-order.ts): what `nx affected` deploys.
+const DEPLOYS = ['extract', 'notify', 'replica', 'storage', 'operations', 'inference', 'web', 'api'].map(
+  (stack) => `deploy-${stack}`,
+);
 
-test('the workspace has its sixteen projects', () => {
+test('the workspace has its sixteen projects and one deploy project per stack', () => {
   const projects = execFileSync('npx', ['nx', 'show', 'projects'], { env, encoding: 'utf8' })
     .trim()
     .split('\n');
-  assert.deepEqual([...projects].sort(), [...APPS, ...LIBS].sort());
+  assert.deepEqual([...projects].sort(), [...APPS, ...LIBS, ...DEPLOYS].sort());
 });
 
 test('apps depend on libs, and no lib depends on an app', () => {

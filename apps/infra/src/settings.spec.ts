@@ -142,10 +142,15 @@ describe('the deploy workflow', () => {
     }
   });
 
+  it('deploys the affected stacks in the first-deploy order, not each project’s target in any order', () => {
+    expect(workflow).toContain('npx nx run infra:deploy-affected');
+    expect(workflow).not.toMatch(/-t deploy\b|--target[= ]deploy\b/);
+  });
+
   it('gives ecr-push.sh the account it pushes to before anything deploys', () => {
     const account = workflow.indexOf('AWS_ACCOUNT_ID=');
     expect(account).toBeGreaterThan(workflow.indexOf('configure-aws-credentials'));
-    expect(account).toBeLessThan(workflow.indexOf('-t deploy'));
+    expect(account).toBeLessThan(workflow.indexOf('infra:deploy-affected'));
   });
 });
 
@@ -158,7 +163,7 @@ describe('the pull-request workflow', () => {
     expect(sandboxJob).toContain('needs: affected');
     expect(sandboxJob).toMatch(/^ {6}GEN3D_STAGE: sandbox\b/m);
     expect(workflow).not.toContain('vars.GEN3D_STAGE');
-    expect(sandboxJob).toContain('npx nx affected -t deploy');
+    expect(sandboxJob).toContain('npx nx run infra:deploy-affected');
     for (const name of SETTING_NAMES.filter((n) => n !== 'imageTag' && n !== 'stage')) {
       expect(sandboxJob).toContain(`${envNameOf(name)}: \${{ vars.${envNameOf(name)} }}`);
     }
@@ -171,6 +176,6 @@ describe('the pull-request workflow', () => {
     expect(sandboxJob).toContain('group: deploy-sandbox');
     const account = sandboxJob.indexOf('AWS_ACCOUNT_ID=');
     expect(account).toBeGreaterThan(sandboxJob.indexOf('configure-aws-credentials'));
-    expect(account).toBeLessThan(sandboxJob.indexOf('-t deploy'));
+    expect(account).toBeLessThan(sandboxJob.indexOf('infra:deploy-affected'));
   });
 });
