@@ -85,9 +85,12 @@ try {
 
 function alreadyInstalled() {
   if (!existsSync(installedCard) || !existsSync(modelPath)) return false;
-  const installed = JSON.parse(readFileSync(installedCard, 'utf8')).installed;
+  // Installed from this very card (a changed preparation or input size installs again), and the file unchanged.
+  const { installed, ...described } = JSON.parse(readFileSync(installedCard, 'utf8'));
   return (
-    installed?.source_sha256 === card.source.sha256 && sha256(readFileSync(modelPath)) === installed.sha256
+    JSON.stringify(described) === JSON.stringify(card) &&
+    installed?.source_sha256 === card.source.sha256 &&
+    sha256(readFileSync(modelPath)) === installed.sha256
   );
 }
 

@@ -17,7 +17,15 @@ from onnx import TensorProto, helper
 from skimage import data
 
 from gen3d_worker.errors import BackendUnavailableError, NoObjectFoundError
-from gen3d_worker.mask import Box, PromptPoint, Prompts, segment_photo, steer_learned
+from gen3d_worker.mask import (
+    Box,
+    PromptPoint,
+    Prompts,
+    model_doubt,
+    prefers_classic,
+    segment_photo,
+    steer_learned,
+)
 from gen3d_worker.model_card import ModelCard
 from gen3d_worker.segmenter import LearnedSegmenter, load_segmenter
 
@@ -166,6 +174,58 @@ def test_where_the_weight_free_path_leaves_objects_outside_its_mask_the_model_de
     assert model.calls == 1
     assert found.path == "learned" and found.hypothesis == "learned"
     assert (found.mask == coins).mean() > 0.99
+
+
+def half_believed_subject() -> npt.NDArray[np.float32]:
+    """A model's answer for a subject that fills the frame: sure of one part (its head), half-believing the rest
+    (its body, running out of the frame), sure the corner beyond is background."""
+    soft = np.zeros((100, 160), np.float32)
+    soft[:70, :120] = 0.3  # the body: neither object nor background to the model
+    soft[20:50, 60:100] = 0.95  # the head
+    return soft
+
+
+def test_a_model_unsure_of_most_of_its_answer_is_doubtful_and_a_sure_one_is_not() -> None:
+    sure = blobs()
+    sure[sure == 0.8] = 0.97
+    sure[sure == 0.9] = 0.97
+    assert model_doubt(sure) == 0.0
+    assert model_doubt(half_believed_subject()) > 5  # 70x120 unsure pixels against a 30x40 mask
+
+
+def test_a_doubting_models_regions_grow_into_what_it_half_believes_and_a_sure_ones_do_not() -> None:
+    soft = half_believed_subject()
+    assert steer_learned(soft, Prompts()).sum() == 30 * 40  # the head alone
+    grown = steer_learned(soft, Prompts(), grow=True)
+    assert grown.sum() == 70 * 120 and not grown[80:, :].any() and not grown[:, 130:].any()
+    # Growth follows connection: a half-believed region apart from every sure one stays out.
+    soft[85:95, 140:150] = 0.3
+    assert not steer_learned(soft, Prompts(), grow=True)[90, 145]
+
+
+def test_where_the_model_doubts_a_sound_weight_free_mask_needs_no_margin() -> None:
+    # Disagreeing masks; the weight-free one sound and scoring 0.2 better than the model's.
+    assert not prefers_classic(0.3, 0.8, 0.0, 0.6, doubtful=False)  # a sure model keeps its answer
+    assert prefers_classic(0.3, 0.8, 0.0, 0.6, doubtful=True)
+    assert not prefers_classic(0.3, 0.8, 0.05, 0.6, doubtful=True)  # not sound: objects left outside it
+    assert not prefers_classic(0.9, 0.8, 0.0, 0.6, doubtful=True)  # they agree: the model's outline
+    assert prefers_classic(0.3, 1.2, 0.0, 0.6, doubtful=False)  # better by the margin
+
+
+def test_a_doubting_model_does_not_override_a_clean_weight_free_outline() -> None:
+    # A red egg on a noisy studio backdrop (too noisy for the fast path) and a model that is sure of a patch of
+    # the egg and half-believes a square around it: the egg's clean outline is kept.
+    picture, egg = studio_egg()
+    noise = np.random.default_rng(0).normal(0, 8, picture.shape)
+    picture = np.clip(picture + noise * ~egg[..., None], 0, 255).astype(np.uint8)
+    soft = np.zeros((200, 200), np.float32)
+    soft[25:175, 25:175] = 0.3
+    soft[80:120, 85:115] = 0.9
+    model = FakeModel(soft)
+    found = segment_photo(picture, (200, 200), Prompts(), None, model)  # type: ignore[arg-type]
+    assert model.calls == 1
+    assert found.path == "classic" and found.scores["learned-doubt"] > 0.5
+    assert (found.mask & egg).sum() / (found.mask | egg).sum() > 0.95
 
 
 @pytest.mark.skipif(not INSTALLED.exists(), reason="IS-Net is not installed (tools/scripts/fetch-model.mjs)")
