@@ -3,6 +3,7 @@
 # commit (immutable). Needs a Docker engine and AWS credentials (CI on main); not runnable on the dev machines.
 #   ecr-push.sh                      the GPU image (Dockerfile), tags <commit> and `latest` (the one tag that moves)
 #   ecr-push.sh Dockerfile.sam3d sam3d-   the SAM 3D image, tag sam3d-<commit> only (sam3d/ecr-push.sh)
+#   ecr-push.sh Dockerfile.cpu cpu-       the slim CPU image of the cpu profile, tag cpu-<commit> only
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"

@@ -59,17 +59,19 @@ describe('the images workflow', () => {
     );
   });
 
-  it('builds both Dockerfiles, the SAM 3D one through its push script', () => {
+  it('builds the three Dockerfiles, the SAM 3D and CPU ones through the push script', () => {
     const dockerfiles = lines
       .map((l) => /^\s+dockerfile: (\S+)$/.exec(l)?.[1])
       .filter((d) => d !== undefined);
     expect(dockerfiles.sort()).toEqual([
       'apps/inference-server/Dockerfile',
+      'apps/inference-server/Dockerfile.cpu',
       'apps/inference-server/Dockerfile.sam3d',
     ]);
     for (const dockerfile of dockerfiles) expect(existsSync(join(root, dockerfile as string))).toBe(true);
     expect(workflow).toContain('docker buildx build --load -f ${{ matrix.dockerfile }}');
     expect(workflow).toContain('run: bash apps/inference-server/sam3d/ecr-push.sh');
+    expect(workflow).toContain('run: bash apps/inference-server/ecr-push.sh Dockerfile.cpu cpu-');
     const push = readFileSync(join(root, 'apps/inference-server/sam3d/ecr-push.sh'), 'utf8');
     expect(push).toMatch(/^exec bash .*\/ecr-push\.sh" Dockerfile\.sam3d sam3d-$/m);
     const shared = readFileSync(join(root, 'apps/inference-server/ecr-push.sh'), 'utf8');
@@ -87,6 +89,7 @@ describe('the images workflow', () => {
     expect(credentials).toBeGreaterThan(0);
     expect(account).toBeGreaterThan(credentials);
     expect(workflow.indexOf('sam3d/ecr-push.sh')).toBeGreaterThan(account);
+    expect(workflow.indexOf('ecr-push.sh Dockerfile.cpu')).toBeGreaterThan(account);
   });
 
   it('frees disk and builds the sidecar before any image', () => {

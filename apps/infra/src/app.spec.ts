@@ -136,7 +136,7 @@ describe('the seed’s 20 resources', () => {
     });
   });
 
-  it('has the model, the async endpoint configuration (variant AllTraffic) and the endpoint', () => {
+  it('has the model, the async endpoint configuration (variant AllTraffic-g4dn-xlarge) and the endpoint', () => {
     const inference = production.template('Gen3DInferenceStack');
     inference.resourceCountIs('AWS::SageMaker::Model', 1);
     inference.resourceCountIs('AWS::SageMaker::EndpointConfig', 1);
@@ -159,7 +159,7 @@ describe('the seed’s 20 resources', () => {
       EndpointConfigName: Match.stringLikeRegexp('^Gen3DSAM-AsyncConfig-[0-9a-f]{8}$'),
       ProductionVariants: [
         {
-          VariantName: 'AllTraffic',
+          VariantName: 'AllTraffic-g4dn-xlarge',
           ModelName: Match.stringLikeRegexp('^Gen3DSAM3DModel-'),
           InstanceType: 'ml.g4dn.xlarge',
           InitialInstanceCount: 1,
@@ -722,7 +722,7 @@ describe('scale to zero', () => {
   it('registers the variant with Application Auto Scaling from 0 to the maximum', () => {
     inference().hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
       ServiceNamespace: 'sagemaker',
-      ResourceId: 'endpoint/Gen3DSAMAsyncEndpoint/variant/AllTraffic',
+      ResourceId: 'endpoint/Gen3DSAMAsyncEndpoint/variant/AllTraffic-g4dn-xlarge',
       ScalableDimension: 'sagemaker:variant:DesiredInstanceCount',
       MinCapacity: 0,
       MaxCapacity: 3,

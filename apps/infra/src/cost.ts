@@ -1,4 +1,4 @@
-import { GPU_MEMORY_GB, SAM3D_MIN_GPU_MEMORY_GB } from './gpu';
+import { PROFILE_NAMES, PROFILES, type ProfileName } from './profiles';
 import { SCALE_IN_COOLDOWN_SECONDS } from './stacks/inference-stack';
 import type { StackTemplate } from './inventory';
 import { SEED } from './seed';
@@ -14,6 +14,7 @@ export const PRICES = {
     'ml.g5.xlarge': 1.408,
     'ml.g6.xlarge': 1.1644,
     'ml.g6e.xlarge': 2.6406,
+    'ml.c6i.xlarge': 0.204,
   } as Record<string, number>,
   s3StorageGbMonth: 0.023,
   s3PutPer1000: 0.005,
@@ -29,29 +30,97 @@ export const PRICES = {
   secretMonth: 0.4,
 } as const;
 
-/** Seconds of instance time per mesh, end to end inside the container, and where the figure comes from. */
-export const SECONDS_PER_MESH = {
-  inflate: {
-    seconds: 0.5,
-    source:
-      'measured: 0.28 s worker time for a 1024² photo (docs/benchmarks.md) + sidecar and S3 I/O (77–140 ms), rounded up',
+/** A figure and where it comes from: `measured` (with the command or page), `estimated` (how), or `published`. */
+export interface Sourced {
+  readonly value: number;
+  readonly source: string;
+}
+
+/**
+ * What each deployment profile costs beyond its instance's price: instance time per mesh, the image's size and the
+ * cold start (an idle endpoint's first instance: provisioning, image pull, container start).
+ */
+export interface ProfileFigures {
+  readonly secondsPerMesh: Sourced;
+  /** Unpacked size in GB, as `docker images` shows it. */
+  readonly imageGb: Sourced;
+  /** What ECR stores and the instance pulls: compressed layers, in GB. */
+  readonly compressedImageGb: Sourced;
+  readonly coldStartMinutes: Sourced;
+}
+
+/** Provisioning of a SageMaker instance before the container starts: not measured here (no account). */
+const PROVISION = 'about 4 min to provision the instance, not measured in an account';
+
+export const PROFILE_FIGURES: Readonly<Record<ProfileName, ProfileFigures>> = Object.freeze({
+  seed: {
+    secondsPerMesh: {
+      value: 0.6,
+      source:
+        'estimated: the mesh on the CPUs as measured (0.28 s worker time for a 1024² photo without the model, ' +
+        'docs/benchmarks.md), about 0.1 s for IS-Net on the T4 (not measured: no GPU here), sidecar and S3 I/O 0.14 s',
+    },
+    imageGb: {
+      value: 9,
+      source:
+        'estimated: the TorchServe venv measured here at 5.6 GB (du of .venv-torchserve: torch 2.5.1 with its CUDA ' +
+        'wheels) plus the CUDA 12.1 cuDNN 8 runtime base, Java and Node',
+    },
+    compressedImageGb: {
+      value: 4.5,
+      source: 'estimated: half the unpacked size (CUDA libraries compress poorly)',
+    },
+    coldStartMinutes: {
+      value: 8,
+      source: `estimated: ${PROVISION}, 3 min to pull and unpack 4.5 GB, under 1 min for TorchServe and the model`,
+    },
+  },
+  cpu: {
+    secondsPerMesh: {
+      value: 2,
+      source:
+        'measured on the 2-core development machine with the learned segmenter: four 1024² jobs at once in 7.4 s ' +
+        '(docs/benchmarks.md), 1.85 s each, plus sidecar and S3 I/O; the weight-free path takes 0.5 s',
+    },
+    imageGb: {
+      value: 0.9,
+      source:
+        'estimated: the site-packages of worker/requirements.txt and what it requires measured here at 588 MB ' +
+        '(the same wheels the image installs), Node 24 and Debian slim about 230 MB, Python 3.11 about 60 MB',
+    },
+    compressedImageGb: { value: 0.35, source: 'estimated: 40 % of the unpacked size' },
+    coldStartMinutes: {
+      value: 5,
+      source: `estimated: ${PROVISION}, under 1 min to pull 0.35 GB and start the worker with the model`,
+    },
   },
   sam3d: {
-    seconds: 30,
-    source:
-      'published: about 30 s per object for SAM 3D Objects on a large GPU (A100/H100 class); not measured here',
+    secondsPerMesh: {
+      value: 30,
+      source:
+        'published: about 30 s per object for SAM 3D Objects on a large GPU (A100/H100 class); not measured here',
+    },
+    imageGb: {
+      value: 25,
+      source: 'estimated: docs/models.md (the conda CUDA toolkit, torch and its CUDA wheels)',
+    },
+    compressedImageGb: { value: 11, source: 'estimated: a little under half the unpacked size' },
+    coldStartMinutes: {
+      value: 15,
+      source:
+        `estimated: ${PROVISION}, about 8 min to pull and unpack 11 GB, SageMaker's copy of the weights and ` +
+        'loading them onto the GPU',
+    },
   },
-} as const;
+});
 
-/** Storage and usage the seed's estimate assumes (§9): 100 GB in S3, 10 GB of images, 5 GB of logs a month. */
-export const SEED_USAGE = { s3Gb: 100, ecrGb: 10, logsGb: 5 } as const;
+/** Storage and usage the seed's estimate assumes (§9): 100 GB in S3 and 5 GB of logs a month. */
+export const SEED_USAGE = { s3Gb: 100, logsGb: 5 } as const;
 
-/** Minutes an instance runs without work around each burst: start-up, then the idle tail before scale-in to 0. */
-export const BURST_OVERHEAD_MINUTES = {
-  startup: 10,
+/** Minutes an instance runs without work after the last job before scale-in to 0. */
+export const IDLE_TAIL_MINUTES =
   // Target tracking scales in after 15 one-minute data points below target, then waits out the cooldown.
-  idleTail: 15 + SCALE_IN_COOLDOWN_SECONDS / 60,
-} as const;
+  15 + SCALE_IN_COOLDOWN_SECONDS / 60;
 
 const HOURS_PER_MONTH = 730;
 
@@ -95,14 +164,22 @@ function hourly(instanceType: string): number {
   return price;
 }
 
+/** ECR keeps the last images of the repository (seed §5.1: 5); each is the profile's compressed size. */
+function ecrGb(profile: ProfileName): number {
+  return PROFILE_FIGURES[profile].compressedImageGb.value * SEED.keepImages;
+}
+
 /** What stays billed with no traffic at all: storage, images, alarms, the dashboard, secrets; no instance. */
-export function idleMonthly(shape: EndpointShape): { item: string; usd: number }[] {
+export function idleMonthly(shape: EndpointShape, profile: ProfileName): { item: string; usd: number }[] {
   return [
     {
       item: `S3 storage (${SEED_USAGE.s3Gb} GB, the seed's figure)`,
       usd: SEED_USAGE.s3Gb * PRICES.s3StorageGbMonth,
     },
-    { item: `ECR images (${SEED_USAGE.ecrGb} GB)`, usd: SEED_USAGE.ecrGb * PRICES.ecrGbMonth },
+    {
+      item: `ECR images (${SEED.keepImages} kept × ${PROFILE_FIGURES[profile].compressedImageGb.value} GB, the ${profile} profile's)`,
+      usd: ecrGb(profile) * PRICES.ecrGbMonth,
+    },
     { item: `CloudWatch alarms (${shape.alarms})`, usd: shape.alarms * PRICES.alarmMonth },
     { item: `CloudWatch dashboard (${shape.dashboards})`, usd: shape.dashboards * PRICES.dashboardMonth },
     { item: `Secrets Manager (${shape.secrets})`, usd: shape.secrets * PRICES.secretMonth },
@@ -113,17 +190,22 @@ export function idleMonthly(shape: EndpointShape): { item: string; usd: number }
   ];
 }
 
-/** The seed's always-on estimate (§9) for an instance type: one instance all month plus the same extras. */
-export function alwaysOnMonthly(instanceType: string): number {
-  const extras = SEED.monthlyEstimateUsd - 0.736 * HOURS_PER_MONTH;
-  return hourly(instanceType) * HOURS_PER_MONTH + extras;
+const sum = (rows: readonly { usd: number }[]) => rows.reduce((total, row) => total + row.usd, 0);
+
+/**
+ * One instance all month plus this design's own extras: what stays billed when idle (storage, images, alarms,
+ * dashboard, secrets) and the seed's 5 GB of logs a month.
+ */
+export function alwaysOnMonthly(shape: EndpointShape, profile: ProfileName, instanceType: string): number {
+  const extras = sum(idleMonthly({ ...shape, minInstances: 0 }, profile));
+  return hourly(instanceType) * HOURS_PER_MONTH + extras + SEED_USAGE.logsGb * PRICES.logsIngestGb;
 }
 
-export interface PerThousand {
-  readonly backend: 'inflate' | 'sam3d';
+export interface ProfileCost {
+  readonly profile: ProfileName;
   readonly instanceType: string;
-  readonly gpuMemoryGb: number;
-  readonly secondsPerMesh: number;
+  readonly idleUsd: number;
+  readonly alwaysOnUsd: number;
   readonly computeUsd: number;
   readonly pipelineUsd: number;
   readonly burstUsd: number;
@@ -139,45 +221,42 @@ export function pipelinePerThousand(): number {
   return lambda + s3 + ses;
 }
 
-/** Cost of 1,000 meshes per backend and instance type (SAM 3D only where the GPU can hold it). */
-export function perThousand(): PerThousand[] {
-  const rows: PerThousand[] = [];
-  const pipelineUsd = pipelinePerThousand();
-  const burstHours = (BURST_OVERHEAD_MINUTES.startup + BURST_OVERHEAD_MINUTES.idleTail) / 60;
-  for (const instanceType of Object.keys(PRICES.sageMakerHourly)) {
-    const gpuMemoryGb = GPU_MEMORY_GB[instanceType]?.memoryGb ?? 0;
-    for (const backend of ['inflate', 'sam3d'] as const) {
-      if (backend === 'sam3d' && gpuMemoryGb < SAM3D_MIN_GPU_MEMORY_GB) continue;
-      const secondsPerMesh = SECONDS_PER_MESH[backend].seconds;
-      rows.push({
-        backend,
-        instanceType,
-        gpuMemoryGb,
-        secondsPerMesh,
-        computeUsd: ((1000 * secondsPerMesh) / 3600) * hourly(instanceType),
-        pipelineUsd,
-        burstUsd: burstHours * hourly(instanceType),
-      });
-    }
-  }
-  return rows;
+/**
+ * Each profile on its default instance type: idle and always-on per month, and 1,000 meshes (compute, pipeline, and
+ * one burst: the cold start and the idle tail of one instance). The alarms, dashboard and secrets are the
+ * synthesized stacks' (the same in every profile).
+ */
+export function profileCosts(shape: EndpointShape): ProfileCost[] {
+  return PROFILE_NAMES.map((name) => {
+    const instanceType = PROFILES[name].defaultInstanceType;
+    const figures = PROFILE_FIGURES[name];
+    const burstHours = (figures.coldStartMinutes.value + IDLE_TAIL_MINUTES) / 60;
+    return {
+      profile: name,
+      instanceType,
+      idleUsd: sum(idleMonthly({ ...shape, minInstances: 0 }, name)),
+      alwaysOnUsd: alwaysOnMonthly(shape, name, instanceType),
+      computeUsd: ((1000 * figures.secondsPerMesh.value) / 3600) * hourly(instanceType),
+      pipelineUsd: pipelinePerThousand(),
+      burstUsd: burstHours * hourly(instanceType),
+    };
+  });
 }
 
 const usd = (n: number) => `$${n.toFixed(2)}`;
 
 /** The generated part of docs/cost.md (and what `npm run cost` prints). */
-export function renderCost(stacks: readonly StackTemplate[]): string {
+export function renderCost(stacks: readonly StackTemplate[], profile: ProfileName = 'seed'): string {
   const shape = endpointShape(stacks);
-  const idle = idleMonthly(shape);
-  const idleTotal = idle.reduce((sum, row) => sum + row.usd, 0);
+  const idle = idleMonthly(shape, profile);
   return [
-    `Synthesized endpoint: \`${shape.instanceType}\`, ${shape.minInstances}–${shape.maxInstances} instances, backends \`${shape.backends}\`.`,
+    `Synthesized endpoint: profile \`${profile}\`, \`${shape.instanceType}\`, ${shape.minInstances}–${shape.maxInstances} instances, backends \`${shape.backends}\`.`,
     '',
     '| deployment | per month |',
     '| --- | --- |',
     `| seed §9: one \`ml.g4dn.xlarge\` always on | ${usd(SEED.monthlyEstimateUsd)} |`,
-    `| this design, always on at 1 \`${shape.instanceType}\` | ${usd(alwaysOnMonthly(shape.instanceType))} |`,
-    `| this design, idle (scaled to zero) | ${usd(idleTotal)} |`,
+    `| this design, always on at 1 \`${shape.instanceType}\` (with its own extras and 5 GB of logs) | ${usd(alwaysOnMonthly(shape, profile, shape.instanceType))} |`,
+    `| this design, idle (scaled to zero) | ${usd(sum(idle))} |`,
     '',
     'Idle cost, item by item:',
     '',
@@ -185,29 +264,46 @@ export function renderCost(stacks: readonly StackTemplate[]): string {
     '| --- | --- |',
     ...idle.map((row) => `| ${row.item} | ${usd(row.usd)} |`),
     '',
-    'Cost per 1,000 meshes (compute = instance time for the meshes themselves; pipeline = Lambda, S3 requests and',
-    `SES; burst = one cold start (${BURST_OVERHEAD_MINUTES.startup} min) and idle tail (${BURST_OVERHEAD_MINUTES.idleTail} min) of one instance, paid once per burst of work, whatever its size):`,
-    '',
-    '| backend | instance | GPU memory | s per mesh | compute | pipeline | total (one burst) | burst overhead |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
-    ...perThousand().map(
-      (r) =>
-        `| ${r.backend} | \`${r.instanceType}\` | ${r.gpuMemoryGb} GB | ${r.secondsPerMesh} | ${usd(r.computeUsd)} | ${usd(r.pipelineUsd)} | ${usd(r.computeUsd + r.pipelineUsd + r.burstUsd)} | ${usd(r.burstUsd)} |`,
-    ),
-    '',
+    ...renderProfiles(shape),
     'Prices assumed (USD, us-east-1, on demand):',
     '',
     '| SageMaker instance | per hour |',
     '| --- | --- |',
     ...Object.entries(PRICES.sageMakerHourly).map(([type, price]) => `| \`${type}\` | $${price} |`),
     '',
-    `Other prices: S3 $${PRICES.s3StorageGbMonth}/GB-month, PUT $${PRICES.s3PutPer1000}/1,000, GET $${PRICES.s3GetPer1000}/1,000; ECR ${usd(PRICES.ecrGbMonth)}/GB-month; alarm ${usd(PRICES.alarmMonth)}/month; dashboard ${usd(PRICES.dashboardMonth)}/month; Lambda $${PRICES.lambdaPerMillionRequests}/million requests and $${PRICES.lambdaGbSecond}/GB-s; SES ${usd(PRICES.sesPer1000)}/1,000 emails; secret ${usd(PRICES.secretMonth)}/month.`,
-    '',
-    'Seconds per mesh assumed:',
-    '',
-    ...Object.entries(SECONDS_PER_MESH).map(
-      ([backend, s]) => `- \`${backend}\`: ${s.seconds} s (${s.source}).`,
-    ),
+    `Other prices: S3 $${PRICES.s3StorageGbMonth}/GB-month, PUT $${PRICES.s3PutPer1000}/1,000, GET $${PRICES.s3GetPer1000}/1,000; ECR ${usd(PRICES.ecrGbMonth)}/GB-month; logs ${usd(PRICES.logsIngestGb)}/GB ingested; alarm ${usd(PRICES.alarmMonth)}/month; dashboard ${usd(PRICES.dashboardMonth)}/month; Lambda $${PRICES.lambdaPerMillionRequests}/million requests and $${PRICES.lambdaGbSecond}/GB-s; SES ${usd(PRICES.sesPer1000)}/1,000 emails; secret ${usd(PRICES.secretMonth)}/month.`,
     '',
   ].join('\n');
+}
+
+/** The deployment profiles' table and where each figure comes from. */
+function renderProfiles(shape: EndpointShape): string[] {
+  const costs = profileCosts(shape);
+  const figures = (name: ProfileName) => PROFILE_FIGURES[name];
+  return [
+    `Deployment profiles (\`gen3d:profile\`, decision 0030), each on its default instance type. Per 1,000 meshes: compute = instance time for the meshes themselves; pipeline = Lambda, S3 requests and SES; burst = one cold start and the ${IDLE_TAIL_MINUTES}-minute idle tail of one instance, paid once per burst of work, whatever its size. Figures marked e are estimated, m measured, p published (sources below):`,
+    '',
+    '| profile | instance | idle / month | always on / month | s per mesh | 1,000 meshes (one burst) | of which burst | image (unpacked / compressed) | cold start |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...costs.map((c) => {
+      const f = figures(c.profile);
+      return `| \`${c.profile}\` | \`${c.instanceType}\` | ${usd(c.idleUsd)} | ${usd(c.alwaysOnUsd)} | ${f.secondsPerMesh.value} ${mark(f.secondsPerMesh)} | ${usd(c.computeUsd + c.pipelineUsd + c.burstUsd)} | ${usd(c.burstUsd)} | ${f.imageGb.value} / ${f.compressedImageGb.value} GB e | ${f.coldStartMinutes.value} min e |`;
+    }),
+    '',
+    ...PROFILE_NAMES.flatMap((name) => {
+      const f = figures(name);
+      return [
+        `- \`${name}\`: ${PROFILES[name].summary}.`,
+        `  - ${f.secondsPerMesh.value} s per mesh, ${f.secondsPerMesh.source}.`,
+        `  - Image ${f.imageGb.value} GB, ${f.imageGb.source}; ${f.compressedImageGb.value} GB compressed, ${f.compressedImageGb.source}.`,
+        `  - Cold start ${f.coldStartMinutes.value} min, ${f.coldStartMinutes.source}.`,
+      ];
+    }),
+    '',
+  ];
+}
+
+/** The table's mark for where a figure comes from. */
+function mark(figure: Sourced): string {
+  return figure.source.startsWith('measured') ? 'm' : figure.source.startsWith('published') ? 'p' : 'e';
 }

@@ -23,7 +23,14 @@ describe('the GPU-memory guard', () => {
   });
 
   it('stops the CDK app itself, before anything is synthesized', () => {
-    const app = new App({ context: { 'gen3d:backend': 'sam3d' } });
+    // backend=sam3d picks the sam3d profile (default ml.g6e.xlarge): the seed's instance type must be asked for.
+    const app = new App({
+      context: {
+        'gen3d:backend': 'sam3d',
+        'gen3d:instanceType': 'ml.g4dn.xlarge',
+        'gen3d:imageTag': 'sam3d-0123456789ab',
+      },
+    });
     expect(() => buildGen3DApp(app, {})).toThrow(/sam3d backend needs a GPU with at least 32 GB/);
   });
 });

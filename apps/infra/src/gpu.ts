@@ -1,3 +1,5 @@
+import type { DeploymentProfile } from './profiles';
+
 /**
  * GPU memory per SageMaker instance type (one GPU's memory: the worker runs one model per GPU), from the instance
  * type pages of Amazon EC2 and SageMaker pricing. CPU-only types are absent: they have no GPU.
@@ -58,6 +60,41 @@ export function assertBackendFits(backend: 'inflate' | 'sam3d', instanceType: st
       `the sam3d backend needs a GPU with at least ${SAM3D_MIN_GPU_MEMORY_GB} GB of memory, and ${instanceType} ` +
         `has ${spec.memoryGb} GB (${spec.gpu}; see docs/decisions/0004); instance types that fit: ${fits}. ` +
         `Set gen3d:instanceType (GEN3D_INSTANCE_TYPE) to one of them, or gen3d:backend=inflate.`,
+    );
+  }
+}
+
+/** A SageMaker CPU instance family (compute, general purpose, memory optimised): no GPU, no accelerator. */
+const CPU_FAMILY = /^ml\.(c|m|r)\d+[a-z]*\.[a-z0-9]+$/;
+
+/**
+ * Refuses, at synth time, an instance type that does not fit its deployment profile: a GPU profile (seed, sam3d)
+ * needs a GPU of the table with the memory its image needs (`sam3d`: ≥ 32 GB, as assertBackendFits says); the cpu
+ * profile's image has no CUDA, so a GPU instance would be paid for and never used, and an instance type it does not
+ * know as a CPU family is refused too.
+ *
+ * @example assertProfileFits(PROFILES.cpu, 'ml.g4dn.xlarge') // throws: the cpu image cannot use the T4
+ */
+export function assertProfileFits(profile: DeploymentProfile, instanceType: string): void {
+  assertBackendFits(profile.backend, instanceType);
+  const spec = GPU_MEMORY_GB[instanceType];
+  const setting = 'gen3d:instanceType (GEN3D_INSTANCE_TYPE)';
+  if (!profile.hardware.gpu) {
+    if (spec || !CPU_FAMILY.test(instanceType)) {
+      throw new GpuMemoryError(
+        `the cpu profile's image (${profile.dockerfile}) has no CUDA: ${instanceType} ` +
+          `${spec ? `has a GPU (${spec.gpu}) it would pay for and never use` : 'is not a CPU instance type (ml.c*, ml.m*, ml.r*)'}; ` +
+          `set ${setting} to one (default ${profile.defaultInstanceType}), or gen3d:profile=seed for a GPU instance`,
+      );
+    }
+    return;
+  }
+  const { minGpuMemoryGb } = profile.hardware;
+  if (!spec || spec.memoryGb < minGpuMemoryGb) {
+    throw new GpuMemoryError(
+      `the ${profile.name} profile's image (${profile.dockerfile}) runs on a GPU with at least ${minGpuMemoryGb} GB, ` +
+        `and ${instanceType} ${spec ? `has ${spec.memoryGb} GB (${spec.gpu})` : 'has no GPU the table (apps/infra/src/gpu.ts) knows'}; ` +
+        `set ${setting} to one of ${instanceTypesFor(minGpuMemoryGb).join(', ')}, or gen3d:profile=cpu for a CPU instance`,
     );
   }
 }

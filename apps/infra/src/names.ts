@@ -39,6 +39,7 @@ export interface Names {
   readonly model: string;
   readonly endpointConfig: string;
   readonly endpoint: string;
+  /** The endpoint's one production variant: named after its instance type (variantNameFor). */
   readonly variant: string;
   readonly extractFunction: string;
   readonly notifyFunction: string;
@@ -67,8 +68,23 @@ export interface Names {
   readonly apiOriginSecret: string;
 }
 
-/** What the names depend on: the stage and the chosen bucket names. */
-export type NameSettings = Pick<Settings, 'stage' | 'dataBucketName' | 'modelBucketName'>;
+/** What the names depend on: the stage, the chosen bucket names, and the instance type (the seed's unless given). */
+export type NameSettings = Pick<Settings, 'stage' | 'dataBucketName' | 'modelBucketName'> &
+  Partial<Pick<Settings, 'instanceType'>>;
+
+/** The seed's instance type: what the variant is named after when no instance type is given. */
+const SEED_INSTANCE_TYPE = 'ml.g4dn.xlarge';
+
+/**
+ * The production variant's name: the seed's `AllTraffic` and the instance type, so that a change of instance type is
+ * a new variant with a scalable target of its own (docs/decisions/0029: SageMaker refuses to change the instance type
+ * of a variant registered with Application Auto Scaling). Variant names allow letters, digits and hyphens.
+ *
+ * @example variantNameFor('ml.g4dn.xlarge') // 'AllTraffic-g4dn-xlarge'
+ */
+export function variantNameFor(instanceType: string): string {
+  return `AllTraffic-${instanceType.replace(/^ml\./, '').replace(/[^A-Za-z0-9]+/g, '-')}`;
+}
 
 const SEED_NAMES: NameSettings = {
   stage: 'production',
@@ -113,7 +129,7 @@ export function namesFor(settings: NameSettings = SEED_NAMES): Names {
   return names;
 }
 
-function buildNames({ stage, dataBucketName, modelBucketName }: NameSettings): Names {
+function buildNames({ stage, dataBucketName, modelBucketName, instanceType }: NameSettings): Names {
   const upper = (name: string) => (stage === 'production' ? name : `Sandbox-${name}`);
   const lower = (name: string) => (stage === 'production' ? name : `sandbox-${name}`);
   return {
@@ -147,7 +163,7 @@ function buildNames({ stage, dataBucketName, modelBucketName }: NameSettings): N
     model: upper('Gen3DSAM3DModel'),
     endpointConfig: upper('Gen3DSAM-AsyncConfig'),
     endpoint: upper('Gen3DSAMAsyncEndpoint'),
-    variant: 'AllTraffic',
+    variant: variantNameFor(instanceType ?? SEED_INSTANCE_TYPE),
     extractFunction: upper('Gen3DExtractLambda'),
     notifyFunction: upper('Gen3DNotifyLambda'),
     apiFunction: upper('Gen3DApiLambda'),

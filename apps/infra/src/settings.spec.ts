@@ -21,6 +21,7 @@ describe('readSettings', () => {
       stage: 'production',
       dataBucketName: 'gen3d-data-bucket',
       modelBucketName: 'gen3d-model-bucket',
+      profile: 'seed',
       instanceType: 'ml.g4dn.xlarge',
       maxInstances: 3,
       backend: 'inflate',

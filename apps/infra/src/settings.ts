@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { imageTagFor, PROFILE_NAMES, PROFILES, type ProfileName } from './profiles';
 import { SEED } from './seed';
 
 /**
@@ -17,13 +18,24 @@ export interface Settings {
   readonly dataBucketName: string;
   /** The model bucket's name (seed: gen3d-model-bucket). */
   readonly modelBucketName: string;
-  /** SageMaker instance type of the endpoint's variant (seed: ml.g4dn.xlarge). */
+  /**
+   * The deployment profile (profiles.ts, decision 0030): which image, backends and default instance type. Unset, it
+   * is `sam3d` when `backend` is `sam3d` (how SAM 3D was asked for before profiles), else `seed`.
+   */
+  readonly profile: ProfileName;
+  /** SageMaker instance type of the endpoint's variant: the profile's unless set (seed: ml.g4dn.xlarge). */
   readonly instanceType: string;
   /** Upper bound of the variant's auto scaling (the lower bound is 0: scale to zero when idle). */
   readonly maxInstances: number;
-  /** Reconstruction backend the endpoint serves: `sam3d` needs ≥ 32 GB of GPU memory (decision 0004). */
+  /**
+   * Reconstruction backend the endpoint serves: the profile's (`sam3d` needs ≥ 32 GB of GPU memory, decision 0004).
+   * Setting it to another than the profile's is refused.
+   */
   readonly backend: 'inflate' | 'sam3d';
-  /** Image tag of gen3d-sam3d-inference the model runs (CI passes the commit that ecr-push.sh pushed). */
+  /**
+   * Image tag of gen3d-sam3d-inference the model runs: the profile's prefix and the tag set (CI passes the commit
+   * that ecr-push.sh pushed), e.g. `cpu-0123456789ab` for the cpu profile.
+   */
   readonly imageTag: string;
   /** Where alarms are emailed (an SNS topic with this subscription); no topic when absent. */
   readonly alarmEmail: string | undefined;
@@ -123,12 +135,13 @@ const schema = z.object({
   stage: z.enum(['production', 'sandbox']).default('production'),
   dataBucketName: bucketName.default(SEED.dataBucketName),
   modelBucketName: bucketName.default(SEED.modelBucketName),
+  profile: z.enum(PROFILE_NAMES).optional(),
   instanceType: z
     .string()
     .regex(/^ml\.[a-z0-9-]+\.[a-z0-9]+$/, 'a SageMaker instance type such as ml.g4dn.xlarge')
-    .default('ml.g4dn.xlarge'),
+    .optional(),
   maxInstances: positiveInt.max(20).default(3),
-  backend: z.enum(['inflate', 'sam3d']).default('inflate'),
+  backend: z.enum(['inflate', 'sam3d']).optional(),
   imageTag: z
     .string()
     .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'a Docker image tag')
@@ -195,5 +208,41 @@ export function readSettings(
     });
     throw new SettingsError(`invalid Gen3D settings: ${problems.join('; ')}`);
   }
-  return { alarmEmail: undefined, webOrigin: undefined, ...parsed.data };
+  return { alarmEmail: undefined, webOrigin: undefined, ...parsed.data, ...resolveProfile(parsed.data) };
+}
+
+/**
+ * The profile and what it decides: its backend, its instance type unless one is set, its image tag.
+ *
+ * @throws SettingsError when the backend set is not the profile's, or the image tag cannot be the profile's image
+ */
+function resolveProfile(raw: {
+  profile?: ProfileName | undefined;
+  backend?: 'inflate' | 'sam3d' | undefined;
+  instanceType?: string | undefined;
+  imageTag: string;
+}): Pick<Settings, 'profile' | 'backend' | 'instanceType' | 'imageTag'> {
+  const profile = PROFILES[raw.profile ?? (raw.backend === 'sam3d' ? 'sam3d' : 'seed')];
+  if (raw.backend !== undefined && raw.backend !== profile.backend) {
+    throw new SettingsError(
+      `invalid Gen3D settings: ${contextKeyOf('backend')} (${envNameOf('backend')}) is ${raw.backend}, and the ` +
+        `${profile.name} profile serves ${profile.backend}: set ${contextKeyOf('profile')} to a profile whose ` +
+        `backend it is (${PROFILE_NAMES.map((name) => `${name}: ${PROFILES[name].backend}`).join(', ')}), or leave the backend unset`,
+    );
+  }
+  const imageTag = imageTagFor(profile, raw.imageTag);
+  if (imageTag === undefined) {
+    const expected =
+      profile.tagPrefix === '' ? '<commit> or latest' : `${profile.tagPrefix}<commit> or <commit>`;
+    throw new SettingsError(
+      `invalid Gen3D settings: ${contextKeyOf('imageTag')} (${envNameOf('imageTag')}) ${raw.imageTag} is not an image ` +
+        `of the ${profile.name} profile (${profile.dockerfile}, tags ${expected}; ecr-push.sh pushes them)`,
+    );
+  }
+  return {
+    profile: profile.name,
+    backend: profile.backend,
+    instanceType: raw.instanceType ?? profile.defaultInstanceType,
+    imageTag,
+  };
 }

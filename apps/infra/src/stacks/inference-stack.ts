@@ -10,9 +10,11 @@ import { SAGEMAKER_FAILURE_PREFIX, SAGEMAKER_OUTPUT_PREFIX } from '@gen3d/s3-key
 import { SAGEMAKER_S3_GRANTS } from '../access';
 import { acknowledgePrefixWildcards, s3Statements } from '../constructs/iam';
 import { endpointLogGroup } from '../constructs/log-groups';
-import { assertBackendFits } from '../gpu';
+import { ScalingHandover } from '../constructs/scaling-handover';
+import { assertProfileFits } from '../gpu';
 import type { Names } from '../names';
 import { acknowledgeWildcardResource } from '../nag';
+import { PROFILES } from '../profiles';
 import { SEED } from '../seed';
 import type { Settings } from '../settings';
 import type { Gen3DStackProps } from './gen3d-stack-props';
@@ -40,11 +42,12 @@ export class InferenceStack extends Stack {
   readonly endpoint: sagemaker.CfnEndpoint;
   readonly model: sagemaker.CfnModel;
   readonly endpointConfig: sagemaker.CfnEndpointConfig;
+  readonly scalingHandover: ScalingHandover;
 
   constructor(scope: Construct, id: string, props: InferenceStackProps) {
     super(scope, id, props);
     const { names, settings } = props;
-    assertBackendFits(settings.backend, settings.instanceType);
+    assertProfileFits(PROFILES[settings.profile], settings.instanceType);
     const repository = ecr.Repository.fromRepositoryName(this, 'Repository', names.ecrRepository);
     const role = this.addExecutionRole(names, repository);
 
@@ -70,6 +73,13 @@ export class InferenceStack extends Stack {
       retainAllVariantProperties: true,
     });
     this.endpoint.node.addDependency(endpointLogGroup(this, 'EndpointLogGroup', names.endpoint));
+    // The variant is named after its instance type (names.ts): a new instance type is a new variant, and the old
+    // one must leave auto scaling before the endpoint update, or SageMaker refuses it (decision 0029).
+    this.scalingHandover = new ScalingHandover(this, 'ScalingHandover', {
+      endpointName: names.endpoint,
+      keepVariant: names.variant,
+    });
+    this.endpoint.node.addDependency(this.scalingHandover);
 
     this.addScaling(names, settings);
   }
@@ -152,6 +162,11 @@ export class InferenceStack extends Stack {
     return endpointConfig;
   }
 
+  /**
+   * The variant's scalable target and policies. Their resource id (and names) carry the variant, so a new instance
+   * type replaces them: CloudFormation registers the new target after the endpoint update and deletes the old one in
+   * its clean-up, which finds it already gone (ScalingHandover took it out first).
+   */
   private addScaling(names: Names, settings: Settings): void {
     const resourceId = `endpoint/${names.endpoint}/variant/${names.variant}`;
     // No RoleARN: Application Auto Scaling uses its service-linked role for SageMaker endpoints.
@@ -165,7 +180,7 @@ export class InferenceStack extends Stack {
     target.node.addDependency(this.endpoint);
 
     new appscaling.CfnScalingPolicy(this, 'BacklogTracking', {
-      policyName: `${names.endpoint}-BacklogPerInstance`,
+      policyName: `${names.endpoint}-${names.variant}-BacklogPerInstance`,
       policyType: 'TargetTrackingScaling',
       scalingTargetId: target.ref,
       targetTrackingScalingPolicyConfiguration: {
@@ -182,7 +197,7 @@ export class InferenceStack extends Stack {
     });
 
     const scaleOutFromZero = new appscaling.CfnScalingPolicy(this, 'ScaleOutFromZero', {
-      policyName: `${names.endpoint}-ScaleOutFromZero`,
+      policyName: `${names.endpoint}-${names.variant}-ScaleOutFromZero`,
       policyType: 'StepScaling',
       scalingTargetId: target.ref,
       stepScalingPolicyConfiguration: {
@@ -212,19 +227,21 @@ export class InferenceStack extends Stack {
   }
 }
 
-/** The inference container: the image of the chosen tag, its backends, and SAM 3D's weights when it runs. */
+/** The inference container: the profile's image at the chosen tag, its backends, and SAM 3D's weights when it runs. */
 function modelContainer(
   names: Names,
   settings: Settings,
   repository: ecr.IRepository,
 ): sagemaker.CfnModel.ContainerDefinitionProperty {
-  const sam3d = settings.backend === 'sam3d';
+  const profile = PROFILES[settings.profile];
+  const sam3d = profile.backend === 'sam3d';
   return {
+    // settings.imageTag carries the profile's prefix (cpu-<commit>, sam3d-<commit>): profiles.ts imageTagFor.
     image: repository.repositoryUriForTag(settings.imageTag),
     mode: 'SingleModel',
     environment: {
       DATA_BUCKET: names.dataBucket,
-      GEN3D_BACKENDS: sam3d ? 'sam3d,inflate' : 'inflate',
+      GEN3D_BACKENDS: profile.backends,
       MAX_CONCURRENT_INVOCATIONS: String(SEED.maxConcurrentInvocationsPerInstance),
       ...(sam3d ? { GEN3D_SAM3D_MODEL_DIR: MODEL_DIR } : {}),
       // The learned segmenter (decision 0026): fetched from the model bucket at start; absent, the weight-free path.

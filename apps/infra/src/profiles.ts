@@ -1,0 +1,86 @@
+/**
+ * Deployment profiles: an image, the backends it serves and an instance type that fit together (docs/decisions/0030).
+ * `gen3d:profile` (GEN3D_PROFILE) picks one; `gen3d:instanceType` may still name another instance type, which the
+ * guard in gpu.ts checks against the profile.
+ */
+export const PROFILE_NAMES = ['seed', 'cpu', 'sam3d'] as const;
+export type ProfileName = (typeof PROFILE_NAMES)[number];
+
+export interface DeploymentProfile {
+  readonly name: ProfileName;
+  /** One line for docs and error messages. */
+  readonly summary: string;
+  /** The image's build file in apps/inference-server, pushed to the repository gen3d-sam3d-inference. */
+  readonly dockerfile: string;
+  /** What the image's tags start with: `<prefix><commit>` (ecr-push.sh's second argument). */
+  readonly tagPrefix: string;
+  /** The reconstruction backend jobs get unless they ask for another (the first of GEN3D_BACKENDS). */
+  readonly backend: 'inflate' | 'sam3d';
+  /** GEN3D_BACKENDS of the model's container. */
+  readonly backends: string;
+  /** The instance type unless gen3d:instanceType names another. */
+  readonly defaultInstanceType: string;
+  /** What the image needs of the instance: a GPU with at least this much memory, or no GPU at all. */
+  readonly hardware: { readonly gpu: true; readonly minGpuMemoryGb: number } | { readonly gpu: false };
+}
+
+/**
+ * The three profiles. `seed` keeps the seed's instance type and makes it earn its GPU: the GPU image runs the learned
+ * segmenter on ONNX Runtime's CUDA provider (decision 0026) and the mesh on the instance's CPUs. `cpu` is the slim
+ * image (Dockerfile.cpu: the embedded worker host, no CUDA, no torch) on a CPU instance. `sam3d` is the SAM 3D image
+ * on a GPU that can hold it (decision 0004).
+ */
+export const PROFILES: Readonly<Record<ProfileName, DeploymentProfile>> = Object.freeze({
+  seed: {
+    name: 'seed',
+    summary:
+      'the GPU image (TorchServe) on the seed’s ml.g4dn.xlarge: segmenter on the GPU, mesh on the CPUs',
+    dockerfile: 'Dockerfile',
+    tagPrefix: '',
+    backend: 'inflate',
+    backends: 'inflate',
+    defaultInstanceType: 'ml.g4dn.xlarge',
+    // IS-Net medium in float32 with ONNX Runtime's CUDA arena: well under the smallest GPU of the table.
+    hardware: { gpu: true, minGpuMemoryGb: 4 },
+  },
+  cpu: {
+    name: 'cpu',
+    summary: 'the slim CPU image (embedded worker host, no CUDA, no torch) on a CPU instance',
+    dockerfile: 'Dockerfile.cpu',
+    tagPrefix: 'cpu-',
+    backend: 'inflate',
+    backends: 'inflate',
+    // 4 vCPUs for the 4 jobs SageMaker sends at once; 8 GiB against the 1.41 GB measured peak of 4 jobs with the
+    // learned segmenter (docs/benchmarks.md).
+    defaultInstanceType: 'ml.c6i.xlarge',
+    hardware: { gpu: false },
+  },
+  sam3d: {
+    name: 'sam3d',
+    summary: 'the SAM 3D image on a GPU with ≥ 32 GB (SAM 3D Objects, inflate beside it)',
+    dockerfile: 'Dockerfile.sam3d',
+    tagPrefix: 'sam3d-',
+    backend: 'sam3d',
+    backends: 'sam3d,inflate',
+    defaultInstanceType: 'ml.g6e.xlarge',
+    hardware: { gpu: true, minGpuMemoryGb: 32 },
+  },
+});
+
+/**
+ * The image tag a profile runs: `<prefix><imageTag>`, or the tag as given when it already carries the prefix (the
+ * form docs/deploy.md asked for before profiles: GEN3D_IMAGE_TAG=sam3d-<commit>). Undefined when the tag cannot be
+ * this profile's image: `latest` for a prefixed profile (only the seed's image has a moving tag; the others exist
+ * only as `<prefix><commit>`), or another profile's prefix.
+ *
+ * @example imageTagFor(PROFILES.cpu, '0123456789ab') // 'cpu-0123456789ab'
+ */
+export function imageTagFor(profile: DeploymentProfile, imageTag: string): string | undefined {
+  const others = PROFILE_NAMES.map((name) => PROFILES[name].tagPrefix).filter(
+    (prefix) => prefix !== '' && prefix !== profile.tagPrefix,
+  );
+  if (others.some((prefix) => imageTag.startsWith(prefix))) return undefined;
+  if (profile.tagPrefix === '' || imageTag.startsWith(profile.tagPrefix)) return imageTag;
+  if (imageTag === 'latest') return undefined;
+  return `${profile.tagPrefix}${imageTag}`;
+}
