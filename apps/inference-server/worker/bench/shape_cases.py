@@ -340,41 +340,74 @@ def render(
     light = np.array([-0.45, 0.55, 0.7])
     light /= np.linalg.norm(light)
     shade = 0.25 + 0.75 * np.clip(normals @ light, 0.0, 1.0)
+    nearest = _rasterise(np.stack([x, y, z], axis=1)[np.asarray(turned.faces)], size)
     image = np.zeros((size, size, 4), np.uint8)
-    depth = np.full((size, size), -np.inf)
-    base = np.asarray(colour, np.float64)
-    for face, brightness in zip(np.asarray(turned.faces), shade, strict=True):
-        _fill_triangle(image, depth, (x[face], y[face], z[face]), base * brightness)
+    drawn = nearest >= 0
+    colours = np.asarray(colour, np.float64)[None, :] * shade[nearest[drawn], None]
+    image[drawn, :3] = np.clip(colours, 0, 255).astype(np.uint8)
+    image[drawn, 3] = 255
     return image
 
 
-def _fill_triangle(
-    image: Rgba,
-    depth: npt.NDArray[np.float64],
-    triangle: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]],
-    colour: npt.NDArray[np.float64],
+def _rasterise(triangles: npt.NDArray[np.float64], size: int) -> npt.NDArray[np.int64]:
+    """The nearest face under each pixel centre (-1 where none; on a tie in depth the first face), for N x 3 x 3
+    triangles of (column, row, depth). Vectorised over triangles of like size: a reconstruction has a million."""
+    low = np.clip(np.floor(triangles[:, :, :2].min(axis=1)), 0, size - 1).astype(np.int64)
+    high = np.clip(np.ceil(triangles[:, :, :2].max(axis=1)), 0, size - 1).astype(np.int64)
+    reach = (high - low).max(axis=1) + 1
+    buffer = DepthBuffer(size, np.full(size * size, -np.inf), np.full(size * size, -1, np.int64))
+    drawable = (triangles[:, :, :2].max(axis=1) >= 0).all(axis=1)
+    floor = 0
+    for window in (2, 4, 8, 16, 32, 64):
+        faces = np.flatnonzero(drawable & (reach > floor) & (reach <= window))
+        floor = window
+        for chunk in np.array_split(faces, max(1, faces.size * window * window // 4_000_000)):
+            if chunk.size:
+                _draw(triangles[chunk], low[chunk], chunk, window, buffer)
+    for face in np.flatnonzero(drawable & (reach > floor)):  # few: each in a window of its own size
+        one = np.array([face])
+        _draw(triangles[one], low[one], one, int(reach[face]), buffer)
+    return buffer.face.reshape(size, size)
+
+
+@dataclass(frozen=True)
+class DepthBuffer:
+    """Per pixel of a size x size picture (flattened): the nearest depth drawn so far and its face."""
+
+    size: int
+    depth: npt.NDArray[np.float64]
+    face: npt.NDArray[np.int64]
+
+
+def _draw(
+    triangles: npt.NDArray[np.float64],
+    low: npt.NDArray[np.int64],
+    faces: npt.NDArray[np.int64],
+    window: int,
+    buffer: DepthBuffer,
 ) -> None:
-    xs, ys, zs = triangle
-    size = image.shape[0]
-    x0, x1 = max(0, int(np.floor(xs.min()))), min(size - 1, int(np.ceil(xs.max())))
-    y0, y1 = max(0, int(np.floor(ys.min()))), min(size - 1, int(np.ceil(ys.max())))
-    if x1 < x0 or y1 < y0:
-        return
-    px, py = np.meshgrid(np.arange(x0, x1 + 1) + 0.5, np.arange(y0, y1 + 1) + 0.5)
-    (ax, bx, cx), (ay, by, cy) = xs, ys
+    """Keep, per pixel, the nearest of these triangles if it is nearer than what is there (ties: the lower face)."""
+    size = buffer.size
+    offsets = np.arange(window)
+    px = low[:, 0, None, None] + offsets[None, None, :]
+    py = low[:, 1, None, None] + offsets[None, :, None]
+    (ax, bx, cx), (ay, by, cy), zs = (triangles[:, :, k].T[:, :, None, None] for k in range(3))
     area = (bx - ax) * (cy - ay) - (cx - ax) * (by - ay)
-    if abs(area) < 1e-12:
-        return
-    w0 = ((bx - px) * (cy - py) - (cx - px) * (by - py)) / area
-    w1 = ((cx - px) * (ay - py) - (ax - px) * (cy - py)) / area
-    w2 = 1.0 - w0 - w1
-    inside = (w0 >= 0) & (w1 >= 0) & (w2 >= 0)
-    if not inside.any():
-        return
-    z = w0 * zs[0] + w1 * zs[1] + w2 * zs[2]
-    window = depth[y0 : y1 + 1, x0 : x1 + 1]
-    nearer = inside & (z > window)
-    window[nearer] = z[nearer]
-    pixels = image[y0 : y1 + 1, x0 : x1 + 1]
-    pixels[nearer, :3] = np.clip(colour, 0, 255).astype(np.uint8)
-    pixels[nearer, 3] = 255
+    with np.errstate(divide="ignore", invalid="ignore"):  # a degenerate triangle draws nothing
+        w0 = ((bx - (px + 0.5)) * (cy - (py + 0.5)) - (cx - (px + 0.5)) * (by - (py + 0.5))) / area
+        w1 = ((cx - (px + 0.5)) * (ay - (py + 0.5)) - (ax - (px + 0.5)) * (cy - (py + 0.5))) / area
+        w2 = 1.0 - w0 - w1
+        inside = (w0 >= 0) & (w1 >= 0) & (w2 >= 0) & (np.abs(area) >= 1e-12) & (px < size) & (py < size)
+        tri, row, col = np.nonzero(inside)
+        z = (w0 * zs[0] + w1 * zs[1] + w2 * zs[2])[tri, row, col]
+    pixel = py[tri, row, 0] * size + px[tri, 0, col]
+    face = faces[tri]
+    order = np.lexsort((face, -z, pixel))
+    pixel, z, face = pixel[order], z[order], face[order]
+    first = np.ones(pixel.size, bool)
+    first[1:] = pixel[1:] != pixel[:-1]
+    pixel, z, face = pixel[first], z[first], face[first]
+    there, there_face = buffer.depth[pixel], buffer.face[pixel]
+    better = (z > there) | ((z == there) & (face < there_face))
+    buffer.depth[pixel[better]] = z[better]
+    buffer.face[pixel[better]] = face[better]

@@ -54,14 +54,26 @@ def test_every_hypothesis_is_a_closed_solid_with_the_outline(shape: ShapeChoice)
     assert output.report["method"].endswith("(geometric, no learned model)")
 
 
-def test_a_slab_is_thin_and_a_ball_is_round() -> None:
+@pytest.mark.parametrize("name", ["pig-front", "teddy", "ring"])
+def test_the_fitted_balloon_keeps_limbs_holes_and_joins_closed_and_manifold(name: str) -> None:
+    picture = picture_of(name)
+    output = Reconstructor({"inflate": InflateBackend()}).run(
+        JobInput(rgba(picture), JobOptions(quality="standard", shape="inflate"))
+    )
+    mesh = trimesh.load(io.BytesIO(output.ply), file_type="ply")
+    assert mesh.is_watertight and mesh.is_winding_consistent and mesh.volume > 0
+    edges_per_face_pair = np.bincount(mesh.edges_unique_inverse)
+    assert (edges_per_face_pair == 2).all()  # every edge between exactly two faces: 2-manifold
+
+
+def test_a_slab_is_thin_and_a_turned_disc_is_a_ball() -> None:
     yy, xx = np.mgrid[:101, :101]
     disc = (xx - 50) ** 2 + (yy - 50) ** 2 <= 40**2
     slab = half_thickness(disc, "slab")
-    ball = half_thickness(disc, "inflate")
+    balloon = half_thickness(disc, "inflate")
     turned = half_thickness(disc, "revolve")
-    assert slab.max() < 0.1 * ball.max()
-    assert abs(float(ball.max()) - 40) < 1.5 and abs(float(turned.max()) - 40) < 1.5
+    assert slab.max() < 0.1 * balloon.max() and slab.max() < 0.1 * turned.max()
+    assert abs(float(turned.max()) - 40) < 1.5
     assert (slab[disc] > 0).all() and (slab[~disc] < 0).all()
 
 

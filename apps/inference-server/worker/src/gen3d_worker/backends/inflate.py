@@ -21,7 +21,8 @@ from skimage.measure import marching_cubes
 from ..grid import scaled_to_long_side
 from ..mesh import Mesh
 from . import Quality, Reconstruction, ReconstructionInput
-from .shapes import INFLATE_DEPTH, SHAPES, ShapeName, choose_shape, half_thickness
+from .inflation import Inflation
+from .shapes import INFLATION, SHAPES, ShapeName, choose_shape, half_thickness
 
 GRID_LONG_SIDE: dict[Quality, int] = {"fast": 128, "standard": 224, "high": 384}
 PAD = 2
@@ -41,8 +42,8 @@ class InflateBackend:
     name: Final = "inflate"
     method = METHODS["inflate"]
 
-    def __init__(self, depth: float = INFLATE_DEPTH) -> None:
-        self.depth = depth
+    def __init__(self, inflation: Inflation = INFLATION) -> None:
+        self.inflation = inflation
 
     def grid_size(self, width: int, height: int, quality: Quality) -> tuple[int, int]:
         return scaled_to_long_side(width, height, GRID_LONG_SIDE[quality])
@@ -52,7 +53,7 @@ class InflateBackend:
         requested = job.shape if job.shape in ("auto", *SHAPES) else "auto"
         decision = choose_shape(job.rgb, job.mask, requested)  # type: ignore[arg-type]
         mask = np.pad(job.mask, PAD)
-        height_field = half_thickness(mask, decision.shape, self.depth)
+        height_field = half_thickness(mask, decision.shape, self.inflation)
         job.deadline.check("reconstruction (height field)")
         volume, z_step, z0 = height_volume(height_field)
         band = surface_band(volume, height_field)
@@ -91,9 +92,9 @@ class InflateBackend:
         )
 
 
-def inflate_heights(mask: npt.NDArray[np.bool_], depth: float) -> npt.NDArray[np.float32]:
+def inflate_heights(mask: npt.NDArray[np.bool_], inflation: Inflation = INFLATION) -> npt.NDArray[np.float32]:
     """The balloon's signed height field (kept for callers of the single-hypothesis version)."""
-    return half_thickness(mask, "inflate", depth)
+    return half_thickness(mask, "inflate", inflation)
 
 
 def height_volume(heights: npt.NDArray[np.float32]) -> tuple[npt.NDArray[np.float32], float, float]:
