@@ -63,8 +63,8 @@ export const PROFILE_FIGURES: Readonly<Record<ProfileName, ProfileFigures>> = Ob
     imageGb: {
       value: 9,
       source:
-        'estimated: the TorchServe venv measured here at 5.6 GB (du of .venv-torchserve: torch 2.5.1 with its CUDA ' +
-        'wheels) plus the CUDA 12.1 cuDNN 8 runtime base, Java and Node',
+        'estimated: the TorchServe venv measured here at 5.6 GB, torch 2.5.1 with its CUDA wheels ' +
+        '(`du -sh .venv-torchserve/lib/python3.11/site-packages`), plus the CUDA 12.1 cuDNN 8 runtime base, Java and Node',
     },
     compressedImageGb: {
       value: 4.5,
@@ -85,8 +85,9 @@ export const PROFILE_FIGURES: Readonly<Record<ProfileName, ProfileFigures>> = Ob
     imageGb: {
       value: 0.9,
       source:
-        'estimated: the site-packages of worker/requirements.txt and what it requires measured here at 588 MB ' +
-        '(the same wheels the image installs), Node 24 and Debian slim about 230 MB, Python 3.11 about 60 MB',
+        'estimated: what worker/requirements.txt installs measured here at 588 MB, the same wheels the image ' +
+        'installs (`.venv/bin/python apps/inference-server/worker/bench/requirements_size.py ' +
+        'apps/inference-server/worker/requirements.txt`), Node 24 and Debian slim about 230 MB, Python 3.11 about 60 MB',
     },
     compressedImageGb: { value: 0.35, source: 'estimated: 40 % of the unpacked size' },
     coldStartMinutes: {
