@@ -59,7 +59,7 @@ export function assertBackendFits(backend: 'inflate' | 'sam3d', instanceType: st
     throw new GpuMemoryError(
       `the sam3d backend needs a GPU with at least ${SAM3D_MIN_GPU_MEMORY_GB} GB of memory, and ${instanceType} ` +
         `has ${spec.memoryGb} GB (${spec.gpu}; see docs/decisions/0004); instance types that fit: ${fits}. ` +
-        `Set gen3d:instanceType (GEN3D_INSTANCE_TYPE) to one of them, or gen3d:backend=inflate.`,
+        `Set gen3d:instanceType (GEN3D_INSTANCE_TYPE) to one of them, or gen3d:profile to seed or cpu (inflate).`,
     );
   }
 }
