@@ -80,6 +80,19 @@ describe('the images workflow', () => {
     expect(shared).toContain('docker buildx build --load -f "$dockerfile" -t "$image:$tag" .');
   });
 
+  it("pushes every profile's image but the deployed profile's, which the deploy pushes and here is only built", () => {
+    const profiles = lines.map((l) => /^\s+profile: (\S+)$/.exec(l)?.[1]).filter((p) => p !== undefined);
+    expect(profiles.sort()).toEqual(['cpu', 'sam3d', 'seed']);
+    expect(workflow).toContain("DEPLOYED_PROFILE: ${{ vars.GEN3D_PROFILE || 'seed' }}");
+    const stepIfs = lines.filter((l) => /^ {8}if: /.test(l)).map((l) => l.trim());
+    const pushes = lines
+      .map((l, i) => (/ecr-push\.sh/.test(l) && /^\s+run: /.test(l) ? lines[i - 1]?.trim() : undefined))
+      .filter((l) => l !== undefined);
+    expect(pushes).toHaveLength(3);
+    for (const condition of pushes) expect(condition).toMatch(/&& matrix\.profile != env\.DEPLOYED_PROFILE$/);
+    expect(stepIfs).toContain('if: matrix.profile == env.DEPLOYED_PROFILE');
+  });
+
   it('takes AWS credentials through OIDC, with the account set before the push', () => {
     expect(block('permissions')).toEqual(['  contents: read', '  id-token: write']);
     expect(workflow).toContain('role-to-assume: ${{ secrets.AWS_DEPLOY_ROLE_ARN }}');

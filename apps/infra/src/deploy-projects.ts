@@ -83,14 +83,20 @@ export const deployProjectDir = (unit: DeployUnit) =>
   `apps/infra/deploy/${unit.project.replace(/^deploy-/, '')}`;
 
 const INFRA_BUILD = { projects: ['infra'], target: 'build' };
-const IMAGE_PUSH = { projects: ['inference-server'], target: 'container' };
+const SIDECAR_BUILD = { projects: ['inference-server'], target: 'build' };
+/**
+ * Pushes the image of the deployment's profile (GEN3D_PROFILE: Dockerfile, Dockerfile.cpu or Dockerfile.sam3d) at this
+ * commit, which the stack then runs.
+ */
+const IMAGE_PUSH =
+  'export GEN3D_IMAGE_TAG=$(git rev-parse --short=12 HEAD) && bash apps/inference-server/ecr-push.sh $(node dist/apps/infra/docs-cli.js image) && ';
 
 /**
  * The project.json of a unit's deploy project. Its deploy target builds the CDK app (which needs every bundle) and
  * deploys the one stack; it depends on no other stack's target, so deploying one never deploys another.
  */
 export function deployProjectOf(unit: DeployUnit, sources: DeploySources): Record<string, unknown> {
-  const imageTag = unit.pushesImage ? 'GEN3D_IMAGE_TAG=$(git rev-parse --short=12 HEAD) ' : '';
+  const push = unit.pushesImage ? IMAGE_PUSH : '';
   return {
     name: unit.project,
     $schema: '../../../../node_modules/nx/schemas/project-schema.json',
@@ -102,9 +108,9 @@ export function deployProjectOf(unit: DeployUnit, sources: DeploySources): Recor
         executor: 'nx:run-commands',
         cache: false,
         inputs: sources.inputs,
-        dependsOn: unit.pushesImage ? [IMAGE_PUSH, INFRA_BUILD] : ['^build', INFRA_BUILD],
+        dependsOn: unit.pushesImage ? [SIDECAR_BUILD, INFRA_BUILD] : ['^build', INFRA_BUILD],
         options: {
-          command: `${imageTag}bash tools/scripts/deploy.sh ${unit.stack}${unit.onlyWith ? ' --if-defined' : ''}`,
+          command: `${push}bash tools/scripts/deploy.sh ${unit.stack}${unit.onlyWith ? ' --if-defined' : ''}`,
         },
       },
     },

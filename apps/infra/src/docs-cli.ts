@@ -3,15 +3,24 @@ import { join } from 'node:path';
 import { format, resolveConfig } from 'prettier';
 import { renderCost } from './cost';
 import { COST_DOC, costDoc, readDoc, RESOURCES_DOC, resourcesDoc } from './docs';
+import { PROFILES } from './profiles';
+import { readSettings } from './settings';
 import { EVERY_OPTION_CONTEXT, synthesizeGen3D } from './synth';
 import { workspaceRoot } from './workspace';
 
 /**
  * `npm run inventory` (docs/resources.md) and `npm run cost` (docs/cost.md's generated section, and the table on
  * stdout), from the templates synthesized in this process. `--check` only compares and exits 1 when stale.
+ * `image` prints the build file and tag prefix of the image the deployment's profile runs (GEN3D_PROFILE), the
+ * arguments of ecr-push.sh: the inference stack's deploy pushes that image.
  */
 async function main(): Promise<void> {
   const [command, flag] = process.argv.slice(2);
+  if (command === 'image') {
+    const profile = PROFILES[readSettings(() => undefined, process.env).profile];
+    console.log(`${profile.dockerfile} ${profile.tagPrefix}`);
+    return;
+  }
   const root = workspaceRoot();
   const production = synthesizeGen3D({}, {}).templates;
   const write = async (path: string, text: string) => {
@@ -34,7 +43,7 @@ async function main(): Promise<void> {
     console.log(renderCost(production));
     await write(COST_DOC, costDoc(readDoc(root, COST_DOC), production));
   } else {
-    throw new Error('usage: docs.js inventory|cost [--check]');
+    throw new Error('usage: docs-cli.js inventory|cost [--check] | image');
   }
 }
 

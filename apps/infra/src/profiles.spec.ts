@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { endpointShape, PRICES, profileCosts } from './cost';
 import { assertProfileFits, GpuMemoryError } from './gpu';
@@ -175,5 +176,23 @@ describe('every profile’s image is built', () => {
       const scripts = [workflow, readFileSync(join(root, 'apps/inference-server/sam3d/ecr-push.sh'), 'utf8')];
       expect([name, scripts.some((text) => pushes.test(text))]).toEqual([name, true]);
     }
+  });
+});
+
+describe('the image the inference deploy pushes', () => {
+  it("is the profile's build file and tag prefix: what `docs-cli.js image` gives ecr-push.sh", () => {
+    const cli = join(workspaceRoot(), 'dist/apps/infra/docs-cli.js');
+    const imageOf = (env: Record<string, string>) =>
+      execFileSync(process.execPath, [cli, 'image'], {
+        env: { PATH: process.env['PATH'] ?? '', ...env },
+        encoding: 'utf8',
+      }).trim();
+    expect(imageOf({})).toBe('Dockerfile');
+    const commit = { GEN3D_IMAGE_TAG: '0123456789ab' }; // as the deploy sets it
+    expect(imageOf({ ...commit })).toBe('Dockerfile');
+    expect(imageOf({ ...commit, GEN3D_PROFILE: 'cpu' })).toBe('Dockerfile.cpu cpu-');
+    expect(imageOf({ ...commit, GEN3D_PROFILE: 'sam3d' })).toBe('Dockerfile.sam3d sam3d-');
+    expect(imageOf({ ...commit, GEN3D_BACKEND: 'sam3d' })).toBe('Dockerfile.sam3d sam3d-');
+    expect(() => imageOf({ GEN3D_PROFILE: 'tpu' })).toThrow(/GEN3D_PROFILE/);
   });
 });
