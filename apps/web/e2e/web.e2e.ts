@@ -448,6 +448,9 @@ describe('the web app in Chromium against the local stack', () => {
     // Try again: the mark it used is filled in; Flat this time. A second job, followed like an upload, and its email.
     await page.locator('#retry').click();
     await expectText(page.locator('#retry-point-status'), /Point marked at x 12\d, y 12\d/);
+    // The panel's choices are the upload form's, copied with their radios renamed.
+    expect(await page.locator('#retry-modes input[name="retry-prompt-mode"]').count()).toBe(3);
+    expect(await page.locator('input[name="retry-prompt-mode"][value="object"]').isChecked()).toBe(true);
     expect(await page.locator('input[name="retry-shape"][value="auto"]').isChecked()).toBe(true);
     await page.locator('input[name="retry-shape"][value="slab"]').check();
     await shotSpan(page, 'web-try-again', '#job-picture-box', '#retry-form');

@@ -54,13 +54,16 @@ export interface JobActions {
   show(job: JobView, mine: boolean): void;
 }
 
-/** The upload form's shape choice, copied for the Try-again panel (its radios renamed). */
-function copyShapes(): void {
-  const shapes = document.querySelector<HTMLFieldSetElement>('#upload-form fieldset.shapes');
-  if (!shapes) throw new Error('the page has no shape choice');
-  const copy = shapes.cloneNode(true) as HTMLFieldSetElement;
-  for (const input of copy.querySelectorAll<HTMLInputElement>('input')) input.name = RETRY_SHAPE;
-  byId('retry-shapes').replaceChildren(copy);
+/**
+ * A choice of the upload form (what a click marks, the shape), copied into the Try-again panel with its radios
+ * renamed, so that the two panels cannot drift apart.
+ */
+function copyChoice(selector: string, into: string, name: string): void {
+  const choice = document.querySelector<HTMLFieldSetElement>(`#upload-form ${selector}`);
+  if (!choice) throw new Error(`the page has no ${selector}`);
+  const copy = choice.cloneNode(true) as HTMLFieldSetElement;
+  for (const input of copy.querySelectorAll<HTMLInputElement>('input')) input.name = name;
+  byId(into).replaceChildren(copy);
 }
 
 export function mountJobActions(deps: JobActionsDeps): JobActions {
@@ -68,7 +71,8 @@ export function mountJobActions(deps: JobActionsDeps): JobActions {
   const form = byId<HTMLFormElement>('retry-form');
   const problem = byId('retry-problem');
   const send = byId<HTMLButtonElement>('retry-send');
-  copyShapes();
+  copyChoice('fieldset.modes', 'retry-modes', RETRY_PICKER.modes);
+  copyChoice('fieldset.shapes', 'retry-shapes', RETRY_SHAPE);
   const frame = byId(RETRY_PICKER.preview);
   let open = false;
   const picker = mountPromptPicker(() => (open ? deps.picture.size() : undefined), RETRY_PICKER);
