@@ -4,15 +4,12 @@ import { join } from 'node:path';
 import { JOB_ERRORS } from '@gen3d/events';
 import { MAX_INVOCATION_TIMEOUT_SECONDS, parseExtractConfig } from '@gen3d/jobs';
 import { jobBudgetMs } from '@gen3d/sidecar';
+import { instructionsOf } from './dockerfile-instructions';
 
 // The container's build file, read as data: what it pins, and the timeouts it sets against the lambdas' own.
 const dockerfile = readFileSync(join(__dirname, '../Dockerfile'), 'utf8');
 
-/** The Dockerfile's instructions, continuation lines joined. */
-const instructions = dockerfile
-  .replace(/\\\n/g, ' ')
-  .split('\n')
-  .filter((line) => line.trim() !== '' && !line.trim().startsWith('#'));
+const instructions = instructionsOf('Dockerfile');
 
 describe('the container image', () => {
   const guard = instructions.find((line) => line.startsWith('RUN') && line.includes('SAM3D_COMMIT'));

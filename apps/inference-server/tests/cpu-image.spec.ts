@@ -4,26 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseExtractConfig } from '@gen3d/jobs';
 import { parseSidecarConfig, workerSpecFor } from '@gen3d/sidecar';
+import { instructionsOf } from './dockerfile-instructions';
 
 // The slim CPU image of the `cpu` deployment profile (Dockerfile.cpu, decision 0030), read as data: what it installs,
 // and whether the sidecar it starts finds the worker where the image puts it. No Docker engine here: the image itself
 // is built on GitHub's runners (.github/workflows/images.yml).
 const root = join(__dirname, '../../..');
 const python = join(root, '.venv/bin/python');
-const dockerfile = readFileSync(join(__dirname, '../Dockerfile.cpu'), 'utf8');
 const gpuDockerfile = readFileSync(join(__dirname, '../Dockerfile'), 'utf8');
 
-/** A Dockerfile's instructions, continuation lines joined, comments left out. */
-function instructionsOf(text: string): string[] {
-  return text
-    .split('\n')
-    .filter((line) => !line.trim().startsWith('#'))
-    .join('\n')
-    .replace(/\\\n/g, ' ')
-    .split('\n')
-    .filter((line) => line.trim() !== '');
-}
-const instructions = instructionsOf(dockerfile);
+const instructions = instructionsOf('Dockerfile.cpu');
 
 /** The image's ENV, as the container's process sees it. */
 function environmentOf(lines: string[]): Record<string, string> {

@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { instructionsIn, instructionsOf } from './dockerfile-instructions';
 
 // The SAM 3D image (Dockerfile.sam3d), read as data against the committed snapshot of what SAM 3D Objects'
 // inference entry point imports at the pinned commit (sam3d/upstream-imports.json, made by sam3d/snapshot_imports.py).
@@ -27,17 +28,7 @@ interface Snapshot {
 }
 const snapshot = JSON.parse(readFileSync(join(sam3dDir, 'upstream-imports.json'), 'utf8')) as Snapshot;
 
-/** A Dockerfile's instructions, continuation lines joined, comments left out. */
-function instructionsOf(text: string): string[] {
-  return text
-    .split('\n')
-    .filter((line) => !line.trim().startsWith('#'))
-    .join('\n')
-    .replace(/\\\n/g, ' ')
-    .split('\n')
-    .filter((line) => line.trim() !== '');
-}
-const instructions = instructionsOf(dockerfile);
+const instructions = instructionsOf('Dockerfile.sam3d');
 const indexOf = (pattern: RegExp) => instructions.findIndex((line) => pattern.test(line));
 
 /** A requirement or distribution name as pip compares them (PEP 503). */
@@ -49,7 +40,7 @@ const normalise = (name: string) => name.toLowerCase().replace(/[-_.]+/g, '-');
  */
 function installedBy(text: string, upstream: Snapshot): Set<string> {
   const installed = new Set<string>();
-  for (const line of instructionsOf(text).filter((l) => l.startsWith('RUN') && /pip install/.test(l))) {
+  for (const line of instructionsIn(text).filter((l) => l.startsWith('RUN') && /pip install/.test(l))) {
     for (const [, extra] of line.matchAll(/-e '\.\[(\w+)\]'/g)) {
       for (const name of [...(upstream.extras[''] ?? []), ...(upstream.extras[extra as string] ?? [])]) {
         installed.add(name);
@@ -244,7 +235,7 @@ describe('Dockerfile.sam3d follows doc/setup.md at the pinned commit', () => {
       expect(dockerfile).toContain(` ${name}==${pin as string}`);
     }
     const shared = (text: string) =>
-      instructionsOf(text).filter(
+      instructionsIn(text).filter(
         (l) =>
           /^(COPY|ENTRYPOINT|CMD|EXPOSE)/.test(l) &&
           !l.includes('--from=') &&
