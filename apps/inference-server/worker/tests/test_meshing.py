@@ -1,5 +1,5 @@
-"""The geometric backend's meshing shortcuts give what the plain computation gives: the volume and its band
-(backends/inflate.py), the mesh checks (mesh.py), the mesh without skimage's degenerate-face pass."""
+"""The geometric backend's meshing shortcuts give what the plain computation gives: the volume and its band, the
+whole surface from its front half (backends/inflate.py), the mesh checks (mesh.py)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,18 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 import trimesh
+from scipy.spatial import cKDTree
 from skimage.measure import marching_cubes
 
 from gen3d_worker.backends import ReconstructionInput
-from gen3d_worker.backends.inflate import MIN_FIELD, PAD, InflateBackend, height_volume, surface_band
+from gen3d_worker.backends.inflate import (
+    MIN_FIELD,
+    PAD,
+    InflateBackend,
+    front_depths,
+    front_volume,
+    with_mirrored_back,
+)
 from gen3d_worker.backends.shapes import SHAPES as SHAPE_NAMES
 from gen3d_worker.backends.shapes import half_thickness
 from gen3d_worker.mesh import Mesh
@@ -22,8 +30,9 @@ from .shapes import SHAPES
 Floats = npt.NDArray[np.float32]
 
 
-def plain_height_volume(heights: Floats) -> Floats:
-    """f = h - |z| over the whole volume, every sample within MIN_FIELD of the surface pushed out to it."""
+def plain_volume(heights: Floats) -> Floats:
+    """f = h - |z| over the whole volume (z = -L + 1/2 ... L - 1/2), every sample within MIN_FIELD of the surface
+    pushed out to it."""
     layers = max(4, math.ceil(float(heights.max())) + PAD)
     zs = np.arange(-layers, layers, dtype=np.float32) + 0.5
     volume = heights[:, :, None] - np.abs(zs)[None, None, :]
@@ -36,26 +45,23 @@ def heights_of(name: str, shape: str = "inflate") -> Floats:
     return half_thickness(np.pad(SHAPES[name]()[::2, ::2] > 0, PAD), shape)  # type: ignore[arg-type]
 
 
-def test_the_volume_is_the_plain_one_with_samples_on_and_beside_the_surface() -> None:
+def test_the_front_volume_is_the_plain_one_from_the_middle_layer_on() -> None:
     heights = heights_of("ring")
     # Columns whose h is on a sample, a hair above or below one, or between two: each kind is pushed out or kept.
     heights[10:14, 10:14] = np.float32(3.5)
     heights[20:24, 20:24] = np.float32(3.5) + np.float32(0.01)
     heights[30:34, 30:34] = np.float32(0.5) - np.float32(0.015)
     heights[40:44, 40:44] = np.float32(2.0)
-    volume, z_step, z0 = height_volume(heights)
-    expected = plain_height_volume(heights)
-    assert z_step == 1.0 and z0 == pytest.approx(-(expected.shape[2] / 2 - 0.5))
-    np.testing.assert_array_equal(volume, expected)
+    volume, _ = front_volume(heights)
+    whole = plain_volume(heights)
+    np.testing.assert_array_equal(volume, whole[:, :, whole.shape[2] // 2 - 1 :])
     assert float(np.abs(volume).min()) >= MIN_FIELD
 
 
 @pytest.mark.parametrize("shape", SHAPE_NAMES)
 @pytest.mark.parametrize("name", sorted(SHAPES))
 def test_the_band_holds_every_cell_the_surface_crosses(name: str, shape: str) -> None:
-    heights = heights_of(name, shape)
-    volume, _, _ = height_volume(heights)
-    band = surface_band(heights)
+    volume, band = front_volume(heights_of(name, shape))
     inside = volume > 0
     corners = [
         inside[dz : dz + volume.shape[0] - 1, dy : dy + volume.shape[1] - 1, dx : dx + volume.shape[2] - 1]
@@ -70,18 +76,73 @@ def test_the_band_holds_every_cell_the_surface_crosses(name: str, shape: str) ->
 
 
 @pytest.mark.parametrize("name", sorted(SHAPES))
-def test_the_mesh_is_the_one_with_degenerate_faces_removed(name: str) -> None:
+def test_marching_cubes_leaves_no_degenerate_face_to_remove(name: str) -> None:
     # The backend skips skimage's degenerate-face pass: no triangle may have two corners at one position.
-    heights = heights_of(name)
-    volume, _, _ = height_volume(heights)
-    kept = marching_cubes(volume, 0.0, allow_degenerate=True, mask=surface_band(heights))
-    cleaned = marching_cubes(volume, 0.0, allow_degenerate=False, mask=surface_band(heights))
+    volume, band = front_volume(heights_of(name))
+    kept = marching_cubes(volume, 0.0, allow_degenerate=True, mask=band)
+    cleaned = marching_cubes(volume, 0.0, allow_degenerate=False, mask=band)
     for ours, theirs in zip(kept[:2], cleaned[:2], strict=True):
         np.testing.assert_array_equal(ours, theirs)
     mask = SHAPES[name]() > 0
     mesh = InflateBackend().reconstruct(ReconstructionInput(np.zeros((*mask.shape, 3), np.uint8), mask)).mesh
     corners = mesh.vertices[mesh.faces]
     assert not np.any(np.all(corners[:, [0, 1, 2]] == corners[:, [1, 2, 0]], axis=2))
+
+
+def triangles(faces: npt.NDArray[np.integer]) -> set[tuple[int, int, int]]:
+    """Each triangle as its corners, starting at the least, in winding order."""
+    turn = np.argmin(faces, axis=1)[:, None]
+    rows = np.take_along_axis(faces, (turn + np.arange(3)) % 3, axis=1)
+    return {(a, b, c) for a, b, c in rows.tolist()}
+
+
+def matching(points: npt.NDArray[np.float64], targets: npt.NDArray[np.float64]) -> npt.NDArray[np.intp]:
+    """For each point, the target at its position (within 1e-4; one point each)."""
+    distance, match = cKDTree(targets).query(points)
+    assert float(distance.max()) < 1e-4 and len(np.unique(match)) == len(points)
+    return np.asarray(match, np.intp)
+
+
+@pytest.mark.parametrize("shape", SHAPE_NAMES)
+@pytest.mark.parametrize("name", ["ring", "l_shape"])
+def test_the_mirrored_surface_is_the_whole_volume_s_but_for_diagonals_at_the_back(
+    name: str, shape: str
+) -> None:
+    heights = heights_of(name, shape)
+    volume, band = front_volume(heights)
+    vertices, faces = with_mirrored_back(*marching_cubes(volume, 0.0, allow_degenerate=True, mask=band)[:2])
+    whole = plain_volume(heights)
+    plain_vertices, plain_faces = marching_cubes(whole, 0.0, allow_degenerate=True)[:2]
+    # In model z (0 in the middle): ours from index 0 at z = -1/2, the plain one from its first sample.
+    ours, plain = vertices.astype(np.float64), plain_vertices.astype(np.float64)
+    ours[:, 2] -= 0.5
+    plain[:, 2] -= whole.shape[2] / 2 - 0.5
+    mesh = Mesh(ours.astype(np.float32), faces, np.zeros(ours.shape, np.uint8))
+    assert mesh.is_watertight()
+    assert len(faces) == len(plain_faces) and len(ours) == len(plain)
+    to_plain = matching(ours, plain)  # the same vertices
+    front = faces[np.all(ours[faces, 2] > 0.4, axis=1)]
+    plain_front = plain_faces[np.all(plain[plain_faces, 2] > 0.4, axis=1)]
+    assert triangles(to_plain[front]) == triangles(plain_front), (
+        "the front is the same, triangle for triangle"
+    )
+    plain_mesh = Mesh(plain.astype(np.float32), plain_faces.astype(np.int32), mesh.colours)
+    assert mesh.signed_volume() == pytest.approx(plain_mesh.signed_volume(), rel=1e-5)
+    mirror = matching(ours * np.array([1.0, 1.0, -1.0]), ours)
+    assert triangles(mirror[front][:, ::-1]) <= triangles(faces), "the back is the mirrored front"
+
+
+def test_a_middle_layer_whose_planes_disagree_is_refused() -> None:
+    volume, band = front_volume(heights_of("disk"))
+    vertices, faces = marching_cubes(volume, 0.0, allow_degenerate=True, mask=band)[:2]
+    vertices[np.flatnonzero(vertices[:, 2] == 0)[0], 0] += 0.25
+    with pytest.raises(RuntimeError, match="middle layer"):
+        with_mirrored_back(vertices, faces)
+
+
+def test_the_front_starts_at_the_middle_layer_and_reaches_past_the_highest_column() -> None:
+    depth = front_depths(np.array([[0.0, 7.2]], np.float32))
+    assert depth[:3].tolist() == [0.5, 0.5, 1.5] and depth[-1] > 7.2 + 1
 
 
 def mesh_of(solid: trimesh.Trimesh) -> Mesh:
