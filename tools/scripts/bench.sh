@@ -33,6 +33,10 @@ echo "## worker thumbnail render (target: 60 ms at 1024², median per photo; iss
 worker_bench_with_targets bench_thumbnail.py thumbnail.json \
   "thumbnail benchmark: the 60 ms target was missed (see the table above; a loaded machine misses it)"
 echo
+echo "## worker job costs (whole 1024² photo jobs, issue 16: <= 1.5 s through the model, <= 0.3 s on the fast path)"
+worker_bench_with_targets bench_jobs.py jobs.json \
+  "job cost benchmark: a 1024² job missed its time target (see the lines above; a loaded machine misses them)"
+echo
 echo "## inference-server sidecar"
 npx nx build inference-server --outputStyle=static >/dev/null
 node apps/inference-server/bench/sidecar-bench.mjs --json dist/bench/sidecar.json
