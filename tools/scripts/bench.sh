@@ -21,9 +21,9 @@ echo "## worker segmentation (ground truth; gallery in apps/inference-server/wor
 worker_bench_with_targets bench_segmentation.py segmentation.json \
   "segmentation benchmark: a target was missed (see the summary line above)"
 echo
-echo "## worker segmentation on real photographs (held-out-2 targets: mean IoU >= 0.95, none below 0.85; decision 0026)"
+echo "## worker segmentation on real photographs (held-out-3 targets: mean IoU >= 0.95, none below 0.85; decision 0026)"
 worker_bench_with_targets bench_photos.py segmentation-photos.json \
-  "photo segmentation benchmark: a held-out-2 target was missed (see the line above)"
+  "photo segmentation benchmark: a held-out-3 target was missed (see the line above)"
 echo
 echo "## worker shapes (known meshes rendered front-on, reconstructed, scored in 3D; held-out: mean F@5% >= 0.85, none below 0.5)"
 worker_bench_with_targets bench_shapes.py shapes.json \

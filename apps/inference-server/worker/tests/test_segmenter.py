@@ -240,3 +240,98 @@ def test_the_installed_model_finds_what_the_weight_free_path_misses(photo: str, 
     # The whole face of the cat (not one eye), every coin (not one): most of the picture, by the model.
     assert found.path == "learned"
     assert float(found.mask.mean()) > least_share
+
+
+def butterfly_with_pale_patches() -> tuple[
+    npt.NDArray[np.uint8], npt.NDArray[np.bool_], npt.NDArray[np.float32]
+]:
+    """A dark wing shape with two white patches on a green leaf, and a model that half-believes the patches."""
+    yy, xx = np.mgrid[:200, :240]
+    wing = ((xx - 120) / 90.0) ** 2 + ((yy - 100) / 60.0) ** 2 <= 1
+    patches = (((xx - 85) / 18.0) ** 2 + ((yy - 95) / 14.0) ** 2 <= 1) | (
+        ((xx - 155) / 18.0) ** 2 + ((yy - 95) / 14.0) ** 2 <= 1
+    )
+    picture = np.full((200, 240, 3), (60, 140, 50), np.uint8)
+    picture[wing] = (30, 25, 25)
+    picture[patches] = (240, 240, 235)
+    soft = np.where(wing & ~patches, 0.97, 0.0).astype(np.float32)
+    soft[patches] = 0.2
+    return picture, wing, soft
+
+
+def test_holes_in_the_models_mask_that_do_not_show_the_background_are_filled() -> None:
+    picture, wing, soft = butterfly_with_pale_patches()
+    model = FakeModel(soft)
+    found = segment_photo(picture, (240, 200), Prompts(), None, model)  # type: ignore[arg-type]
+    assert found.path == "learned"
+    assert (found.mask & wing).sum() / (found.mask | wing).sum() > 0.97
+    # A negative point in a patch keeps that hole open.
+    marked = segment_photo(
+        picture,
+        (240, 200),
+        Prompts(points=(PromptPoint(85, 95, False),)),
+        None,
+        model,  # type: ignore[arg-type]
+    )
+    assert not marked.mask[95, 85] and marked.mask[95, 155]
+
+
+def test_a_hole_that_shows_the_background_stays_a_hole() -> None:
+    # A ring: its hole shows the leaf around it.
+    yy, xx = np.mgrid[:200, :240]
+    distance = np.hypot(xx - 120, yy - 100)
+    ring = (distance <= 70) & (distance >= 35)
+    picture = np.full((200, 240, 3), (60, 140, 50), np.uint8)
+    picture[ring] = (200, 60, 40)
+    found = segment_photo(
+        picture,
+        (240, 200),
+        Prompts(),
+        None,
+        FakeModel(ring.astype(np.float32)),  # type: ignore[arg-type]
+    )
+    assert not found.mask[100, 120] and (found.mask & ring).sum() / (found.mask | ring).sum() > 0.97
+
+
+def test_a_subject_running_out_of_the_frame_is_the_models_where_the_weight_free_mask_is_a_part_of_it() -> (
+    None
+):
+    # A portrait: a pale face under dark hair above dark shoulders, on a wall nearly as dark, the shoulders running
+    # out of the bottom edge. The weight-free path cannot cross the frame and keeps the face (its outline scores far
+    # better than the dim shoulders'); the model's whole person is kept.
+    yy, xx = np.mgrid[:240, :200]
+    face = ((xx - 100) / 36.0) ** 2 + ((yy - 95) / 48.0) ** 2 <= 1
+    hair = (((xx - 100) / 44.0) ** 2 + ((yy - 80) / 52.0) ** 2 <= 1) & (yy < 80)
+    shoulders = (((xx - 100) / 95.0) ** 2 + ((yy - 250) / 90.0) ** 2 <= 1) & (yy >= 130)
+    person = face | hair | shoulders
+    rng = np.random.default_rng(1)
+    picture = np.clip(rng.normal(46, 4, (240, 200, 3)), 0, 255).astype(np.uint8)
+    dark = np.clip(rng.normal(30, 4, (240, 200, 3)), 0, 255).astype(np.uint8)
+    picture[hair | shoulders] = dark[hair | shoulders]
+    picture[face] = (225, 180, 150)
+    model = FakeModel(person.astype(np.float32))
+    found = segment_photo(picture, (200, 240), Prompts(), None, model)  # type: ignore[arg-type]
+    assert found.path == "learned" and found.scores["border"] - found.scores["learned"] > 0.5
+    assert (found.mask & person).sum() / (found.mask | person).sum() > 0.95
+    # The same model's mask without the shoulders (nothing at the frame): the weight-free outline wins as before.
+    found = segment_photo(
+        picture,
+        (200, 240),
+        Prompts(),
+        None,
+        FakeModel((face | hair).astype(np.float32)),  # type: ignore[arg-type]
+    )
+    assert found.path == "classic"
+
+
+def test_like_objects_are_kept_by_the_typical_ones_size_not_the_largest_region() -> None:
+    # Sweets on a table: three apart, two touching (one region twice the size), one cut short by the frame; a speck.
+    soft = np.zeros((100, 200), np.float32)
+    for x in (20, 60, 100):
+        soft[40:60, x : x + 20] = 0.95
+    soft[10:30, 140:180] = 0.95  # two touching
+    soft[70:90, 0:7] = 0.95  # cut short by the left edge: 140 pixels, under a fifth of the pair's 800
+    soft[80:85, 150:155] = 0.95  # a speck
+    kept = steer_learned(soft, Prompts())
+    assert kept[80, 3] and kept[50, 30] and kept[20, 160]
+    assert not kept[82, 152]

@@ -438,6 +438,13 @@ def _without_shadow(scene: _Scene, mask: Mask) -> Mask | None:
 def _fill_interior(scene: _Scene, mask: Mask) -> Mask:
     """Fills holes that do not show the background: a hole is kept when most of its pixels have the colours found
     just around the object (a handle's hole shows the table) and filled otherwise (a white stripe on a logo)."""
+    return fill_opaque_holes(scene.lab, mask)
+
+
+def fill_opaque_holes(lab: Floats, mask: Mask) -> Mask:
+    """`mask` with the holes that do not show what lies around the object filled (`lab`: the picture in Lab at the
+    mask's size). A hole is see-through when most of its pixels have one of the colours of a band just outside the
+    object."""
     filled = ndimage.binary_fill_holes(mask)
     labels, count = ndimage.label(filled & ~mask)
     if count == 0:
@@ -445,14 +452,13 @@ def _fill_interior(scene: _Scene, mask: Mask) -> Mask:
     band = _dilate(filled, max(3, round(0.04 * max(mask.shape)))) & ~filled
     if not band.any():
         return np.asarray(filled, bool)
-    around = _colour_centres(scene.lab[band], 6)
-    band_distance = _nearest_distance(scene.lab[band], around)
+    around = _colour_centres(lab[band], 6)
+    band_distance = _nearest_distance(lab[band], around)
     typical = float(np.percentile(band_distance, 90)) + 4.0
-    see_through = ndimage.mean(
-        (_nearest_distance(scene.lab, around) <= typical).astype(np.float32),
-        labels,
-        index=np.arange(1, count + 1),
-    )
+    holes = labels > 0
+    like_around = np.zeros(mask.shape, np.float32)
+    like_around[holes] = _nearest_distance(lab[holes], around) <= typical
+    see_through = ndimage.mean(like_around, labels, index=np.arange(1, count + 1))
     fill = np.flatnonzero(np.asarray(see_through) < 0.5) + 1
     return mask | np.isin(labels, fill)
 
@@ -521,7 +527,8 @@ def clean_mask(
     chosen = {int(labels[p.y, p.x]) for p in (prompts.positives if prompts else ())} - {0}
     if not chosen and group_share is not None:
         sizes = ndimage.sum_labels(np.ones_like(labels), labels, index=np.arange(1, count + 1))
-        chosen = {int(i) + 1 for i in np.flatnonzero(sizes >= group_share * sizes.max())}
+        typical = float(np.median(sizes[sizes >= group_share * sizes.max()]))
+        chosen = {int(i) + 1 for i in np.flatnonzero(sizes >= group_share * typical)}
     if not chosen:
         chosen = _main_parts(labels, count)
     component = np.isin(labels, list(chosen))
@@ -599,8 +606,13 @@ LEARNED_THRESHOLD = 0.5
 UNSURE = 0.1
 DOUBTFUL_MODEL = 0.3
 GROW_LOW = 0.05
-# The model's regions kept together: at least this share of the largest one.
+# The model's regions kept together: at least this share of the typical one (the median of those at least this
+# share of the largest: like objects that touch merge into one larger region, and the frame cuts others short).
 LEARNED_GROUP_SHARE = 0.2
+# The weight-free mask is a part of the model's cut short by the frame (`_truncated_by_frame`) when this share of it
+# lies inside the model's mask and the model's mask covers this share of the picture's frame (its outer 4 %).
+PART_OF_MODEL = 0.9
+MODEL_AT_FRAME = 0.05
 
 
 @dataclass(frozen=True)
@@ -652,9 +664,8 @@ def segment_photo(
     name = learned.card.name
     doubtful = model_doubt(soft) >= DOUBTFUL_MODEL
     try:
-        model_mask = _checked(
-            steer_learned(soft, scaled, verdict.mask.mask if verdict else None, grow=doubtful), "segmentation"
-        )
+        steered = steer_learned(soft, scaled, verdict.mask.mask if verdict else None, grow=doubtful)
+        model_mask = _checked(_opaque_holes_filled(rgb, steered, size, scaled), "segmentation")
     except NoObjectFoundError:
         if verdict is None:
             raise
@@ -669,9 +680,37 @@ def segment_photo(
     classic_score = verdict.mask.score or 0.0
     scores = {**verdict.mask.scores, "learned": model_score, "learned-doubt": round(model_doubt(soft), 3)}
     agreement = float((small & verdict.small).sum()) / max(1, int((small | verdict.small).sum()))
-    if prefers_classic(agreement, classic_score, verdict.left_outside, model_score, doubtful):
+    truncated = _truncated_by_frame(verdict, small)
+    if not truncated and prefers_classic(
+        agreement, classic_score, verdict.left_outside, model_score, doubtful
+    ):
         return replace(verdict.mask, scores=scores, model=name)
     return ObjectMask(model_mask, "segmentation", "learned", model_score, scores, "learned", name)
+
+
+def _truncated_by_frame(verdict: _ClassicVerdict, model_small: Mask) -> bool:
+    """Whether the weight-free mask is a part of the model's that the frame cut short: it lies (almost) inside the
+    model's mask, and the model's runs into the picture's frame. The weight-free path takes the picture's border for
+    background, so it cannot follow a subject out of the frame (a portrait's shoulders, a hand, a plant's leaves)."""
+    classic = verdict.small
+    inside = float((classic & model_small).sum()) / max(1, int(classic.sum()))
+    return inside >= PART_OF_MODEL and float(model_small[verdict.scene.frame].mean()) >= MODEL_AT_FRAME
+
+
+def _opaque_holes_filled(
+    rgb: npt.NDArray[np.uint8], mask: Mask, size: tuple[int, int], prompts: Prompts
+) -> Mask:
+    """The model's mask with its holes filled where they do not show the background around the object (the white
+    patches of a butterfly's wings, which the model half-believes), except a hole a negative point marks."""
+    if not ndimage.binary_fill_holes(mask).sum() > mask.sum():
+        return mask
+    lab = cv2.cvtColor(_scaled(rgb, size), cv2.COLOR_RGB2LAB).astype(np.float32)
+    filled = fill_opaque_holes(lab, mask)
+    if any(not p.positive and filled[p.y, p.x] and not mask[p.y, p.x] for p in prompts.points):
+        added, _ = ndimage.label(filled & ~mask)
+        marked = {int(added[p.y, p.x]) for p in prompts.points if not p.positive} - {0}
+        filled &= ~np.isin(added, list(marked))
+    return filled
 
 
 def prefers_classic(
