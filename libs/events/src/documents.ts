@@ -290,10 +290,17 @@ export const WorkerReportSchema = z.object({
     score: z.number().optional(),
     hypotheses: z.record(z.string(), z.number()).optional(),
     /**
-     * Segmentation only: which path made the mask (`classic`: the weight-free hypotheses; `learned`: the model) and
-     * the learned model installed on the worker, if any (decision 0026).
+     * Segmentation only: which path made the mask (`classic`: the weight-free hypotheses; `learned`: the model), the
+     * learned model installed on the worker, if any (decision 0026), and where it ran when it did: ONNX Runtime's
+     * execution provider (`CUDAExecutionProvider` on a GPU image, `CPUExecutionProvider` otherwise).
      */
-    segmenter: z.object({ path: z.enum(['classic', 'learned']), model: z.string().optional() }).optional(),
+    segmenter: z
+      .object({
+        path: z.enum(['classic', 'learned']),
+        model: z.string().optional(),
+        provider: z.string().max(100).optional(),
+      })
+      .optional(),
   }),
   mesh: MeshStatsSchema.extend({
     /** Every file's size in bytes, by format (a format this version does not know is kept too). */

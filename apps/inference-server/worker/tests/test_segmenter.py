@@ -72,6 +72,7 @@ def test_runs_a_model_described_by_its_card(tmp_path: Path) -> None:
     picture = np.zeros((40, 60, 3), np.uint8)
     picture[10:30, 20:40] = 255
     soft = segmenter.predict(picture)
+    assert segmenter.provider == "CPUExecutionProvider"  # this machine has no GPU; the GPU image has CUDA's
     assert soft.shape == (40, 60)
     assert soft[20, 30] > 0.99 and soft[2, 2] < 0.01
     assert float(soft.min()) >= 0.0 and float(soft.max()) <= 1.0
@@ -138,6 +139,7 @@ class FakeModel:
         self.soft = soft
         self.calls = 0
         self.card = SimpleNamespace(name="fake")
+        self.provider = "FakeExecutionProvider"
 
     def predict(self, rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
         self.calls += 1
@@ -157,7 +159,8 @@ def test_a_clean_object_on_a_plain_backdrop_takes_the_fast_path_without_the_mode
     model = FakeModel(np.zeros((200, 200), np.float32))
     found = segment_photo(picture, (200, 200), Prompts(), None, model)  # type: ignore[arg-type]
     assert model.calls == 0
-    assert found.path == "classic" and found.model == "fake"
+    # The model is named as installed, but no provider: it did not run.
+    assert found.path == "classic" and found.model == "fake" and found.provider is None
     assert (found.mask & egg).sum() / (found.mask | egg).sum() > 0.95
 
 
@@ -173,6 +176,7 @@ def test_where_the_weight_free_path_leaves_objects_outside_its_mask_the_model_de
     found = segment_photo(picture, (200, 200), Prompts(), None, model)  # type: ignore[arg-type]
     assert model.calls == 1
     assert found.path == "learned" and found.hypothesis == "learned"
+    assert found.provider == "FakeExecutionProvider"  # where the model ran, for the report
     assert (found.mask == coins).mean() > 0.99
 
 

@@ -134,6 +134,8 @@ class ObjectMask:
     # or "learned" (the model's mask, steered by the prompts); the model's name when one ran.
     path: str | None = None
     model: str | None = None
+    # Where the model ran, when it ran: ONNX Runtime's execution provider (CUDAExecutionProvider on a GPU).
+    provider: str | None = None
 
 
 _CROSS = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
@@ -661,7 +663,7 @@ def segment_photo(
             raise
     deadline.check("learned segmentation")
     soft = cv2.resize(learned.predict(rgb), size, interpolation=cv2.INTER_LINEAR)
-    name = learned.card.name
+    name, provider = learned.card.name, learned.provider
     doubtful = model_doubt(soft) >= DOUBTFUL_MODEL
     try:
         steered = steer_learned(soft, scaled, verdict.mask.mask if verdict else None, grow=doubtful)
@@ -669,9 +671,9 @@ def segment_photo(
     except NoObjectFoundError:
         if verdict is None:
             raise
-        return replace(verdict.mask, model=name)
+        return replace(verdict.mask, model=name, provider=provider)
     if verdict is None:
-        return ObjectMask(model_mask, "segmentation", "learned", None, {}, "learned", name)
+        return ObjectMask(model_mask, "segmentation", "learned", None, {}, "learned", name, provider)
     small = (
         cv2.resize(model_mask.astype(np.uint8), verdict.small.shape[::-1], interpolation=cv2.INTER_NEAREST)
         > 0
@@ -684,8 +686,8 @@ def segment_photo(
     if not truncated and prefers_classic(
         agreement, classic_score, verdict.left_outside, model_score, doubtful
     ):
-        return replace(verdict.mask, scores=scores, model=name)
-    return ObjectMask(model_mask, "segmentation", "learned", model_score, scores, "learned", name)
+        return replace(verdict.mask, scores=scores, model=name, provider=provider)
+    return ObjectMask(model_mask, "segmentation", "learned", model_score, scores, "learned", name, provider)
 
 
 def _truncated_by_frame(verdict: _ClassicVerdict, model_small: Mask) -> bool:

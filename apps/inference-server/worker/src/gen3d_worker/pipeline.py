@@ -126,9 +126,14 @@ def mask_report(found: ObjectMask, image: DecodedImage, grid: tuple[int, int]) -
         report["score"] = found.score
         report["hypotheses"] = found.scores
     if found.path is not None:
-        # Which path made the mask (classic: the weight-free hypotheses; learned: the model), and the model
-        # installed, if any: the report, the email and the web page say so.
-        report["segmenter"] = {"path": found.path, **({"model": found.model} if found.model else {})}
+        # Which path made the mask (classic: the weight-free hypotheses; learned: the model), the model installed,
+        # if any, and where it ran when it did (the GPU image's CUDA provider, or the CPU's): the report, the email
+        # and the web page say which path; the provider shows that a GPU deployment uses its GPU.
+        report["segmenter"] = {
+            "path": found.path,
+            **({"model": found.model} if found.model else {}),
+            **({"provider": found.provider} if found.provider else {}),
+        }
     return report
 
 
