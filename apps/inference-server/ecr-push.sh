@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds an inference image and pushes it to ECR repository gen3d-sam3d-inference (seed §5.1), tagged with the git
-# commit (immutable). Needs a Docker engine and AWS credentials (CI on main); not runnable on the dev machines.
+# Builds an inference image and pushes it to ECR repository gen3d-sam3d-inference (seed §5.1), tagged with the last
+# commit that changed what the images are built from (image-tag.sh; immutable). Needs a Docker engine and AWS credentials (CI on main); not runnable on the dev machines.
 #   ecr-push.sh                      the GPU image (Dockerfile), tags <commit> and `latest` (the one tag that moves)
 #   ecr-push.sh Dockerfile.sam3d sam3d-   the SAM 3D image, tag sam3d-<commit> only (sam3d/ecr-push.sh)
 #   ecr-push.sh Dockerfile.cpu cpu-       the slim CPU image of the cpu profile, tag cpu-<commit> only
@@ -13,7 +13,7 @@ prefix="${2:-}"
 region="${AWS_REGION:-us-east-1}"
 registry="$AWS_ACCOUNT_ID.dkr.ecr.$region.amazonaws.com"
 image="$registry/gen3d-sam3d-inference"
-tag="$prefix$(git rev-parse --short=12 HEAD)"
+tag="$prefix$(bash apps/inference-server/image-tag.sh)"
 # Commit tags are immutable in the repository: a rerun for a commit already pushed (a retried CI run) has nothing to do.
 if aws ecr describe-images --region "$region" --repository-name gen3d-sam3d-inference \
   --image-ids imageTag="$tag" >/dev/null 2>&1; then

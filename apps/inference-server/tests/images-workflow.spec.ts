@@ -76,7 +76,7 @@ describe('the images workflow', () => {
     expect(push).toMatch(/^exec bash .*\/ecr-push\.sh" Dockerfile\.sam3d sam3d-$/m);
     const shared = readFileSync(join(root, 'apps/inference-server/ecr-push.sh'), 'utf8');
     expect(shared).toContain('dockerfile="apps/inference-server/${1:-Dockerfile}"');
-    expect(shared).toMatch(/^tag="\$prefix\$\(git rev-parse --short=12 HEAD\)"$/m);
+    expect(shared).toMatch(/^tag="\$prefix\$\(bash apps\/inference-server\/image-tag\.sh\)"$/m);
     expect(shared).toContain('docker buildx build --load -f "$dockerfile" -t "$image:$tag" .');
   });
 

@@ -89,7 +89,7 @@ describe('the deploy projects (apps/infra/deploy/*/project.json)', () => {
     expect(inference.dependsOn).toContainEqual({ projects: ['inference-server'], target: 'build' });
     // The inference stack's deploy pushes the image of the deployment's profile, then runs it at this commit.
     expect(inference.options.command).toMatch(
-      /^export GEN3D_IMAGE_TAG=\$\(git rev-parse --short=12 HEAD\) && bash apps\/inference-server\/ecr-push\.sh \$\(node dist\/apps\/infra\/docs-cli\.js image\) && bash /,
+      /^export GEN3D_IMAGE_TAG=\$\(bash apps\/inference-server\/image-tag\.sh\) && bash apps\/inference-server\/ecr-push\.sh \$\(node dist\/apps\/infra\/docs-cli\.js image\) && bash /,
     );
     expect(generated(unitNamed('deploy-replica')).targets.deploy.options.command).toMatch(/ --if-defined$/);
   });

@@ -85,11 +85,12 @@ export const deployProjectDir = (unit: DeployUnit) =>
 const INFRA_BUILD = { projects: ['infra'], target: 'build' };
 const SIDECAR_BUILD = { projects: ['inference-server'], target: 'build' };
 /**
- * Pushes the image of the deployment's profile (GEN3D_PROFILE: Dockerfile, Dockerfile.cpu or Dockerfile.sam3d) at this
- * commit, which the stack then runs.
+ * Pushes the image of the deployment's profile (GEN3D_PROFILE: Dockerfile, Dockerfile.cpu or Dockerfile.sam3d), tagged
+ * with the last commit that changed what the images are built from (image-tag.sh), which the stack then runs: a change
+ * that leaves the images alone keeps the endpoint's model.
  */
 const IMAGE_PUSH =
-  'export GEN3D_IMAGE_TAG=$(git rev-parse --short=12 HEAD) && bash apps/inference-server/ecr-push.sh $(node dist/apps/infra/docs-cli.js image) && ';
+  'export GEN3D_IMAGE_TAG=$(bash apps/inference-server/image-tag.sh) && bash apps/inference-server/ecr-push.sh $(node dist/apps/infra/docs-cli.js image) && ';
 
 /**
  * The project.json of a unit's deploy project. Its deploy target builds the CDK app (which needs every bundle) and
