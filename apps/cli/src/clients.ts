@@ -1,7 +1,7 @@
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { uploadMetadataFor, type UploadOptions } from '@gen3d/events';
-import { jobIdFor, operatorJobs, RetryRefusedError, type LinkedJob } from '@gen3d/jobs';
+import { jobIdFor, JobStillRunningError, operatorJobs, RetryRefusedError, type LinkedJob } from '@gen3d/jobs';
 import { bindBucket, createS3Client, S3ObjectStore, type BucketStore } from '@gen3d/object-store';
 import { buildInputKey, buildMaskKey, parseUserId, type MeshFormat } from '@gen3d/s3-keys';
 import { failureQueueClients, lambdaEventInvoker, openFailureQueue } from './aws-failure-queues';
@@ -298,8 +298,13 @@ export function awsClient(options: { bucket: string; userId: string }): JobClien
       }
     },
     async remove(jobId) {
-      const deleted = await jobs.remove(jobId).catch(unreachable);
-      return deleted && { ...deleted };
+      try {
+        const deleted = await jobs.remove(jobId).catch(unreachable);
+        return deleted && { ...deleted };
+      } catch (error) {
+        if (error instanceof JobStillRunningError) throw new StackError(error.message);
+        throw error;
+      }
     },
     async exportTo(folder) {
       const objects = await data.list(`users/${userId}/`).catch(unreachable);

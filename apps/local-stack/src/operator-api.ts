@@ -8,7 +8,7 @@ import {
   TargetFacesSchema,
   uploadMetadataFor,
 } from '@gen3d/events';
-import { operatorJobs, RetryRefusedError } from '@gen3d/jobs';
+import { JobStillRunningError, operatorJobs, RetryRefusedError } from '@gen3d/jobs';
 import type { BucketStore, FolderObjectStore } from '@gen3d/object-store';
 import { buildInputKey, buildMaskKey, parseUserId, type UserId } from '@gen3d/s3-keys';
 import { z } from 'zod';
@@ -112,10 +112,7 @@ export function createOperatorApi(deps: OperatorApiDeps): OperatorApi {
           body: await retry(jobsOf(userId), deps.maxUploadBytes, { userId, jobId }, body),
         };
       if (method === 'DELETE' && match && !match[2]) {
-        return {
-          status: 200,
-          body: { jobId, deleted: known(await jobsOf(userId).remove(jobId), userId, jobId) },
-        };
+        return { status: 200, body: { jobId, deleted: await remove(jobsOf(userId), { userId, jobId }) } };
       }
       throw new HttpError(404, `no operator route ${method} ${route}`);
     },
@@ -170,6 +167,16 @@ async function retry(
     if (error instanceof RetryRefusedError) {
       throw new HttpError(error.reason === 'gone' ? 404 : 409, error.message);
     }
+    throw error;
+  }
+}
+
+/** Deletes a job's every stored version; 409 while it may still write (jobMayStillRun). */
+async function remove(jobs: ReturnType<typeof operatorJobs>, job: { userId: string; jobId: string }) {
+  try {
+    return known(await jobs.remove(job.jobId), job.userId, job.jobId);
+  } catch (error) {
+    if (error instanceof JobStillRunningError) throw new HttpError(409, error.message);
     throw error;
   }
 }

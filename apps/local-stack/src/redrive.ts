@@ -20,9 +20,9 @@ export interface RedriveOutcome {
 }
 
 /**
- * Sends what the extract, notify and SageMaker queues gave up on through the pipeline again, as SQS's dead-letter
- * redrive does (`redriveDead`): each message in `<queue>/dead/` goes back to `<queue>/ready/` with its attempts counted
- * from zero, safely while the stack runs. A message that cannot be read stays in dead/ and is not counted.
+ * Sends what the extract and notify queues gave up on (REDRIVEN_QUEUES: never the SageMaker one) through the pipeline
+ * again, as SQS's dead-letter redrive does (`redriveDead`): each message in `<queue>/dead/` goes back to
+ * `<queue>/ready/` with its attempts counted from zero, safely while the stack runs. A message that cannot be read stays in dead/ and is not counted.
  *
  * @example await redriveDeadLetters('.gen3d/queues') // [{ queue: 'extract', moved: 1, jobs: ['3f…'] }, …]
  */

@@ -1,13 +1,5 @@
 import type { ImageLink, JobStatus } from '@gen3d/events';
-import {
-  deleteJobVersions,
-  MAX_INVOCATION_TIMEOUT_SECONDS,
-  MAX_REQUEST_TTL_SECONDS,
-  readJobStatus,
-  readStoredJob,
-  STUCK_JOB_MS,
-  storedImageOf,
-} from '@gen3d/jobs';
+import { deleteJobVersions, jobMayStillRun, readJobStatus, readStoredJob, storedImageOf } from '@gen3d/jobs';
 import { RESULT_IMAGES, type ResultImage, type UserId } from '@gen3d/s3-keys';
 import type { ApiContext } from './context';
 import { BadRequestError, ConflictError, NotFoundError } from './errors';
@@ -57,15 +49,7 @@ export async function imageLink(
 export async function deleteJob(context: ApiContext, userId: UserId, jobId: string): Promise<ApiResponse> {
   const { deps, log } = context;
   const status = await findJob(deps, { userId }, jobId);
-  // A queued request may wait in SageMaker's queue for its TTL and then run: deleting it before could bring it back
-  // as a failure. A running one is stuck once its own time is up.
-  const mayStillRun =
-    status.state === 'queued'
-      ? (MAX_REQUEST_TTL_SECONDS + MAX_INVOCATION_TIMEOUT_SECONDS) * 1000
-      : status.state === 'reconstructing'
-        ? STUCK_JOB_MS
-        : 0;
-  if (mayStillRun > 0 && deps.now().getTime() - Date.parse(status.updatedAt) < mayStillRun) {
+  if (jobMayStillRun(status, deps.now())) {
     throw new ConflictError('still-running', 'This job is still running; delete it once it has ended.');
   }
   const deleted = await deleteJobVersions(deps.data, status);

@@ -46,3 +46,8 @@ export class RetryRefusedError extends JobsError {
     super(message);
   }
 }
+
+/** An operator's delete of a job that may still write (jobMayStillRun): deleted now, it could come back. */
+export class JobStillRunningError extends JobsError {
+  override readonly name: string = 'JobStillRunningError';
+}

@@ -27,13 +27,20 @@ export {
   type JobVersionRole,
 } from './job-files';
 export {
+  jobMayStillRun,
   parseWebUploadLimits,
   STUCK_JOB_MS,
   utcDay,
   webUploadLimitsOf,
   type WebUploadLimits,
 } from './limits';
-export { InputRejectedError, JobsError, PermanentMailError, RetryRefusedError } from './errors';
+export {
+  InputRejectedError,
+  JobsError,
+  JobStillRunningError,
+  PermanentMailError,
+  RetryRefusedError,
+} from './errors';
 export { EXTRACT_TALLY, extractObject, type ExtractOutcome, type ExtractPorts } from './extract';
 export {
   extractConfigOf,

@@ -3,7 +3,9 @@ import type { UploadOptions } from '@gen3d/events';
 import type { BucketStore } from '@gen3d/object-store';
 import type { UserId } from '@gen3d/s3-keys';
 import { deleteJobVersions, retryAsOperator } from './job-files';
+import { JobStillRunningError } from './errors';
 import { listJobStatuses } from './job-list';
+import { jobMayStillRun } from './limits';
 import { linkStoredJob, readJobStatus, readStoredJob, type LinkedJob, type LinkOptions } from './job-read';
 
 /** How an operator's view links a job's files: for how long, and the view's options (paths, retention). */
@@ -40,8 +42,14 @@ export function operatorJobs(data: BucketStore, userId: UserId, links: OperatorL
       const suffix = randomBytes(4).toString('hex');
       return status && retryAsOperator(data, status, wanted, { maxBytes, suffix });
     },
-    async remove(jobId: string) {
+    /** @throws JobStillRunningError while the job may still write (jobMayStillRun), as the web API refuses it */
+    async remove(jobId: string, now = new Date()) {
       const status = await readJobStatus(data, userId, jobId);
+      if (status && jobMayStillRun(status, now)) {
+        throw new JobStillRunningError(
+          `job ${jobId} is ${status.state} and may still write; delete it once it has ended (or is stuck)`,
+        );
+      }
       return status && deleteJobVersions(data, status);
     },
   };
