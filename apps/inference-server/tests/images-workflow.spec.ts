@@ -83,7 +83,10 @@ describe('the images workflow', () => {
   it("pushes every profile's image but the deployed profile's, which the deploy pushes and here is only built", () => {
     const profiles = lines.map((l) => /^\s+profile: (\S+)$/.exec(l)?.[1]).filter((p) => p !== undefined);
     expect(profiles.sort()).toEqual(['cpu', 'sam3d', 'seed']);
-    expect(workflow).toContain("DEPLOYED_PROFILE: ${{ vars.GEN3D_PROFILE || 'seed' }}");
+    // The profile as settings.ts resolves it: a sam3d backend without a profile is the sam3d profile.
+    expect(workflow).toContain(
+      "DEPLOYED_PROFILE: ${{ vars.GEN3D_PROFILE || (vars.GEN3D_BACKEND == 'sam3d' && 'sam3d') || 'seed' }}",
+    );
     const stepIfs = lines.filter((l) => /^ {8}if: /.test(l)).map((l) => l.trim());
     const pushes = lines
       .map((l, i) => (/ecr-push\.sh/.test(l) && /^\s+run: /.test(l) ? lines[i - 1]?.trim() : undefined))
