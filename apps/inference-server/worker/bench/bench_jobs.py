@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -25,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.bench_photos import INSTALLED_MODEL, PHOTOS
+from bench.bench_photos import PHOTOS, bench_env
 from bench.photo_costs import FAST_PHOTO, LEARNED_PHOTO, REPEAT, TARGETS, measure_costs, square_png
 from gen3d_worker.backends.inflate import InflateBackend
 from gen3d_worker.extras import EXTRAS
@@ -109,9 +108,7 @@ def main() -> int:
     if args.with_extras_child:
         print(json.dumps(with_extras_child()))
         return 0
-    env = dict(os.environ)
-    if not env.get("GEN3D_SEGMENTATION_MODEL") and INSTALLED_MODEL.exists():
-        env["GEN3D_SEGMENTATION_MODEL"] = str(INSTALLED_MODEL)
+    env = bench_env()
     costs = measure_costs(env)
     verdicts = judge(costs)
     extras = with_extras(env)

@@ -37,6 +37,16 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[3]
 PHOTOS = HERE / "photos"
 INSTALLED_MODEL = ROOT / ".gen3d/models/isnet-medium/card.json"
+
+
+def bench_env() -> dict[str, str]:
+    """This process's environment, with the set-up's installed model as the learned segmenter unless one is named."""
+    env = dict(os.environ)
+    if not env.get("GEN3D_SEGMENTATION_MODEL") and INSTALLED_MODEL.exists():
+        env["GEN3D_SEGMENTATION_MODEL"] = str(INSTALLED_MODEL)
+    return env
+
+
 HELD_OUT_MEAN = 0.95
 HELD_OUT_WORST = 0.85
 # The split that judges the segmenter, and how each split is labelled in the tables.
@@ -213,9 +223,7 @@ def main() -> int:
     parser.add_argument("--split", action="append", help="measure only this split (repeatable)")
     parser.add_argument("--costs", action="store_true", help="also time 1024² jobs and measure peak memory")
     args = parser.parse_args()
-    env = dict(os.environ)
-    if not env.get("GEN3D_SEGMENTATION_MODEL") and INSTALLED_MODEL.exists():
-        env["GEN3D_SEGMENTATION_MODEL"] = str(INSTALLED_MODEL)
+    env = bench_env()
     segmenter = load_segmenter(env)
     reconstructor = Reconstructor({"inflate": InflateBackend()}, segmenter=segmenter)
     manifest = json.loads((PHOTOS / "manifest.json").read_text("utf-8"))

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import sys
 import time
@@ -27,12 +26,12 @@ import numpy.typing as npt
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.bench_photos import (
-    INSTALLED_MODEL,
     JUDGED_SPLIT,
     PHOTOS,
     ROOT,
     Bool,
     Rgb,
+    bench_env,
     contact_sheet,
     iou,
     overlay,
@@ -98,8 +97,7 @@ def main() -> int:
     parser.add_argument("--sheet")
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args()
-    env = dict(os.environ)
-    env.setdefault("GEN3D_SEGMENTATION_MODEL", str(INSTALLED_MODEL))
+    env = bench_env()
     model = load_segmenter(env)
     assert model is not None, "no learned segmenter installed (npm run setup)"
     cache = Path(args.cache) / model.card.name

@@ -68,3 +68,17 @@ def test_a_tall_outline_is_inflated_deeper_than_a_wide_one() -> None:
         inflated(signed_distance(wide), wide, shaped),
     )
     assert abs(float(deep.max()) / float(shallow.max()) - np.sqrt(2.5 / 0.4)) < 0.05
+
+
+def test_a_wide_outline_is_flattened_along_its_middle_too_not_floored_at_the_outline_distance() -> None:
+    # A 3:1 ellipse: the depth factor is below 1, so its half-thickness along the middle is under the distance to the
+    # outline there. A floor at that distance would leave a ridge down the middle (the first fit's defect).
+    wide = np.zeros((80, 220), np.uint8)
+    cv2.ellipse(wide, (110, 40), (90, 30), 0, 0, 360, 1, -1)
+    mask = wide > 0
+    heights = half_thickness(mask, "inflate")
+    signed = signed_distance(mask)
+    centre = signed.max()
+    assert float(heights[40, 110]) < 0.9 * float(centre)  # k = 1.1 * (1/3)^0.25 = 0.84
+    # Thin parts stay solid: every pixel of the mask is at least a pixel deep, or as deep as it is far in.
+    assert bool((heights[mask] >= np.minimum(signed[mask], 1.0) - 1e-6).all())

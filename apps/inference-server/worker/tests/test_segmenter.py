@@ -12,6 +12,7 @@ from types import SimpleNamespace
 import numpy as np
 import numpy.typing as npt
 import onnx
+import onnxruntime as ort
 import pytest
 from onnx import TensorProto, helper
 from skimage import data
@@ -72,7 +73,7 @@ def test_runs_a_model_described_by_its_card(tmp_path: Path) -> None:
     picture = np.zeros((40, 60, 3), np.uint8)
     picture[10:30, 20:40] = 255
     soft = segmenter.predict(picture)
-    assert segmenter.provider == "CPUExecutionProvider"  # this machine has no GPU; the GPU image has CUDA's
+    assert segmenter.provider in ort.get_available_providers()  # CUDA's on the GPU image, the CPU's here
     assert soft.shape == (40, 60)
     assert soft[20, 30] > 0.99 and soft[2, 2] < 0.01
     assert float(soft.min()) >= 0.0 and float(soft.max()) <= 1.0

@@ -96,11 +96,6 @@ class InflateBackend:
         )
 
 
-def inflate_heights(mask: npt.NDArray[np.bool_], inflation: Inflation = INFLATION) -> npt.NDArray[np.float32]:
-    """The balloon's signed height field (kept for callers of the single-hypothesis version)."""
-    return half_thickness(mask, "inflate", inflation)
-
-
 def front_depths(heights: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     """|z| of the front half's samples: z = -1/2 (the middle layer of cells' back), then 1/2, 3/2, ... to past the
     highest h. Samples at half steps: none lies on z = 0, and the back half mirrors the front exactly."""
