@@ -77,10 +77,11 @@ export const PROFILE_FIGURES: Readonly<Record<ProfileName, ProfileFigures>> = Ob
   },
   cpu: {
     secondsPerMesh: {
-      value: 2,
+      value: 1.2,
       source:
-        'measured on the 2-core development machine with the learned segmenter: four 1024² jobs at once in 7.4 s ' +
-        '(docs/benchmarks.md), 1.85 s each, plus sidecar and S3 I/O; the weight-free path takes 0.5 s',
+        'measured on the 2-core development machine with the learned segmenter: four 1024² jobs at once in 4.2 s ' +
+        '(`.venv/bin/python apps/inference-server/worker/bench/bench_photos.py --costs`, docs/benchmarks.md), 1.05 s ' +
+        'each, plus sidecar and S3 I/O (estimated 0.15 s); the fast path takes 0.3 s',
     },
     imageGb: {
       value: 0.9,
