@@ -119,6 +119,15 @@ describe('the deploy projects (apps/infra/deploy/*/project.json)', () => {
       ]),
     );
   });
+
+  it('keep every stack but the API stack out of a change to api-stack.ts: Operations reads the function’s size from names.ts', () => {
+    const apiStack = '{workspaceRoot}/apps/infra/src/stacks/api-stack.ts';
+    const importers = DEPLOY_ORDER.filter((unit) => generated(unit).targets.deploy.inputs.includes(apiStack));
+    expect(importers.map((unit) => unit.project)).toEqual(['deploy-api']);
+    const operations = generated(unitNamed('deploy-operations'));
+    expect(operations.targets.deploy.inputs).toContain('{workspaceRoot}/apps/infra/src/names.ts');
+    expect(operations.implicitDependencies).not.toContain('api');
+  });
 });
 
 describe('docs/deploy.md', () => {

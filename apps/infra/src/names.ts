@@ -3,6 +3,15 @@ import { SEED } from './seed';
 import { SettingsError, type Settings } from './settings';
 
 /**
+ * The API function's size: short requests (sign an upload, list jobs). Its reserved concurrency (default 20, setting
+ * apiReservedConcurrency) bounds what abuse can cost. Here, beside the function's name, because two stacks read it:
+ * the API stack, which makes the function, and the operations stack, whose Config rule checks its memory and timeout.
+ * Were it in api-stack.ts, every change to the API stack (or to the notify and web modules it imports) would deploy
+ * the operations stack too (deploy-projects.ts follows imports).
+ */
+export const API_FUNCTION = { memoryMb: 512, timeoutSeconds: 10 } as const;
+
+/**
  * Every physical name the stacks use. Production uses the seed's names; the sandbox stage prefixes them
  * (`Sandbox-Gen3DExtractLambda`, `sandbox-gen3d-data-bucket`), so both can live in one account. Stacks refer to each
  * other only through these names (never CloudFormation exports), so each stack deploys on its own. The two bucket

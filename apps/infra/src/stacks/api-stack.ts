@@ -15,7 +15,7 @@ import { acknowledgePrefixWildcards, s3ListingStatements, s3Statements } from '.
 import { helperLogGroup } from '../constructs/log-groups';
 import { publicDeploymentRole } from '../constructs/public-deployment-role';
 import { CHECKOV_REASONS, skipCheckov } from '../checkov';
-import type { Names } from '../names';
+import { API_FUNCTION, type Names } from '../names';
 import { acknowledgeBucketDeploymentHandler, acknowledgeWildcardResource } from '../nag';
 import { SEED } from '../seed';
 import type { Settings } from '../settings';
@@ -26,12 +26,6 @@ import { ApiFirewall } from '../constructs/api-firewall';
 import type { Gen3DStackProps } from './gen3d-stack-props';
 
 export type ApiStackProps = Gen3DStackProps;
-
-/**
- * The API function's size: short requests (sign an upload, list jobs). Its reserved concurrency (default 20, setting
- * apiReservedConcurrency) bounds what abuse can cost.
- */
-export const API_FUNCTION = { memoryMb: 512, timeoutSeconds: 10 } as const;
 
 /**
  * The web app's API (apps/api-lambda, issue 11): one function behind a function URL, its HMAC token key in Secrets Manager,

@@ -15,10 +15,9 @@ import {
   queueDepthMetric,
 } from '../constructs/metrics';
 import { CHECKOV_REASONS, skipCheckov } from '../checkov';
-import type { Names } from '../names';
+import { API_FUNCTION, type Names } from '../names';
 import { SEED } from '../seed';
 import type { Settings } from '../settings';
-import { API_FUNCTION } from './api-stack';
 import type { Gen3DStackProps } from './gen3d-stack-props';
 
 export type OperationsStackProps = Gen3DStackProps;
