@@ -177,18 +177,25 @@ async function listJobs(request: ApiRequest, context: ApiContext, userId: UserId
   return json(200, { jobs: statuses.map((status) => jobViewOf({ status }, options)) });
 }
 
-/** One job as GET /jobs/{id} shows it: once it ended, with what it made and the job it re-ran, if any. */
+/**
+ * One job as GET /jobs/{id} shows it: once it ended, with what it made, the job it re-ran, if any, and its email.
+ * The page polls it: a running job costs the status alone; an ended one two chains of reads side by side (its files,
+ * report and upload; its email's lock).
+ */
 async function jobView(deps: Deps, who: Who, jobId: string): Promise<JobView> {
   const status = await findJob(deps, who, jobId);
   const options = { retentionDays: deps.config.retentionDays };
-  // While it runs, the page polls: the status alone, one read. What it made and re-ran once it ended.
   if (status.state !== 'done' && status.state !== 'failed') return jobViewOf({ status }, options);
-  const retryOf = await readRetryOf(deps.data, status);
-  const retried = retryOf ? { retryOf } : {};
-  const state = await notifyStateOf(deps.data, { userId: who.userId, jobId: status.jobId });
+  const [made, state] = await Promise.all([
+    readStoredJob(deps.data, status).then(async (job) => ({
+      job,
+      retryOf: await readRetryOf(deps.data, job),
+    })),
+    notifyStateOf(deps.data, { userId: who.userId, jobId: status.jobId }),
+  ]);
   return {
-    ...jobViewOf(await readStoredJob(deps.data, status), options),
-    ...retried,
+    ...jobViewOf(made.job, options),
+    ...(made.retryOf ? { retryOf: made.retryOf } : {}),
     ...(state === 'pending' ? {} : { email: state }),
   };
 }

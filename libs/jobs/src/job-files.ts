@@ -21,7 +21,7 @@ import {
 } from '@gen3d/s3-keys';
 import { JobDocuments } from './documents';
 import { jobIdFor } from './job-id';
-import { readStoredJob } from './job-read';
+import { readStoredJob, type StoredJob } from './job-read';
 import { RetryRefusedError } from './errors';
 import { isAddressConfirmed } from './web';
 
@@ -253,13 +253,19 @@ export async function copyJobInput(
 export const RETRY_OF_METADATA = 'retry-of';
 
 /**
- * The job this one re-ran, from its upload's metadata (at the version its request names); undefined for a first job,
- * and when the upload or its request is gone.
+ * The job this one re-ran, from its upload's metadata (at the version its report or, without a report, its request
+ * names: the same upload); undefined for a first job, and when the upload or its request is gone.
+ *
+ * @example await readRetryOf(data, await readStoredJob(data, status)) // '0123456789abcdef…' or undefined
  */
-export async function readRetryOf(data: BucketStore, status: JobStatus): Promise<string | undefined> {
-  const request = await readJobRequest(data, status);
-  if (!request || request.input.bucket !== data.bucket) return undefined;
-  const upload = await data.head(request.input.key, request.input.versionId);
+export async function readRetryOf(
+  data: BucketStore,
+  job: Pick<StoredJob, 'status'> & Partial<Pick<StoredJob, 'report'>>,
+): Promise<string | undefined> {
+  // A done job's report names the upload its request does (the sidecar copies it): one read fewer.
+  const input = job.report?.input ?? (await readJobRequest(data, job.status))?.input;
+  if (!input || input.bucket !== data.bucket) return undefined;
+  const upload = await data.head(input.key, input.versionId);
   const retryOf = upload?.metadata[RETRY_OF_METADATA];
   return retryOf !== undefined && JOB_ID_PATTERN.test(retryOf) ? retryOf : undefined;
 }

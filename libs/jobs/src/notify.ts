@@ -13,6 +13,7 @@ import {
   acquireLock,
   lockDeadline,
   LockBusyError,
+  ObjectMissingError,
   updateLock,
   type BucketStore,
   type LockDocument,
@@ -581,9 +582,14 @@ async function sendOne(
   }
 }
 
+/** The lock as last written, or undefined when there is none: one read (a GET of a missing key says so too). */
 async function readLock(data: BucketStore, key: string): Promise<NotifyLock | undefined> {
-  if (!(await data.head(key))) return undefined;
-  return JSON.parse(await data.getText(key, { maxBytes: 64 * 1024 })) as NotifyLock;
+  try {
+    return JSON.parse(await data.getText(key, { maxBytes: 64 * 1024 })) as NotifyLock;
+  } catch (error) {
+    if (error instanceof ObjectMissingError) return undefined;
+    throw error;
+  }
 }
 
 /** What the web API may say about a job's email: held until its address is confirmed, sent, or not yet decided. */
