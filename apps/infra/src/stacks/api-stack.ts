@@ -13,7 +13,7 @@ import { PUBLIC_PREFIX } from '@gen3d/s3-keys';
 import { API_S3_GRANTS, API_S3_LISTINGS } from '../access';
 import { acknowledgePrefixWildcards, s3ListingStatements, s3Statements } from '../constructs/iam';
 import { helperLogGroup } from '../constructs/log-groups';
-import { publicDeploymentRole } from '../constructs/public-deployment-role';
+import { PublicDeploymentRole } from '../constructs/public-deployment-role';
 import { CHECKOV_REASONS, skipCheckov } from '../checkov';
 import { API_FUNCTION, type Names } from '../names';
 import { acknowledgeBucketDeploymentHandler, acknowledgeWildcardResource } from '../nag';
@@ -199,8 +199,18 @@ export class ApiStack extends Stack {
     // The web app reads ./config.json at start to find its API.
     const distributionId = ssm.StringParameter.valueForStringParameter(this, names.distributionIdParameter);
     const logGroup = helperLogGroup(this, 'DeploymentLogGroup');
+    const deployer = new PublicDeploymentRole(this, 'DeploymentRole', {
+      dataBucket: names.dataBucket,
+      distributionArn: this.formatArn({
+        service: 'cloudfront',
+        region: '',
+        resource: 'distribution',
+        resourceName: distributionId,
+      }),
+      logGroup,
+    });
     new s3deploy.BucketDeployment(this, 'WebConfig', {
-      sources: [s3deploy.Source.jsonData(WEB_CONFIG_FILE, { apiBase: apiUrl })],
+      sources: [deployer.readable(s3deploy.Source.jsonData(WEB_CONFIG_FILE, { apiBase: apiUrl }))],
       destinationBucket: s3.Bucket.fromBucketName(this, 'DataBucket', names.dataBucket),
       destinationKeyPrefix: PUBLIC_PREFIX,
       prune: false,
@@ -210,16 +220,7 @@ export class ApiStack extends Stack {
       }),
       distributionPaths: [`/${WEB_CONFIG_FILE}`],
       logGroup,
-      role: publicDeploymentRole(this, 'DeploymentRole', {
-        dataBucket: names.dataBucket,
-        distributionArn: this.formatArn({
-          service: 'cloudfront',
-          region: '',
-          resource: 'distribution',
-          resourceName: distributionId,
-        }),
-        logGroup,
-      }),
+      role: deployer.role,
     });
     acknowledgeBucketDeploymentHandler(this);
   }

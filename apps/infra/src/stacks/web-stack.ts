@@ -8,7 +8,7 @@ import type { Construct } from 'constructs';
 import { PUBLIC_PREFIX } from '@gen3d/s3-keys';
 import { skipCheckov } from '../checkov';
 import { helperLogGroup } from '../constructs/log-groups';
-import { publicDeploymentRole } from '../constructs/public-deployment-role';
+import { PublicDeploymentRole } from '../constructs/public-deployment-role';
 import type { Names } from '../names';
 import { acknowledgeBucketDeploymentHandler } from '../nag';
 import { bundleDir } from '../workspace';
@@ -49,8 +49,13 @@ export class WebStack extends Stack {
     });
 
     const logGroup = helperLogGroup(this, 'DeploymentLogGroup');
+    const deployer = new PublicDeploymentRole(this, 'DeploymentRole', {
+      dataBucket: names.dataBucket,
+      distributionArn: this.distribution.distributionArn,
+      logGroup,
+    });
     new s3deploy.BucketDeployment(this, 'Site', {
-      sources: [s3deploy.Source.asset(bundleDir('web', 'index.html'))],
+      sources: [deployer.readable(s3deploy.Source.asset(bundleDir('web', 'index.html')))],
       destinationBucket: bucket,
       destinationKeyPrefix: PUBLIC_PREFIX,
       distribution: this.distribution,
@@ -58,11 +63,7 @@ export class WebStack extends Stack {
       // public/config.json (where the web app finds its API) belongs to the API stack: neither copied nor pruned here.
       exclude: [WEB_CONFIG_FILE],
       logGroup,
-      role: publicDeploymentRole(this, 'DeploymentRole', {
-        dataBucket: names.dataBucket,
-        distributionArn: this.distribution.distributionArn,
-        logGroup,
-      }),
+      role: deployer.role,
     });
 
     // Where the site is, for the API stack (its WEB_URL and CORS origin, and the config.json it writes): SSM
