@@ -18,7 +18,12 @@ export default defineConfig({
   // Workspace libraries from their TypeScript sources (as tsconfig.base.json's paths say): tree-shaken ESM, and no
   // need to build them first.
   resolve: {
-    alias: { '@gen3d/s3-keys': fileURLToPath(new URL('../../libs/s3-keys/src/index.ts', import.meta.url)) },
+    alias: {
+      '@gen3d/s3-keys': fileURLToPath(new URL('../../libs/s3-keys/src/index.ts', import.meta.url)),
+      '@gen3d/events/retention': fileURLToPath(
+        new URL('../../libs/events/src/retention.ts', import.meta.url),
+      ),
+    },
   },
   logLevel: 'warn',
   build: {

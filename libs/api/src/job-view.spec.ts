@@ -1,6 +1,15 @@
+import { keptUntilDay } from '@gen3d/events/retention';
+import { JobDocuments } from '@gen3d/jobs';
 import type { InMemoryObjectStore } from '@gen3d/object-store/testing';
-import { buildJobDocumentKey, buildOutputKey, buildReportKey, parseInputKey } from '@gen3d/s3-keys';
-import { finishedJob, notifyMesh, runJob, setup } from './fixtures/api-world';
+import {
+  buildJobDocumentKey,
+  buildOutputKey,
+  buildReportKey,
+  parseInputKey,
+  parseJobId,
+  parseUserId,
+} from '@gen3d/s3-keys';
+import { finishedJob, notifyMesh, PNG_BYTES, runJob, setup } from './fixtures/api-world';
 
 // GET /jobs/{id} as the page polls it: what a finished job's view costs in storage reads, and what it still says.
 
@@ -86,5 +95,50 @@ describe('GET /jobs/{id} of a finished job', () => {
     const withoutReport = await api.call({ method: 'GET', path }, ann.token);
     expect(withoutReport.json['job']['method']).toBeUndefined();
     expect(withoutReport.json['job']).toMatchObject({ jobId, state: 'done', retryOf: first.jobId });
+  });
+});
+
+describe("until when a finished job's files are kept", () => {
+  it('is the day its result email names, on the job page and in the list, though the status came after midnight', async () => {
+    const api = setup({ RETENTION_DAYS: '30' });
+    const ann = await api.session();
+    const key = `users/${ann.userId}/input/cup.png`;
+    const upload = await api.data.put(key, PNG_BYTES, {
+      contentType: 'image/png',
+      metadata: { email: 'ann@example.com' },
+    });
+    // The report just before midnight (UTC), the status a second after it.
+    const reportedAt = new Date('2026-11-27T23:59:59.500Z');
+    const { jobId } = await runJob(api, key, upload.versionId, { reportedAt, statusLagMs: 1000 });
+    const { mails } = await notifyMesh(api, buildOutputKey(parseInputKey(key)), { RETENTION_DAYS: '30' });
+    const emailed = /kept until (\d+ \w+ \d{4})/.exec(mails[0]?.text ?? '')?.[1];
+    expect(emailed).toBe('27 December 2026');
+
+    const onPage = async () => {
+      const view = await api.call({ method: 'GET', path: `/jobs/${jobId}` }, ann.token);
+      const listed = await api.call({ method: 'GET', path: '/jobs' }, ann.token);
+      return [view.json['job'], listed.json['jobs'][0]].map(
+        (job: { keptUntil: string; finishedAt: string }) => ({
+          day: keptUntilDay(new Date(job.keptUntil), 'en-GB'),
+          finishedAt: job.finishedAt,
+        }),
+      );
+    };
+    expect(await onPage()).toEqual([
+      { day: emailed, finishedAt: reportedAt.toISOString() },
+      { day: emailed, finishedAt: reportedAt.toISOString() },
+    ]);
+
+    // A status that says it ended later (an older sidecar stamped its own time): the job page still says the
+    // email's day, counted from the report it reads.
+    const docs = new JobDocuments(api.data, () => new Date('2026-11-28T00:00:01Z'));
+    const ref = { userId: parseUserId(ann.userId), jobId: parseJobId(jobId) };
+    const { meshKey, meshVersionId, reportVersionId, queuedAt, name } = (await docs.readStatus(ref)) ?? {};
+    await docs.writeStatus({ ...ref, name: name ?? '', requestedAt: queuedAt ?? '' }, 'done', {
+      ...(meshKey ? { meshKey } : {}),
+      ...(meshVersionId ? { meshVersionId } : {}),
+      ...(reportVersionId ? { reportVersionId } : {}),
+    });
+    expect((await onPage())[0]).toEqual({ day: emailed, finishedAt: reportedAt.toISOString() });
   });
 });

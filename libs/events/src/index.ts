@@ -43,5 +43,6 @@ export {
 export { DocumentParseError, EventsError } from './errors';
 export { JOB_ERRORS, JobErrorSchema, userMessageFor, type JobError, type JobErrorType } from './job-errors';
 export { jsonParserFor } from './parse';
+export { jobEndedAt, keptUntil, keptUntilDay, type JobEndTimes } from './retention';
 export { parseCreatedObject, parseS3EventEnvelope, type CreatedObject } from './s3-event';
 export type { ImageLink, JobView, MeshLink, RetryAnswer, RetryRequest, UploadGrant } from './api-views';

@@ -144,14 +144,16 @@ export class JobDocuments {
   // ---- status ----
 
   /**
-   * Writes the job's status. Times come from the request (queued) and the clock (each later state); a failed
-   * status carries the error code and the reason in the plain words the user's email uses.
+   * Writes the job's status. Times come from the request (queued) and the clock (each later state), but an end given
+   * (`finishedAt`: a done job's report's time, which its result email counts the retention from); a failed status
+   * carries the error code and the reason in the plain words the user's email uses.
    */
   async writeStatus(
     request: Pick<InferenceRequest, 'jobId' | 'userId' | 'requestedAt'> & { readonly name: string },
     state: JobState,
     details: {
       readonly startedAt?: Date;
+      readonly finishedAt?: Date;
       readonly meshKey?: string;
       readonly meshVersionId?: string;
       readonly reportVersionId?: string;
@@ -168,7 +170,9 @@ export class JobDocuments {
       state,
       queuedAt: request.requestedAt,
       ...(details.startedAt ? { startedAt: details.startedAt.toISOString() } : {}),
-      ...(state === 'done' || state === 'failed' ? { finishedAt: now } : {}),
+      ...(state === 'done' || state === 'failed'
+        ? { finishedAt: details.finishedAt?.toISOString() ?? now }
+        : {}),
       updatedAt: now,
       ...(details.meshKey ? { meshKey: details.meshKey } : {}),
       ...(details.meshVersionId ? { meshVersionId: details.meshVersionId } : {}),

@@ -1,5 +1,6 @@
 import {
   DOUBTFUL_MASK_SCORE,
+  keptUntilDay,
   userMessageFor,
   type FailureDocument,
   type JobReport,
@@ -113,18 +114,11 @@ export interface SuccessEmailInput {
   readonly keptUntil?: Date;
 }
 
+/** The language the emails say dates in: `5 January 2027` (the day in UTC, as the web page says it). */
+const EMAIL_LOCALE = 'en-GB';
+
 /** The Content-ID of the thumbnail inside a result email. */
 export const THUMBNAIL_CID = 'thumbnail@gen3d';
-
-/** A day as the emails say it: `5 January 2027` (UTC). */
-export function longDate(date: Date): string {
-  return date.toLocaleDateString('en-GB', {
-    day: 'numeric',
-    month: 'long',
-    year: 'numeric',
-    timeZone: 'UTC',
-  });
-}
 
 /** The "your model is ready" email, with the link and what was made, named honestly, and its picture inside. */
 export function successEmail(input: SuccessEmailInput): Email {
@@ -180,7 +174,7 @@ function resultRows(input: SuccessEmailInput): Row[] {
 
 function keptLine(keptUntil: Date | undefined): string | undefined {
   return keptUntil
-    ? `Your files are kept until ${longDate(keptUntil)}; they are deleted after that.`
+    ? `Your files are kept until ${keptUntilDay(keptUntil, EMAIL_LOCALE)}; they are deleted after that.`
     : undefined;
 }
 

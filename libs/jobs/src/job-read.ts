@@ -1,5 +1,7 @@
 import {
   DocumentParseError,
+  jobEndedAt,
+  keptUntil,
   parseJobStatusJson,
   type JobReport,
   type JobStatus,
@@ -17,7 +19,6 @@ import {
   type UserId,
 } from '@gen3d/s3-keys';
 import { JobDocuments } from './documents';
-import { keptUntil } from './settings';
 
 const MAX_STATUS_BYTES = 64 * 1024;
 
@@ -151,13 +152,15 @@ export function jobViewOf(
   const { status, report } = job;
   const images = job.images ?? [];
   const mesh = report?.worker.mesh ?? status.mesh;
+  // One end for the view and for the result email's "kept until" (jobEndedAt): the report's, else the status's.
+  const endedAt = jobEndedAt(job);
   return {
     jobId: status.jobId,
     name: status.name,
     state: status.state,
     queuedAt: status.queuedAt,
     ...(status.startedAt ? { startedAt: status.startedAt } : {}),
-    ...(status.finishedAt ? { finishedAt: status.finishedAt } : {}),
+    ...(endedAt ? { finishedAt: endedAt } : {}),
     updatedAt: status.updatedAt,
     ...(status.error ? { error: { code: status.error.code, reason: status.error.reason } } : {}),
     ...(mesh ? { mesh: { vertices: mesh.vertices, faces: mesh.faces, watertight: mesh.watertight } } : {}),
@@ -170,8 +173,8 @@ export function jobViewOf(
         }
       : {}),
     ...(images.length > 0 ? { images: images.map((i) => i.image) } : {}),
-    ...(options.retentionDays !== undefined && status.finishedAt
-      ? { keptUntil: keptUntil(new Date(status.finishedAt), options.retentionDays).toISOString() }
+    ...(options.retentionDays !== undefined && endedAt
+      ? { keptUntil: keptUntil(new Date(endedAt), options.retentionDays).toISOString() }
       : {}),
   };
 }

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import {
   DocumentParseError,
+  jobEndedAt,
   JobErrorSchema,
+  keptUntil,
   parseFailureDocumentJson,
   parseUploadMetadata,
   type CreatedObject,
@@ -49,7 +51,6 @@ import {
 } from './emails';
 import { PermanentMailError } from './errors';
 import { isPng } from './png-signature';
-import { keptUntil } from './settings';
 import type { NotifyConfig } from './notify-config';
 import type { Clock, Mailer, OutgoingEmail } from './ports';
 import {
@@ -302,10 +303,10 @@ async function readThumbnail(
   return undefined;
 }
 
-/** When the job ended, as its report says (else now): the retention counts from it. */
+/** When the job ended, as the job views count it too (jobEndedAt: its report's time; else now): the retention counts from it. */
 function endOf(report: JobReport | undefined, clock: Clock): Date {
-  const finished = report ? new Date(report.finishedAt) : undefined;
-  return finished && !Number.isNaN(finished.getTime()) ? finished : clock();
+  const ended = jobEndedAt({ report });
+  return ended !== undefined ? new Date(ended) : clock();
 }
 
 async function notifyFailure(

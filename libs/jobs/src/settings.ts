@@ -39,11 +39,6 @@ export const MAX_UPLOAD_BYTES = integerSetting(
  */
 export const RETENTION_DAYS = integerSetting('RETENTION_DAYS', 30, 1, 3650);
 
-/** Until when a job's files stay: `retentionDays` after it ended (or, while it runs, after now). */
-export function keptUntil(endedAt: Date, retentionDays: number): Date {
-  return new Date(endedAt.getTime() + retentionDays * 24 * 3600 * 1000);
-}
-
 /** Jobs a session may have in progress: checked by the API when granting, counted again by extract. */
 export const MAX_ACTIVE_JOBS_PER_USER = integerSetting('MAX_ACTIVE_JOBS_PER_USER', 3, 1, 100);
 /** Web uploads per mailbox per UTC day. */

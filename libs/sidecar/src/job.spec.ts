@@ -51,7 +51,7 @@ describe('a job that succeeds', () => {
   const request = requestFor('cup', now);
 
   /** Runs the job against a worker that answers these pictures; answers the keys in the order written. */
-  async function run(images: (keyof typeof PICTURES)[]) {
+  async function run(images: (keyof typeof PICTURES)[], clock: () => Date = () => now) {
     const store = new InMemoryObjectStore(() => now);
     const written: string[] = [];
     store.onCreated((o) => written.push(o.key));
@@ -75,7 +75,7 @@ describe('a job that succeeds', () => {
       maxUploadBytes: 1024,
       timeoutMs: 60_000,
       shutdown: new AbortController().signal,
-      now: () => now,
+      now: clock,
       log: createLogger({ service: 'test', level: 'silent' }),
     });
     return { data, written: written.slice(1), asked, outcome };
@@ -114,5 +114,16 @@ describe('a job that succeeds', () => {
     expect(written.some((key) => key.endsWith('.png'))).toBe(false);
     const report = parseJobReportJson(await data.getText('users/w1/output/cup.report.json'));
     expect(report.output.images).toBeUndefined();
+  });
+
+  it("stamps the done status with its report's end, from which the result email counts the files' retention", async () => {
+    let seconds = 0;
+    const { data, outcome } = await run([], () => new Date(now.getTime() + 1000 * seconds++));
+    expect(outcome.ok).toBe(true);
+    const report = parseJobReportJson(await data.getText('users/w1/output/cup.report.json'));
+    const status = parseJobStatusJson(await data.getText(`users/w1/jobs/${request.jobId}/status.json`));
+    expect(status.state).toBe('done');
+    expect(status.finishedAt).toBe(report.finishedAt);
+    expect(Date.parse(status.updatedAt)).toBeGreaterThan(Date.parse(report.finishedAt));
   });
 });

@@ -170,6 +170,8 @@ async function storeResult(
   await docs
     .writeStatus({ ...request, name: input.name }, 'done', {
       startedAt: run.startedAt,
+      // The time the report (and so the result email) says it finished: one end for the page and the email.
+      finishedAt: new Date(report.finishedAt),
       meshKey: keys.mesh,
       ...(meshWritten.versionId ? { meshVersionId: meshWritten.versionId } : {}),
       ...(written.versionId ? { reportVersionId: written.versionId } : {}),
