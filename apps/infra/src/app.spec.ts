@@ -784,21 +784,21 @@ describe('lifecycle', () => {
     expect(JSON.stringify(rules(production))).not.toContain('GLACIER');
   });
 
-  it('keeps users’ files and the job index 30 days: current versions expire, noncurrent ones 30 days after they were replaced, bare delete markers go', () => {
+  it('keeps users’ files and the job index 30 days and a day: current versions expire, noncurrent ones 31 days after they were replaced, bare delete markers go', () => {
     expect(rules(production)).toEqual(
       expect.arrayContaining([
         {
           Id: 'ExpireUserFilesAfterRetentionDays',
           Prefix: 'users/',
-          ExpirationInDays: 30,
-          NoncurrentVersionExpiration: { NoncurrentDays: 30 },
+          ExpirationInDays: 31,
+          NoncurrentVersionExpiration: { NoncurrentDays: 31 },
           Status: 'Enabled',
         },
         {
           Id: 'ExpireJobIndexAfterRetentionDays',
           Prefix: 'jobs/',
-          ExpirationInDays: 30,
-          NoncurrentVersionExpiration: { NoncurrentDays: 30 },
+          ExpirationInDays: 31,
+          NoncurrentVersionExpiration: { NoncurrentDays: 31 },
           Status: 'Enabled',
         },
         { Id: 'RemoveExpiredDeleteMarkers', ExpiredObjectDeleteMarker: true, Status: 'Enabled' },

@@ -1,7 +1,7 @@
 import { parseInferenceRequestJson, parseJobStatusJson } from '@gen3d/events';
 import type { Logger } from '@gen3d/logging';
 import type { BucketStore, ObjectVersionSummary } from '@gen3d/object-store';
-import { buildReportKey, parseDataBucketKey } from '@gen3d/s3-keys';
+import { buildReportKey, parseDataBucketKey, RETAINED_PREFIXES } from '@gen3d/s3-keys';
 
 /**
  * The local stack's retention, what the data bucket's lifecycle rules do in AWS (decision 0028): every version under
@@ -16,7 +16,6 @@ export interface SweepOutcome {
 }
 
 const DAY_MS = 24 * 3600 * 1000;
-const RETAINED_PREFIXES = ['users/', 'jobs/'] as const;
 
 interface JobFile {
   readonly key: string;

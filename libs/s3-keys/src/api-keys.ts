@@ -1,5 +1,6 @@
 import { InvalidKeyError } from './errors';
 import { parseUserId } from './ids';
+import { USERS_PREFIX } from './keys';
 
 /**
  * The web API's own documents, beside the pipeline's (no S3 event rule matches `api/`, so writing them starts
@@ -47,5 +48,5 @@ export const MAIL_BUDGET_KEY = `${API_PREFIX}mail-budget.json`;
 
 /** The prefix of a user's job documents: list it to find the user's jobs. */
 export function userJobsPrefix(userId: string): string {
-  return `users/${parseUserId(userId)}/jobs/`;
+  return `${USERS_PREFIX}${parseUserId(userId)}/jobs/`;
 }

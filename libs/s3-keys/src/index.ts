@@ -14,6 +14,7 @@ export {
   buildReportKey,
   buildResultImageKey,
   EXTRA_MESH_FORMATS,
+  JOB_INDEX_PREFIX,
   MESH_FORMATS,
   outputKeysFor,
   parseDataBucketKey,
@@ -22,6 +23,7 @@ export {
   parseMaskKey,
   parseMeshFileKey,
   PUBLIC_PREFIX,
+  RETAINED_PREFIXES,
   RESULT_IMAGES,
   SAGEMAKER_FAILURE_PREFIX,
   SAGEMAKER_OUTPUT_PREFIX,
@@ -35,6 +37,7 @@ export {
   type ResultImage,
   type ResultImageKey,
   type SageMakerOutputKey,
+  USERS_PREFIX,
 } from './keys';
 export {
   FAILURE_QUEUE_NAMES,

@@ -16,7 +16,9 @@ import {
   parseJobDocumentKey,
   parseModelArtifactKey,
   parseOutputKey,
+  RETAINED_PREFIXES,
 } from './keys';
+import { buildAddressKey, buildApiUserKey, MAIL_BUDGET_KEY, userJobsPrefix } from './api-keys';
 
 function reasonOf(fn: () => unknown): InvalidKeyReason {
   try {
@@ -152,6 +154,36 @@ describe('builders', () => {
     expect(reasonOf(() => buildJobDocumentKey({ userId: 'u1', jobId: 'UPPER', document: 'status' }))).toBe(
       'bad-job-id',
     );
+  });
+});
+
+describe('retained prefixes', () => {
+  const retained = (key: string) => RETAINED_PREFIXES.some((prefix) => key.startsWith(prefix));
+
+  it('hold every file of a job: upload, mask, results, documents and its index entry', () => {
+    const object = { userId: 'u1', name: 'chair' };
+    const jobId = '0123456789abcdef';
+    const keys = [
+      buildInputKey(object),
+      buildMaskKey(object),
+      ...Object.values(outputKeysFor(parseInputKey(buildInputKey(object)))),
+      buildJobDocumentKey({ userId: 'u1', jobId, document: 'status' }),
+      userJobsPrefix('u1'),
+      buildJobIndexKey(jobId),
+    ];
+    expect(keys.filter((key) => !retained(key))).toEqual([]);
+  });
+
+  it('hold neither the site, the web API’s documents, rejected uploads nor SageMaker’s output', () => {
+    const keys = [
+      'public/index.html',
+      buildApiUserKey('u1'),
+      buildAddressKey('a'.repeat(64)),
+      MAIL_BUDGET_KEY,
+      buildRejectedKey('0123456789abcdef', 'failure'),
+      'sagemaker-output/x.out',
+    ];
+    expect(keys.filter(retained)).toEqual([]);
   });
 });
 

@@ -31,6 +31,13 @@ export const SAGEMAKER_FAILURE_PREFIX = 'sagemaker-output/failures/';
 export const PUBLIC_PREFIX = 'public/';
 export const REJECTED_PREFIX = 'rejected/';
 export const JOB_INDEX_PREFIX = 'jobs/';
+/** Every file of a user and of their jobs: uploads, masks, results and job documents. */
+export const USERS_PREFIX = 'users/';
+/**
+ * What a deployment's retention (RETENTION_DAYS, decision 0028) expires: a user's files and the job index, which names
+ * a job's user. Read by the data bucket's lifecycle rules (apps/infra) and the local stack's sweeper alike.
+ */
+export const RETAINED_PREFIXES = [USERS_PREFIX, JOB_INDEX_PREFIX] as const;
 /**
  * The pictures a job makes beside its mesh: a thumbnail of the mesh and the mask it used (what the model took as the
  * object), `users/{userId}/output/{name}.thumb.png` and `….mask.png`.
@@ -291,7 +298,7 @@ function buildUserKey(
   object: { userId: string; name: string },
   suffix: string,
 ): string {
-  const key = `users/${object.userId}/${area}/${object.name.normalize('NFC')}${suffix}`;
+  const key = `${USERS_PREFIX}${object.userId}/${area}/${object.name.normalize('NFC')}${suffix}`;
   parseUserId(object.userId, key);
   checkName(object.name, key);
   splitKey(key);
@@ -332,7 +339,7 @@ export const buildMaskKey = (object: { userId: string; name: string }): string =
 
 /** @example buildJobDocumentKey({ userId: 'u1', jobId: 'a1b2c3d4e5', document: 'request' }) */
 export function buildJobDocumentKey(doc: { userId: string; jobId: string; document: JobDocument }): string {
-  const key = `users/${doc.userId}/jobs/${doc.jobId}/${JOB_DOCUMENTS[doc.document]}`;
+  const key = `${USERS_PREFIX}${doc.userId}/jobs/${doc.jobId}/${JOB_DOCUMENTS[doc.document]}`;
   parseUserId(doc.userId, key);
   parseJobId(doc.jobId, key);
   return key;
@@ -345,7 +352,7 @@ export function outputKeysFor(input: UserObject): { mesh: string; report: string
 
 /** The prefix every output of a user lives under. */
 export function userOutputPrefix(userId: string): string {
-  return `users/${parseUserId(userId)}/output/`;
+  return `${USERS_PREFIX}${parseUserId(userId)}/output/`;
 }
 
 /** @example buildRejectedKey('0123456789abcdef') // 'rejected/0123456789abcdef.failure.json' */

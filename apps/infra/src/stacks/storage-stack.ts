@@ -8,7 +8,7 @@ import { LIVE_ALIAS } from '../constructs/pipeline-function';
 import { skipCheckov } from '../checkov';
 import type { Names } from '../names';
 import { acknowledgeWildcardResource } from '../nag';
-import { retentionLifecycleRules } from '../retention';
+import { noncurrentVersionsRule, retentionLifecycleRules } from '../retention';
 import { SEED } from '../seed';
 import type { Settings } from '../settings';
 import type { Gen3DStackProps } from './gen3d-stack-props';
@@ -257,13 +257,14 @@ export class StorageStack extends Stack {
 }
 
 /**
- * The data bucket's lifecycle: old versions and abandoned uploads expire; users' files (users/, and the job index)
- * are kept `retentionDays` (retention.ts, decision 0028); with glacierArchive, tagged uploads (users/{userId}/input/,
- * INPUT_TAG) go to Glacier after 90 days, which matters only when they are kept longer than that.
+ * The data bucket's lifecycle: old versions (after 90 days, or the retention when longer) and abandoned uploads
+ * expire; users' files (users/, and the job index) are kept `retentionDays` and a day (retention.ts, decisions 0028
+ * and 0034); with glacierArchive, tagged uploads (users/{userId}/input/, INPUT_TAG) go to Glacier after 90 days,
+ * which matters only when they are kept longer than that.
  */
 function dataLifecycleRules(settings: Settings): s3.LifecycleRule[] {
   return [
-    { id: 'ExpireNoncurrentVersionsAfter90Days', noncurrentVersionExpiration: Duration.days(90) },
+    noncurrentVersionsRule(settings.retentionDays),
     { id: 'AbortIncompleteUploadsAfter7Days', abortIncompleteMultipartUploadAfter: Duration.days(7) },
     ...retentionLifecycleRules(settings.retentionDays),
     ...(settings.glacierArchive
