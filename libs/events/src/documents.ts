@@ -10,22 +10,19 @@ import { z } from 'zod';
 import { JobErrorSchema, JobErrorTypeSchema } from './job-errors';
 import { jsonParserFor, parserFor } from './parse';
 
-const userId = z.string().transform((value, ctx): UserId => {
-  try {
-    return parseUserId(value);
-  } catch (error) {
-    ctx.addIssue({ code: 'custom', message: (error as Error).message });
-    return z.NEVER;
-  }
-});
-const jobId = z.string().transform((value, ctx): JobId => {
-  try {
-    return parseJobId(value);
-  } catch (error) {
-    ctx.addIssue({ code: 'custom', message: (error as Error).message });
-    return z.NEVER;
-  }
-});
+/** A string an @gen3d/s3-keys parser accepts, as the type it brands; the parser's refusal is the issue's message. */
+function parsedBy<T>(parse: (value: string) => T) {
+  return z.string().transform((value, ctx): T => {
+    try {
+      return parse(value);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  });
+}
+const userId = parsedBy<UserId>(parseUserId);
+const jobId = parsedBy<JobId>(parseJobId);
 const bucket = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'not an S3 bucket name');
 const objectRef = z.object({
   bucket,
@@ -330,28 +327,25 @@ export const WorkerReportSchema = z.object({
 });
 export type WorkerReport = z.output<typeof WorkerReportSchema>;
 
+/** Where a file a job wrote beside its mesh lies, how large it is, and its version (when the bucket gave one). */
+const jobOutputFields = {
+  key: z.string().min(1).max(1024),
+  bytes: z.number().int().nonnegative(),
+  versionId: z.string().min(1).optional(),
+};
+
 /**
  * One mesh file a job wrote. The extra formats are written before the report, so it names their versions; the
  * PLY, written after it, has none here (its own metadata names the report's version instead).
  */
-export const MeshFileSchema = z.object({
-  format: MeshFormatSchema,
-  key: z.string().min(1).max(1024),
-  bytes: z.number().int().nonnegative(),
-  versionId: z.string().min(1).optional(),
-});
+export const MeshFileSchema = z.object({ format: MeshFormatSchema, ...jobOutputFields });
 export type MeshFile = z.output<typeof MeshFileSchema>;
 
 /**
  * A picture the job made beside its mesh (a thumbnail of the mesh, the mask it used), written before the report at
  * the version it names: `users/{userId}/output/{name}.thumb.png` / `.mask.png`.
  */
-export const ResultImageFileSchema = z.object({
-  image: z.enum(['thumbnail', 'mask']),
-  key: z.string().min(1).max(1024),
-  bytes: z.number().int().nonnegative(),
-  versionId: z.string().min(1).optional(),
-});
+export const ResultImageFileSchema = z.object({ image: z.enum(['thumbnail', 'mask']), ...jobOutputFields });
 export type ResultImageFile = z.output<typeof ResultImageFileSchema>;
 
 /** The job report stored next to the mesh, users/{userId}/output/{name}.report.json. */

@@ -225,16 +225,7 @@ export class JobDocuments {
     file: { readonly format: ExtraMeshFormat; readonly bytes: Uint8Array; readonly contentType: string },
   ): Promise<MeshFile> {
     const key = buildMeshFileKey(input, file.format);
-    const written = await this.data.put(key, file.bytes, {
-      contentType: file.contentType,
-      metadata: { [MESH_METADATA.jobId]: job.jobId },
-    });
-    return {
-      format: file.format,
-      key,
-      bytes: file.bytes.length,
-      ...(written.versionId ? { versionId: written.versionId } : {}),
-    };
+    return { format: file.format, ...(await this.writeJobOutput(key, job, file.bytes, file.contentType)) };
   }
 
   /**
@@ -247,16 +238,21 @@ export class JobDocuments {
     file: { readonly image: ResultImage; readonly bytes: Uint8Array },
   ): Promise<ResultImageFile> {
     const key = buildResultImageKey(input, file.image);
-    const written = await this.data.put(key, file.bytes, {
-      contentType: 'image/png',
+    return { image: file.image, ...(await this.writeJobOutput(key, job, file.bytes, 'image/png')) };
+  }
+
+  /** A file the job made beside its mesh, named for the job (`job-id` metadata): its key, size and version. */
+  private async writeJobOutput(
+    key: string,
+    job: { readonly jobId: string },
+    bytes: Uint8Array,
+    contentType: string,
+  ): Promise<{ key: string; bytes: number; versionId?: string }> {
+    const written = await this.data.put(key, bytes, {
+      contentType,
       metadata: { [MESH_METADATA.jobId]: job.jobId },
     });
-    return {
-      image: file.image,
-      key,
-      bytes: file.bytes.length,
-      ...(written.versionId ? { versionId: written.versionId } : {}),
-    };
+    return { key, bytes: bytes.length, ...(written.versionId ? { versionId: written.versionId } : {}) };
   }
 
   /** Writes the report (before the mesh); its version id goes into the mesh's metadata. */

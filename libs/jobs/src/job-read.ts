@@ -22,20 +22,21 @@ import { JobDocuments } from './documents';
 
 const MAX_STATUS_BYTES = 64 * 1024;
 
-/** One file a job made, at the version the job wrote. */
-export interface StoredFile {
-  readonly format: MeshFormat;
+/** Something a job wrote, at the version the job wrote. */
+interface StoredOutput {
   readonly key: string;
   readonly versionId: string | undefined;
   readonly bytes: number;
 }
 
+/** One file a job made, at the version the job wrote. */
+export interface StoredFile extends StoredOutput {
+  readonly format: MeshFormat;
+}
+
 /** A picture the job made beside its mesh (its thumbnail, the mask it used), at the version the job wrote. */
-export interface StoredImage {
+export interface StoredImage extends StoredOutput {
   readonly image: ResultImage;
-  readonly key: string;
-  readonly versionId: string | undefined;
-  readonly bytes: number;
 }
 
 /**
@@ -209,7 +210,7 @@ export async function linkStoredJob(
   seconds: number,
   options: LinkOptions = {},
 ): Promise<LinkedJob> {
-  const link = async (object: { key: string; versionId: string | undefined; bytes: number }) => {
+  const link = async (object: StoredOutput) => {
     const signed = await data.presignGet(object.key, seconds, object.versionId);
     return {
       bytes: object.bytes,
