@@ -178,11 +178,18 @@ function keptLine(keptUntil: Date | undefined): string | undefined {
     : undefined;
 }
 
+/** What both versions of a result email say: the other files, until when the links work and the files stay. */
+function successFacts(input: SuccessEmailInput) {
+  return {
+    files: input.files ?? [],
+    until: input.expiresAt?.toUTCString(),
+    filesUntil: input.filesExpireAt?.toUTCString(),
+    kept: keptLine(input.keptUntil),
+  };
+}
+
 function successText(input: SuccessEmailInput, table: string, doubtful: boolean): string {
-  const files = input.files ?? [];
-  const until = input.expiresAt?.toUTCString();
-  const filesUntil = input.filesExpireAt?.toUTCString();
-  const kept = keptLine(input.keptUntil);
+  const { files, until, filesUntil, kept } = successFacts(input);
   return [
     'Hello,',
     '',
@@ -214,11 +221,8 @@ function successText(input: SuccessEmailInput, table: string, doubtful: boolean)
 }
 
 function successHtml(input: SuccessEmailInput, table: string, doubtful: boolean): string {
-  const files = input.files ?? [];
+  const { files, until, filesUntil, kept } = successFacts(input);
   const name = escapeHtml(input.name);
-  const until = input.expiresAt?.toUTCString();
-  const filesUntil = input.filesExpireAt?.toUTCString();
-  const kept = keptLine(input.keptUntil);
   return [
     '<p>Hello,</p>',
     `<p>Your 3D model of <strong>${name}.png</strong> is ready.</p>`,

@@ -2,6 +2,7 @@ import {
   DocumentParseError,
   parseUploadMetadata,
   type CreatedObject,
+  type FailureDocument,
   type InferenceRequest,
   type JobOptions,
   type UploadMetadata,
@@ -161,14 +162,7 @@ async function uploadKeyOf(run: Run): Promise<InputKey | ExtractOutcome> {
   } catch (error) {
     const rejection = asRejection(error);
     const failureKey = docs.failureKey(undefined, jobId);
-    const failure = buildFailureDocument({
-      job: { jobId },
-      input: run.upload,
-      stage: 'validation',
-      type: rejection.type,
-      message: rejection.message,
-      at: ports.clock(),
-    });
+    const failure = refusalDocument(run, { jobId }, rejection);
     await docs.writeFailure(failureKey, failure, true).catch((e: unknown) => {
       if (!(e instanceof PreconditionFailedError)) throw e;
     });
@@ -237,20 +231,10 @@ async function rejectUpload(
   rejection: InputRejectedError,
   markRejected: () => Promise<void>,
 ): Promise<ExtractOutcome> {
-  const { docs, log, jobId, ports } = run;
+  const { docs, log, jobId } = run;
   const job = { userId: input.userId, jobId };
   const failureKey = docs.failureKey(input, jobId);
-  await docs.writeFailure(
-    failureKey,
-    buildFailureDocument({
-      job,
-      input: run.upload,
-      stage: 'validation',
-      type: rejection.type,
-      message: rejection.message,
-      at: ports.clock(),
-    }),
-  );
+  await docs.writeFailure(failureKey, refusalDocument(run, job, rejection));
   await markRejected();
   await docs
     .writeStatus({ ...job, name: input.name, requestedAt: requestedAt.toISOString() }, 'failed', {
@@ -259,6 +243,22 @@ async function rejectUpload(
     .catch((statusError: unknown) => log.warn({ err: statusError }, 'could not write the job status'));
   log.warn({ key: run.object.key, errorType: rejection.type, reason: rejection.message }, 'upload rejected');
   return { status: 'rejected', jobId, errorType: rejection.type, failureKey };
+}
+
+/** The failure document of an upload refused before its job could start (stage `validation`), dated now. */
+function refusalDocument(
+  run: Run,
+  job: Parameters<typeof buildFailureDocument>[0]['job'],
+  rejection: InputRejectedError,
+): FailureDocument {
+  return buildFailureDocument({
+    job,
+    input: run.upload,
+    stage: 'validation',
+    type: rejection.type,
+    message: rejection.message,
+    at: run.ports.clock(),
+  });
 }
 
 async function freeLock(ports: ExtractPorts, lockKey: string, invocation: Invocation): Promise<void> {

@@ -50,6 +50,7 @@ import {
   userFailureEmail,
 } from './emails';
 import { PermanentMailError } from './errors';
+import { readJobRequest } from './job-files';
 import { isPng } from './png-signature';
 import type { NotifyConfig } from './notify-config';
 import type { Clock, Mailer, OutgoingEmail } from './ports';
@@ -198,10 +199,7 @@ async function notifyMesh(context: Context, object: ResultRef, target: OutputKey
       { jobId, problem: read.ok ? 'the report belongs to another job' : read.problem },
       'mesh email without its report',
     );
-  const request = await docs.readRequest({ userId: target.userId, jobId }).catch((error: unknown) => {
-    if (error instanceof DocumentParseError) return undefined;
-    throw error;
-  });
+  const request = await readJobRequest(ports.data, { userId: target.userId, jobId });
   const upload: ObjectRef = request?.input ??
     report?.input ?? { bucket: ports.data.bucket, key: buildInputKey(target) };
   const lockKey = buildJobDocumentKey({ userId: target.userId, jobId, document: 'notify-lock' });
