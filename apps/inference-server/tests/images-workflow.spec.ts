@@ -59,7 +59,7 @@ describe('the images workflow', () => {
     );
   });
 
-  it('builds the three Dockerfiles, the SAM 3D and CPU ones through the push script', () => {
+  it('builds the three Dockerfiles, each through the push script', () => {
     const dockerfiles = lines
       .map((l) => /^\s+dockerfile: (\S+)$/.exec(l)?.[1])
       .filter((d) => d !== undefined);
@@ -69,9 +69,11 @@ describe('the images workflow', () => {
       'apps/inference-server/Dockerfile.sam3d',
     ]);
     for (const dockerfile of dockerfiles) expect(existsSync(join(root, dockerfile as string))).toBe(true);
-    expect(workflow).toContain('docker buildx build --load -f ${{ matrix.dockerfile }}');
+    expect(workflow).toContain('run: bash apps/inference-server/ecr-push.sh\n');
     expect(workflow).toContain('run: bash apps/inference-server/sam3d/ecr-push.sh');
     expect(workflow).toContain('run: bash apps/inference-server/ecr-push.sh Dockerfile.cpu cpu-');
+    // No build outside the push script: what is built is what is pushed.
+    expect(workflow).not.toContain('docker buildx build');
     const push = readFileSync(join(root, 'apps/inference-server/sam3d/ecr-push.sh'), 'utf8');
     expect(push).toMatch(/^exec bash .*\/ecr-push\.sh" Dockerfile\.sam3d sam3d-$/m);
     const shared = readFileSync(join(root, 'apps/inference-server/ecr-push.sh'), 'utf8');
@@ -80,20 +82,29 @@ describe('the images workflow', () => {
     expect(shared).toContain('docker buildx build --load -f "$dockerfile" -t "$image:$tag" .');
   });
 
-  it("pushes every profile's image but the deployed profile's, which the deploy pushes and here is only built", () => {
+  it("pushes every profile's image, the deployed one included: the deploy builds none and waits for it", () => {
     const profiles = lines.map((l) => /^\s+profile: (\S+)$/.exec(l)?.[1]).filter((p) => p !== undefined);
     expect(profiles.sort()).toEqual(['cpu', 'sam3d', 'seed']);
-    // The profile as settings.ts resolves it: a sam3d backend without a profile is the sam3d profile.
-    expect(workflow).toContain(
-      "DEPLOYED_PROFILE: ${{ vars.GEN3D_PROFILE || (vars.GEN3D_BACKEND == 'sam3d' && 'sam3d') || 'seed' }}",
-    );
-    const stepIfs = lines.filter((l) => /^ {8}if: /.test(l)).map((l) => l.trim());
     const pushes = lines
       .map((l, i) => (/ecr-push\.sh/.test(l) && /^\s+run: /.test(l) ? lines[i - 1]?.trim() : undefined))
       .filter((l) => l !== undefined);
-    expect(pushes).toHaveLength(3);
-    for (const condition of pushes) expect(condition).toMatch(/&& matrix\.profile != env\.DEPLOYED_PROFILE$/);
-    expect(stepIfs).toContain('if: matrix.profile == env.DEPLOYED_PROFILE');
+    expect(pushes.sort()).toEqual([
+      "if: matrix.image == 'cpu'",
+      "if: matrix.image == 'gpu'",
+      "if: matrix.image == 'sam3d'",
+    ]);
+    // Nothing depends on which profile is deployed: every image is pushed for every image change.
+    expect(workflow).not.toMatch(/DEPLOYED_PROFILE|GEN3D_PROFILE|GEN3D_BACKEND/);
+    const deploy = readFileSync(join(root, 'apps/infra/deploy/inference/project.json'), 'utf8');
+    expect(deploy).not.toMatch(/ecr-push|docker/);
+    expect(deploy).toContain('node dist/apps/infra/image-wait-cli.js');
+  });
+
+  it('runs once per commit, never cancelled by a later one, so each commit’s tag is pushed', () => {
+    expect(block('concurrency')).toEqual([
+      '  group: images-${{ github.sha }}',
+      '  cancel-in-progress: false',
+    ]);
   });
 
   it('takes AWS credentials through OIDC, with the account set before the push', () => {
@@ -113,7 +124,7 @@ describe('the images workflow', () => {
     const sidecar = workflow.indexOf('npx nx build inference-server');
     expect(free).toBeGreaterThan(0);
     expect(sidecar).toBeGreaterThan(free);
-    expect(workflow.indexOf('docker buildx build')).toBeGreaterThan(sidecar);
+    expect(workflow.indexOf('run: bash apps/inference-server/ecr-push.sh')).toBeGreaterThan(sidecar);
     expect(workflow.indexOf('sam3d/ecr-push.sh')).toBeGreaterThan(sidecar);
     expect(workflow).toContain('"data-root": "/mnt/docker"');
   });

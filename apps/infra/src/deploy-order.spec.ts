@@ -86,11 +86,18 @@ describe('the deploy projects (apps/infra/deploy/*/project.json)', () => {
       expect(JSON.stringify(deploy.dependsOn)).not.toMatch(/deploy-/);
     }
     const inference = generated(unitNamed('deploy-inference')).targets.deploy;
-    expect(inference.dependsOn).toContainEqual({ projects: ['inference-server'], target: 'build' });
-    // The inference stack's deploy pushes the image of the deployment's profile, then runs it at this commit.
+    // The inference stack's deploy builds no image: it waits until the images workflow has pushed the profile's image
+    // at the commit's tag, then runs it.
     expect(inference.options.command).toMatch(
-      /^export GEN3D_IMAGE_TAG=\$\(bash apps\/inference-server\/image-tag\.sh\) && bash apps\/inference-server\/ecr-push\.sh \$\(node dist\/apps\/infra\/docs-cli\.js image\) && bash /,
+      /^export GEN3D_IMAGE_TAG=\$\(bash apps\/inference-server\/image-tag\.sh\) && node dist\/apps\/infra\/image-wait-cli\.js && bash /,
     );
+    expect(inference.options.command).not.toMatch(/ecr-push|docker/);
+    const cliEntries = (
+      JSON.parse(readFileSync(join(root, 'apps/infra/project.json'), 'utf8')) as {
+        targets: { build: { options: { additionalEntryPoints: string[] } } };
+      }
+    ).targets.build.options.additionalEntryPoints;
+    expect(cliEntries).toContain('apps/infra/src/image-wait-cli.ts');
     expect(generated(unitNamed('deploy-replica')).targets.deploy.options.command).toMatch(/ --if-defined$/);
   });
 

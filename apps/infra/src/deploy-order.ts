@@ -10,8 +10,11 @@ export interface DeployUnit {
   readonly project: string;
   /** The app whose build the stack packages (its bundle, its image), so that a change to the app deploys the stack. */
   readonly bundle?: string;
-  /** The inference stack names the image by the commit's tag: its deploy pushes that image first. */
-  readonly pushesImage?: boolean;
+  /**
+   * The inference stack names the image by the commit's tag: its deploy first waits until the images workflow has
+   * pushed that image (image-wait-cli.ts); it builds none.
+   */
+  readonly awaitsImage?: boolean;
   /** The setting without which the app defines no such stack: its deploy then does nothing. */
   readonly onlyWith?: string;
   /** Why it is deployed where it is. */
@@ -51,7 +54,7 @@ export const DEPLOY_ORDER: readonly DeployUnit[] = [
     stack: 'Gen3DInferenceStack',
     project: 'deploy-inference',
     bundle: 'inference-server',
-    pushesImage: true,
+    awaitsImage: true,
     why: 'SageMaker checks that the image exists, in the repository the storage stack made',
   },
   {

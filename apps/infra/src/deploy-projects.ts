@@ -83,21 +83,20 @@ export const deployProjectDir = (unit: DeployUnit) =>
   `apps/infra/deploy/${unit.project.replace(/^deploy-/, '')}`;
 
 const INFRA_BUILD = { projects: ['infra'], target: 'build' };
-const SIDECAR_BUILD = { projects: ['inference-server'], target: 'build' };
 /**
- * Pushes the image of the deployment's profile (GEN3D_PROFILE: Dockerfile, Dockerfile.cpu or Dockerfile.sam3d), tagged
- * with the last commit that changed what the images are built from (image-tag.sh), which the stack then runs: a change
- * that leaves the images alone keeps the endpoint's model.
+ * Waits until the image repository holds the image of the deployment's profile (GEN3D_PROFILE) at the tag of the last
+ * commit that changed what the images are built from (image-tag.sh), which the images workflow pushes and the stack
+ * then runs: a change that leaves the images alone keeps the endpoint's model. The deploy builds no image.
  */
-const IMAGE_PUSH =
-  'export GEN3D_IMAGE_TAG=$(bash apps/inference-server/image-tag.sh) && bash apps/inference-server/ecr-push.sh $(node dist/apps/infra/docs-cli.js image) && ';
+const IMAGE_WAIT =
+  'export GEN3D_IMAGE_TAG=$(bash apps/inference-server/image-tag.sh) && node dist/apps/infra/image-wait-cli.js && ';
 
 /**
  * The project.json of a unit's deploy project. Its deploy target builds the CDK app (which needs every bundle) and
  * deploys the one stack; it depends on no other stack's target, so deploying one never deploys another.
  */
 export function deployProjectOf(unit: DeployUnit, sources: DeploySources): Record<string, unknown> {
-  const push = unit.pushesImage ? IMAGE_PUSH : '';
+  const wait = unit.awaitsImage ? IMAGE_WAIT : '';
   return {
     name: unit.project,
     $schema: '../../../../node_modules/nx/schemas/project-schema.json',
@@ -109,9 +108,9 @@ export function deployProjectOf(unit: DeployUnit, sources: DeploySources): Recor
         executor: 'nx:run-commands',
         cache: false,
         inputs: sources.inputs,
-        dependsOn: unit.pushesImage ? [SIDECAR_BUILD, INFRA_BUILD] : ['^build', INFRA_BUILD],
+        dependsOn: ['^build', INFRA_BUILD],
         options: {
-          command: `${push}bash tools/scripts/deploy.sh ${unit.stack}${unit.onlyWith ? ' --if-defined' : ''}`,
+          command: `${wait}bash tools/scripts/deploy.sh ${unit.stack}${unit.onlyWith ? ' --if-defined' : ''}`,
         },
       },
     },

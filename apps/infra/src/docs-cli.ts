@@ -12,7 +12,8 @@ import { workspaceRoot } from './workspace';
  * `npm run inventory` (docs/resources.md) and `npm run cost` (docs/cost.md's generated section, and the table on
  * stdout), from the templates synthesized in this process. `--check` only compares and exits 1 when stale.
  * `image` prints the build file and tag prefix of the image the deployment's profile runs (GEN3D_PROFILE), the
- * arguments of ecr-push.sh: the inference stack's deploy pushes that image.
+ * arguments of ecr-push.sh for a push by hand (a first deployment, docs/deploy.md); CI's images workflow pushes every
+ * profile's image and the inference deploy waits for it (image-wait-cli.ts).
  */
 async function main(): Promise<void> {
   const [command, flag] = process.argv.slice(2);

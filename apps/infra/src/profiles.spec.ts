@@ -179,7 +179,7 @@ describe('every profile’s image is built', () => {
   });
 });
 
-describe('the image the inference deploy pushes', () => {
+describe('the image a first deployment pushes by hand (docs/deploy.md step 5; CI leaves it to the images workflow)', () => {
   it("is the profile's build file and tag prefix: what `docs-cli.js image` gives ecr-push.sh", () => {
     const cli = join(workspaceRoot(), 'dist/apps/infra/docs-cli.js');
     const imageOf = (env: Record<string, string>) =>
@@ -188,7 +188,7 @@ describe('the image the inference deploy pushes', () => {
         encoding: 'utf8',
       }).trim();
     expect(imageOf({})).toBe('Dockerfile');
-    const commit = { GEN3D_IMAGE_TAG: '0123456789ab' }; // as the deploy sets it
+    const commit = { GEN3D_IMAGE_TAG: '0123456789ab' }; // as image-tag.sh sets it
     expect(imageOf({ ...commit })).toBe('Dockerfile');
     expect(imageOf({ ...commit, GEN3D_PROFILE: 'cpu' })).toBe('Dockerfile.cpu cpu-');
     expect(imageOf({ ...commit, GEN3D_PROFILE: 'sam3d' })).toBe('Dockerfile.sam3d sam3d-');

@@ -20,6 +20,11 @@ export interface DeploymentProfile {
   readonly backends: string;
   /** The instance type unless gen3d:instanceType names another. */
   readonly defaultInstanceType: string;
+  /**
+   * How long the inference deploy waits for the images workflow to push this image (image-wait-cli.ts): its build on
+   * a GitHub-hosted runner, from the same push, with room to spare. The deploy workflow's timeout covers the longest.
+   */
+  readonly imageWaitMinutes: number;
   /** What the image needs of the instance: a GPU with at least this much memory, or no GPU at all. */
   readonly hardware: { readonly gpu: true; readonly minGpuMemoryGb: number } | { readonly gpu: false };
 }
@@ -40,6 +45,8 @@ export const PROFILES: Readonly<Record<ProfileName, DeploymentProfile>> = Object
     backend: 'inflate',
     backends: 'inflate',
     defaultInstanceType: 'ml.g4dn.xlarge',
+    // TorchServe, torch and ONNX Runtime's CUDA wheels: tens of minutes on a hosted runner.
+    imageWaitMinutes: 60,
     // IS-Net medium in float32 with ONNX Runtime's CUDA arena: well under the smallest GPU of the table.
     hardware: { gpu: true, minGpuMemoryGb: 4 },
   },
@@ -53,6 +60,8 @@ export const PROFILES: Readonly<Record<ProfileName, DeploymentProfile>> = Object
     // 4 vCPUs for the 4 jobs SageMaker sends at once; 8 GiB against the 1.41 GB measured peak of 4 jobs with the
     // learned segmenter (docs/benchmarks.md).
     defaultInstanceType: 'ml.c6i.xlarge',
+    // Debian's Python and the worker's requirements, no CUDA: minutes.
+    imageWaitMinutes: 45,
     hardware: { gpu: false },
   },
   sam3d: {
@@ -63,6 +72,8 @@ export const PROFILES: Readonly<Record<ProfileName, DeploymentProfile>> = Object
     backend: 'sam3d',
     backends: 'sam3d,inflate',
     defaultInstanceType: 'ml.g6e.xlarge',
+    // pytorch3d and gsplat compiled for four GPU architectures on the runner's 4 cores: 1-2 hours (docs/deploy.md).
+    imageWaitMinutes: 240,
     hardware: { gpu: true, minGpuMemoryGb: 32 },
   },
 });

@@ -11,6 +11,7 @@ import {
   SETTING_NAMES,
   SettingsError,
 } from './settings';
+import { MAX_IMAGE_WAIT_MINUTES } from './image-wait';
 import { workspaceRoot } from './workspace';
 
 const none = () => undefined;
@@ -148,10 +149,11 @@ describe('the deploy workflow', () => {
     expect(workflow).not.toMatch(/-t deploy\b|--target[= ]deploy\b/);
   });
 
-  it('gives ecr-push.sh the account it pushes to before anything deploys', () => {
-    const account = workflow.indexOf('AWS_ACCOUNT_ID=');
-    expect(account).toBeGreaterThan(workflow.indexOf('configure-aws-credentials'));
-    expect(account).toBeLessThan(workflow.indexOf('infra:deploy-affected'));
+  it('builds no image, and outlasts the longest wait for one (deploy-inference waits for the images workflow)', () => {
+    expect(workflow).not.toMatch(/ecr-push|docker |AWS_ACCOUNT_ID/);
+    const timeout = Number(/^ {4}timeout-minutes: (\d+)$/m.exec(workflow)?.[1]);
+    expect(timeout).toBeGreaterThanOrEqual(MAX_IMAGE_WAIT_MINUTES + 60);
+    expect(timeout).toBeLessThanOrEqual(360); // GitHub-hosted runners stop a job at 6 hours
   });
 });
 
@@ -175,8 +177,13 @@ describe('the pull-request workflow', () => {
     expect(sandboxJob).toContain('id-token: write');
     expect(sandboxJob).toContain('if: github.event.pull_request.head.repo.full_name == github.repository');
     expect(sandboxJob).toContain('group: deploy-sandbox');
-    const account = sandboxJob.indexOf('AWS_ACCOUNT_ID=');
-    expect(account).toBeGreaterThan(sandboxJob.indexOf('configure-aws-credentials'));
-    expect(account).toBeLessThan(sandboxJob.indexOf('infra:deploy-affected'));
+    expect(sandboxJob.indexOf('configure-aws-credentials')).toBeLessThan(
+      sandboxJob.indexOf('infra:deploy-affected'),
+    );
+  });
+
+  it('does not wait for an image nobody builds: a pull request’s changed image fails its sandbox deploy at once', () => {
+    expect(sandboxJob).toMatch(/^ {6}GEN3D_IMAGE_WAIT_MINUTES: 0$/m);
+    expect(sandboxJob).not.toMatch(/ecr-push|docker |AWS_ACCOUNT_ID/);
   });
 });
