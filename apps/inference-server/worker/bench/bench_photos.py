@@ -30,6 +30,7 @@ import numpy.typing as npt
 from skimage import data
 
 from gen3d_worker.backends.inflate import InflateBackend
+from gen3d_worker.mask import LEARNED_THRESHOLD
 from gen3d_worker.pipeline import JobInput, JobOptions, Reconstructor
 from gen3d_worker.segmenter import LearnedSegmenter, load_segmenter
 
@@ -134,10 +135,19 @@ def contact_sheet(tiles: list[Rgb], columns: int = 4) -> Rgb:
     return sheet
 
 
+def model_alone(segmenter: LearnedSegmenter | None, rgb: Rgb, truth: Bool | None) -> float | None:
+    """IoU of the learned model's own mask (its probability >= LEARNED_THRESHOLD, no rule applied): what the
+    combining rules of decision 0026 add or cost is the difference to the job's mask."""
+    if segmenter is None or truth is None:
+        return None
+    return round(iou(segmenter.predict(rgb) >= LEARNED_THRESHOLD, truth), 4)
+
+
 def measure_photos(
-    reconstructor: Reconstructor, entries: list[dict[str, Any]]
+    reconstructor: Reconstructor, entries: list[dict[str, Any]], segmenter: LearnedSegmenter | None = None
 ) -> tuple[list[dict[str, Any]], list[Rgb]]:
-    """Each photo's mask request: IoU against its truth, the path that made it, wall and CPU seconds."""
+    """Each photo's mask request: IoU against its truth, the path that made it, wall and CPU seconds; with a
+    segmenter, also the IoU of its mask alone (`model_alone`, measured after the timed request)."""
     rows: list[dict[str, Any]] = []
     tiles: list[Rgb] = []
     for entry in entries:
@@ -156,6 +166,7 @@ def measure_photos(
                 "name": entry["name"],
                 "split": entry["split"],
                 "iou": None if score is None else round(score, 4),
+                "model_alone": model_alone(segmenter, rgb, truth),
                 "path": segmenter_report.get("path", "classic"),
                 "seconds": round(seconds, 3),
                 "cpu_seconds": round(cpu_seconds, 3),
@@ -174,6 +185,9 @@ def split_summaries(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     summaries: dict[str, dict[str, Any]] = {}
     for split in dict.fromkeys(r["split"] for r in rows):
         scores = [float(r["iou"]) for r in rows if r["split"] == split and r["iou"] is not None]
+        alone = [
+            float(r["model_alone"]) for r in rows if r["split"] == split and r.get("model_alone") is not None
+        ]
         worst = min(scores, default=0.0)
         summaries[split] = {
             "label": SPLIT_LABELS.get(split, split),
@@ -181,6 +195,7 @@ def split_summaries(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
             "iou_mean": round(statistics.fmean(scores), 4) if scores else 0.0,
             "iou_worst": round(worst, 4),
             "worst_photo": next((r["name"] for r in rows if r["split"] == split and r["iou"] == worst), None),
+            "model_alone_mean": round(statistics.fmean(alone), 4) if alone else None,
         }
     return summaries
 
@@ -188,12 +203,14 @@ def split_summaries(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 def print_table(segmenter: LearnedSegmenter | None, rows: list[dict[str, Any]]) -> None:
     model = segmenter.card.name if segmenter else "none (weight-free path only)"
     print(f"segmentation on real photos: model {model}, {len(os.sched_getaffinity(0))} CPUs")
-    print("| photo | split | IoU | path | seconds | CPU seconds | size |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+    print("| photo | split | IoU | model alone | path | seconds | CPU seconds | size |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in rows:
         shown = "—" if r["iou"] is None else f"{r['iou']:.3f}"
+        alone = "—" if r.get("model_alone") is None else f"{r['model_alone']:.3f}"
         print(
-            f"| {r['name']} | {SPLIT_LABELS.get(r['split'], r['split'])} | {shown} | {r['path']} | {r['seconds']:.2f} "
+            f"| {r['name']} | {SPLIT_LABELS.get(r['split'], r['split'])} | {shown} | {alone} | {r['path']} "
+            f"| {r['seconds']:.2f} "
             f"| {r['cpu_seconds']:.2f} | {r['size'][0]}x{r['size'][1]} |"
         )
 
@@ -203,6 +220,7 @@ def judge(summaries: dict[str, dict[str, Any]]) -> bool | None:
     for s in summaries.values():
         print(
             f"{s['label']}: {s['cases']} photos, mean IoU {s['iou_mean']}, worst {s['iou_worst']} ({s['worst_photo']})"
+            + ("" if s["model_alone_mean"] is None else f"; the model alone: mean {s['model_alone_mean']}")
         )
     judged = summaries.get(JUDGED_SPLIT)
     if judged is None or not judged["cases"]:
@@ -228,7 +246,7 @@ def main() -> int:
     reconstructor = Reconstructor({"inflate": InflateBackend()}, segmenter=segmenter)
     manifest = json.loads((PHOTOS / "manifest.json").read_text("utf-8"))
     entries = [e for e in manifest["photos"] if not args.split or e["split"] in args.split]
-    rows, tiles = measure_photos(reconstructor, entries)
+    rows, tiles = measure_photos(reconstructor, entries, segmenter)
     print_table(segmenter, rows)
     summaries = split_summaries(rows)
     met = judge(summaries)
