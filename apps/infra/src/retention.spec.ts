@@ -1,5 +1,6 @@
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { keptUntil } from '@gen3d/events';
 import { MAX_INVOCATION_TIMEOUT_SECONDS, MAX_REQUEST_TTL_SECONDS } from '@gen3d/jobs';
 import {
   buildInputKey,
@@ -23,13 +24,6 @@ interface Rule {
 }
 
 const DAY_MS = 24 * 3600 * 1000;
-
-/**
- * The date the email and the web page promise: `retentionDays` after the job ended (keptUntil's rule, which is moving
- * from @gen3d/jobs to @gen3d/events as this is written; the day is shown in UTC).
- */
-const keptUntil = (endedAt: Date, retentionDays: number) =>
-  new Date(endedAt.getTime() + retentionDays * DAY_MS);
 
 /** The lifecycle rules of the data bucket (storage stack) or of the replica bucket, at this retention. */
 function rulesOf(stack: 'storage' | 'replica', retentionDays: number): Rule[] {
