@@ -101,5 +101,8 @@ describe('waiting for the profile’s image', () => {
       ImageNotPushedError,
     );
     expect({ looks: looks.length, slept: clock.slept }).toEqual({ looks: 1, slept: [] });
+    await expect(waitForImage(registry, image, { limitMs: 0, pollMs: MINUTE, clock })).rejects.toThrow(
+      /after 0 minutes of waiting \(GEN3D_IMAGE_WAIT_MINUTES=0, as in a pull request: nothing builds its images\)\./,
+    );
   });
 });

@@ -51,7 +51,11 @@ export class ImageNotPushedError extends ImageWaitError {
     const { repository, tag, profile } = image;
     super(
       `${repository}:${tag} (the ${profile.name} profile's image, ${profile.dockerfile}) is not in ECR after ` +
-        `${Math.round(waitedMs / 60_000)} minutes of waiting. The images workflow (.github/workflows/images.yml) ` +
+        `${Math.round(waitedMs / 60_000)} minutes of waiting` +
+        (waitedMs === 0
+          ? ' (GEN3D_IMAGE_WAIT_MINUTES=0, as in a pull request: nothing builds its images)'
+          : '') +
+        '. The images workflow (.github/workflows/images.yml) ' +
         'builds and pushes it on the push to main that changed what the images are built from ' +
         '(apps/inference-server/image-tag.sh names that commit): see that run in Actions → images, re-run its ' +
         'failed jobs, and once the image is pushed re-run this deploy. By hand, with Docker: ' +

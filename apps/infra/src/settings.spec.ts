@@ -151,6 +151,7 @@ describe('the deploy workflow', () => {
 
   it('builds no image, and outlasts the longest wait for one (deploy-inference waits for the images workflow)', () => {
     expect(workflow).not.toMatch(/ecr-push|docker |AWS_ACCOUNT_ID/);
+    expect(workflow).toContain('GEN3D_IMAGE_WAIT_MINUTES: ${{ vars.GEN3D_IMAGE_WAIT_MINUTES }}');
     const timeout = Number(/^ {4}timeout-minutes: (\d+)$/m.exec(workflow)?.[1]);
     expect(timeout).toBeGreaterThanOrEqual(MAX_IMAGE_WAIT_MINUTES + 60);
     expect(timeout).toBeLessThanOrEqual(360); // GitHub-hosted runners stop a job at 6 hours
