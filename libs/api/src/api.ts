@@ -24,6 +24,7 @@ import {
   UnauthorizedError,
 } from './errors';
 import { json, type ApiRequest, type ApiResponse } from './http';
+import { downloadRoute } from './downloads';
 import { deleteJob, findJob, imageLink, type Who } from './job-routes';
 import { retryJob } from './retry';
 import { createUpload } from './uploads';
@@ -84,6 +85,9 @@ async function route(request: ApiRequest, context: ApiContext): Promise<ApiRespo
   }
   if (segments.length === 1 && first === 'confirm' && method === 'POST') {
     return confirm(context, bodyOf(request));
+  }
+  if (segments.length === 2 && first === 'downloads' && method === 'GET') {
+    return downloadRoute(context, segments[1] as string);
   }
   if (first === 'jobs') {
     const answer = await jobRoute(request, context, method, segments.slice(1));

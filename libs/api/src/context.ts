@@ -1,3 +1,4 @@
+import type { DownloadLinkSigner } from '@gen3d/jobs';
 import type { Logger } from '@gen3d/logging';
 import type { BucketStore, PresignedPost, PresignPostOptions } from '@gen3d/object-store';
 import type { ApiConfig } from './config';
@@ -26,6 +27,11 @@ export interface ApiDeps {
    * carry this secret in ORIGIN_VERIFY_HEADER (CloudFront adds it), so the function URL cannot be called around WAF.
    */
   readonly originSecret?: string;
+  /**
+   * Checks the tokens of the emails' download links (GET /downloads/{token}), under the key the notify function signs
+   * them with; absent, every such link is refused as not valid.
+   */
+  readonly downloads?: DownloadLinkSigner;
 }
 
 /** The header CloudFront adds to each request it forwards to the API (see ApiDeps.originSecret). */

@@ -63,6 +63,19 @@ export {
 } from './notify';
 export { notifyConfigOf, parseNotifyConfig, type NotifyConfig } from './notify-config';
 export {
+  createDownloadLinks,
+  createDownloadLinkSigner,
+  DownloadKeyError,
+  MIN_DOWNLOAD_KEY_BYTES,
+  redeemDownloadLink,
+  type DownloadClaims,
+  type DownloadLinks,
+  type DownloadLinkSigner,
+  type DownloadRefusal,
+  type DownloadTarget,
+  type Redemption,
+} from './download-links';
+export {
   ADDRESS_DAILY_CAP,
   ADMIN_EMAIL,
   DATA_BUCKET,

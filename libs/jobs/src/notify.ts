@@ -53,6 +53,7 @@ import { PermanentMailError } from './errors';
 import { readJobRequest } from './job-files';
 import { isPng } from './png-signature';
 import type { NotifyConfig } from './notify-config';
+import type { DownloadLinks } from './download-links';
 import type { Clock, Mailer, OutgoingEmail } from './ports';
 import {
   addressHashOf,
@@ -71,6 +72,8 @@ export interface NotifyPorts {
   readonly mailer: Mailer;
   readonly config: NotifyConfig;
   readonly clock: Clock;
+  /** Signs the emails' download links (redeemed by the API); absent, the emails carry presigned URLs. */
+  readonly links?: DownloadLinks;
 }
 
 export type NotifyOutcome =
@@ -212,12 +215,12 @@ async function notifyMesh(context: Context, object: ResultRef, target: OutputKey
         if (!recipient.confirmed) return { hold: recipient.to, userId: recipient.userId };
         const { webUrl } = ports.config;
         // Through the web app when it can open this job (an upload of the web API carries its access token), so
-        // the link lasts as long as the data; else a presigned link, which dies with its credentials.
+        // the link lasts as long as the data; else a download link (see fileLink).
         const link =
           webUrl && recipient.access
             ? { url: jobLink(webUrl, jobId, recipient.access), expiresAt: undefined }
-            : await ports.data.presignGet(target.key, ports.config.linkExpirySeconds, object.versionId);
-        const files = await extraFileLinks(context, target, report);
+            : await fileLink(context, { key: target.key, versionId: object.versionId, jobId });
+        const files = await extraFileLinks(context, target, report, jobId);
         const thumbnail = await readThumbnail(context, target, report);
         const retentionDays = ports.config.retentionDays;
         return {
@@ -242,13 +245,29 @@ async function notifyMesh(context: Context, object: ResultRef, target: OutputKey
 }
 
 /**
- * Presigned links to the mesh's other formats, each at the version the report names (the files were written before
- * it, for this job). Keys are rebuilt from the mesh's own key: a report naming any other key is not followed.
+ * The email's link to one file of the job: with download links (ports.links), a Gen3D link the API redeems with a
+ * fresh presigned URL, so it works until the date the email gives; without, a presigned URL, which stops working
+ * when the credentials that signed it expire (decision 0038).
+ */
+async function fileLink(
+  context: Context,
+  file: { key: string; versionId: string | undefined; jobId: string },
+): Promise<{ url: string; expiresAt: Date }> {
+  const { links, config, clock, data } = context.ports;
+  if (!links) return data.presignGet(file.key, config.linkExpirySeconds, file.versionId);
+  const expiresAt = new Date(clock().getTime() + config.linkExpirySeconds * 1000);
+  return { url: links.urlFor(file, expiresAt), expiresAt };
+}
+
+/**
+ * Links to the mesh's other formats, each at the version the report names (the files were written before it, for
+ * this job). Keys are rebuilt from the mesh's own key: a report naming any other key is not followed.
  */
 async function extraFileLinks(
   context: Context,
   target: OutputKey,
   report: JobReport | undefined,
+  jobId: string,
 ): Promise<{ format: MeshFormat; url: string; bytes: number; expiresAt: Date }[]> {
   const links = [];
   for (const file of report?.output.files ?? []) {
@@ -261,11 +280,7 @@ async function extraFileLinks(
       );
       continue;
     }
-    const link = await context.ports.data.presignGet(
-      key,
-      context.ports.config.linkExpirySeconds,
-      file.versionId,
-    );
+    const link = await fileLink(context, { key, versionId: file.versionId, jobId });
     links.push({ format: file.format, url: link.url, bytes: file.bytes, expiresAt: link.expiresAt });
   }
   return links;
@@ -612,6 +627,7 @@ export interface ReleasePorts {
   readonly config: Pick<NotifyConfig, 'linkExpirySeconds' | 'webUrl'> &
     Partial<Pick<NotifyConfig, 'retentionDays'>>;
   readonly clock: Clock;
+  readonly links?: DownloadLinks;
 }
 
 /** What a release did: emails sent now, held results already sent before, and those still to come. */

@@ -1,0 +1,158 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { BucketStore } from '@gen3d/object-store';
+import { InvalidKeyError, JOB_ID_PATTERN, parseDataBucketKey } from '@gen3d/s3-keys';
+import { z } from 'zod';
+
+/**
+ * Download links that outlive the credentials of whoever made them (decision 0038): the
+ * email carries `{apiUrl}/downloads/{token}`, a token naming one stored mesh file (key, version, job) and until when
+ * it works, signed with HMAC-SHA256 under a key the notify function and the API share. The API redeems it with a
+ * presigned URL of a few minutes, made at that moment with the API's own (fresh) credentials.
+ *
+ * A token is `base64url(JSON claims).base64url(HMAC(key, DOMAIN + payload))`, accepted only in the one spelling this
+ * signer makes, so an edited character anywhere is a different token and is refused.
+ */
+const ClaimsSchema = z.strictObject({
+  /** The object's exact key: a mesh (`.ply`) or one of its extra formats, checked again through @gen3d/s3-keys. */
+  key: z.string().min(1).max(1024),
+  /** The version the job wrote; absent only where the store keeps no versions. */
+  ver: z.string().min(1).max(1024).optional(),
+  /** The job that wrote it: the object's `job-id` metadata must say the same. */
+  job: z.string().regex(JOB_ID_PATTERN),
+  /** Until when the link works, epoch seconds. */
+  exp: z.number().int().positive(),
+});
+export type DownloadClaims = z.output<typeof ClaimsSchema>;
+
+/** Separates these MACs from any other use of a key (a key given by mistake to two signers signs different texts). */
+const DOMAIN = 'gen3d-download-link/1\n';
+/** The shortest key accepted: 256 bits, the size of the HMAC's output. An empty secret is refused, never used. */
+export const MIN_DOWNLOAD_KEY_BYTES = 32;
+const MAX_TOKEN_LENGTH = 4096;
+const CANONICAL_BASE64URL = /^[A-Za-z0-9_-]+$/;
+/** The object metadata naming the job that wrote a mesh file (JobDocuments writes it). */
+const JOB_ID_METADATA = 'job-id';
+
+export class DownloadKeyError extends Error {
+  override readonly name = 'DownloadKeyError';
+}
+
+/** Why a token is not honoured: `invalid` (not ours, edited, truncated: 403) or `expired` (ours, too late: 410). */
+export type DownloadRefusal = 'invalid' | 'expired';
+
+export interface DownloadLinkSigner {
+  sign(claims: DownloadClaims): string;
+  /** The claims of a token this key signed that is still valid at `now`, or why not. */
+  verify(
+    token: string,
+    now: Date,
+  ): { ok: true; claims: DownloadClaims } | { ok: false; refusal: DownloadRefusal };
+}
+
+/**
+ * @example const signer = createDownloadLinkSigner(key); signer.verify(signer.sign(claims), new Date()).ok // true
+ */
+export function createDownloadLinkSigner(key: Uint8Array): DownloadLinkSigner {
+  if (key.length < MIN_DOWNLOAD_KEY_BYTES) {
+    throw new DownloadKeyError(
+      `the download link key has ${key.length} bytes; at least ${MIN_DOWNLOAD_KEY_BYTES} are needed`,
+    );
+  }
+  const mac = (payload: string) => createHmac('sha256', key).update(DOMAIN).update(payload).digest();
+  return {
+    sign(claims) {
+      const payload = Buffer.from(JSON.stringify(ClaimsSchema.parse(claims))).toString('base64url');
+      return `${payload}.${mac(payload).toString('base64url')}`;
+    },
+    verify(token, now) {
+      const claims = authenticClaims(token, mac);
+      if (!claims) return { ok: false, refusal: 'invalid' };
+      if (claims.exp * 1000 <= now.getTime()) return { ok: false, refusal: 'expired' };
+      return { ok: true, claims };
+    },
+  };
+}
+
+function authenticClaims(token: string, mac: (payload: string) => Buffer): DownloadClaims | undefined {
+  if (token.length > MAX_TOKEN_LENGTH) return undefined;
+  const parts = token.split('.');
+  if (parts.length !== 2) return undefined;
+  const [payload, signature] = parts as [string, string];
+  const given = Buffer.from(signature, 'base64url');
+  const expected = mac(payload);
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+  if (given.toString('base64url') !== signature || !CANONICAL_BASE64URL.test(payload)) return undefined;
+  try {
+    const parsed = ClaimsSchema.safeParse(JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** One stored mesh file an email links to. */
+export interface DownloadTarget {
+  readonly key: string;
+  readonly versionId?: string | undefined;
+  readonly jobId: string;
+}
+
+/** Makes the links an email carries (the notify core's port). */
+export interface DownloadLinks {
+  /** `{apiUrl}/downloads/{token}`, working until `expiresAt`. */
+  urlFor(target: DownloadTarget, expiresAt: Date): string;
+}
+
+/**
+ * @example createDownloadLinks(signer, 'https://api.example.com/').urlFor({ key, versionId, jobId }, until)
+ */
+export function createDownloadLinks(signer: DownloadLinkSigner, apiUrl: string): DownloadLinks {
+  const base = apiUrl.replace(/\/+$/, '');
+  return {
+    urlFor(target, expiresAt) {
+      const token = signer.sign({
+        key: target.key,
+        ...(target.versionId !== undefined ? { ver: target.versionId } : {}),
+        job: target.jobId,
+        exp: Math.floor(expiresAt.getTime() / 1000),
+      });
+      return `${base}/downloads/${token}`;
+    },
+  };
+}
+
+/** What a redemption answers: where to send the browser, or why not (`gone`: the file is no longer stored, 410). */
+export type Redemption =
+  | { readonly ok: true; readonly url: string; readonly claims: DownloadClaims }
+  | { readonly ok: false; readonly refusal: DownloadRefusal | 'gone' | 'not-a-mesh' | 'other-job' };
+
+/**
+ * Checks a token (signature, expiry), the key it names (a mesh or mesh file of a user, through @gen3d/s3-keys), and
+ * that the object at that version says it was written by that job; then presigns it for `seconds`.
+ *
+ * @example await redeemDownloadLink(token, { data, signer, now: new Date(), seconds: 300 })
+ */
+export async function redeemDownloadLink(
+  token: string,
+  deps: { data: BucketStore; signer: DownloadLinkSigner; now: Date; seconds: number },
+): Promise<Redemption> {
+  const verified = deps.signer.verify(token, deps.now);
+  if (!verified.ok) return verified;
+  const { key, ver, job } = verified.claims;
+  if (!isMeshKey(key)) return { ok: false, refusal: 'not-a-mesh' };
+  const stored = await deps.data.head(key, ver);
+  if (!stored) return { ok: false, refusal: 'gone' };
+  if (stored.metadata[JOB_ID_METADATA] !== job) return { ok: false, refusal: 'other-job' };
+  const link = await deps.data.presignGet(key, deps.seconds, ver);
+  return { ok: true, url: link.url, claims: verified.claims };
+}
+
+function isMeshKey(key: string): boolean {
+  try {
+    const kind = parseDataBucketKey(key).kind;
+    return kind === 'output' || kind === 'mesh-file';
+  } catch (error) {
+    if (error instanceof InvalidKeyError) return false;
+    throw error;
+  }
+}
