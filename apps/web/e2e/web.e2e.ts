@@ -385,10 +385,13 @@ describe('the web app in Chromium against the local stack', () => {
   });
 
   it('shows the thumbnail in the list, the result and the email, the mask over the picture; tries again, deletes', async () => {
-    // ann's browser: her address is confirmed there, so its results are emailed.
+    // ann's browser: her address is confirmed there, so its results are emailed. British, in a time zone where today
+    // is not today in UTC (UTC-11 before 11:00 UTC, UTC+14 from then on): the page must still name the email's day.
     const context = await browser.newContext({
       viewport: { width: 1000, height: 900 },
       storageState: firstBrowser,
+      locale: 'en-GB',
+      timezoneId: new Date().getUTCHours() < 11 ? 'Pacific/Pago_Pago' : 'Pacific/Kiritimati',
     });
     const { page, errors } = await openPage(context);
     const retries = postsTo(page, '/retry');
@@ -435,8 +438,14 @@ describe('the web app in Chromium against the local stack', () => {
     expect(await page.locator('#mask-overlay').isHidden()).toBe(true);
     await page.locator('#show-mask').check();
 
-    // The result email shows the same thumbnail inline (a related part, not a remote link).
+    // The result email shows the same thumbnail inline (a related part, not a remote link), and says until when the
+    // files are kept: the very day the page says, in the list and in the result (decision 0035).
     const mail = await resultEmailOf(jobId);
+    const emailed = /kept until (\d{1,2} \w+ \d{4})/.exec(mail.text)?.[1];
+    expect(emailed).toBeDefined();
+    const keptLine = new RegExp(`^Files kept until ${emailed as string}$`);
+    await expectText(page.locator('#recent li:first-child .kept'), keptLine);
+    await expectText(page.locator('#kept-until'), keptLine);
     expect(mail.html).toMatch(/<img[^>]+src=["']?cid:/);
     expect(mail.related.some((p) => p.contentType === 'image/png')).toBe(true);
     const mailPage = await context.newPage();
