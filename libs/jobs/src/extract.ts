@@ -14,6 +14,7 @@ import {
   updateLock,
   type BucketStore,
   type LockDocument,
+  type ObjectInfo,
 } from '@gen3d/object-store';
 import type { Invocation } from '@gen3d/runtime';
 import {
@@ -179,13 +180,15 @@ async function startJob(
   setLock: (state: ExtractLock['state']) => Promise<void>,
 ): Promise<ExtractOutcome> {
   const { object, ports, docs, log, jobId } = run;
-  const { metadata, granted } = await checkInput(ports, object, input);
-  if (granted) {
+  const info = await headInput(ports, object, input);
+  // A granted upload is claimed before anything else is checked: a replayed form stops here whatever its file is,
+  // and an unusable file counts against the limits as the one job of its grant (decision 0025).
+  if (info.metadata['access'] !== undefined) {
     const admission = await admitWebUpload(ports.data, {
       input,
       jobId,
       versionId: object.versionId,
-      email: metadata.email,
+      email: info.metadata['email'],
       now: requestedAt,
       limits: ports.config.limits,
     });
@@ -194,6 +197,7 @@ async function startJob(
       return await refuseWebUpload(admission, job, docs, log, () => setLock('rejected'));
     }
   }
+  const metadata = await checkInput(ports, object, input, info);
   const request: InferenceRequest = {
     version: 1,
     jobId,
@@ -293,19 +297,21 @@ async function refuseWebUpload(
   return { status: 'limited', jobId: job.jobId, limit: admission.limit };
 }
 
-/**
- * Size from HEAD, PNG signature from the first bytes only, options from the upload's metadata; `granted` when the
- * web API granted the upload (its signed form put the upload's access token into the metadata).
- */
+/** The version of the upload the event names (a second upload under the same name must not stand in for it). */
+async function headInput(ports: ExtractPorts, object: CreatedObject, input: InputKey): Promise<ObjectInfo> {
+  const info = await ports.data.head(input.key, object.versionId);
+  if (!info)
+    throw new InputRejectedError('InputMissingError', `${ports.data.uri(input.key)} no longer exists`);
+  return info;
+}
+
+/** Size from HEAD, PNG signature from the first bytes only, options from the upload's metadata. */
 async function checkInput(
   ports: ExtractPorts,
   object: CreatedObject,
   input: InputKey,
-): Promise<{ metadata: UploadMetadata; granted: boolean }> {
-  // The version the event names: a second upload under the same name must not stand in for this one.
-  const info = await ports.data.head(input.key, object.versionId);
-  if (!info)
-    throw new InputRejectedError('InputMissingError', `${ports.data.uri(input.key)} no longer exists`);
+  info: ObjectInfo,
+): Promise<UploadMetadata> {
   if (info.size === 0) throw new InputRejectedError('EmptyImageError', 'the uploaded file is empty');
   if (info.size > ports.config.maxUploadBytes) {
     throw new InputRejectedError(
@@ -320,7 +326,7 @@ async function checkInput(
       `the upload is not a PNG: it looks like ${describeContent(head)}`,
     );
   }
-  return { metadata: parseUploadMetadata(info.metadata), granted: info.metadata['access'] !== undefined };
+  return parseUploadMetadata(info.metadata);
 }
 
 /** The job's options from the upload metadata; a mask must be the same user's `users/{userId}/masks/{name}.png`. */

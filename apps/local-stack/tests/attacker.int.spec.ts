@@ -1,0 +1,55 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Browser, outbox, pipelineIdle, recipient, StackProcess } from './harness';
+
+// The attacker review's findings (decisions 0023, 0024, 0025), each tried against the running stack over loopback
+// with a session per person; emails are counted once the pipeline is idle.
+const work = mkdtempSync(path.join(tmpdir(), 'gen3d-attacker-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const GIF = Buffer.concat([Buffer.from('GIF89a'), Buffer.alloc(400, 1)]);
+const ADMIN = 'admin@gen3d.local';
+const CONFIRM_SUBJECT = 'Confirm your address for Gen3D';
+
+async function mailsTo(home: string, address: string) {
+  return (await outbox(path.join(home, 'outbox'))).filter((m) => recipient(m.mail) === address);
+}
+
+const confirmTokenOf = (text: string | undefined) =>
+  decodeURIComponent(/#confirm=(\S+)/.exec(text ?? '')?.[1] as string);
+
+/** The token of the confirmation link sent for one session's upload (the email names its picture). */
+async function linkFor(home: string, address: string, pictureName: string): Promise<string> {
+  const links = (await mailsTo(home, address)).filter((m) => m.mail.subject === CONFIRM_SUBJECT);
+  const mine = links.find((m) => m.mail.text?.includes(`"${pictureName}.png"`));
+  return confirmTokenOf(mine?.mail.text);
+}
+
+describe('the attacker review, against the running stack', () => {
+  let stack: StackProcess;
+  beforeAll(async () => {
+    stack = await new StackProcess(path.join(work, 'home'), { ADDRESS_DAILY_CAP: '4' }).ready();
+  });
+  afterAll(async () => {
+    await stack.stop('SIGINT');
+  });
+
+  it('a replayed form with a file that is no PNG makes one failed job, one admin email, one failure email', async () => {
+    const address = 'gif@example.com';
+    const owner = await new Browser(stack.url).start();
+    const admin = (await mailsTo(stack.home, ADMIN)).length;
+    const grant = await owner.grant({ fileName: 'cat.png', size: GIF.length, email: address });
+    expect(grant.status).toBe(201);
+    for (let i = 0; i < 8; i += 1) expect((await Browser.post(grant.json['upload'], GIF)).status).toBe(204);
+    await pipelineIdle(stack.home);
+    const jobs = await owner.jobs();
+    expect(jobs.map((j) => j.state)).toEqual(['failed']);
+    expect((await mailsTo(stack.home, ADMIN)).length - admin).toBe(1);
+    const confirmed = await owner.confirm(await linkFor(stack.home, address, grant.json['name'] as string));
+    expect(confirmed.json).toEqual({ confirmed: true, results: { emailed: 1, waiting: 0 } });
+    await pipelineIdle(stack.home);
+    const results = (await mailsTo(stack.home, address)).filter((m) => m.mail.subject !== CONFIRM_SUBJECT);
+    expect(results).toHaveLength(1);
+  });
+});
