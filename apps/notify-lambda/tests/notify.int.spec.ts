@@ -566,6 +566,55 @@ describe('notify-lambda locks and refusals', () => {
   });
 });
 
+// The sidecar writes the report, the PLY, then the `done` status; a container that dies or overruns after the PLY
+// leaves SageMaker's failure record beside a stored mesh, and the two events come in either order.
+describe('notify-lambda and a SageMaker failure record after the mesh was stored', () => {
+  const statusOf = (jobId: string, state: 'done' | 'reconstructing', meshVersionId: string) => ({
+    version: 2,
+    jobId,
+    userId: 'u1',
+    name: 'late',
+    state,
+    queuedAt: new Date().toISOString(),
+    updatedAt: new Date().toISOString(),
+    ...(state === 'done'
+      ? { finishedAt: new Date().toISOString(), meshKey: 'users/u1/output/late.ply', meshVersionId }
+      : {}),
+  });
+
+  it.each([
+    ['done', 'the record first'],
+    ['done', 'the mesh first'],
+  ] as const)(
+    'status left %s, %s: one mesh email to the user, one to the admin, the job done; replays send nothing',
+    async (state, order) => {
+      const bucket = await newBucket();
+      const { jobId, mesh } = await finishedJob(bucket, 'late', 'late@example.com');
+      await put(bucket, `jobs/${jobId}.json`, JSON.stringify({ version: 1, jobId, userId: 'u1' }));
+      const statusKey = `users/u1/jobs/${jobId}/status.json`;
+      await put(bucket, statusKey, JSON.stringify(statusOf(jobId, state, mesh.versionId)));
+      const record = await put(
+        bucket,
+        `sagemaker-output/failures/${jobId}-error.out`,
+        'Received server error (0) from primary with message "Worker died."',
+      );
+      const before = (await sentEmails()).length;
+      const handler = setup(bucket);
+      const events = order === 'the record first' ? [record, mesh] : [mesh, record];
+      for (const event of events)
+        expect(await handler(s3CreatedEvent([event]), context)).toMatchObject({ sent: 1 });
+      expect(await handler(s3CreatedEvent(events), context)).toMatchObject({ sent: 0, duplicates: 2 });
+      const user = await emailsTo('late@example.com', before);
+      expect(user.map((m) => m.subject)).toEqual(['Your 3D model is ready']);
+      expect((await emailsTo(ADMIN, before)).map((m) => m.subject)).toEqual([
+        '[Gen3D] job failed: WorkerCrashedError at inference',
+      ]);
+      const status = parseJobStatus(JSON.parse(await bindBucket(store, bucket).getText(statusKey)));
+      expect(status).toMatchObject({ state: 'done', meshKey: 'users/u1/output/late.ply' });
+    },
+  );
+});
+
 describe('notify-lambda bundle', () => {
   it('fails at cold start with the missing variable named', () => {
     const bundle = join(root, 'dist/apps/notify-lambda/lambda_function.js');

@@ -378,9 +378,9 @@ async function notifySageMakerFailure(
   if (!request) {
     const jobId = fallbackJobId(context, object);
     const email = sageMakerFailureEmail({ key: object.key, inferenceId: target.inferenceId, text });
-    return deliver(
+    return deliverAdminNotice(
       context,
-      buildRejectedKey(jobId, 'notify-lock'),
+      object,
       jobId,
       adminDelivery(context, async () => email),
     );
@@ -411,13 +411,33 @@ async function notifySageMakerFailure(
     await docs
       .writeStatus({ ...request, name }, 'failed', { error: type })
       .catch((error: unknown) => invocation.log.warn({ err: error }, 'could not write the job status'));
+  const deliveries = failureDeliveries(context, document);
+  if (meshStored) {
+    // Nothing of the user's to release: their one email is the mesh's, under the job's notify lock.
+    if (context.release) return { status: 'ignored', reason: "the mesh was stored: its email is the user's" };
+    const admin = deliveries.filter((d) => d.id === 'admin');
+    return deliverAdminNotice(context, object, request.jobId, admin);
+  }
   const lockKey = buildJobDocumentKey({
     userId: request.userId,
     jobId: request.jobId,
     document: 'notify-lock',
   });
-  const deliveries = failureDeliveries(context, document).filter((d) => !meshStored || d.id === 'admin');
   return deliver(context, lockKey, request.jobId, deliveries);
+}
+
+/**
+ * A notice for the admin alone, under a lock of its own named after the record (rejected/{id}.notify.lock): the
+ * job's notify lock is the user's notification, which an admin-only notice must neither use up nor be used up by.
+ * A replay of the record finds its own lock finished and sends nothing more.
+ */
+function deliverAdminNotice(
+  context: Context,
+  record: ResultRef,
+  jobId: string,
+  admin: readonly Delivery[],
+): Promise<NotifyOutcome> {
+  return deliver(context, buildRejectedKey(fallbackJobId(context, record), 'notify-lock'), jobId, admin);
 }
 
 /** What SageMaker's failure text says happened, as a catalogue type the user's email can explain. */
