@@ -57,7 +57,8 @@ export async function downloadRoute(context: ApiContext, token: string): Promise
     };
   }
   log.info({ refusal: redemption.refusal }, 'download link refused');
-  return refusalPage(REFUSALS[redemption.refusal]);
+  const refusal: Refusal = redemption.refusal;
+  return refusalPage(REFUSALS[refusal]);
 }
 
 function refusalPage(page: { status: number; title: string; text: string }): ApiResponse {

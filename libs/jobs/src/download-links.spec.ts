@@ -175,7 +175,10 @@ describe('the mesh email with download links (a CLI upload: no web app access to
         seconds: 300,
       });
       if (!answer.ok) throw new Error(`refused: ${answer.refusal}`);
-      bodies.push(Buffer.from(w.store.fetchLink(answer.url).body).toString('utf8'));
+      const fetched = w.store.fetchLink(answer.url);
+      bodies.push(
+        fetched.status === 200 ? Buffer.from(fetched.body).toString('utf8') : `HTTP ${fetched.status}`,
+      );
       expect(await redeemDownloadLink(token, { data: w.data, signer, now: until, seconds: 300 })).toEqual({
         ok: false,
         refusal: 'expired',
