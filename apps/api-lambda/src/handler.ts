@@ -12,7 +12,7 @@ import {
 import { SesMailer } from '@gen3d/jobs/ses';
 import type { Logger } from '@gen3d/logging';
 import { bindBucket, type ObjectStore } from '@gen3d/object-store';
-import { DATA_BUCKET, SOURCE_EMAIL } from '@gen3d/jobs';
+import { createDownloadLinkSigner, DATA_BUCKET, SOURCE_EMAIL } from '@gen3d/jobs';
 import { requiredEnv, type Environment } from '@gen3d/runtime';
 
 export interface ApiLambdaClients {
@@ -36,6 +36,8 @@ export function createApiLambda(
   const secretId = requiredEnv(env, 'TOKEN_SECRET_ARN', /^\S+$/, 'a Secrets Manager secret ARN or name');
   const mailer = new SesMailer(clients.ses, source, env['SES_CONFIGURATION_SET'] || undefined);
   const originSecretId = env['ORIGIN_VERIFY_SECRET_ARN'] || undefined;
+  // The key of the emails' download links, shared with the notify function (GET /downloads/{token}).
+  const downloadKeyId = env['DOWNLOAD_KEY_SECRET_ARN'] || undefined;
   const secretText = async (id: string) => {
     const secret = await clients.secrets.send(new GetSecretValueCommand({ SecretId: id }));
     if (secret.SecretString === undefined) throw new Error(`the secret ${id} has no string value`);
@@ -48,12 +50,17 @@ export function createApiLambda(
     const originSecret = originSecretId
       ? keyFromText(await secretText(originSecretId), originSecretId)
       : undefined;
+    // A key under 32 bytes, empty included, stops the function here: it never checks links with a weak key.
+    const downloads = downloadKeyId
+      ? createDownloadLinkSigner(keyFromText(await secretText(downloadKeyId), downloadKeyId))
+      : undefined;
     return forFunctionUrl(
       createApiHandler({
         data: bindBucket(clients.store, bucket),
         signUpload: (key, options) => clients.store.presignPost(bucket, key, options),
         tokens: createTokenSigner(keyFromText(tokenKey, secretId)),
         ...(originSecret ? { originSecret: Buffer.from(originSecret).toString('utf8') } : {}),
+        ...(downloads ? { downloads } : {}),
         sendEmail: (email) => mailer.send(email),
         now: () => new Date(),
         log: logger,
