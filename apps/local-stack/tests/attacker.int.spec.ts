@@ -2,12 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Browser, outbox, pipelineIdle, recipient, StackProcess } from './harness';
+import { discPng } from './pictures';
 
 // The attacker review's findings (decisions 0023, 0024, 0025), each tried against the running stack over loopback
 // with a session per person; emails are counted once the pipeline is idle.
 const work = mkdtempSync(path.join(tmpdir(), 'gen3d-attacker-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
+const PNG = discPng(160);
 const GIF = Buffer.concat([Buffer.from('GIF89a'), Buffer.alloc(400, 1)]);
 const ADMIN = 'admin@gen3d.local';
 const CONFIRM_SUBJECT = 'Confirm your address for Gen3D';
@@ -24,6 +26,14 @@ async function linkFor(home: string, address: string, pictureName: string): Prom
   const links = (await mailsTo(home, address)).filter((m) => m.mail.subject === CONFIRM_SUBJECT);
   const mine = links.find((m) => m.mail.text?.includes(`"${pictureName}.png"`));
   return confirmTokenOf(mine?.mail.text);
+}
+
+/** One upload by a session to an address, run to its end: the grant's answer (status, name). */
+async function uploadOnce(browser: Browser, home: string, email: string, file = PNG) {
+  const grant = await browser.grant({ fileName: 'vase.png', size: file.length, email });
+  if (grant.status === 201) expect((await Browser.post(grant.json['upload'], file)).status).toBe(204);
+  await pipelineIdle(home);
+  return { status: grant.status, name: grant.json['name'] as string };
 }
 
 describe('the attacker review, against the running stack', () => {
@@ -51,5 +61,31 @@ describe('the attacker review, against the running stack', () => {
     await pipelineIdle(stack.home);
     const results = (await mailsTo(stack.home, address)).filter((m) => m.mail.subject !== CONFIRM_SUBJECT);
     expect(results).toHaveLength(1);
+  });
+
+  it("a stranger's uploads naming the owner's address (in any spelling) do not use up the owner's daily cap", async () => {
+    const owner = await new Browser(stack.url).start();
+    const first = await uploadOnce(owner, stack.home, 'ann.owner@example.com');
+    expect(first.status).toBe(201);
+    const link = await linkFor(stack.home, 'ann.owner@example.com', first.name);
+    expect((await owner.confirm(link)).json).toMatchObject({ confirmed: true });
+    await pipelineIdle(stack.home);
+    const stranger = await new Browser(stack.url).start();
+    const spellings = [
+      'annowner@example.com',
+      'Ann.Owner+promo@Example.com',
+      'annowner@example.com',
+      'Ann.Owner+promo@Example.com',
+    ];
+    const theirs = [];
+    for (const email of spellings) theirs.push((await uploadOnce(stranger, stack.home, email)).status);
+    expect(theirs).toEqual([201, 201, 201, 201]); // the cap is the stranger's own: 4 a day
+    expect((await uploadOnce(stranger, stack.home, 'ann.owner@example.com')).status).toBe(429);
+    const next = await uploadOnce(owner, stack.home, 'ann.owner@example.com');
+    expect(next.status).toBe(201);
+    const results = (await mailsTo(stack.home, 'ann.owner@example.com')).filter(
+      (m) => m.mail.subject === 'Your 3D model is ready',
+    );
+    expect(results).toHaveLength(2);
   });
 });

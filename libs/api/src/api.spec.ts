@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { parseJobReportJson } from '@gen3d/events';
-import { countAcceptedUpload, isAddressConfirmed, JobDocuments } from '@gen3d/jobs';
+import { confirmAddress, countAcceptedUpload, isAddressConfirmed, JobDocuments } from '@gen3d/jobs';
 import { buildFailureKey, buildOutputKey, buildReportKey, parseUserId } from '@gen3d/s3-keys';
 import type { OutgoingEmail } from './emails';
 import { finishGranted, setup, WEB } from './fixtures/api-world';
@@ -203,23 +203,35 @@ describe('rate limits', () => {
     expect((await api.upload(token)).status).toBe(201);
   });
 
-  it('caps uploads per mailbox per UTC day, counted on what extract accepted, across users and spellings', async () => {
+  it('caps uploads per UTC day, counted on what extract accepted: per mailbox for its confirmed sessions, per session for others', async () => {
     const api = setup({ ADDRESS_DAILY_CAP: '2', CONFIRMATION_EMAILS_PER_DAY: '10' });
     // Grants alone count nothing: strangers' unused grants cannot lock the owner out.
     for (let i = 0; i < 5; i += 1) {
       expect((await api.upload((await api.session()).token, { email: 'ann@example.com' })).status).toBe(201);
     }
-    // The extract function accepted two uploads for the mailbox today (countAcceptedUpload is its count).
-    for (const jobId of ['j1', 'j2']) {
-      await countAcceptedUpload(api.data, 'ann+x@example.com', { jobId, day: '2026-11-27', cap: 2 });
+    const [owner, phone, stranger] = [await api.session(), await api.session(), await api.session()];
+    for (const { userId } of [owner, phone]) {
+      await confirmAddress(api.data, 'ann@example.com', userId, new Date('2026-11-27T10:00:00Z'));
     }
-    const refused = await api.upload((await api.session()).token, { email: ' A.NN@example.com' });
+    // The extract function accepted two of the owner's uploads today (countAcceptedUpload is its count).
+    for (const jobId of ['j1', 'j2']) {
+      const upload = { jobId, userId: owner.userId, day: '2026-11-27', cap: 2 };
+      await countAcceptedUpload(api.data, 'ANN@example.com', upload);
+    }
+    const refused = await api.upload(phone.token, { email: ' Ann@example.com' });
     expect(refused.status).toBe(429);
     expect(refused.json['error']['code']).toBe('address-daily-cap');
     expect(refused.headers['retry-after']).toBe(String(14 * 3600)); // 10:00 UTC -> midnight
-    expect((await api.upload((await api.session()).token, { email: 'bob@example.com' })).status).toBe(201);
+    // A session not confirmed for the mailbox has a count of its own.
+    expect((await api.upload(stranger.token, { email: 'a.nn+x@example.com' })).status).toBe(201);
+    for (const jobId of ['s1', 's2']) {
+      const upload = { jobId, userId: stranger.userId, day: '2026-11-27', cap: 2 };
+      await countAcceptedUpload(api.data, 'a.nn+x@example.com', upload);
+    }
+    expect((await api.upload(stranger.token, { email: 'ann@example.com' })).status).toBe(429);
+    expect((await api.upload(owner.token, { email: 'bob@example.com' })).status).toBe(201);
     api.advance(14 * 3600_000);
-    expect((await api.upload((await api.session()).token, { email: 'ann@example.com' })).status).toBe(201);
+    expect((await api.upload(phone.token, { email: 'ann@example.com' })).status).toBe(201);
   });
 });
 

@@ -175,14 +175,17 @@ export async function grantUpload(
   checkQuota(user);
 
   const mailbox = await readAddressRecord(deps.data, wish.email);
-  if (acceptedOn(mailbox, utcDay(now)) >= config.limits.addressDailyCap) {
+  const confirmed = confirmsFor(mailbox, wish.email, userId);
+  // Confirmed: the mailbox's uploads of the day; not yet: this session's own, so strangers never use up the owner's.
+  if (acceptedOn(mailbox, utcDay(now), { address: wish.email, userId }) >= config.limits.addressDailyCap) {
     throw new RateLimitedError(
       'address-daily-cap',
-      `This email address has reached its ${config.limits.addressDailyCap} pictures for today.`,
+      confirmed
+        ? `This email address has reached its ${config.limits.addressDailyCap} pictures for today.`
+        : `This browser has sent ${config.limits.addressDailyCap} pictures for this email address today.`,
       secondsToNextUtcDay(now),
     );
   }
-  const confirmed = confirmsFor(mailbox, wish.email, userId);
   const ask = confirmed ? 'no' : decideConfirmation(context, mailbox, user, wish.email, userId, now);
   if (ask === 'send') await reserveConfirmation(context, wish.email, userId, now);
 

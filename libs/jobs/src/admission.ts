@@ -11,7 +11,8 @@ import { countAcceptedUpload } from './web';
  * Whether the extract function starts a job for an upload the web API granted (its metadata carries the upload's
  * access token). A presigned POST form can be posted again until it expires, and every post is a new object version
  * (a new job id): the first version claims the grant, later ones start nothing. Then the limits are counted on what
- * is accepted, not only on what was granted: the session's jobs in progress and the mailbox's uploads of the day.
+ * is accepted, not only on what was granted: the session's jobs in progress and its uploads of the day to the mailbox
+ * (the mailbox's own count once the session is confirmed for it: countAcceptedUpload).
  *
  *   admitted   start the job
  *   replayed   another version of this upload already has its job: no job, no status, no email to anyone
@@ -53,6 +54,7 @@ export async function admitWebUpload(data: BucketStore, upload: AdmissionInput):
   if (upload.email !== undefined) {
     const counted = await countAcceptedUpload(data, upload.email, {
       jobId: upload.jobId,
+      userId: upload.input.userId,
       day: utcDay(upload.now),
       cap: upload.limits.addressDailyCap,
     });

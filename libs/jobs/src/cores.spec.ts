@@ -4,6 +4,7 @@ import { PermanentMailError } from './errors';
 import { extractObject } from './extract';
 import { BUCKET, coreWorld, invocation, objectOf, PNG } from './fixtures/core-world';
 import { notifyObject } from './notify';
+import { confirmAddress } from './web';
 import type { CreatedObjectRecord } from '@gen3d/object-store/testing';
 
 const world = coreWorld;
@@ -98,22 +99,37 @@ describe('the extract core and web-granted uploads (decision 0025)', () => {
     expect(w.created.filter((o) => o.key.includes('failure'))).toEqual([]);
   });
 
-  it("counts the mailbox's daily cap on accepted uploads, plus-tags and dots included", async () => {
+  it("counts the mailbox's daily cap on accepted uploads of its confirmed sessions, plus-tags and dots included", async () => {
     const w = world();
     const ports = {
       ...w.extractPorts,
       config: { ...w.extractPorts.config, limits: { maxActiveJobsPerUser: 100, addressDailyCap: 2 } },
     };
     const outcomes = [];
-    for (const [user, email] of [
+    const uploads = [
       ['w1', 'ann@example.com'],
       ['w2', 'a.nn+x@example.com'],
       ['w3', 'ann+y@example.com'],
-    ]) {
+      ['stranger', 'ann@example.com'], // not confirmed: a count of its own
+    ] as const;
+    for (const [user, email] of uploads.slice(0, 3)) await confirmAddress(w.data, email, user, new Date());
+    for (const [user, email] of uploads) {
       const record = await w.upload(`users/${user}/input/p-1.png`, PNG, granted(email));
       outcomes.push(await extractObject(objectOf(record), ports, invocation()));
     }
-    expect(outcomes.map((o) => o.status)).toEqual(['started', 'started', 'limited']);
+    expect(outcomes.map((o) => o.status)).toEqual(['started', 'started', 'limited', 'started']);
+  });
+
+  it('claims a grant before checking its file: a replayed form with a GIF is one rejected job, then replays', async () => {
+    const w = world();
+    const gif = Buffer.concat([Buffer.from('GIF89a'), Buffer.alloc(64, 1)]);
+    const outcomes = [];
+    for (let post = 0; post < 3; post += 1) {
+      const record = await w.upload('users/w1/input/cat-1.png', gif, granted());
+      outcomes.push(await extractObject(objectOf(record), w.extractPorts, invocation()));
+    }
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'replayed', 'replayed']);
+    expect(w.created.filter((o) => o.key.includes('failure'))).toHaveLength(1);
   });
 
   it('trusts uploads written with the bucket credentials (CLI, operators): no claim, no limits', async () => {

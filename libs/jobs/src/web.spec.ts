@@ -7,6 +7,7 @@ import { notifyObject, notifyStateOf, releaseHeldResults } from './notify';
 import { parseNotifyConfig } from './notify-config';
 import type { OutgoingEmail } from './ports';
 import {
+  acceptedOn,
   addressHashOf,
   addressKeyOf,
   confirmAddress,
@@ -336,12 +337,37 @@ describe('mailboxes and the daily cap', () => {
   it('counts each accepted job once, and refuses past the cap', async () => {
     const job = await finishedJob({});
     const day = '2026-11-27';
+    const now = new Date('2026-11-27T10:00:00Z');
+    for (const userId of ['w1', 'w2']) await confirmAddress(job.data, 'x@example.com', userId, now);
     for (const jobId of ['j1', 'j2', 'j2', 'j1']) {
-      expect(await countAcceptedUpload(job.data, 'x+1@example.com', { jobId, day, cap: 2 })).toBe('accepted');
+      const upload = { jobId, userId: 'w1', day, cap: 2 };
+      expect(await countAcceptedUpload(job.data, 'X@example.com', upload)).toBe('accepted');
     }
-    expect(await countAcceptedUpload(job.data, 'x.+2@example.com', { jobId: 'j3', day, cap: 2 })).toBe(
-      'over-cap',
-    );
+    // The mailbox's count is shared by its confirmed sessions.
+    const third = { jobId: 'j3', userId: 'w2', day, cap: 2 };
+    expect(await countAcceptedUpload(job.data, 'x@example.com', third)).toBe('over-cap');
     expect((await readAddressRecord(job.data, 'x@example.com'))?.acceptedPerDay[day]).toEqual(['j1', 'j2']);
+  });
+
+  it("counts a session not confirmed for the mailbox on its own: a stranger never uses up the owner's cap", async () => {
+    const job = await finishedJob({});
+    const day = '2026-11-27';
+    await confirmAddress(job.data, 'ann@example.com', 'owner', new Date('2026-11-27T10:00:00Z'));
+    for (const [jobId, address] of [
+      ['s1', 'A.nn+promo@example.com'],
+      ['s2', 'ANN@example.com'],
+    ] as const) {
+      const upload = { jobId, userId: 'stranger', day, cap: 2 };
+      expect(await countAcceptedUpload(job.data, address, upload)).toBe('accepted');
+    }
+    const past = { jobId: 's3', userId: 'stranger', day, cap: 2 };
+    expect(await countAcceptedUpload(job.data, 'ann@example.com', past)).toBe('over-cap');
+    const owners = { jobId: 'o1', userId: 'owner', day, cap: 2 };
+    expect(await countAcceptedUpload(job.data, 'ann@example.com', owners)).toBe('accepted');
+    const record = await readAddressRecord(job.data, 'ann@example.com');
+    expect(record?.acceptedPerDay[day]).toEqual(['o1']);
+    expect(record?.unconfirmedPerDay).toEqual({ stranger: { [day]: ['s1', 's2'] } });
+    expect(acceptedOn(record, day, { address: 'ann@example.com', userId: 'owner' })).toBe(1);
+    expect(acceptedOn(record, day, { address: 'ann@example.com', userId: 'stranger' })).toBe(2);
   });
 });

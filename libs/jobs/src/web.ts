@@ -35,6 +35,9 @@ export const MAX_HELD_RESULTS = 100;
 const MAX_CONFIRMATIONS = 50;
 const DAY_MS = 24 * 3600 * 1000;
 
+const AcceptedPerDaySchema = z.record(z.string().regex(/^\d{4}-\d{2}-\d{2}$/), z.array(z.string()));
+type AcceptedPerDay = z.output<typeof AcceptedPerDaySchema>;
+
 /** One session's confirmation: the owner of `address` followed the link sent for that session's upload. */
 const ConfirmationSchema = z.object({ userId: z.string(), address: sha256Hex, at: isoTime });
 /** One confirmation email that went out: for which session, to which exact address. */
@@ -50,8 +53,13 @@ export const AddressRecordSchema = z.object({
   confirmations: z.array(ConfirmationSchema),
   /** Confirmation emails sent to the mailbox (the last day), for the per-mailbox budget. */
   sends: z.array(SendSchema),
-  /** Web uploads accepted by the extract function per UTC day (their job ids), for the daily cap. */
-  acceptedPerDay: z.record(z.string().regex(/^\d{4}-\d{2}-\d{2}$/), z.array(z.string())),
+  /** Web uploads of sessions confirmed for the mailbox, accepted by extract per UTC day (job ids): the daily cap. */
+  acceptedPerDay: AcceptedPerDaySchema,
+  /**
+   * Web uploads of sessions not confirmed for it, per session (user id): each session its own daily cap, so that a
+   * stranger naming the address never uses up its owner's (decision 0023).
+   */
+  unconfirmedPerDay: z.record(z.string(), AcceptedPerDaySchema).optional(),
   /** Results finished before their session's confirmation: POST /confirm emails them (releaseHeldResults). */
   held: z.array(HeldResultSchema),
 });
@@ -102,9 +110,18 @@ export function confirmsFor(record: AddressRecord | undefined, address: string, 
   return record?.confirmations.some((c) => c.userId === userId && c.address === hash) ?? false;
 }
 
-/** Web uploads the extract function accepted for the mailbox on one UTC day. */
-export function acceptedOn(record: AddressRecord | undefined, day: string): number {
-  return record?.acceptedPerDay[day]?.length ?? 0;
+/**
+ * Web uploads the extract function accepted on one UTC day that count against the cap of session `userId` naming
+ * `address`: confirmed for it, the mailbox's (its confirmed sessions') and its own from before it confirmed; not
+ * confirmed, its own only.
+ */
+export function acceptedOn(
+  record: AddressRecord | undefined,
+  day: string,
+  by: { readonly address: string; readonly userId: string },
+): number {
+  const own = record?.unconfirmedPerDay?.[by.userId]?.[day]?.length ?? 0;
+  return confirmsFor(record, by.address, by.userId) ? (record?.acceptedPerDay[day]?.length ?? 0) + own : own;
 }
 
 /**
@@ -182,31 +199,47 @@ export async function confirmAddress(
 }
 
 /**
- * Counts one accepted web upload against the mailbox's daily cap, once per job (a retried event counts once).
- * 'over-cap': the mailbox already had `cap` accepted uploads that day; nothing is counted.
+ * Counts one accepted web upload against the daily cap of its session for the mailbox (acceptedOn), once per job (a
+ * retried event counts once): in the mailbox's count when the session is confirmed for the address, else in the
+ * session's own. 'over-cap': `cap` uploads were already counted that day; nothing is counted.
  */
 export async function countAcceptedUpload(
   data: BucketStore,
   address: string,
-  job: { readonly jobId: string; readonly day: string; readonly cap: number },
+  job: { readonly jobId: string; readonly userId: string; readonly day: string; readonly cap: number },
 ): Promise<'accepted' | 'over-cap'> {
   let outcome: 'accepted' | 'over-cap' = 'accepted';
   await changeAddressRecord(data, address, (current) => {
-    const today = current.acceptedPerDay[job.day] ?? [];
-    if (today.includes(job.jobId)) return undefined;
-    if (today.length >= job.cap) {
+    const confirmed = confirmsFor(current, address, job.userId);
+    const own = current.unconfirmedPerDay?.[job.userId] ?? {};
+    const counted = [...(confirmed ? (current.acceptedPerDay[job.day] ?? []) : []), ...(own[job.day] ?? [])];
+    if (counted.includes(job.jobId)) return undefined;
+    if (counted.length >= job.cap) {
       outcome = 'over-cap';
       return undefined;
     }
-    const recent = Object.entries(current.acceptedPerDay).filter(
-      ([day]) => Date.parse(`${job.day}T00:00:00Z`) - Date.parse(`${day}T00:00:00Z`) < 3 * DAY_MS,
-    );
-    return {
-      ...current,
-      acceptedPerDay: { ...Object.fromEntries(recent), [job.day]: [...today, job.jobId] },
-    };
+    if (confirmed) return { ...current, acceptedPerDay: withJob(current.acceptedPerDay, job) };
+    const sessions = Object.entries({ ...current.unconfirmedPerDay, [job.userId]: withJob(own, job) })
+      .map(([userId, days]) => [userId, recentDays(days, job.day)] as const)
+      .filter(([, days]) => Object.keys(days).length > 0);
+    return { ...current, unconfirmedPerDay: Object.fromEntries(sessions) };
   });
   return outcome;
+}
+
+/** The days counted, the job added to its day's, and days three or more before it dropped. */
+function withJob(
+  days: AcceptedPerDay,
+  job: { readonly jobId: string; readonly day: string },
+): AcceptedPerDay {
+  return recentDays({ ...days, [job.day]: [...(days[job.day] ?? []), job.jobId] }, job.day);
+}
+
+function recentDays(days: AcceptedPerDay, today: string): AcceptedPerDay {
+  const start = Date.parse(`${today}T00:00:00Z`);
+  return Object.fromEntries(
+    Object.entries(days).filter(([day]) => start - Date.parse(`${day}T00:00:00Z`) < 3 * DAY_MS),
+  );
 }
 
 /**
