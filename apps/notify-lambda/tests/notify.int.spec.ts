@@ -585,6 +585,8 @@ describe('notify-lambda and a SageMaker failure record after the mesh was stored
   it.each([
     ['done', 'the record first'],
     ['done', 'the mesh first'],
+    ['reconstructing', 'the record first'],
+    ['reconstructing', 'the mesh first'],
   ] as const)(
     'status left %s, %s: one mesh email to the user, one to the admin, the job done; replays send nothing',
     async (state, order) => {

@@ -62,6 +62,7 @@ export {
   type ReleasePorts,
 } from './notify';
 export { notifyConfigOf, parseNotifyConfig, type NotifyConfig } from './notify-config';
+export { meshStatsOf } from './stored-mesh';
 export {
   createDownloadLinks,
   createDownloadLinkSigner,

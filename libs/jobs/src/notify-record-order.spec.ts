@@ -15,6 +15,7 @@ const USER = 'cup@example.com';
 const ADMIN = 'admin@example.com';
 const MESH_EMAIL = [USER, 'Your 3D model is ready'];
 const ADMIN_EMAIL = [ADMIN, '[Gen3D] job failed: WorkerCrashedError at inference'];
+const FAILURE_EMAIL = [USER, 'We could not make your 3D model'];
 const DIED = 'Received server error (0) from primary with message "Worker died."';
 
 /** An upload of users/u1/input/cup.png through the extract core, its job started (request, index, status). */
@@ -38,7 +39,7 @@ async function meshThenDeath(w: World, statusLeft: 'reconstructing' | 'done') {
     jobId,
     input: { bucket: BUCKET, key: upload.key, versionId: upload.versionId },
     output: { bucket: BUCKET, meshKey: 'users/u1/output/cup.ply', bytes: 4 },
-    finishedAt: '2026-11-27T03:00:00Z',
+    finishedAt: '2026-11-27T02:59:00Z',
   });
   const { record: mesh, written, reportWritten } = await w.storeResult(report);
   if (statusLeft === 'done') {
@@ -60,6 +61,8 @@ describe('a SageMaker failure record of a job whose mesh was stored', () => {
   it.each([
     ['done', 'the record first'],
     ['done', 'the mesh first'],
+    ['reconstructing', 'the record first'],
+    ['reconstructing', 'the mesh first'],
   ] as const)(
     'status left %s, %s: the user gets the mesh email only, the admin the record, the job ends done; replays send nothing',
     async (statusLeft, order) => {
@@ -94,5 +97,41 @@ describe('a SageMaker failure record of a job whose mesh was stored', () => {
     await notifyObject(record, later, invocation());
     expect(await notifyObject(mesh, later, invocation())).toMatchObject({ status: 'sent', emails: 1 });
     expect(sent(w)).toEqual([ADMIN_EMAIL, MESH_EMAIL]);
+  });
+
+  it("tells the user of the failure when the PLY under the name is an earlier job's, not this one's", async () => {
+    const w = world();
+    const earlier = await meshThenDeath(w, 'done');
+    await notifyObject(earlier.mesh, w.notifyPorts, invocation());
+    const { jobId } = await startJob(w);
+    const { record } = await w.put(`sagemaker-output/failures/${jobId}-error.out`, DIED, {}, 'text/plain');
+    await notifyObject(objectOf(record), w.notifyPorts, invocation());
+    expect(sent(w).slice(1)).toEqual([FAILURE_EMAIL, ADMIN_EMAIL]);
+    expect(await statusOf(w, jobId)).toMatchObject({
+      state: 'failed',
+      error: { code: 'WorkerCrashedError' },
+    });
+  });
+
+  it("writes the done status the sidecar did not get to from the mesh and its report: the job's end, versions and figures", async () => {
+    const w = world();
+    const { jobId, record, meshVersionId } = await meshThenDeath(w, 'reconstructing');
+    await notifyObject(record, w.notifyPorts, invocation());
+    const reportVersionId = (await w.data.head('users/u1/output/cup.report.json'))!.versionId;
+    expect(await statusOf(w, jobId)).toEqual({
+      version: 2,
+      jobId,
+      userId: 'u1',
+      name: 'cup',
+      state: 'done',
+      queuedAt: '2026-11-27T03:00:00.000Z',
+      startedAt: '2026-11-27T03:00:00.000Z',
+      finishedAt: '2026-11-27T02:59:00.000Z',
+      updatedAt: '2026-11-27T03:00:00.000Z',
+      meshKey: 'users/u1/output/cup.ply',
+      meshVersionId,
+      reportVersionId,
+      mesh: { vertices: 8, faces: 12, watertight: true },
+    });
   });
 });

@@ -8,6 +8,7 @@ import {
   parseUploadMetadata,
   type CreatedObject,
   type FailureDocument,
+  type InferenceRequest,
   type JobErrorType,
   type JobReport,
 } from '@gen3d/events';
@@ -55,6 +56,7 @@ import { isPng } from './png-signature';
 import type { NotifyConfig } from './notify-config';
 import type { DownloadLinks } from './download-links';
 import type { Clock, Mailer, OutgoingEmail } from './ports';
+import { findStoredMesh, markDoneFromMesh } from './stored-mesh';
 import {
   addressHashOf,
   confirmsFor,
@@ -342,15 +344,15 @@ async function notifyFailure(
  * SageMaker's own failure record (S3FailurePath). When the container answered with a failure document, it is the
  * same job as the users/ failure document, and the shared lock makes it one notification. When the container never
  * answered (it crashed or ran out of memory, SageMaker's invocation timeout, a queued request that expired), the
- * inference id is the job id: the job index leads to the request, the request to the upload and its uploader, who
- * is told in plain words; the admin gets SageMaker's text; the status becomes failed.
+ * inference id is the job id: the job index leads to the request (notifyFailedInSageMaker); a record leading to no
+ * job reaches the admin only.
  */
 async function notifySageMakerFailure(
   context: Context,
   object: ResultRef,
   target: SageMakerOutputKey,
 ): Promise<NotifyOutcome> {
-  const { ports, docs, invocation } = context;
+  const { ports, docs } = context;
   const text = Buffer.from(await ports.data.get(object.key, MAX_RECORD_BYTES, object.versionId)).toString(
     'utf8',
   );
@@ -385,14 +387,25 @@ async function notifySageMakerFailure(
       adminDelivery(context, async () => email),
     );
   }
+  return notifyFailedInSageMaker(context, object, request, text);
+}
+
+/**
+ * A job SageMaker recorded as failed, with no failure document of the container's. The sidecar writes the PLY
+ * before the `done` status, so the container may have stored the mesh and died or overrun after it, before or after
+ * that status: whether the mesh is stored is read from the mesh itself (findStoredMesh). If it is, the job is done
+ * (its status written so, if the sidecar could not), its mesh email is the user's one email, and the record is the
+ * admin's business only. Else the status becomes failed, the uploader is told in plain words and the admin gets
+ * SageMaker's text.
+ */
+async function notifyFailedInSageMaker(
+  context: Context,
+  object: ResultRef,
+  request: InferenceRequest,
+  text: string,
+): Promise<NotifyOutcome> {
+  const { ports, docs, invocation } = context;
   const type = classifySageMakerFailure(text);
-  const current = await docs.readStatus(request).catch((error: unknown) => {
-    if (error instanceof DocumentParseError) return undefined;
-    throw error;
-  });
-  // The container stored the mesh and then failed (a crash or a timeout after the PLY's write): the job is done and
-  // its mesh email is the user's one email. The record is the admin's business only, and the status stays done.
-  const meshStored = current?.state === 'done';
   const document = buildFailureDocument({
     job: request,
     input: request.input,
@@ -401,23 +414,28 @@ async function notifySageMakerFailure(
     message: `SageMaker recorded a failure the container did not describe (${object.key}): ${text.slice(0, 2000)}`,
     at: ports.clock(),
   });
-  const name = parseInputKey(request.input.key).name;
-  if (meshStored)
+  const deliveries = failureDeliveries(context, document);
+  const job = { ...request, name: parseInputKey(request.input.key).name };
+  const warnUnwritten = (error: unknown) =>
+    invocation.log.warn({ err: error }, 'could not write the job status');
+  const current = await docs.readStatus(request).catch((error: unknown) => {
+    if (error instanceof DocumentParseError) return undefined;
+    throw error;
+  });
+  // A `done` status is written only after the mesh; any other state may be one the sidecar never got past.
+  const mesh = current?.state === 'done' ? undefined : await findStoredMesh(docs, request);
+  if (current?.state === 'done' || mesh) {
+    // Nothing of the user's to release: their one email is the mesh's, under the job's notify lock.
+    if (context.release) return { status: 'ignored', reason: "the mesh was stored: its email is the user's" };
     invocation.log.warn(
       { jobId: request.jobId },
       'SageMaker failure record after the mesh was stored: admin only',
     );
-  else if (!context.release)
-    await docs
-      .writeStatus({ ...request, name }, 'failed', { error: type })
-      .catch((error: unknown) => invocation.log.warn({ err: error }, 'could not write the job status'));
-  const deliveries = failureDeliveries(context, document);
-  if (meshStored) {
-    // Nothing of the user's to release: their one email is the mesh's, under the job's notify lock.
-    if (context.release) return { status: 'ignored', reason: "the mesh was stored: its email is the user's" };
+    if (mesh) await markDoneFromMesh(docs, job, mesh, current?.startedAt).catch(warnUnwritten);
     const admin = deliveries.filter((d) => d.id === 'admin');
     return deliverAdminNotice(context, object, request.jobId, admin);
   }
+  if (!context.release) await docs.writeStatus(job, 'failed', { error: type }).catch(warnUnwritten);
   const lockKey = buildJobDocumentKey({
     userId: request.userId,
     jobId: request.jobId,

@@ -4,12 +4,10 @@ import type {
   JobErrorType,
   JobReport,
   FailureDocument,
-  JobStatus,
   MeshFile,
   ResultImageFile,
-  WorkerReport,
 } from '@gen3d/events';
-import { buildFailureDocument, JobDocuments } from '@gen3d/jobs';
+import { buildFailureDocument, JobDocuments, meshStatsOf } from '@gen3d/jobs';
 import type { Logger } from '@gen3d/logging';
 import { ObjectMissingError, ObjectTooLargeError, type BucketStore } from '@gen3d/object-store';
 import {
@@ -166,7 +164,8 @@ async function storeResult(
   });
   lap(run, 'upload', t);
   timings['total'] = Math.round(performance.now() - run.started);
-  // The mesh is stored: from here on the job has succeeded, whatever happens to the status document.
+  // The mesh is stored: from here on the job has succeeded, whatever happens to the status document (should the
+  // container die before writing it, notify finds this mesh by its job-id and writes `done` itself).
   await docs
     .writeStatus({ ...request, name: input.name }, 'done', {
       startedAt: run.startedAt,
@@ -175,7 +174,7 @@ async function storeResult(
       meshKey: keys.mesh,
       ...(meshWritten.versionId ? { meshVersionId: meshWritten.versionId } : {}),
       ...(written.versionId ? { reportVersionId: written.versionId } : {}),
-      mesh: meshStats(outcome.report),
+      mesh: meshStatsOf(outcome.report),
     })
     .catch((error: unknown) => deps.log.warn({ err: error }, 'could not write the job status'));
   deps.log.info(
@@ -308,11 +307,6 @@ async function download(deps: JobDeps, key: string, versionId?: string): Promise
 }
 
 /** The status document's mesh: the counts only (the report has the rest). */
-function meshStats(report: WorkerReport): JobStatus['mesh'] {
-  const { vertices, faces, watertight, bytes } = report.mesh;
-  return { vertices, faces, watertight, ...(bytes !== undefined ? { bytes } : {}) };
-}
-
 function workerOptions(request: InferenceRequest): WorkerJob['options'] {
   const { maskKey: _maskKey, ...options } = request.options;
   return options;
