@@ -12,9 +12,11 @@ import {
   addressKeyOf,
   confirmAddress,
   countAcceptedUpload,
+  holdResult,
   isAddressConfirmed,
   jobLink,
   mailboxOf,
+  MAX_HELD_RESULTS,
   readAddressRecord,
 } from './web';
 
@@ -369,5 +371,36 @@ describe('mailboxes and the daily cap', () => {
     expect(record?.unconfirmedPerDay).toEqual({ stranger: { [day]: ['s1', 's2'] } });
     expect(acceptedOn(record, day, { address: 'ann@example.com', userId: 'owner' })).toBe(1);
     expect(acceptedOn(record, day, { address: 'ann@example.com', userId: 'stranger' })).toBe(2);
+  });
+});
+
+describe('the held list', () => {
+  const hold = (data: ReturnType<typeof bindBucket>, userId: string, n: number, heldAt: string) =>
+    holdResult(data, 'ann@example.com', {
+      jobId: `${userId}-${n}`,
+      key: `users/${userId}/jobs/${userId}-${n}/mesh.ply`,
+      heldAt,
+      userId,
+    });
+
+  it("caps each session's held results on its own: a stranger's many never push out the owner's", async () => {
+    const data = bindBucket(new InMemoryObjectStore(), BUCKET);
+    await hold(data, 'owner', 0, '2026-11-27T10:00:00.000Z');
+    for (let n = 0; n < MAX_HELD_RESULTS + 10; n += 1)
+      await hold(data, 'stranger', n, '2026-11-27T10:01:00.000Z');
+    const held = (await readAddressRecord(data, 'ann@example.com'))?.held ?? [];
+    expect(held.filter((h) => h.userId === 'owner').map((h) => h.jobId)).toEqual(['owner-0']);
+    const theirs = held.filter((h) => h.userId === 'stranger').map((h) => h.jobId);
+    expect(theirs).toHaveLength(MAX_HELD_RESULTS);
+    expect(theirs[0]).toBe('stranger-10'); // its own oldest went
+  });
+
+  it('forgets results held longer than a confirmation link works (seven days)', async () => {
+    const data = bindBucket(new InMemoryObjectStore(), BUCKET);
+    await hold(data, 'owner', 0, '2026-11-20T09:00:00.000Z');
+    await hold(data, 'owner', 1, '2026-11-21T11:00:00.000Z');
+    await hold(data, 'stranger', 0, '2026-11-28T10:00:00.000Z');
+    const held = (await readAddressRecord(data, 'ann@example.com'))?.held ?? [];
+    expect(held.map((h) => h.jobId)).toEqual(['owner-1', 'stranger-0']);
   });
 });

@@ -29,8 +29,14 @@ export const HeldResultSchema = z.object({
 });
 export type HeldResult = z.output<typeof HeldResultSchema>;
 
-/** Held results kept per mailbox (the newest): 5 days of the default daily cap. */
-export const MAX_HELD_RESULTS = 100;
+/**
+ * Held results kept per session and mailbox (the newest): a session's results only ever push out its own, never
+ * another session's (decision 0024). With at most a session's daily cap of uploads a day, each of the few sessions
+ * a mailbox's confirmation budget lets in a day, the record stays far below its size limit.
+ */
+export const MAX_HELD_RESULTS = 50;
+/** A held result is kept as long as its session's confirmation link works (libs/api CONFIRMATION_VALID_SECONDS). */
+const HELD_FOR_MS = 7 * 24 * 3600 * 1000;
 /** Confirmed sessions kept per mailbox (the newest). */
 const MAX_CONFIRMATIONS = 50;
 const DAY_MS = 24 * 3600 * 1000;
@@ -255,10 +261,21 @@ export async function holdResult(
   await changeAddressRecord(data, address, (current) => {
     confirmed = confirmsFor(current, address, entry.userId);
     if (confirmed || current.held.some((h) => sameObject(h, entry))) return undefined;
-    const held = { ...entry, address: addressHashOf(address) };
-    return { ...current, held: [...current.held, held].slice(-MAX_HELD_RESULTS) };
+    return { ...current, held: withHeld(current.held, { ...entry, address: addressHashOf(address) }) };
   });
   return confirmed ? 'confirmed' : 'held';
+}
+
+/**
+ * The held list with `entry` added: its session's oldest dropped past MAX_HELD_RESULTS, and results held longer
+ * than their confirmation link works; another session's results are never pushed out by it.
+ */
+function withHeld(held: readonly HeldResult[], entry: HeldResult): HeldResult[] {
+  const since = Date.parse(entry.heldAt) - HELD_FOR_MS;
+  const kept = [...held, entry].filter((h) => Date.parse(h.heldAt) >= since);
+  const own = kept.filter((h) => h.userId === entry.userId);
+  const dropped = new Set(own.slice(0, Math.max(0, own.length - MAX_HELD_RESULTS)));
+  return kept.filter((h) => !dropped.has(h));
 }
 
 /** Takes results off the mailbox's held list (they were sent, or are gone). */
