@@ -69,7 +69,7 @@ describe('the images workflow', () => {
       'apps/inference-server/Dockerfile.sam3d',
     ]);
     for (const dockerfile of dockerfiles) expect(existsSync(join(root, dockerfile as string))).toBe(true);
-    expect(workflow).toContain('run: bash apps/inference-server/ecr-push.sh\n');
+    expect(workflow).toContain('run: bash apps/inference-server/ecr-push.sh Dockerfile gpu-\n');
     expect(workflow).toContain('run: bash apps/inference-server/sam3d/ecr-push.sh');
     expect(workflow).toContain('run: bash apps/inference-server/ecr-push.sh Dockerfile.cpu cpu-');
     // No build outside the push script: what is built is what is pushed.
@@ -77,7 +77,9 @@ describe('the images workflow', () => {
     const push = readFileSync(join(root, 'apps/inference-server/sam3d/ecr-push.sh'), 'utf8');
     expect(push).toMatch(/^exec bash .*\/ecr-push\.sh" Dockerfile\.sam3d sam3d-$/m);
     const shared = readFileSync(join(root, 'apps/inference-server/ecr-push.sh'), 'utf8');
-    expect(shared).toContain('dockerfile="apps/inference-server/${1:-Dockerfile}"');
+    // Both arguments are required: every image has a tag prefix (decision 0037), none is the default.
+    expect(shared).toContain('dockerfile="apps/inference-server/${1:?$usage}"');
+    expect(shared).toContain('prefix="${2:?$usage}"');
     expect(shared).toMatch(/^tag="\$prefix\$\(bash apps\/inference-server\/image-tag\.sh\)"$/m);
     expect(shared).toContain('docker buildx build --load -f "$dockerfile" -t "$image:$tag" .');
   });

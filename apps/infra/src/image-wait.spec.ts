@@ -77,9 +77,12 @@ describe('waiting for the profile’s image', () => {
     expect(error.message).toContain('bash apps/inference-server/ecr-push.sh Dockerfile.sam3d sam3d-');
   });
 
-  it('names the seed image’s push without a prefix', () => {
-    const error = new ImageNotPushedError({ ...image, tag: '0123456789ab', profile: PROFILES.seed }, MINUTE);
-    expect(error.message).toMatch(/ecr-push\.sh Dockerfile$/);
+  it('names the seed image’s push with its prefix, gpu-', () => {
+    const error = new ImageNotPushedError(
+      { ...image, tag: 'gpu-0123456789ab', profile: PROFILES.seed },
+      MINUTE,
+    );
+    expect(error.message).toMatch(/ecr-push\.sh Dockerfile gpu-$/);
   });
 
   it('waits the profile’s time unless GEN3D_IMAGE_WAIT_MINUTES says otherwise, within what the deploy job allows', () => {

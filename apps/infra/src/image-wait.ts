@@ -59,7 +59,7 @@ export class ImageNotPushedError extends ImageWaitError {
         'builds and pushes it on the push to main that changed what the images are built from ' +
         '(apps/inference-server/image-tag.sh names that commit): see that run in Actions → images, re-run its ' +
         'failed jobs, and once the image is pushed re-run this deploy. By hand, with Docker: ' +
-        `bash apps/inference-server/ecr-push.sh ${profile.dockerfile} ${profile.tagPrefix}`.trimEnd(),
+        `bash apps/inference-server/ecr-push.sh ${profile.dockerfile} ${profile.tagPrefix}`,
     );
     this.name = 'ImageNotPushedError';
   }

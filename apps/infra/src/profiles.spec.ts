@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { endpointShape, PRICES, profileCosts } from './cost';
 import { assertProfileFits, GpuMemoryError } from './gpu';
-import { imageTagFor, PROFILE_NAMES, PROFILES } from './profiles';
+import { imageTagFor, LATEST_PROFILE, LATEST_TAG, PROFILE_NAMES, PROFILES } from './profiles';
 import { readSettings, SettingsError } from './settings';
 import { defined, synthesize } from './testing';
 import { workspaceRoot } from './workspace';
@@ -13,6 +13,7 @@ const root = workspaceRoot();
 
 describe('deployment profiles in the settings', () => {
   it('defaults to the seed profile: the GPU image at latest on ml.g4dn.xlarge, inflate', () => {
+    expect(LATEST_PROFILE).toBe('seed');
     expect(settingsOf({})).toMatchObject({
       profile: 'seed',
       instanceType: 'ml.g4dn.xlarge',
@@ -51,7 +52,10 @@ describe('deployment profiles in the settings', () => {
   it.each([
     [{ 'gen3d:profile': 'cpu', 'gen3d:backend': 'sam3d' }, /backend.*sam3d.*cpu profile serves inflate/],
     [{ 'gen3d:profile': 'cpu' }, /imageTag.*latest is not an image of the cpu profile/],
-    [{ 'gen3d:imageTag': 'sam3d-0123456789ab' }, /sam3d-0123456789ab is not an image of the seed profile/],
+    [
+      { 'gen3d:imageTag': 'sam3d-0123456789ab' },
+      /sam3d-0123456789ab is not an image of the seed profile.*gpu-<commit> or <commit> or latest/,
+    ],
     [{ 'gen3d:profile': 'cpu', 'gen3d:imageTag': 'sam3d-0123456789ab' }, /not an image of the cpu profile/],
     [{ 'gen3d:profile': 'gpu' }, /gen3d:profile \(GEN3D_PROFILE\)/],
   ])('refuses %j', (context, message) => {
@@ -62,8 +66,21 @@ describe('deployment profiles in the settings', () => {
   it('prefixes a bare tag and keeps a prefixed one', () => {
     expect(imageTagFor(PROFILES.sam3d, 'abc')).toBe('sam3d-abc');
     expect(imageTagFor(PROFILES.sam3d, 'sam3d-abc')).toBe('sam3d-abc');
-    expect(imageTagFor(PROFILES.seed, 'abc')).toBe('abc');
+    expect(imageTagFor(PROFILES.seed, 'abc')).toBe('gpu-abc');
+    expect(imageTagFor(PROFILES.seed, 'gpu-abc')).toBe('gpu-abc');
+    expect(imageTagFor(PROFILES.seed, 'latest')).toBe('latest');
     expect(imageTagFor(PROFILES.seed, 'cpu-abc')).toBeUndefined();
+    expect(imageTagFor(PROFILES.cpu, 'gpu-abc')).toBeUndefined();
+    expect(imageTagFor(PROFILES.sam3d, 'latest')).toBeUndefined();
+  });
+
+  it('gives every profile its own tag prefix, none the start of another (each has its own lifecycle rule)', () => {
+    const prefixes = PROFILE_NAMES.map((name) => PROFILES[name].tagPrefix);
+    for (const prefix of prefixes) {
+      expect(prefix).toMatch(/^[a-z0-9]+-$/);
+      expect(prefixes.filter((other) => other.startsWith(prefix))).toEqual([prefix]);
+      expect(LATEST_TAG.startsWith(prefix)).toBe(false);
+    }
   });
 });
 
@@ -169,8 +186,15 @@ describe('every profile’s image is built', () => {
     },
   );
 
-  it('pushes each prefixed image with its profile’s prefix', () => {
-    for (const name of PROFILE_NAMES.filter((n) => PROFILES[n].tagPrefix !== '')) {
+  it('moves `latest` with the image of the profile it names, and with no other', () => {
+    const push = readFileSync(join(root, 'apps/inference-server/ecr-push.sh'), 'utf8');
+    const moves = [...push.matchAll(/^if \[ "\$prefix" = "([^"]*)" \]; then$/gm)].map((m) => m[1]);
+    expect(moves).toEqual([PROFILES[LATEST_PROFILE].tagPrefix]);
+    expect(push).toMatch(/-t "\$image:\$tag" -t "\$image:latest"/);
+  });
+
+  it('pushes each image with its profile’s prefix', () => {
+    for (const name of PROFILE_NAMES) {
       const { dockerfile, tagPrefix } = PROFILES[name];
       const pushes = new RegExp(`ecr-push\\.sh"? ${dockerfile.replace('.', '\\.')} ${tagPrefix}`);
       const scripts = [workflow, readFileSync(join(root, 'apps/inference-server/sam3d/ecr-push.sh'), 'utf8')];
@@ -187,9 +211,9 @@ describe('the image a first deployment pushes by hand (docs/deploy.md step 5; CI
         env: { PATH: process.env['PATH'] ?? '', ...env },
         encoding: 'utf8',
       }).trim();
-    expect(imageOf({})).toBe('Dockerfile');
+    expect(imageOf({})).toBe('Dockerfile gpu-');
     const commit = { GEN3D_IMAGE_TAG: '0123456789ab' }; // as image-tag.sh sets it
-    expect(imageOf({ ...commit })).toBe('Dockerfile');
+    expect(imageOf({ ...commit })).toBe('Dockerfile gpu-');
     expect(imageOf({ ...commit, GEN3D_PROFILE: 'cpu' })).toBe('Dockerfile.cpu cpu-');
     expect(imageOf({ ...commit, GEN3D_PROFILE: 'sam3d' })).toBe('Dockerfile.sam3d sam3d-');
     expect(imageOf({ ...commit, GEN3D_BACKEND: 'sam3d' })).toBe('Dockerfile.sam3d sam3d-');

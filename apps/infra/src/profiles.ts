@@ -12,7 +12,10 @@ export interface DeploymentProfile {
   readonly summary: string;
   /** The image's build file in apps/inference-server, pushed to the repository gen3d-sam3d-inference. */
   readonly dockerfile: string;
-  /** What the image's tags start with: `<prefix><commit>` (ecr-push.sh's second argument). */
+  /**
+   * What the image's tags start with: `<prefix><commit>` (ecr-push.sh's second argument). Every profile has one, so
+   * each kind of image has its own lifecycle rule in the repository (image-retention.ts, decision 0037).
+   */
   readonly tagPrefix: string;
   /** The reconstruction backend jobs get unless they ask for another (the first of GEN3D_BACKENDS). */
   readonly backend: 'inflate' | 'sam3d';
@@ -41,7 +44,7 @@ export const PROFILES: Readonly<Record<ProfileName, DeploymentProfile>> = Object
     summary:
       'the GPU image (TorchServe) on the seed’s ml.g4dn.xlarge: segmenter on the GPU, mesh on the CPUs',
     dockerfile: 'Dockerfile',
-    tagPrefix: '',
+    tagPrefix: 'gpu-',
     backend: 'inflate',
     backends: 'inflate',
     defaultInstanceType: 'ml.g4dn.xlarge',
@@ -79,19 +82,23 @@ export const PROFILES: Readonly<Record<ProfileName, DeploymentProfile>> = Object
 });
 
 /**
+ * The repository's one moving tag. It names the newest image of LATEST_PROFILE (ecr-push.sh moves it with each push of
+ * that profile's image); a hand deploy of that profile without GEN3D_IMAGE_TAG runs it.
+ */
+export const LATEST_TAG = 'latest';
+export const LATEST_PROFILE: ProfileName = 'seed';
+
+/**
  * The image tag a profile runs: `<prefix><imageTag>`, or the tag as given when it already carries the prefix (the
  * form docs/deploy.md asked for before profiles: GEN3D_IMAGE_TAG=sam3d-<commit>). Undefined when the tag cannot be
- * this profile's image: `latest` for a prefixed profile (only the seed's image has a moving tag; the others exist
- * only as `<prefix><commit>`), or another profile's prefix.
+ * this profile's image: another profile's prefix, or `latest` for any profile but LATEST_PROFILE (the others exist
+ * only as `<prefix><commit>`).
  *
  * @example imageTagFor(PROFILES.cpu, '0123456789ab') // 'cpu-0123456789ab'
  */
 export function imageTagFor(profile: DeploymentProfile, imageTag: string): string | undefined {
-  const others = PROFILE_NAMES.map((name) => PROFILES[name].tagPrefix).filter(
-    (prefix) => prefix !== '' && prefix !== profile.tagPrefix,
-  );
-  if (others.some((prefix) => imageTag.startsWith(prefix))) return undefined;
-  if (profile.tagPrefix === '' || imageTag.startsWith(profile.tagPrefix)) return imageTag;
-  if (imageTag === 'latest') return undefined;
-  return `${profile.tagPrefix}${imageTag}`;
+  if (imageTag === LATEST_TAG) return profile.name === LATEST_PROFILE ? imageTag : undefined;
+  const owner = PROFILE_NAMES.find((name) => imageTag.startsWith(PROFILES[name].tagPrefix));
+  if (owner === undefined) return `${profile.tagPrefix}${imageTag}`;
+  return owner === profile.name ? imageTag : undefined;
 }

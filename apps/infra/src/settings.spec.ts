@@ -60,7 +60,7 @@ describe('readSettings', () => {
       maxInstances: 5,
       cloudTrail: true,
       stage: 'sandbox',
-      imageTag: '0123abcd4567',
+      imageTag: 'gpu-0123abcd4567', // the seed profile's prefix
       glacierArchive: false,
     });
   });

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { imageTagFor, PROFILE_NAMES, PROFILES, type ProfileName } from './profiles';
+import {
+  imageTagFor,
+  LATEST_PROFILE,
+  LATEST_TAG,
+  PROFILE_NAMES,
+  PROFILES,
+  type ProfileName,
+} from './profiles';
 import { SEED } from './seed';
 
 /**
@@ -145,7 +152,7 @@ const schema = z.object({
   imageTag: z
     .string()
     .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'a Docker image tag')
-    .default('latest'),
+    .default(LATEST_TAG),
   alarmEmail: z.email().optional(),
   webOrigin: z
     .string()
@@ -232,8 +239,7 @@ function resolveProfile(raw: {
   }
   const imageTag = imageTagFor(profile, raw.imageTag);
   if (imageTag === undefined) {
-    const expected =
-      profile.tagPrefix === '' ? '<commit> or latest' : `${profile.tagPrefix}<commit> or <commit>`;
+    const expected = `${profile.tagPrefix}<commit> or <commit>${profile.name === LATEST_PROFILE ? ` or ${LATEST_TAG}` : ''}`;
     throw new SettingsError(
       `invalid Gen3D settings: ${contextKeyOf('imageTag')} (${envNameOf('imageTag')}) ${raw.imageTag} is not an image ` +
         `of the ${profile.name} profile (${profile.dockerfile}, tags ${expected}; ecr-push.sh pushes them)`,

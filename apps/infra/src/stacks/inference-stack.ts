@@ -236,7 +236,8 @@ function modelContainer(
   const profile = PROFILES[settings.profile];
   const sam3d = profile.backend === 'sam3d';
   return {
-    // settings.imageTag carries the profile's prefix (cpu-<commit>, sam3d-<commit>): profiles.ts imageTagFor.
+    // settings.imageTag carries the profile's prefix (gpu-<commit>, cpu-<commit>, sam3d-<commit>) or is `latest`:
+    // profiles.ts imageTagFor.
     image: repository.repositoryUriForTag(settings.imageTag),
     mode: 'SingleModel',
     environment: {
