@@ -259,7 +259,12 @@ describe('the seed’s 20 resources', () => {
           ImageTagMutabilityExclusionFilterValue: 'latest',
         },
       ],
-      LifecyclePolicy: { LifecyclePolicyText: Match.stringLikeRegexp('"countNumber":5') },
+      // The last 5 of each profile's images (image-retention.spec.ts), not 5 over the repository (decision 0037).
+      LifecyclePolicy: {
+        LifecyclePolicyText: Match.stringLikeRegexp(
+          '"tagPrefixList":\\["gpu-"\\],"countType":"imageCountMoreThan","countNumber":5',
+        ),
+      },
     });
   });
 

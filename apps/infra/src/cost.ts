@@ -166,22 +166,30 @@ function hourly(instanceType: string): number {
   return price;
 }
 
-/** ECR keeps the last images of the repository (seed §5.1: 5); each is the profile's compressed size. */
-function ecrGb(profile: ProfileName): number {
-  return PROFILE_FIGURES[profile].compressedImageGb.value * SEED.keepImages;
+/**
+ * ECR keeps the last 5 images (seed §5.1) of every profile, whichever is deployed: the images workflow pushes all
+ * three for each change (decisions 0036, 0037). Each at its compressed size; layers two images share are stored once,
+ * so this is the most it can be.
+ */
+function ecrGb(): number {
+  return (
+    PROFILE_NAMES.reduce((gb, name) => gb + PROFILE_FIGURES[name].compressedImageGb.value, 0) *
+    SEED.keepImages
+  );
 }
 
+const ecrItem = () =>
+  `ECR images (the last ${SEED.keepImages} of each profile: ${SEED.keepImages} × ` +
+  `(${PROFILE_NAMES.map((name) => PROFILE_FIGURES[name].compressedImageGb.value).join(' + ')}) GB)`;
+
 /** What stays billed with no traffic at all: storage, images, alarms, the dashboard, secrets; no instance. */
-export function idleMonthly(shape: EndpointShape, profile: ProfileName): { item: string; usd: number }[] {
+export function idleMonthly(shape: EndpointShape): { item: string; usd: number }[] {
   return [
     {
       item: `S3 storage (${SEED_USAGE.s3Gb} GB, the seed's figure)`,
       usd: SEED_USAGE.s3Gb * PRICES.s3StorageGbMonth,
     },
-    {
-      item: `ECR images (${SEED.keepImages} kept × ${PROFILE_FIGURES[profile].compressedImageGb.value} GB, the ${profile} profile's)`,
-      usd: ecrGb(profile) * PRICES.ecrGbMonth,
-    },
+    { item: ecrItem(), usd: ecrGb() * PRICES.ecrGbMonth },
     { item: `CloudWatch alarms (${shape.alarms})`, usd: shape.alarms * PRICES.alarmMonth },
     { item: `CloudWatch dashboard (${shape.dashboards})`, usd: shape.dashboards * PRICES.dashboardMonth },
     { item: `Secrets Manager (${shape.secrets})`, usd: shape.secrets * PRICES.secretMonth },
@@ -198,8 +206,8 @@ const sum = (rows: readonly { usd: number }[]) => rows.reduce((total, row) => to
  * One instance all month plus this design's own extras: what stays billed when idle (storage, images, alarms,
  * dashboard, secrets) and the seed's 5 GB of logs a month.
  */
-export function alwaysOnMonthly(shape: EndpointShape, profile: ProfileName, instanceType: string): number {
-  const extras = sum(idleMonthly({ ...shape, minInstances: 0 }, profile));
+export function alwaysOnMonthly(shape: EndpointShape, instanceType: string): number {
+  const extras = sum(idleMonthly({ ...shape, minInstances: 0 }));
   return hourly(instanceType) * HOURS_PER_MONTH + extras + SEED_USAGE.logsGb * PRICES.logsIngestGb;
 }
 
@@ -236,8 +244,8 @@ export function profileCosts(shape: EndpointShape): ProfileCost[] {
     return {
       profile: name,
       instanceType,
-      idleUsd: sum(idleMonthly({ ...shape, minInstances: 0 }, name)),
-      alwaysOnUsd: alwaysOnMonthly(shape, name, instanceType),
+      idleUsd: sum(idleMonthly({ ...shape, minInstances: 0 })),
+      alwaysOnUsd: alwaysOnMonthly(shape, instanceType),
       computeUsd: ((1000 * figures.secondsPerMesh.value) / 3600) * hourly(instanceType),
       pipelineUsd: pipelinePerThousand(),
       burstUsd: burstHours * hourly(instanceType),
@@ -250,14 +258,14 @@ const usd = (n: number) => `$${n.toFixed(2)}`;
 /** The generated part of docs/cost.md (and what `npm run cost` prints). */
 export function renderCost(stacks: readonly StackTemplate[], profile: ProfileName = 'seed'): string {
   const shape = endpointShape(stacks);
-  const idle = idleMonthly(shape, profile);
+  const idle = idleMonthly(shape);
   return [
     `Synthesized endpoint: profile \`${profile}\`, \`${shape.instanceType}\`, ${shape.minInstances}–${shape.maxInstances} instances, backends \`${shape.backends}\`.`,
     '',
     '| deployment | per month |',
     '| --- | --- |',
     `| seed §9: one \`ml.g4dn.xlarge\` always on | ${usd(SEED.monthlyEstimateUsd)} |`,
-    `| this design, always on at 1 \`${shape.instanceType}\` (with its own extras and 5 GB of logs) | ${usd(alwaysOnMonthly(shape, profile, shape.instanceType))} |`,
+    `| this design, always on at 1 \`${shape.instanceType}\` (with its own extras and 5 GB of logs) | ${usd(alwaysOnMonthly(shape, shape.instanceType))} |`,
     `| this design, idle (scaled to zero) | ${usd(sum(idle))} |`,
     '',
     'Idle cost, item by item:',

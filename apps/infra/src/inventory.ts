@@ -105,6 +105,27 @@ function describeEndpointConfig(p: Props): string {
   ].join('; ');
 }
 
+interface LifecycleRuleText {
+  readonly selection: {
+    readonly tagStatus: string;
+    readonly tagPrefixList?: string[];
+    readonly countNumber: number;
+  };
+}
+
+/** The repository's lifecycle policy, read from its text: what each rule keeps. */
+function describeImageLifecycle(p: Props): string {
+  const text = get(p, 'LifecyclePolicy.LifecyclePolicyText');
+  if (typeof text !== 'string') return 'no lifecycle policy';
+  const { rules } = JSON.parse(text) as { rules: LifecycleRuleText[] };
+  const kept = rules.map(({ selection: { tagStatus, tagPrefixList, countNumber } }) =>
+    tagPrefixList === undefined
+      ? `${countNumber} ${tagStatus === 'any' ? 'in all (it expires only images no rule above keeps)' : tagStatus}`
+      : `the last ${countNumber} \`${tagPrefixList.join('')}*\``,
+  );
+  return `lifecycle policy keeps ${kept.join(', ')}`;
+}
+
 /** The settings worth reading per resource type, in a few words. */
 function describe(type: string, p: Props): string {
   switch (type) {
@@ -131,7 +152,7 @@ function describe(type: string, p: Props): string {
     case 'AWS::Logs::LogGroup':
       return `retention ${cfnText(p['RetentionInDays'])} days`;
     case 'AWS::ECR::Repository':
-      return `scan on push ${get(p, 'ImageScanningConfiguration.ScanOnPush') ? 'on' : 'off'}; lifecycle policy keeps the last ${SEED.keepImages} images`;
+      return `scan on push ${get(p, 'ImageScanningConfiguration.ScanOnPush') ? 'on' : 'off'}; ${describeImageLifecycle(p)}`;
     case 'AWS::SageMaker::Model': {
       const image = cfnText(get(p, 'PrimaryContainer.Image')).split('/').pop();
       const backends = cfnText(get(p, 'PrimaryContainer.Environment.GEN3D_BACKENDS'));

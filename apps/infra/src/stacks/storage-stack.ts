@@ -8,6 +8,8 @@ import { LIVE_ALIAS } from '../constructs/pipeline-function';
 import { skipCheckov } from '../checkov';
 import type { Names } from '../names';
 import { acknowledgeWildcardResource } from '../nag';
+import { imageRetentionRules } from '../image-retention';
+import { LATEST_TAG } from '../profiles';
 import { noncurrentVersionsRule, retentionLifecycleRules } from '../retention';
 import { SEED } from '../seed';
 import type { Settings } from '../settings';
@@ -173,7 +175,7 @@ export class StorageStack extends Stack {
     });
   }
 
-  /** The inference image repository: commit tags immutable, the last 5 images kept. */
+  /** The inference image repository: commit tags immutable, the last 5 images of each profile kept (0037). */
   private addImageRepository(names: Names): void {
     const repository = new ecr.Repository(this, 'InferenceRepository', {
       repositoryName: names.ecrRepository,
@@ -181,8 +183,13 @@ export class StorageStack extends Stack {
       // A commit's tag always names the image built from that commit (ecr-push.sh skips a tag already pushed);
       // only `latest`, the pointer a hand deploy without GEN3D_IMAGE_TAG runs, moves.
       imageTagMutability: ecr.TagMutability.IMMUTABLE_WITH_EXCLUSION,
-      imageTagMutabilityExclusionFilters: [ecr.ImageTagMutabilityExclusionFilter.wildcard('latest')],
-      lifecycleRules: [{ description: 'Keep the last 5 images', maxImageCount: SEED.keepImages }],
+      imageTagMutabilityExclusionFilters: [ecr.ImageTagMutabilityExclusionFilter.wildcard(LATEST_TAG)],
+      lifecycleRules: imageRetentionRules().map(({ tagPrefix, ...rule }) => ({
+        ...rule,
+        ...(tagPrefix === undefined
+          ? { tagStatus: ecr.TagStatus.ANY }
+          : { tagStatus: ecr.TagStatus.TAGGED, tagPrefixList: [tagPrefix] }),
+      })),
       removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     skipCheckov(
