@@ -10,6 +10,8 @@ function deps(confirm: LinkDeps['api']['confirm'] = async () => ({ confirmed: tr
   const said: string[] = [];
   const watched: Watched[] = [];
   const tokens: string[] = [];
+  /** The Confirm button's presses: the confirmation waiting for one, if any. */
+  const button: { press?: () => Promise<void> } = {};
   const value: LinkDeps = {
     api: { confirm: (token) => (tokens.push(token), confirm(token)) },
     recent: () => recent,
@@ -17,8 +19,12 @@ function deps(confirm: LinkDeps['api']['confirm'] = async () => ({ confirmed: tr
     note: (text) => said.push(`note ${text}`),
     problem: (text) => said.push(`problem ${text}`),
     clearLink: () => said.push('cleared'),
+    askToConfirm: (confirm) => {
+      said.push('asked');
+      button.press = confirm;
+    },
   };
-  return { value, said, watched, tokens };
+  return { value, said, watched, tokens, button };
 }
 
 describe("the page's links", () => {
@@ -42,18 +48,27 @@ describe("the page's links", () => {
     expect(d.said).toEqual([]);
   });
 
-  it('confirms an address once, says how many waiting results went out, and clears the link', async () => {
+  it('opening a confirmation link sends nothing: it asks, as a mail scanner running the page must not confirm', async () => {
+    const d = deps();
+    await followLink('#confirm=tok.sig', d.value);
+    expect(d.tokens).toEqual([]);
+    expect(d.said).toEqual(['asked']);
+  });
+
+  it('confirms once Confirm is pressed, says how many waiting results went out, and clears the link', async () => {
     const d = deps(async () => ({ confirmed: true, results: { emailed: 2, waiting: 0 } }));
     await followLink('#confirm=tok.sig', d.value);
+    await d.button.press?.();
     expect(d.tokens).toEqual(['tok.sig']);
-    expect(d.said).toEqual([`note ${confirmedNote(2)}`, 'cleared']);
+    expect(d.said).toEqual(['asked', `note ${confirmedNote(2)}`, 'cleared']);
     expect(d.watched).toEqual([]);
   });
 
   it('says why a confirmation failed, and clears the link all the same', async () => {
     const d = deps(() => Promise.reject(new ApiRequestError(401, 'bad-token', 'bad')));
     await followLink('#confirm=tok.sig', d.value);
-    expect(d.said).toEqual(['problem This link or session is not valid.', 'cleared']);
+    await d.button.press?.();
+    expect(d.said).toEqual(['asked', 'problem This link or session is not valid.', 'cleared']);
   });
 
   it('does nothing for the home page or a malformed job id', async () => {

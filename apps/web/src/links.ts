@@ -37,21 +37,29 @@ export interface LinkDeps {
   problem(text: string): void;
   /** Takes the confirmation token out of the address bar (a reload must not confirm again). */
   clearLink(): void;
+  /** Shows the Confirm button; `confirm` runs when a person presses it (confirm-button.ts). */
+  askToConfirm(confirm: () => Promise<void>): void;
 }
 
-/** Follows the address bar's fragment: a job is watched, a confirmation is sent and its outcome said. */
+/**
+ * Follows the address bar's fragment: a job is watched; a confirmation link shows a Confirm button, and only its
+ * press sends the confirmation (then its outcome is said and the link cleared). Opening the link confirms nothing:
+ * a mail scanner that opens links and runs their scripts must not confirm a stranger's session (decision 0025).
+ */
 export async function followLink(hash: string, deps: LinkDeps): Promise<void> {
   const route = parseRoute(hash);
   if (route.kind === 'job') {
     deps.watch(watchedForJobLink(route, deps.recent()));
   } else if (route.kind === 'confirm') {
-    try {
-      const { results } = await deps.api.confirm(route.token);
-      deps.note(confirmedNote(results?.emailed ?? 0));
-    } catch (error) {
-      const e = toApiRequestError(error);
-      deps.problem(apiProblem(e.status, e.code, e.message));
-    }
-    deps.clearLink();
+    deps.askToConfirm(async () => {
+      try {
+        const { results } = await deps.api.confirm(route.token);
+        deps.note(confirmedNote(results?.emailed ?? 0));
+      } catch (error) {
+        const e = toApiRequestError(error);
+        deps.problem(apiProblem(e.status, e.code, e.message));
+      }
+      deps.clearLink();
+    });
   }
 }

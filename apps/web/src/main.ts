@@ -7,6 +7,7 @@ import { ApiClient, readApiBase, type Fetch, type JobView, type SessionStore } f
 import { mountJobActions, type JobActionsDeps } from './job-actions';
 import { JobFollower, type Watched } from './job-follower';
 import { mountJobPicture, type PagePicture } from './job-picture';
+import { mountConfirmButton } from './confirm-button';
 import { followLink } from './links';
 import { jobHash } from './location';
 import { mountPictureInput } from './picture-input';
@@ -153,6 +154,7 @@ async function start(): Promise<void> {
       jobs.watch({ name: grant.name, startedAt, fileName });
     },
   });
+  const confirmButton = mountConfirmButton();
   const follow = (): Promise<void> =>
     followLink(window.location.hash, {
       api,
@@ -161,6 +163,7 @@ async function start(): Promise<void> {
       note: messages.note,
       problem: messages.problem,
       clearLink: () => history.replaceState(null, '', window.location.pathname),
+      askToConfirm: confirmButton.askToConfirm,
     });
   window.addEventListener('hashchange', () => void follow());
   await follow();
