@@ -65,6 +65,8 @@ export interface Names {
   readonly alarmTopic: string;
   readonly trail: string;
   readonly apiTokenSecret: string;
+  /** The HMAC key of the emails' download links: made by the notify stack, read by the notify function and the API. */
+  readonly downloadKeySecret: string;
   readonly webOriginParameter: string;
   readonly distributionIdParameter: string;
   readonly apiUrlParameter: string;
@@ -188,6 +190,8 @@ function buildNames({ stage, dataBucketName, modelBucketName, instanceType }: Na
     alarmTopic: upper('Gen3D-Alarms'),
     trail: upper('Gen3D-Trail'),
     apiTokenSecret: stage === 'production' ? 'gen3d/api/token-key' : 'sandbox/gen3d/api/token-key',
+    downloadKeySecret:
+      stage === 'production' ? 'gen3d/links/download-key' : 'sandbox/gen3d/links/download-key',
     webOriginParameter: `${stage === 'production' ? '' : '/sandbox'}/gen3d/web/origin`,
     distributionIdParameter: `${stage === 'production' ? '' : '/sandbox'}/gen3d/web/distribution-id`,
     apiUrlParameter: `${stage === 'production' ? '' : '/sandbox'}/gen3d/api/url`,

@@ -94,8 +94,11 @@ export function decommissionPlan(names: Names, settings: Settings, exportTo: str
     },
     {
       items: [],
-      title: 'delete the API token key and origin secret (7-day recovery window)',
-      step: { kind: 'secrets', secrets: [names.apiTokenSecret, names.apiOriginSecret] },
+      title: 'delete the API token key, origin secret and download link key (7-day recovery window)',
+      step: {
+        kind: 'secrets',
+        secrets: [names.apiTokenSecret, names.apiOriginSecret, names.downloadKeySecret],
+      },
     },
   ];
 }

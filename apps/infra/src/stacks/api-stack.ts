@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -50,7 +50,16 @@ export class ApiStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     const originSecret = settings.apiFirewall ? ApiFirewall.originSecret(this, names) : undefined;
-    const role = this.addRole(names, settings, [secret, ...(originSecret ? [originSecret] : [])], logGroup);
+    // The download link key is the notify stack's (deployed before this one): read by name (Secrets Manager adds six
+    // characters to a secret's ARN), never written.
+    const downloadKeyArn = this.formatArn({
+      service: 'secretsmanager',
+      resource: 'secret',
+      resourceName: `${names.downloadKeySecret}-??????`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    const secrets = { own: [secret, ...(originSecret ? [originSecret] : [])], downloadKeyArn };
+    const role = this.addRole(names, settings, secrets, logGroup);
     this.function = new lambda.Function(this, 'Function', {
       functionName: names.apiFunction,
       runtime: lambda.Runtime.NODEJS_24_X,
@@ -67,6 +76,8 @@ export class ApiStack extends Stack {
         SOURCE_EMAIL: settings.sourceEmail,
         SES_CONFIGURATION_SET: names.mailConfigurationSet,
         TOKEN_SECRET_ARN: secret.secretArn,
+        // GET /downloads/{token}: the links of the emails (decision 0038).
+        DOWNLOAD_KEY_SECRET_ARN: names.downloadKeySecret,
         // The deadline of the notify lock POST /confirm takes to email held results.
         REQUEST_TIMEOUT_SECONDS: String(API_FUNCTION.timeoutSeconds),
         // The jobs' "kept until": what the lifecycle rules keep their files (retention.ts).
@@ -131,7 +142,7 @@ export class ApiStack extends Stack {
   private addRole(
     names: Names,
     settings: Settings,
-    secrets: secretsmanager.ISecret[],
+    secrets: { own: secretsmanager.ISecret[]; downloadKeyArn: string },
     logGroup: logs.LogGroup,
   ): iam.Role {
     const buckets = { data: names.dataBucket, model: names.modelBucket };
@@ -146,7 +157,11 @@ export class ApiStack extends Stack {
             ...s3ListingStatements(API_S3_LISTINGS, buckets),
             new iam.PolicyStatement({
               actions: ['secretsmanager:GetSecretValue'],
-              resources: secrets.map((secret) => secret.secretArn),
+              resources: secrets.own.map((secret) => secret.secretArn),
+            }),
+            new iam.PolicyStatement({
+              actions: ['secretsmanager:GetSecretValue'],
+              resources: [secrets.downloadKeyArn],
             }),
             new iam.PolicyStatement({
               actions: ['ses:SendEmail', 'ses:SendRawEmail'],
