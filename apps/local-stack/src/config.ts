@@ -27,6 +27,8 @@ export interface LocalStackConfig {
   readonly signingKeyFile: string;
   readonly operatorTokenFile: string;
   readonly apiKeyFile: string;
+  /** The HMAC key of the emails' download links: the notify core signs them, the API (/api/downloads) checks them. */
+  readonly downloadKeyFile: string;
   readonly bindHost: string;
   /**
    * Set (GEN3D_ALLOW_REMOTE=1) when the person running the stack said that a bind address other than loopback is
@@ -100,6 +102,7 @@ export function parseLocalStackConfig(env: Environment, repoRoot: string): Local
     signingKeyFile: path.join(home, 'signing.key'),
     operatorTokenFile: path.join(home, 'operator.token'),
     apiKeyFile: path.join(home, 'api.key'),
+    downloadKeyFile: path.join(home, 'download.key'),
     bindHost,
     allowRemote,
     port: integerEnv(env, 'GEN3D_STACK_PORT', 4300, 0, 65535),

@@ -5,6 +5,7 @@ import {
   extractObject,
   NOTIFY_TALLY,
   notifyObject,
+  type DownloadLinks,
   type ExtractConfig,
   type Mailer,
   type NotifyConfig,
@@ -42,6 +43,8 @@ export function createEventPipeline(parts: {
   readonly notifyConfig: NotifyConfig;
   readonly endpoint: LocalAsyncEndpoint;
   readonly mailer: Mailer;
+  /** The emails' download links (through the mounted API); absent, the emails carry the store's signed links. */
+  readonly links?: DownloadLinks;
   readonly log: Logger;
 }): EventPipeline {
   const { data, log } = parts;
@@ -65,7 +68,17 @@ export function createEventPipeline(parts: {
     logger: log.child({ function: 'notify-lambda' }),
     tally: NOTIFY_TALLY,
     handle: (object, invocation) =>
-      notifyObject(object, { config: parts.notifyConfig, data, mailer: parts.mailer, clock }, invocation),
+      notifyObject(
+        object,
+        {
+          config: parts.notifyConfig,
+          data,
+          mailer: parts.mailer,
+          clock,
+          ...(parts.links ? { links: parts.links } : {}),
+        },
+        invocation,
+      ),
   });
   const queue = (name: 'extract' | 'notify', run: (event: S3Notification) => Promise<unknown>) =>
     new DurableQueue<S3Notification>({

@@ -2,12 +2,15 @@ import { promises as fs } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import {
+  createDownloadLinks,
+  createDownloadLinkSigner,
   extractConfigOf,
   jobIdFor,
   MAX_INVOCATION_TIMEOUT_SECONDS,
   MAX_REQUEST_TTL_SECONDS,
   notifyConfigOf,
   parseWebUrl,
+  type DownloadLinkSigner,
 } from '@gen3d/jobs';
 import type { Logger } from '@gen3d/logging';
 import { bindBucket, FolderObjectStore } from '@gen3d/object-store';
@@ -57,6 +60,7 @@ export async function startLocalStack(
   const replaced = (reason: string) => log.warn(reason);
   const signingKey = await readOrCreateSecret(config.signingKeyFile, replaced);
   const operatorToken = (await readOrCreateSecret(config.operatorTokenFile, replaced)).toString('utf8');
+  const downloads = createDownloadLinkSigner(await readOrCreateSecret(config.downloadKeyFile, replaced));
 
   // The origin first: its port is in the links the store signs.
   const mounted: { routes?: Routes } = {};
@@ -91,6 +95,8 @@ export async function startLocalStack(
     ...coreConfigsOf(config, webUrl),
     endpoint,
     mailer,
+    // With the web API mounted, the emails link through its /downloads route, as in AWS.
+    ...(options.api ? { links: createDownloadLinks(downloads, `${url}/api`) } : {}),
     log,
   });
 
@@ -105,7 +111,15 @@ export async function startLocalStack(
       retentionDays: config.retentionDays,
       queuesDir: config.queuesDir,
     }),
-    api: await options.api?.({ store, config, mailer, url, webUrl, log: log.child({ function: 'api' }) }),
+    api: await options.api?.({
+      store,
+      config,
+      mailer,
+      url,
+      webUrl,
+      downloads,
+      log: log.child({ function: 'api' }),
+    }),
     webOrigin: new URL(webUrl).origin,
   };
   const health = () => ({
@@ -315,6 +329,8 @@ export interface ApiDeps {
   readonly url: string;
   /** Where the web app is (the API's WEB_URL: its email links point there). */
   readonly webUrl: string;
+  /** Checks the emails' download links (the key the notify core signs them with). */
+  readonly downloads: DownloadLinkSigner;
   readonly log: Logger;
 }
 

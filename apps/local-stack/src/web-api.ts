@@ -16,6 +16,7 @@ export async function mountWebApi(deps: ApiDeps): Promise<MountedApi> {
       await readOrCreateSecret(deps.config.apiKeyFile, (reason) => deps.log.warn(reason)),
     ),
     sendEmail: (email) => deps.mailer.send(email),
+    downloads: deps.downloads,
     now: () => new Date(),
     log: deps.log,
     // The settings the stack shares with the other cores, typed; the API's own from the environment.

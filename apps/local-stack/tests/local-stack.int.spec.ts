@@ -92,16 +92,29 @@ describe('the local stack, end to end', () => {
     expect(mail.subject).toBe('Your 3D model is ready');
     expect(mail.text).toContain('"red chair.png"');
     expect(mail.html).toContain('<a href=');
-    const link = /(http:\/\/127\.0\.0\.1:\d+\/s3\/\S+)/.exec(mail.text ?? '')?.[1] as string;
+    // A download link (decision 0038): the API redeems it with a short-lived signed /s3 URL of the version the job wrote.
+    const link = /(http:\/\/127\.0\.0\.1:\d+\/api\/downloads\/\S+)/.exec(mail.text ?? '')?.[1] as string;
+    const redirect = await fetch(link, { redirect: 'manual' });
+    expect(redirect.status).toBe(302);
+    expect(redirect.headers.get('location')).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/s3\/.*red%20chair\.ply\?/);
     const download = await fetch(link);
     expect(download.status).toBe(200);
     expect(Buffer.from(await download.arrayBuffer()).equals(readFileSync(job.files[0]?.path as string))).toBe(
       true,
     );
-    expect((await fetch(link.replace('red%20chair.ply', 'red%20chair.report.json'))).status).toBe(403);
-    expect((await fetch(link.replace(/X-Gen3D-Expires=\d+/, 'X-Gen3D-Expires=99999999999'))).status).toBe(
-      403,
-    );
+    const [payload, signature] = (link.split('/').pop() as string).split('.') as [string, string];
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
+    const reEncoded = (change: Record<string, unknown>) =>
+      `${link.slice(0, link.lastIndexOf('/') + 1)}${Buffer.from(JSON.stringify({ ...claims, ...change })).toString('base64url')}.${signature}`;
+    for (const edited of [
+      reEncoded({ exp: 99999999999 }),
+      reEncoded({ key: 'users/ada/output/red chair.report.json' }),
+      link.slice(0, -4),
+    ]) {
+      const refused = await fetch(edited);
+      expect(refused.status).toBe(403);
+      expect(await refused.text()).toContain('This download link is not valid');
+    }
 
     const status = await cli(['status', job.job.jobId, '--json'], env(stack, 'ada'));
     expect(JSON.parse(status.stdout).job.state).toBe('done');
@@ -199,11 +212,10 @@ describe('the local stack, end to end', () => {
       );
       return all.length > 0 ? all : undefined;
     });
-    const links = (mails[0]?.mail.text ?? '').match(/http:\/\/127\.0\.0\.1:\d+\/s3\/\S+/g) ?? [];
-    expect(links.map((l) => /red%20chair\.(\w+)/.exec(l)?.[1])).toEqual(['ply', 'glb', '3mf']);
-    const bodies = await Promise.all(
-      links.map(async (l) => Buffer.from(await (await fetch(l)).arrayBuffer())),
-    );
+    const links = (mails[0]?.mail.text ?? '').match(/http:\/\/127\.0\.0\.1:\d+\/api\/downloads\/\S+/g) ?? [];
+    const answers = await Promise.all(links.map((l) => fetch(l)));
+    expect(answers.map((a) => /red%20chair\.(\w+)/.exec(a.url)?.[1])).toEqual(['ply', 'glb', '3mf']);
+    const bodies = await Promise.all(answers.map(async (a) => Buffer.from(await a.arrayBuffer())));
     expect(bodies[1]?.equals(glb)).toBe(true);
     expect(bodies[2]?.subarray(0, 2).toString('latin1')).toBe('PK'); // 3MF is a zip package
   });
