@@ -47,7 +47,28 @@ export interface HttpServerDeps {
   readonly allowedHosts: () => ReadonlySet<string>;
   readonly maxUploadBytes: number;
   readonly log: Logger;
+  /** HTTP_LIMITS unless given (tests use shorter ones). */
+  readonly limits?: HttpLimits;
 }
+
+/**
+ * How long and how many: Node's defaults let one request take 300 s and take any number of connections, so a few
+ * slow clients could hold the stack. A request (its body included) has 30 s, its headers 10 s; a body read whole
+ * (the API's, the operator's) has `bodyTimeoutMs` from its first byte read.
+ */
+export interface HttpLimits {
+  readonly requestTimeoutMs: number;
+  readonly headersTimeoutMs: number;
+  readonly bodyTimeoutMs: number;
+  readonly maxConnections: number;
+}
+
+export const HTTP_LIMITS: HttpLimits = {
+  requestTimeoutMs: 30_000,
+  headersTimeoutMs: 10_000,
+  bodyTimeoutMs: 20_000,
+  maxConnections: 256,
+};
 
 /**
  * The local stack's one HTTP origin (127.0.0.1 by default):
@@ -58,10 +79,17 @@ export interface HttpServerDeps {
  *   /local/…                          operator routes for the CLI (bearer token from .gen3d/operator.token)
  */
 export function createHttpServer(deps: HttpServerDeps): Server {
-  return createServer((req, res) => {
+  const limits = deps.limits ?? HTTP_LIMITS;
+  const options = {
+    requestTimeout: limits.requestTimeoutMs,
+    headersTimeout: limits.headersTimeoutMs,
+    // How often those two are checked (Node's default, 30 s, would double them).
+    connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
+  };
+  const server = createServer(options, (req, res) => {
     const started = performance.now();
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
-    void route(req, res, deps)
+    void route(req, res, deps, limits)
       .catch((error: unknown) => {
         const status = error instanceof HttpError ? error.status : statusOf(error);
         if (status >= 500)
@@ -84,6 +112,8 @@ export function createHttpServer(deps: HttpServerDeps): Server {
         );
       });
   });
+  server.maxConnections = limits.maxConnections;
+  return server;
 }
 
 function pathOf(req: IncomingMessage): string {
@@ -102,7 +132,12 @@ function statusOf(error: unknown): number {
   return 500;
 }
 
-async function route(req: IncomingMessage, res: ServerResponse, deps: HttpServerDeps): Promise<void> {
+async function route(
+  req: IncomingMessage,
+  res: ServerResponse,
+  deps: HttpServerDeps,
+  limits: HttpLimits,
+): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://local');
   const method = req.method ?? 'GET';
   const routes = deps.routes();
@@ -130,7 +165,7 @@ async function route(req: IncomingMessage, res: ServerResponse, deps: HttpServer
       ),
       ...(method === 'GET' || method === 'HEAD'
         ? {}
-        : { body: (await readBody(req, 1024 * 1024)).toString('utf8') }),
+        : { body: (await readBody(req, 1024 * 1024, limits.bodyTimeoutMs)).toString('utf8') }),
     });
     res.writeHead(answer.status, { ...corsHeaders(routes, req), ...answer.headers });
     res.end(answer.body ?? '');
@@ -140,7 +175,9 @@ async function route(req: IncomingMessage, res: ServerResponse, deps: HttpServer
     checkOperator(req, deps.operatorToken);
     if (url.pathname === '/local/health' && method === 'GET') return sendJson(res, 200, deps.health());
     const body =
-      method === 'POST' ? JSON.parse((await readBody(req, 64 * 1024)).toString('utf8') || '{}') : undefined;
+      method === 'POST'
+        ? JSON.parse((await readBody(req, 64 * 1024, limits.bodyTimeoutMs)).toString('utf8') || '{}')
+        : undefined;
     const answer = await routes.operator.handle(
       method,
       url.pathname.slice('/local'.length),
@@ -179,7 +216,7 @@ const WEB_TYPES: Record<string, string> = {
 
 async function serveWebFile(res: ServerResponse, urlPath: string, webDir: string): Promise<void> {
   const root = path.resolve(webDir);
-  const file = path.resolve(root, `.${decodeURIComponent(urlPath === '/' ? '/index.html' : urlPath)}`);
+  const file = path.resolve(root, `.${decodePath(urlPath === '/' ? '/index.html' : urlPath)}`);
   if (!file.startsWith(root + path.sep)) throw new HttpError(403, 'outside the web folder');
   let body: Buffer;
   try {
@@ -209,7 +246,7 @@ async function objectRoute(
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > maxUploadBytes + 64 * 1024)
       throw new HttpError(413, `the upload is larger than ${maxUploadBytes} bytes`);
-    const stored = await receiveFormUpload(req, deps.store, decodeURIComponent(bucket), maxUploadBytes);
+    const stored = await receiveFormUpload(req, deps.store, decodePath(bucket), maxUploadBytes);
     res.writeHead(204, {
       ...corsHeaders(deps, req),
       ETag: stored.eTag,
@@ -221,7 +258,7 @@ async function objectRoute(
     return;
   }
   if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'only GET, HEAD and POST');
-  const key = rest.map(decodeURIComponent).join('/');
+  const key = rest.map(decodePath).join('/');
   const { versionId } = deps.store.verifyGetLink(bucket, key, url.searchParams);
   const info = await deps.store.head(bucket, key, versionId);
   if (!info) throw new HttpError(404, 'no such object');
@@ -258,18 +295,35 @@ function checkOperator(req: IncomingMessage, token: string): void {
   }
 }
 
-function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+/** A path segment decoded; bad percent-encoding (`%E0%A4%A`, `%ZZ`) is the client's mistake: 400, not 500. */
+function decodePath(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch (error) {
+    if (error instanceof URIError) throw new HttpError(400, 'the path has bad percent-encoding');
+    throw error;
+  }
+}
+
+/** A body read whole, at most `maxBytes` (413) within `timeoutMs` (408: the rest is dropped as a refused body). */
+function readBody(req: IncomingMessage, maxBytes: number, timeoutMs: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let total = 0;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       total += chunk.length;
       if (total > maxBytes) {
+        clearTimeout(deadline);
         reject(new HttpError(413, `the request is larger than ${maxBytes} bytes`));
         req.destroy();
       } else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
+    };
+    const deadline = setTimeout(() => {
+      req.off('data', onData);
+      reject(new HttpError(408, `the request body did not arrive within ${timeoutMs / 1000} s`));
+    }, timeoutMs);
+    req.on('data', onData);
+    req.on('end', () => (clearTimeout(deadline), resolve(Buffer.concat(chunks))));
+    req.on('error', (error) => (clearTimeout(deadline), reject(error)));
   });
 }

@@ -223,8 +223,8 @@ export async function grantUpload(
 }
 
 /**
- * Whether this upload sends a confirmation email: 'send' when this session has none for this exact address in the
- * last ten minutes and every budget allows one; 'wait' when its earlier link still works. Throws 429 when a link is
+ * Whether this upload sends a confirmation email: 'send' when this session had none for this mailbox (any spelling)
+ * in the last ten minutes and every budget allows one; 'wait' when its earlier link still works. Throws 429 when a link is
  * needed and none may be sent (the session named too many mailboxes today, or the mailbox had its emails of the day:
  * other spellings of one mailbox share its budget).
  */
@@ -238,11 +238,14 @@ function decideConfirmation(
 ): 'send' | 'wait' {
   const { config } = context.deps;
   const sends = mailbox?.sends ?? [];
+  // The record is the mailbox's: ten minutes per session and mailbox, whatever the spelling (a+1@x, A.@x, …).
+  const mine = sends.filter((s) => s.userId === userId);
+  const lastOf = (list: typeof sends) => Math.max(0, ...list.map((s) => Date.parse(s.at)));
+  if (now.getTime() - lastOf(mine) < CONFIRMATION_RESEND_MS) return 'wait';
+  // A link confirms the exact address it was sent to: only one for this spelling lets a spent budget wait.
   const exact = addressHashOf(address);
-  const mine = sends.filter((s) => s.userId === userId && s.address === exact);
-  const lastMine = Math.max(0, ...mine.map((s) => Date.parse(s.at)));
-  if (now.getTime() - lastMine < CONFIRMATION_RESEND_MS) return 'wait';
-  const hasLink = now.getTime() - lastMine < CONFIRMATION_VALID_SECONDS * 1000;
+  const lastExact = lastOf(mine.filter((s) => s.address === exact));
+  const hasLink = now.getTime() - lastExact < CONFIRMATION_VALID_SECONDS * 1000;
   const sentToday = sends.filter((s) => now.getTime() - Date.parse(s.at) < DAY_MS).length;
   if (sentToday >= config.confirmationEmailsPerDay) {
     if (hasLink) return 'wait';
