@@ -108,3 +108,39 @@ describe('the attacker review, against the running stack', () => {
     }
   });
 });
+
+describe('held results, against the running stack', () => {
+  let stack: StackProcess;
+  beforeAll(async () => {
+    const limits = { ADDRESS_DAILY_CAP: '500', MAX_ACTIVE_JOBS_PER_USER: '100' };
+    stack = await new StackProcess(path.join(work, 'home-held'), limits).ready();
+  });
+  afterAll(async () => {
+    await stack.stop('SIGINT');
+  });
+
+  it("a stranger's many held results never push the owner's off the list: it is emailed on confirmation", async () => {
+    const address = 'held.owner@example.com';
+    const owner = await new Browser(stack.url).start();
+    const mine = await uploadOnce(owner, stack.home, address);
+    expect(mine.status).toBe(201);
+    const stranger = await new Browser(stack.url).start();
+    // Two rounds (a session has at most 100 grants in flight), each posted once the round is granted.
+    for (const round of [55, 55]) {
+      const grants = [];
+      for (let i = 0; i < round; i += 1) {
+        const grant = await stranger.grant({ fileName: 'x.png', size: GIF.length, email: address });
+        expect(grant.status).toBe(201);
+        grants.push(grant.json['upload']);
+      }
+      for (const upload of grants) expect((await Browser.post(upload, GIF)).status).toBe(204);
+      await pipelineIdle(stack.home, 1500, 240_000);
+    }
+    expect(await mailsTo(stack.home, ADMIN)).toHaveLength(110); // one failure each, all held for the address
+    const confirmed = await owner.confirm(await linkFor(stack.home, address, mine.name));
+    expect(confirmed.json).toEqual({ confirmed: true, results: { emailed: 1, waiting: 0 } });
+    await pipelineIdle(stack.home);
+    const results = (await mailsTo(stack.home, address)).filter((m) => m.mail.subject !== CONFIRM_SUBJECT);
+    expect(results.map((m) => m.mail.subject)).toEqual(['Your 3D model is ready']);
+  }, 400_000);
+});

@@ -224,8 +224,8 @@ export async function grantUpload(
 
 /**
  * Whether this upload sends a confirmation email: 'send' when this session had none for this mailbox (any spelling)
- * in the last ten minutes and every budget allows one; 'wait' when its earlier link still works. Throws 429 when a link is
- * needed and none may be sent (the session named too many mailboxes today, or the mailbox had its emails of the day:
+ * in the last ten minutes and every budget allows one; 'wait' when its earlier link still works. Throws 429 when a
+ * link is needed and none may be sent (the session named too many mailboxes today, or the mailbox had its emails of the day:
  * other spellings of one mailbox share its budget).
  */
 function decideConfirmation(
