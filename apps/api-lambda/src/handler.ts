@@ -1,5 +1,6 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SESClient } from '@aws-sdk/client-ses';
+import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import {
   createApiHandler,
   createTokenSigner,
@@ -12,13 +13,22 @@ import {
 import { SesMailer } from '@gen3d/jobs/ses';
 import type { Logger } from '@gen3d/logging';
 import { bindBucket, type ObjectStore } from '@gen3d/object-store';
-import { createDownloadLinkSigner, DATA_BUCKET, SOURCE_EMAIL } from '@gen3d/jobs';
+import {
+  createDownloadLinks,
+  createDownloadLinkSigner,
+  DATA_BUCKET,
+  parseApiUrl,
+  SOURCE_EMAIL,
+  type DownloadLinkSigner,
+} from '@gen3d/jobs';
 import { requiredEnv, type Environment } from '@gen3d/runtime';
 
 export interface ApiLambdaClients {
   readonly store: ObjectStore;
   readonly secrets: SecretsManagerClient;
   readonly ses: SESClient;
+  /** Reads the API's own URL (API_URL_PARAMETER), for the download links of the held results a confirmation sends. */
+  readonly ssm?: SSMClient;
 }
 
 /**
@@ -38,6 +48,7 @@ export function createApiLambda(
   const originSecretId = env['ORIGIN_VERIFY_SECRET_ARN'] || undefined;
   // The key of the emails' download links, shared with the notify function (GET /downloads/{token}).
   const downloadKeyId = env['DOWNLOAD_KEY_SECRET_ARN'] || undefined;
+  const apiUrlParameter = env['API_URL_PARAMETER'] || undefined;
   const secretText = async (id: string) => {
     const secret = await clients.secrets.send(new GetSecretValueCommand({ SecretId: id }));
     if (secret.SecretString === undefined) throw new Error(`the secret ${id} has no string value`);
@@ -54,6 +65,10 @@ export function createApiLambda(
     const downloads = downloadKeyId
       ? createDownloadLinkSigner(keyFromText(await secretText(downloadKeyId), downloadKeyId))
       : undefined;
+    const downloadLinks =
+      downloads && apiUrlParameter
+        ? await linksToThisApi(downloads, apiUrlParameter, clients.ssm)
+        : undefined;
     return forFunctionUrl(
       createApiHandler({
         data: bindBucket(clients.store, bucket),
@@ -61,6 +76,7 @@ export function createApiLambda(
         tokens: createTokenSigner(keyFromText(tokenKey, secretId)),
         ...(originSecret ? { originSecret: Buffer.from(originSecret).toString('utf8') } : {}),
         ...(downloads ? { downloads } : {}),
+        ...(downloadLinks ? { downloadLinks } : {}),
         sendEmail: (email) => mailer.send(email),
         now: () => new Date(),
         log: logger,
@@ -76,4 +92,11 @@ export function createApiLambda(
     });
     return (await ready)(event);
   };
+}
+
+/** Download links to this API: its URL from the SSM parameter its stack writes (it cannot be a variable: a cycle). */
+async function linksToThisApi(signer: DownloadLinkSigner, parameter: string, ssm: SSMClient | undefined) {
+  if (!ssm) throw new Error('API_URL_PARAMETER is set but no SSM client was given');
+  const read = await ssm.send(new GetParameterCommand({ Name: parameter }));
+  return createDownloadLinks(signer, parseApiUrl(read.Parameter?.Value, `the SSM parameter ${parameter}`));
 }

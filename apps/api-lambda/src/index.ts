@@ -1,4 +1,5 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { createSesClient } from '@gen3d/jobs/ses';
 import { createLogger } from '@gen3d/logging';
 import { createS3Client, S3ObjectStore } from '@gen3d/object-store';
@@ -13,6 +14,7 @@ export const lambda_handler = createApiLambda(
     store: new S3ObjectStore(createS3Client()),
     secrets: new SecretsManagerClient(endpoint ? { endpoint } : {}),
     ses: createSesClient(endpoint),
+    ssm: new SSMClient(endpoint ? { endpoint } : {}),
   },
   createLogger({ service: 'api' }),
 );

@@ -1,6 +1,7 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESClient } from '@aws-sdk/client-ses';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { createDownloadLinks, createDownloadLinkSigner } from '@gen3d/jobs';
 import { createLogger } from '@gen3d/logging';
 import { createS3Client, S3ObjectStore } from '@gen3d/object-store';
@@ -14,9 +15,10 @@ const endpoint = process.env['GEN3D_TEST_MOTO_ENDPOINT'] as string;
 const s3 = createS3Client({ endpoint });
 const secrets = new SecretsManagerClient({ endpoint, region: 'us-east-1' });
 const ses = new SESClient({ endpoint, region: 'us-east-1' });
+const ssm = new SSMClient({ endpoint, region: 'us-east-1' });
 const JOB = '0123456789abcdef';
 
-async function setup(downloadKey: string) {
+async function setup(downloadKey: string, apiUrl?: string) {
   const bucket = await createVersionedBucket(s3, 'gen3d-downloads');
   const suffix = bucket.slice('gen3d-downloads-'.length);
   const tokenSecret = `gen3d-api-key-${suffix}`;
@@ -31,6 +33,9 @@ async function setup(downloadKey: string) {
       Metadata: { 'job-id': JOB },
     }),
   );
+  const apiUrlParameter = `/gen3d/api/url-${suffix}`;
+  if (apiUrl)
+    await ssm.send(new PutParameterCommand({ Name: apiUrlParameter, Value: apiUrl, Type: 'String' }));
   const lambda = createApiLambda(
     {
       DATA_BUCKET: bucket,
@@ -38,8 +43,9 @@ async function setup(downloadKey: string) {
       TOKEN_SECRET_ARN: tokenSecret,
       DOWNLOAD_KEY_SECRET_ARN: downloadSecret,
       WEB_URL: 'https://gen3d.example.com/',
+      ...(apiUrl ? { API_URL_PARAMETER: apiUrlParameter } : {}),
     },
-    { store: new S3ObjectStore(s3), secrets, ses },
+    { store: new S3ObjectStore(s3), secrets, ses, ssm },
     createLogger({ service: 'api', level: 'silent' }),
   );
   const get = (rawPath: string) =>
@@ -68,6 +74,14 @@ describe('download links through the API Lambda against moto', () => {
     const refused = await api.get(`${path.slice(0, -2)}AA`);
     expect(refused.statusCode).toBe(403);
     expect(refused.body).toContain('This download link is not valid');
+  });
+
+  it('reads its own URL from SSM for the links of released results, and refuses one that is not https', async () => {
+    const key = `d${'k'.repeat(39)}${Date.now()}`;
+    const answering = await setup(key, 'https://api.example.com/');
+    expect((await answering.get('/downloads/x.y')).statusCode).toBe(403);
+    const plain = await setup(key, 'http://api.example.com/');
+    await expect(plain.get('/downloads/x.y')).rejects.toThrow(/is not an https URL/);
   });
 
   it('refuses to start with an empty download key rather than check links with it', async () => {

@@ -67,7 +67,7 @@ describe('the download link key and its readers', () => {
     expect(readUrl).toContain(`:parameter${app.names.apiUrlParameter}"`);
   });
 
-  it('the API reads the key by name, only with GetSecretValue, and is told its name', () => {
+  it('the API reads the key by name, only with GetSecretValue, and is told its name and its own URL parameter', () => {
     const statements = statementsOf(api, app.names.apiRole);
     const actions = actionsOf(statements);
     expect(new Set(actions.filter((a) => a.startsWith('secretsmanager:')))).toEqual(
@@ -92,6 +92,10 @@ describe('the download link key and its readers', () => {
     ]);
     expect(environmentOf(api, app.names.apiFunction)).toMatchObject({
       DOWNLOAD_KEY_SECRET_ARN: app.names.downloadKeySecret,
+      API_URL_PARAMETER: app.names.apiUrlParameter,
     });
+    const ssmReads = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('ssm:')));
+    expect(ssmReads.map((s) => s.Action)).toEqual(['ssm:GetParameter']);
+    expect(JSON.stringify(ssmReads[0]?.Resource)).toContain(`:parameter${app.names.apiUrlParameter}"`);
   });
 });

@@ -1,4 +1,5 @@
 import { createApiHandler, createTokenSigner, parseApiConfig } from '@gen3d/api';
+import { createDownloadLinks } from '@gen3d/jobs';
 import { bindBucket } from '@gen3d/object-store';
 import type { MountedApi } from './http-server';
 import { readOrCreateSecret } from './secrets';
@@ -17,6 +18,8 @@ export async function mountWebApi(deps: ApiDeps): Promise<MountedApi> {
     ),
     sendEmail: (email) => deps.mailer.send(email),
     downloads: deps.downloads,
+    // The held results a confirmation sends link through this API too, as the notify core's emails do.
+    downloadLinks: createDownloadLinks(deps.downloads, `${deps.url}/api`),
     now: () => new Date(),
     log: deps.log,
     // The settings the stack shares with the other cores, typed; the API's own from the environment.

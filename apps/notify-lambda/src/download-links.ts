@@ -1,6 +1,6 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
-import { createDownloadLinks, createDownloadLinkSigner, type DownloadLinks } from '@gen3d/jobs';
+import { createDownloadLinks, createDownloadLinkSigner, parseApiUrl, type DownloadLinks } from '@gen3d/jobs';
 import { ConfigError, requiredEnv, type Environment } from '@gen3d/runtime';
 
 /** Where the notify function finds what its download links need: the shared key, and the API's address. */
@@ -37,19 +37,8 @@ export async function loadDownloadLinks(
     clients.ssm.send(new GetParameterCommand({ Name: sources.apiUrlParameter })),
   ]);
   const signer = createDownloadLinkSigner(Buffer.from((secret.SecretString ?? '').trim(), 'utf8'));
-  return createDownloadLinks(signer, apiUrlOf(parameter.Parameter?.Value, sources.apiUrlParameter));
-}
-
-function apiUrlOf(value: string | undefined, parameter: string): string {
-  let url: URL;
-  try {
-    url = new URL(value ?? '');
-  } catch {
-    throw new ConfigError(`the SSM parameter ${parameter} is not a URL: ${JSON.stringify(value)}`);
-  }
-  const loopback = url.hostname === '127.0.0.1' || url.hostname === 'localhost';
-  if (url.protocol !== 'https:' && !(loopback && url.protocol === 'http:')) {
-    throw new ConfigError(`the SSM parameter ${parameter} is not an https URL: ${JSON.stringify(value)}`);
-  }
-  return url.href;
+  return createDownloadLinks(
+    signer,
+    parseApiUrl(parameter.Parameter?.Value, `the SSM parameter ${sources.apiUrlParameter}`),
+  );
 }

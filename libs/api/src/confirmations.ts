@@ -93,6 +93,7 @@ export async function confirm(context: ApiContext, body: string): Promise<ApiRes
           retentionDays: deps.config.retentionDays,
         },
         clock: deps.now,
+        ...(deps.downloadLinks ? { links: deps.downloadLinks } : {}),
       },
       { log, remainingTimeMs: () => deps.config.requestTimeoutMs - (Date.now() - started) },
     );

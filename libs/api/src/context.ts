@@ -1,4 +1,4 @@
-import type { DownloadLinkSigner } from '@gen3d/jobs';
+import type { DownloadLinks, DownloadLinkSigner } from '@gen3d/jobs';
 import type { Logger } from '@gen3d/logging';
 import type { BucketStore, PresignedPost, PresignPostOptions } from '@gen3d/object-store';
 import type { ApiConfig } from './config';
@@ -32,6 +32,11 @@ export interface ApiDeps {
    * them with; absent, every such link is refused as not valid.
    */
   readonly downloads?: DownloadLinkSigner;
+  /**
+   * Makes download links to this API, for the held results a confirmation emails (their extra formats); absent, those
+   * emails carry presigned URLs.
+   */
+  readonly downloadLinks?: DownloadLinks;
 }
 
 /** The header CloudFront adds to each request it forwards to the API (see ApiDeps.originSecret). */

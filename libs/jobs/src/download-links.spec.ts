@@ -9,7 +9,9 @@ import {
   type DownloadClaims,
 } from './download-links';
 import { BUCKET, coreWorld, invocation, objectOf, PNG } from './fixtures/core-world';
-import { notifyObject } from './notify';
+import { notifyObject, releaseHeldResults } from './notify';
+import type { OutgoingEmail } from './ports';
+import { confirmAddress } from './web';
 
 const KEY = Buffer.from('k'.repeat(32) + 'download-link-test-key');
 const JOB = '0123456789abcdef0123456789abcdef';
@@ -151,7 +153,12 @@ describe('the mesh email with download links (a CLI upload: no web app access to
       jobId,
       input: { bucket: BUCKET, key: upload.key, versionId: upload.versionId },
       output: reportOutputOf(BUCKET, 'users/u1/output/cup.ply', [
-        { format: 'glb', key: 'users/u1/output/cup.glb', bytes: 10, versionId: glb.written.versionId! },
+        {
+          format: 'glb',
+          key: 'users/u1/output/cup.glb',
+          bytes: 10,
+          versionId: glb.written.versionId as string,
+        },
       ]),
     });
     const { record: mesh } = await w.storeResult(report);
@@ -159,7 +166,7 @@ describe('the mesh email with download links (a CLI upload: no web app access to
     const links = createDownloadLinks(signer, 'https://api.example.com');
     await notifyObject(objectOf(mesh), { ...w.notifyPorts, links }, invocation());
 
-    const email = w.emails.find((e) => e.to === 'c@example.com')!;
+    const email = w.emails.find((e) => e.to === 'c@example.com') as OutgoingEmail;
     expect(email.text).not.toContain('memory:');
     const urls = email.text.match(/https:\/\/api\.example\.com\/downloads\/\S+/g) ?? [];
     expect(urls).toHaveLength(2);
@@ -185,5 +192,53 @@ describe('the mesh email with download links (a CLI upload: no web app access to
       });
     }
     expect(bodies).toEqual(['ply\n', 'glTF-bytes']);
+  });
+});
+
+describe('a held web upload released by its confirmation, with download links', () => {
+  it('opens the web app for the PLY and links the extra formats through the API', async () => {
+    const now = new Date('2026-11-27T04:00:00Z');
+    const w = coreWorld(now);
+    const jobId = '0123456789abcdef';
+    const web = { email: 'ann@example.com', access: 'tok.sig' };
+    const { record: upload } = await w.put('users/u1/input/cup.png', PNG, web);
+    const glb = await w.put('users/u1/output/cup.glb', 'glTF-bytes', { 'job-id': jobId });
+    const report = jobReportOf({
+      jobId,
+      input: { bucket: BUCKET, key: upload.key, versionId: upload.versionId },
+      output: reportOutputOf(BUCKET, 'users/u1/output/cup.ply', [
+        {
+          format: 'glb',
+          key: 'users/u1/output/cup.glb',
+          bytes: 10,
+          versionId: glb.written.versionId as string,
+        },
+      ]),
+    });
+    const { record: mesh } = await w.storeResult(report);
+    const signer = createDownloadLinkSigner(KEY);
+    const ports = {
+      ...w.notifyPorts,
+      config: { ...w.notifyPorts.config, webUrl: 'https://gen3d.example.com/' },
+      links: createDownloadLinks(signer, 'https://api.example.com'),
+    };
+    expect(await notifyObject(objectOf(mesh), ports, invocation())).toMatchObject({ status: 'held' });
+    await confirmAddress(w.data, web.email, 'u1', now);
+    const released = await releaseHeldResults({ address: web.email, userId: 'u1' }, ports, invocation());
+    expect(released).toMatchObject({ sent: 1 });
+
+    const email = w.emails.find((e) => e.to === web.email) as OutgoingEmail;
+    expect(email.text).toContain(`https://gen3d.example.com/#job=${jobId}&access=tok.sig`);
+    const urls = email.text.match(/https:\/\/api\.example\.com\/downloads\/\S+/g) ?? [];
+    expect(urls).toHaveLength(1);
+    const answer = await redeemDownloadLink((urls[0] as string).split('/').pop() as string, {
+      data: w.data,
+      signer,
+      now,
+      seconds: 300,
+    });
+    if (!answer.ok) throw new Error(`refused: ${answer.refusal}`);
+    const fetched = w.store.fetchLink(answer.url);
+    expect(fetched.status === 200 && Buffer.from(fetched.body).toString('utf8')).toBe('glTF-bytes');
   });
 });

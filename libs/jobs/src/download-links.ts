@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { BucketStore } from '@gen3d/object-store';
+import { ConfigError } from '@gen3d/runtime';
 import { InvalidKeyError, JOB_ID_PATTERN, parseDataBucketKey } from '@gen3d/s3-keys';
 import { z } from 'zod';
 
@@ -101,6 +102,26 @@ export interface DownloadTarget {
 export interface DownloadLinks {
   /** `{apiUrl}/downloads/{token}`, working until `expiresAt`. */
   urlFor(target: DownloadTarget, expiresAt: Date): string;
+}
+
+/**
+ * The API's address as the links start with: https, or http on loopback (the local stack); `source` names where it
+ * was read, for the error.
+ *
+ * @example parseApiUrl('https://abc.lambda-url.us-east-1.on.aws/', 'the SSM parameter /gen3d/api/url')
+ */
+export function parseApiUrl(value: string | undefined, source: string): string {
+  let url: URL;
+  try {
+    url = new URL(value ?? '');
+  } catch {
+    throw new ConfigError(`${source} is not a URL: ${JSON.stringify(value)}`);
+  }
+  const loopback = url.hostname === '127.0.0.1' || url.hostname === 'localhost';
+  if (url.protocol !== 'https:' && !(loopback && url.protocol === 'http:')) {
+    throw new ConfigError(`${source} is not an https URL: ${JSON.stringify(value)}`);
+  }
+  return url.href;
 }
 
 /**

@@ -68,6 +68,7 @@ export {
   createDownloadLinkSigner,
   DownloadKeyError,
   MIN_DOWNLOAD_KEY_BYTES,
+  parseApiUrl,
   redeemDownloadLink,
   type DownloadClaims,
   type DownloadLinks,

@@ -78,6 +78,8 @@ export class ApiStack extends Stack {
         TOKEN_SECRET_ARN: secret.secretArn,
         // GET /downloads/{token}: the links of the emails (decision 0038).
         DOWNLOAD_KEY_SECRET_ARN: names.downloadKeySecret,
+        // Its own URL (the parameter publishApiUrl writes), for the download links of the results POST /confirm sends.
+        API_URL_PARAMETER: names.apiUrlParameter,
         // The deadline of the notify lock POST /confirm takes to email held results.
         REQUEST_TIMEOUT_SECONDS: String(API_FUNCTION.timeoutSeconds),
         // The jobs' "kept until": what the lifecycle rules keep their files (retention.ts).
@@ -162,6 +164,16 @@ export class ApiStack extends Stack {
             new iam.PolicyStatement({
               actions: ['secretsmanager:GetSecretValue'],
               resources: [secrets.downloadKeyArn],
+            }),
+            new iam.PolicyStatement({
+              actions: ['ssm:GetParameter'],
+              resources: [
+                this.formatArn({
+                  service: 'ssm',
+                  resource: 'parameter',
+                  resourceName: names.apiUrlParameter.replace(/^\//, ''),
+                }),
+              ],
             }),
             new iam.PolicyStatement({
               actions: ['ses:SendEmail', 'ses:SendRawEmail'],
