@@ -131,15 +131,49 @@ describe('confirmation emails have a budget', () => {
     const third = await api.upload(token, { email: 'carol@example.com' });
     expect(third.status).toBe(429);
     expect(third.json['error']['code']).toBe('too-many-addresses');
-    // Other spellings of the same two mailboxes: not new mailboxes, and no second link within ten minutes.
-    for (const email of ['a.nn+1@example.com', 'Ann@Example.com', 'b.o.b+x@example.com']) {
-      expect((await api.upload(token, { email })).status).toBe(201);
+    // Other spellings of the same two mailboxes: not new mailboxes, and no second link within ten minutes (a spelling
+    // with no link of its own waits: 429; the spelling that has one uploads on it).
+    expect((await api.upload(token, { email: 'Ann@Example.com' })).status).toBe(201);
+    for (const email of ['a.nn+1@example.com', 'b.o.b+x@example.com']) {
+      const waiting = await api.upload(token, { email });
+      expect([waiting.status, waiting.json['error']['code']]).toEqual([429, 'confirmation-wait']);
     }
     expect(api.sent.map((e) => e.to)).toEqual(['ann@example.com', 'bob@example.com']);
     // Later, a spelling of its own gets its link (each exact spelling is confirmed on its own).
     api.advance(11 * 60_000);
     expect((await api.upload(token, { email: 'a.nn+1@example.com' })).status).toBe(201);
     expect(api.sent.map((e) => e.to)).toEqual(['ann@example.com', 'bob@example.com', 'a.nn+1@example.com']);
+  });
+
+  it('a second spelling within ten minutes waits for a link of its own: no result is held that no link releases', async () => {
+    const api = setup({ MAX_ACTIVE_JOBS_PER_USER: '10' });
+    const session = await api.session();
+    expect((await api.upload(session.token, { email: 'ann@example.com' })).status).toBe(201);
+    api.advance(5 * 60_000);
+    const early = await api.upload(session.token, { email: 'A.nn+1@example.com' });
+    expect([early.status, early.json['error']['code']]).toEqual([429, 'confirmation-wait']);
+    expect(early.headers['retry-after']).toBe('300');
+    // Confirming the first spelling releases nothing of the second: there is nothing of it to release.
+    const firstLink = confirmLinkOf(api.sent[0] as OutgoingEmail);
+    await api.call({ method: 'POST', path: '/confirm', body: JSON.stringify({ token: firstLink }) });
+    api.advance(5 * 60_000);
+    const later = (await api.upload(session.token, { email: 'A.nn+1@example.com' })).json as {
+      name: string;
+      key: string;
+    };
+    expect(api.sent.map((e) => e.to)).toEqual(['ann@example.com', 'A.nn+1@example.com']);
+    expect((await finish(api, session, later, 'c'.repeat(32))).outcome).toMatchObject({ status: 'held' });
+    const secondLink = confirmLinkOf(api.sent[1] as OutgoingEmail);
+    api.sent.length = 0;
+    const confirmed = await api.call({
+      method: 'POST',
+      path: '/confirm',
+      body: JSON.stringify({ token: secondLink }),
+    });
+    expect(confirmed.json).toEqual({ confirmed: true, results: { emailed: 1, waiting: 0 } });
+    expect(api.sent.map((e) => [e.to, e.subject])).toEqual([
+      ['A.nn+1@example.com', 'Your 3D model is ready'],
+    ]);
   });
 
   it('per mailbox, whatever the spelling: plus-tags and dots do not multiply it', async () => {

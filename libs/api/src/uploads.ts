@@ -224,9 +224,10 @@ export async function grantUpload(
 
 /**
  * Whether this upload sends a confirmation email: 'send' when this session had none for this mailbox (any spelling)
- * in the last ten minutes and every budget allows one; 'wait' when its earlier link still works. Throws 429 when a
- * link is needed and none may be sent (the session named too many mailboxes today, or the mailbox had its emails of the day:
- * other spellings of one mailbox share its budget).
+ * in the last ten minutes and every budget allows one; 'wait' when its earlier link for this exact spelling still
+ * works. Throws 429 when a link is needed and none may be sent: another spelling of the mailbox had one in the last
+ * ten minutes (retry when they are over), the session named too many mailboxes today, or the mailbox had its emails
+ * of the day (other spellings of one mailbox share its budget).
  */
 function decideConfirmation(
   context: ApiContext,
@@ -241,11 +242,20 @@ function decideConfirmation(
   // The record is the mailbox's: ten minutes per session and mailbox, whatever the spelling (a+1@x, A.@x, …).
   const mine = sends.filter((s) => s.userId === userId);
   const lastOf = (list: typeof sends) => Math.max(0, ...list.map((s) => Date.parse(s.at)));
-  if (now.getTime() - lastOf(mine) < CONFIRMATION_RESEND_MS) return 'wait';
-  // A link confirms the exact address it was sent to: only one for this spelling lets a spent budget wait.
+  // A link confirms the exact address it was sent to: only one for this spelling lets an upload wait on it.
   const exact = addressHashOf(address);
   const lastExact = lastOf(mine.filter((s) => s.address === exact));
   const hasLink = now.getTime() - lastExact < CONFIRMATION_VALID_SECONDS * 1000;
+  const sinceLast = now.getTime() - lastOf(mine);
+  if (sinceLast < CONFIRMATION_RESEND_MS) {
+    if (hasLink) return 'wait';
+    // Granted, its result would be held with no link that could release it (decision 0024).
+    throw new RateLimitedError(
+      'confirmation-wait',
+      'We just sent this browser a confirmation link for another spelling of this address. Use that spelling, or try again in 10 minutes.',
+      Math.ceil((CONFIRMATION_RESEND_MS - sinceLast) / 1000),
+    );
+  }
   const sentToday = sends.filter((s) => now.getTime() - Date.parse(s.at) < DAY_MS).length;
   if (sentToday >= config.confirmationEmailsPerDay) {
     if (hasLink) return 'wait';

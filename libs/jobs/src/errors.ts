@@ -51,3 +51,11 @@ export class RetryRefusedError extends JobsError {
 export class JobStillRunningError extends JobsError {
   override readonly name: string = 'JobStillRunningError';
 }
+
+/**
+ * An address record that cannot be brought under its size limit without dropping results held for sessions its owner
+ * confirmed: nothing is written (a record over the limit could not be read back).
+ */
+export class AddressRecordFullError extends JobsError {
+  override readonly name: string = 'AddressRecordFullError';
+}

@@ -35,6 +35,7 @@ export {
   type WebUploadLimits,
 } from './limits';
 export {
+  AddressRecordFullError,
   InputRejectedError,
   JobsError,
   JobStillRunningError,
@@ -114,6 +115,7 @@ export {
   isAddressConfirmed,
   jobLink,
   mailboxOf,
+  MAX_ADDRESS_RECORD_BYTES,
   MAX_HELD_RESULTS,
   normaliseAddress,
   parseAddressRecordJson,

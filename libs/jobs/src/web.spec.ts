@@ -1,7 +1,7 @@
 import { createLogger } from '@gen3d/logging';
 import { bindBucket } from '@gen3d/object-store';
 import { InMemoryObjectStore } from '@gen3d/object-store/testing';
-import { parseJobId, parseUserId } from '@gen3d/s3-keys';
+import { buildMeshFileKey, MAX_NAME_LENGTH, parseJobId, parseUserId } from '@gen3d/s3-keys';
 import { buildFailureDocument, JobDocuments } from './documents';
 import { notifyObject, notifyStateOf, releaseHeldResults } from './notify';
 import { parseNotifyConfig } from './notify-config';
@@ -10,12 +10,14 @@ import {
   acceptedOn,
   addressHashOf,
   addressKeyOf,
+  changeAddressRecord,
   confirmAddress,
   countAcceptedUpload,
   holdResult,
   isAddressConfirmed,
   jobLink,
   mailboxOf,
+  MAX_ADDRESS_RECORD_BYTES,
   MAX_HELD_RESULTS,
   readAddressRecord,
 } from './web';
@@ -393,6 +395,71 @@ describe('the held list', () => {
     const theirs = held.filter((h) => h.userId === 'stranger').map((h) => h.jobId);
     expect(theirs).toHaveLength(MAX_HELD_RESULTS);
     expect(theirs[0]).toBe('stranger-10'); // its own oldest went
+  });
+
+  it("stays under the record's size limit at worst: the largest unconfirmed sessions' oldest go, not the owner's", async () => {
+    const data = bindBucket(new InMemoryObjectStore(), BUCKET);
+    const ann = 'ann@example.com';
+    // Longest stored entries: user ids of 64 characters, names of MAX_NAME_LENGTH characters, quotes (JSON doubles each one).
+    const longest = (userId: string, n: number) => {
+      const name = `${'"'.repeat(MAX_NAME_LENGTH - 9)}-${String(n).padStart(8, '0')}`;
+      const jobId = `${'f'.repeat(56)}${String(n).padStart(8, '0')}`;
+      const key = buildMeshFileKey({ userId, name }, 'ply').replace(/\.ply$/, '.failure.json');
+      return { jobId, key, versionId: 'v'.repeat(64), heldAt: '2026-11-27T10:00:00.000Z', userId };
+    };
+    // A session confirmed after its results were held (their release not done yet), and the owner's, not yet confirmed.
+    for (let n = 0; n < MAX_HELD_RESULTS; n += 1)
+      await holdResult(data, ann, longest('confirmed'.padEnd(64, 'c'), n));
+    await confirmAddress(data, ann, 'confirmed'.padEnd(64, 'c'), new Date('2026-11-27T10:00:00Z'));
+    await holdResult(data, ann, longest('owner'.padEnd(64, 'o'), 0));
+    // Every session a mailbox's confirmation budget lets hold (3 a day, links working 7 days, entries 7 more), full.
+    const strangers = Array.from({ length: 42 }, (_, s) => `stranger${s}`.padEnd(64, 's'));
+    for (let n = 0; n < MAX_HELD_RESULTS; n += 1) {
+      for (const userId of strangers) await holdResult(data, ann, longest(userId, n));
+    }
+    expect((await data.head(addressKeyOf(ann)))?.size).toBeLessThanOrEqual(MAX_ADDRESS_RECORD_BYTES);
+    const held = (await readAddressRecord(data, ann))?.held ?? [];
+    expect(held.filter((h) => h.userId.startsWith('owner')).map((h) => h.jobId)).toEqual([
+      longest('o', 0).jobId,
+    ]);
+    expect(held.filter((h) => h.userId.startsWith('confirmed'))).toHaveLength(MAX_HELD_RESULTS);
+    // Each stranger keeps its newest few, as many as the others give or take one.
+    const counts = strangers.map((userId) => held.filter((h) => h.userId === userId).length);
+    expect(Math.max(...counts) - Math.min(...counts)).toBeLessThanOrEqual(1);
+    expect(Math.min(...counts)).toBeGreaterThan(0);
+    const last = held.filter((h) => h.userId === strangers[0]).pop();
+    expect(last?.jobId).toBe(longest('s', MAX_HELD_RESULTS - 1).jobId);
+  }, 60_000);
+
+  it('reads a record over its size limit as none, and the next change replaces it (no lasting 500s)', async () => {
+    const data = bindBucket(new InMemoryObjectStore(), BUCKET);
+    const ann = 'ann@example.com';
+    await data.putJson(addressKeyOf(ann), { version: 2, padding: 'x'.repeat(MAX_ADDRESS_RECORD_BYTES) });
+    expect(await readAddressRecord(data, ann)).toBeUndefined();
+    expect(await isAddressConfirmed(data, ann, 'owner')).toBe(false);
+    await confirmAddress(data, ann, 'owner', new Date('2026-11-27T10:00:00Z'));
+    expect(await isAddressConfirmed(data, ann, 'owner')).toBe(true);
+  });
+
+  it("keeps a result held while its session's latest confirmation link works, though held longer", async () => {
+    const data = bindBucket(new InMemoryObjectStore(), BUCKET);
+    const sendTo = (userId: string, address: string, at: string) =>
+      changeAddressRecord(data, 'ann@example.com', (current) => ({
+        ...current,
+        sends: [...current.sends, { userId, address: addressHashOf(address), at }],
+      }));
+    await hold(data, 'owner', 0, '2026-11-20T09:00:00.000Z');
+    await hold(data, 'other', 0, '2026-11-20T09:00:00.000Z');
+    // Day 8: the owner's session uploads again and gets a second link; another session's link to another spelling.
+    await sendTo('owner', 'ann@example.com', '2026-11-28T08:00:00.000Z');
+    await sendTo('other', 'a.nn@example.com', '2026-11-28T08:00:00.000Z');
+    await hold(data, 'stranger', 0, '2026-11-28T10:00:00.000Z');
+    const held = async () =>
+      ((await readAddressRecord(data, 'ann@example.com'))?.held ?? []).map((h) => h.jobId);
+    expect(await held()).toEqual(['owner-0', 'stranger-0']);
+    // Once that second link expired too, the result goes.
+    await hold(data, 'stranger', 1, '2026-12-05T08:00:01.000Z');
+    expect(await held()).toEqual(['stranger-0', 'stranger-1']);
   });
 
   it('forgets results held longer than a confirmation link works (seven days)', async () => {

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { DocumentParseError, jsonParserFor } from '@gen3d/events';
-import { compareAndSwap, type BucketStore } from '@gen3d/object-store';
+import { compareAndSwap, ObjectTooLargeError, type BucketStore } from '@gen3d/object-store';
 import { buildAddressKey } from '@gen3d/s3-keys';
 import { z } from 'zod';
+import { AddressRecordFullError } from './errors';
 
 /**
  * What the pipeline shares with the web API (libs/api) about email addresses: who may receive results, the caps
@@ -30,12 +31,15 @@ export const HeldResultSchema = z.object({
 export type HeldResult = z.output<typeof HeldResultSchema>;
 
 /**
- * Held results kept per session and mailbox (the newest): a session's results only ever push out its own, never
- * another session's (decision 0024). With at most a session's daily cap of uploads a day, each of the few sessions
- * a mailbox's confirmation budget lets in a day, the record stays far below its size limit.
+ * Held results kept per session and mailbox (the newest): a session's results only ever push out its own (decision
+ * 0024). All sessions together are kept under the record's size limit too (fitted): past it, the largest sessions
+ * not confirmed for their address lose their oldest first.
  */
 export const MAX_HELD_RESULTS = 50;
-/** A held result is kept as long as its session's confirmation link works (libs/api CONFIRMATION_VALID_SECONDS). */
+/**
+ * A held result is kept seven days from when it was held or from its session's latest confirmation email to its
+ * address, whichever is later: as long as a link that can release it works (libs/api CONFIRMATION_VALID_SECONDS).
+ */
 const HELD_FOR_MS = 7 * 24 * 3600 * 1000;
 /** Confirmed sessions kept per mailbox (the newest). */
 const MAX_CONFIRMATIONS = 50;
@@ -131,8 +135,8 @@ export function acceptedOn(
 }
 
 /**
- * The mailbox's record, or undefined when there is none; an unreadable (or version-1) record reads as none: no
- * session is confirmed, nothing is held, and the next change replaces it.
+ * The mailbox's record, or undefined when there is none; an unreadable (or version-1, or oversized) record reads as
+ * none: no session is confirmed, nothing is held, and the next change replaces it.
  */
 export async function readAddressRecord(
   data: BucketStore,
@@ -143,7 +147,7 @@ export async function readAddressRecord(
   try {
     return parseAddressRecordJson(await data.getText(key, { maxBytes: MAX_ADDRESS_RECORD_BYTES }));
   } catch (error) {
-    if (error instanceof DocumentParseError) return undefined;
+    if (error instanceof DocumentParseError || error instanceof ObjectTooLargeError) return undefined;
     throw error;
   }
 }
@@ -169,25 +173,70 @@ export function jobLink(webUrl: string, jobId: string, accessToken: string): str
   return `${webUrl}#job=${encodeURIComponent(jobId)}&access=${encodeURIComponent(accessToken)}`;
 }
 
-const MAX_ADDRESS_RECORD_BYTES = 256 * 1024;
+/** The most an address record may weigh (bytes of its JSON): reads refuse more, writes keep under it. */
+export const MAX_ADDRESS_RECORD_BYTES = 256 * 1024;
 
 /**
  * Read-modify-write of the mailbox's record with compare-and-swap (`change` returns undefined to write nothing; it
- * may throw to refuse), so that a hold, a confirmation and a count never miss each other. An unreadable record is
- * replaced rather than left to block every hold.
+ * may throw to refuse), so that a hold, a confirmation and a count never miss each other. What is written fits
+ * MAX_ADDRESS_RECORD_BYTES (fitted). An unreadable or oversized record is replaced rather than left to block
+ * every hold.
  */
 export async function changeAddressRecord(
   data: BucketStore,
   address: string,
   change: (current: AddressRecord) => AddressRecord | undefined,
 ): Promise<AddressRecord> {
-  const { value } = await compareAndSwap(data, addressKeyOf(address), change, {
+  const fittedChange = (current: AddressRecord) => {
+    const next = change(current);
+    return next === undefined ? undefined : fitted(next);
+  };
+  const { value } = await compareAndSwap(data, addressKeyOf(address), fittedChange, {
     parse: parseAddressRecordJson,
-    unreadable: DocumentParseError,
+    unreadable: [DocumentParseError, ObjectTooLargeError],
     initial: emptyAddressRecord,
     maxBytes: MAX_ADDRESS_RECORD_BYTES,
   });
   return value;
+}
+
+const jsonBytes = (value: unknown): number => Buffer.byteLength(JSON.stringify(value), 'utf8');
+
+/**
+ * The record cut to MAX_ADDRESS_RECORD_BYTES of JSON: held results of sessions not confirmed for their address go,
+ * each time the oldest of the session whose held results weigh most, so that many sessions (a stranger's) wear each
+ * other down and a session with few (the owner's) keeps them. A confirmed session's held result is never dropped
+ * (its release is under way); should the record still not fit, nothing is written (AddressRecordFullError).
+ */
+function fitted(record: AddressRecord): AddressRecord {
+  let excess = jsonBytes(record) - MAX_ADDRESS_RECORD_BYTES;
+  if (excess <= 0) return record;
+  const confirmed = (h: HeldResult) =>
+    record.confirmations.some((c) => c.userId === h.userId && c.address === h.address);
+  const sessions = new Map<string, { entries: HeldResult[]; bytes: number }>();
+  for (const entry of [...record.held].sort((a, b) => Date.parse(a.heldAt) - Date.parse(b.heldAt))) {
+    if (confirmed(entry)) continue;
+    const session = sessions.get(entry.userId) ?? { entries: [], bytes: 0 };
+    session.entries.push(entry);
+    session.bytes += jsonBytes(entry);
+    sessions.set(entry.userId, session);
+  }
+  const dropped = new Set<HeldResult>();
+  while (excess > 0) {
+    const heaviest = [...sessions.values()].reduce<{ entries: HeldResult[]; bytes: number } | undefined>(
+      (most, session) => (session.entries.length > 0 && session.bytes > (most?.bytes ?? 0) ? session : most),
+      undefined,
+    );
+    const oldest = heaviest?.entries.shift();
+    if (heaviest === undefined || oldest === undefined) {
+      throw new AddressRecordFullError(`an address record would be ${excess} bytes over its limit`);
+    }
+    const bytes = jsonBytes(oldest); // its comma not counted: the record ends at most a few bytes under
+    heaviest.bytes -= bytes;
+    excess -= bytes;
+    dropped.add(oldest);
+  }
+  return { ...record, held: record.held.filter((h) => !dropped.has(h)) };
 }
 
 /** Records that session `userId` confirmed `address` (idempotent). */
@@ -261,18 +310,26 @@ export async function holdResult(
   await changeAddressRecord(data, address, (current) => {
     confirmed = confirmsFor(current, address, entry.userId);
     if (confirmed || current.held.some((h) => sameObject(h, entry))) return undefined;
-    return { ...current, held: withHeld(current.held, { ...entry, address: addressHashOf(address) }) };
+    return { ...current, held: withHeld(current, { ...entry, address: addressHashOf(address) }) };
   });
   return confirmed ? 'confirmed' : 'held';
 }
 
 /**
- * The held list with `entry` added: its session's oldest dropped past MAX_HELD_RESULTS, and results held longer
- * than their confirmation link works; another session's results are never pushed out by it.
+ * The held list with `entry` added: its session's oldest dropped past MAX_HELD_RESULTS, and results no link can
+ * release any more (HELD_FOR_MS after they were held and after their session's latest link to their address);
+ * another session's results are never pushed out by it.
  */
-function withHeld(held: readonly HeldResult[], entry: HeldResult): HeldResult[] {
+function withHeld(record: AddressRecord, entry: HeldResult): HeldResult[] {
   const since = Date.parse(entry.heldAt) - HELD_FOR_MS;
-  const kept = [...held, entry].filter((h) => Date.parse(h.heldAt) >= since);
+  const lastLink = (h: HeldResult) =>
+    Math.max(
+      0,
+      ...record.sends
+        .filter((s) => s.userId === h.userId && s.address === h.address)
+        .map((s) => Date.parse(s.at)),
+    );
+  const kept = [...record.held, entry].filter((h) => Math.max(Date.parse(h.heldAt), lastLink(h)) >= since);
   const own = kept.filter((h) => h.userId === entry.userId);
   const dropped = new Set(own.slice(0, Math.max(0, own.length - MAX_HELD_RESULTS)));
   return kept.filter((h) => !dropped.has(h));

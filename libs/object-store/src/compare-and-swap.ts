@@ -6,10 +6,15 @@ export class ContendedDocumentError extends ObjectStoreError {
   override readonly name: string = 'ContendedDocumentError';
 }
 
+type ErrorClass = new (...args: never[]) => Error;
+
 export interface CompareAndSwapOptions<T> {
-  /** Parses the stored text; a throw of `unreadable` (or a subclass) means "start from `initial`" and replaces it. */
+  /**
+   * Parses the stored text; a throw of `unreadable` (or a subclass, or one of a list: ObjectTooLargeError for a
+   * document over `maxBytes`) means "start from `initial`" and replaces it.
+   */
   readonly parse: (text: string) => T;
-  readonly unreadable?: new (...args: never[]) => Error;
+  readonly unreadable?: ErrorClass | readonly ErrorClass[];
   /** The document when there is none (or it is unreadable). */
   readonly initial: () => T;
   readonly maxBytes?: number;
@@ -45,7 +50,7 @@ export async function compareAndSwap<T>(
       try {
         current = options.parse(await data.getText(key, { maxBytes: options.maxBytes ?? 256 * 1024 }));
       } catch (error) {
-        if (!(options.unreadable && error instanceof options.unreadable)) throw error;
+        if (![options.unreadable ?? []].flat().some((unreadable) => error instanceof unreadable)) throw error;
       }
     }
     const next = change(current ?? options.initial(), current !== undefined);
