@@ -1,6 +1,6 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SESClient } from '@aws-sdk/client-ses';
-import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import {
   createApiHandler,
   createTokenSigner,
@@ -13,14 +13,13 @@ import {
 import { SesMailer } from '@gen3d/jobs/ses';
 import type { Logger } from '@gen3d/logging';
 import { bindBucket, type ObjectStore } from '@gen3d/object-store';
+import { DATA_BUCKET, SOURCE_EMAIL } from '@gen3d/jobs';
 import {
-  createDownloadLinks,
-  createDownloadLinkSigner,
-  DATA_BUCKET,
-  parseApiUrl,
-  SOURCE_EMAIL,
-  type DownloadLinkSigner,
-} from '@gen3d/jobs';
+  DOWNLOAD_SOURCES_TTL_MS,
+  readDownloadLinks,
+  readDownloadLinkSigner,
+  refreshEvery,
+} from '@gen3d/jobs/download-link-sources';
 import { requiredEnv, type Environment } from '@gen3d/runtime';
 
 export interface ApiLambdaClients {
@@ -32,8 +31,9 @@ export interface ApiLambdaClients {
 }
 
 /**
- * The API's AWS entry point: one Lambda behind a function URL. Settings are read at cold start; the token key is
- * fetched from Secrets Manager once per container (TOKEN_SECRET_ARN), then every request runs the shared core.
+ * The API's AWS entry point: one Lambda behind a function URL. Settings are read at cold start; the secrets (the
+ * token key, TOKEN_SECRET_ARN; the download key, current and previous version) and its own URL are read on first use
+ * and again every DOWNLOAD_SOURCES_TTL_MS, so a rotation is seen within minutes; then every request runs the core.
  */
 export function createApiLambda(
   env: Environment,
@@ -54,20 +54,21 @@ export function createApiLambda(
     if (secret.SecretString === undefined) throw new Error(`the secret ${id} has no string value`);
     return secret.SecretString;
   };
-  let ready: Promise<(event: FunctionUrlEvent) => Promise<FunctionUrlResult>> | undefined;
   const build = async () => {
     const tokenKey = await secretText(secretId);
     // Behind the API's CloudFront and WAF (setting apiFirewall): requests must come through CloudFront.
     const originSecret = originSecretId
       ? keyFromText(await secretText(originSecretId), originSecretId)
       : undefined;
-    // A key under 32 bytes, empty included, stops the function here: it never checks links with a weak key.
+    // A key under 32 bytes, empty included, stops the function here: it never checks links with a weak key. The
+    // previous version is accepted too, so a rotation does not end the links already emailed.
     const downloads = downloadKeyId
-      ? createDownloadLinkSigner(keyFromText(await secretText(downloadKeyId), downloadKeyId))
+      ? await readDownloadLinkSigner(clients.secrets, downloadKeyId, { previous: true })
       : undefined;
+    // Its own URL, once its stack has published it (the results POST /confirm sends link through it; before, presigned).
     const downloadLinks =
       downloads && apiUrlParameter
-        ? await linksToThisApi(downloads, apiUrlParameter, clients.ssm)
+        ? await readDownloadLinks(downloads, ssmOf(clients), apiUrlParameter)
         : undefined;
     return forFunctionUrl(
       createApiHandler({
@@ -84,19 +85,12 @@ export function createApiLambda(
       }),
     );
   };
-  return async (event) => {
-    // A failed secret read is not cached: the next request tries again.
-    ready ??= build().catch((error: unknown) => {
-      ready = undefined;
-      throw error;
-    });
-    return (await ready)(event);
-  };
+  // A failed first read fails the request (the next one tries again); a failed re-read keeps the last handler.
+  const handler = refreshEvery(build, DOWNLOAD_SOURCES_TTL_MS);
+  return async (event) => (await handler())(event);
 }
 
-/** Download links to this API: its URL from the SSM parameter its stack writes (it cannot be a variable: a cycle). */
-async function linksToThisApi(signer: DownloadLinkSigner, parameter: string, ssm: SSMClient | undefined) {
-  if (!ssm) throw new Error('API_URL_PARAMETER is set but no SSM client was given');
-  const read = await ssm.send(new GetParameterCommand({ Name: parameter }));
-  return createDownloadLinks(signer, parseApiUrl(read.Parameter?.Value, `the SSM parameter ${parameter}`));
+function ssmOf(clients: ApiLambdaClients): SSMClient {
+  if (!clients.ssm) throw new Error('API_URL_PARAMETER is set but no SSM client was given');
+  return clients.ssm;
 }

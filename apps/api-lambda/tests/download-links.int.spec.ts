@@ -1,5 +1,9 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  CreateSecretCommand,
+  PutSecretValueCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import { SESClient } from '@aws-sdk/client-ses';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { createDownloadLinks, createDownloadLinkSigner } from '@gen3d/jobs';
@@ -50,7 +54,7 @@ async function setup(downloadKey: string, apiUrl?: string) {
   );
   const get = (rawPath: string) =>
     lambda({ rawPath, requestContext: { http: { method: 'GET' } }, headers: {} });
-  return { get, versionId: written.VersionId as string };
+  return { get, versionId: written.VersionId as string, downloadSecret };
 }
 
 describe('download links through the API Lambda against moto', () => {
@@ -87,5 +91,26 @@ describe('download links through the API Lambda against moto', () => {
   it('refuses to start with an empty download key rather than check links with it', async () => {
     const api = await setup(' ');
     await expect(api.get('/downloads/x.y')).rejects.toThrow(/at least 32 are needed/);
+  });
+
+  it('accepts links signed with the key before a rotation (AWSPREVIOUS), not with the one before that', async () => {
+    const first = `d${'1'.repeat(39)}${Date.now()}`;
+    const second = `d${'2'.repeat(39)}${Date.now()}`;
+    const third = `d${'3'.repeat(39)}${Date.now()}`;
+    const api = await setup(first);
+    await secrets.send(new PutSecretValueCommand({ SecretId: api.downloadSecret, SecretString: second }));
+    await secrets.send(new PutSecretValueCommand({ SecretId: api.downloadSecret, SecretString: third }));
+    const until = new Date(Date.now() + 3600_000);
+    const pathSignedWith = (key: string) =>
+      new URL(
+        createDownloadLinks(createDownloadLinkSigner(Buffer.from(key)), 'https://api.example.com').urlFor(
+          { key: 'users/u1/output/chair.glb', versionId: api.versionId, jobId: JOB },
+          until,
+        ),
+      ).pathname;
+
+    expect((await api.get(pathSignedWith(third))).statusCode).toBe(302);
+    expect((await api.get(pathSignedWith(second))).statusCode).toBe(302);
+    expect((await api.get(pathSignedWith(first))).statusCode).toBe(403);
   });
 });

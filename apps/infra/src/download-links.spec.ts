@@ -1,7 +1,7 @@
 import { defined, synthesize, type CloudFormationTemplate } from './testing';
 
 // Download links (decision 0038): one generated key in the notify stack, read (never written) by the notify function
-// and the API; the notify function also reads the API's URL parameter, and nothing else of SSM.
+// and the API; the notify function also reads the API's download-links URL parameter, and nothing else of SSM.
 const app = synthesize();
 
 interface Statement {
@@ -44,7 +44,7 @@ describe('the download link key and its readers', () => {
     expect(secret['DeletionPolicy']).toBe('RetainExceptOnCreate');
     expect(environmentOf(notify, app.names.notifyFunction)).toMatchObject({
       DOWNLOAD_KEY_SECRET_ARN: { Ref: id },
-      API_URL_PARAMETER: app.names.apiUrlParameter,
+      API_URL_PARAMETER: app.names.downloadLinksUrlParameter,
     });
   });
 
@@ -64,7 +64,7 @@ describe('the download link key and its readers', () => {
       ).Resource;
     expect(read('secretsmanager:GetSecretValue')).toEqual({ Ref: secretId });
     const readUrl = JSON.stringify(read('ssm:GetParameter'));
-    expect(readUrl).toContain(`:parameter${app.names.apiUrlParameter}"`);
+    expect(readUrl).toContain(`:parameter${app.names.downloadLinksUrlParameter}"`);
   });
 
   it('the API reads the key by name, only with GetSecretValue, and is told its name and its own URL parameter', () => {
@@ -92,10 +92,42 @@ describe('the download link key and its readers', () => {
     ]);
     expect(environmentOf(api, app.names.apiFunction)).toMatchObject({
       DOWNLOAD_KEY_SECRET_ARN: app.names.downloadKeySecret,
-      API_URL_PARAMETER: app.names.apiUrlParameter,
+      API_URL_PARAMETER: app.names.downloadLinksUrlParameter,
     });
     const ssmReads = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('ssm:')));
     expect(ssmReads.map((s) => s.Action)).toEqual(['ssm:GetParameter']);
-    expect(JSON.stringify(ssmReads[0]?.Resource)).toContain(`:parameter${app.names.apiUrlParameter}"`);
+    expect(JSON.stringify(ssmReads[0]?.Resource)).toContain(
+      `:parameter${app.names.downloadLinksUrlParameter}"`,
+    );
+  });
+
+  it('the API stack publishes its download-links URL only after its function, and no other stack writes it', () => {
+    const [id, parameter] = defined(
+      Object.entries(api.Resources).find(
+        ([, r]) =>
+          r.Type === 'AWS::SSM::Parameter' && r.Properties?.['Name'] === app.names.downloadLinksUrlParameter,
+      ),
+      'the download-links URL parameter',
+    );
+    const [functionId] = defined(
+      Object.entries(api.Resources).find(
+        ([, r]) =>
+          r.Type === 'AWS::Lambda::Function' && r.Properties?.['FunctionName'] === app.names.apiFunction,
+      ),
+      'the API function',
+    );
+    expect([parameter['DependsOn']].flat()).toContain(functionId);
+    const published = Object.values(api.Resources).find(
+      (r) => r.Type === 'AWS::SSM::Parameter' && r.Properties?.['Name'] === app.names.apiUrlParameter,
+    );
+    expect(parameter.Properties?.['Value']).toEqual(published?.Properties?.['Value']);
+    const writers = app.stacks.flatMap((stack) =>
+      Object.values(app.json(stack.node.id).Resources)
+        .filter((r) => r.Type === 'AWS::SSM::Parameter')
+        .filter((r) => r.Properties?.['Name'] === app.names.downloadLinksUrlParameter)
+        .map(() => stack.node.id),
+    );
+    expect(writers).toEqual(['Gen3DApiStack']);
+    expect(id).toMatch(/DownloadLinksUrlParameter/);
   });
 });

@@ -70,6 +70,11 @@ export interface Names {
   readonly webOriginParameter: string;
   readonly distributionIdParameter: string;
   readonly apiUrlParameter: string;
+  /**
+   * The API's URL once more, written by the API stack only after its function (with `GET /downloads/{token}`) is
+   * deployed: until it exists, the notify function mails presigned links (decision 0038).
+   */
+  readonly downloadLinksUrlParameter: string;
   /** The SES configuration set every email goes through: suppression list, bounce and complaint metrics. */
   readonly mailConfigurationSet: string;
   readonly bounceRateAlarm: string;
@@ -195,6 +200,7 @@ function buildNames({ stage, dataBucketName, modelBucketName, instanceType }: Na
     webOriginParameter: `${stage === 'production' ? '' : '/sandbox'}/gen3d/web/origin`,
     distributionIdParameter: `${stage === 'production' ? '' : '/sandbox'}/gen3d/web/distribution-id`,
     apiUrlParameter: `${stage === 'production' ? '' : '/sandbox'}/gen3d/api/url`,
+    downloadLinksUrlParameter: `${stage === 'production' ? '' : '/sandbox'}/gen3d/api/download-links-url`,
     mailConfigurationSet: lower('gen3d-mail'),
     bounceRateAlarm: upper('Gen3D-SES-BounceRate'),
     complaintRateAlarm: upper('Gen3D-SES-ComplaintRate'),

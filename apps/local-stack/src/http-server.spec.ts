@@ -14,7 +14,10 @@ const LIMITS: HttpLimits = {
   maxConnections: 3,
 };
 
-async function listening(limits: HttpLimits = LIMITS) {
+async function listening(
+  limits: HttpLimits = LIMITS,
+  log = createLogger({ service: 'test', level: 'silent' }),
+) {
   let host = '';
   const server = createHttpServer({
     routes: () => ({
@@ -28,7 +31,7 @@ async function listening(limits: HttpLimits = LIMITS) {
     health: () => ({}),
     allowedHosts: () => new Set([host]),
     maxUploadBytes: 1000,
-    log: createLogger({ service: 'test', level: 'silent' }),
+    log,
     limits,
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -93,5 +96,36 @@ describe('the local HTTP origin, against slow and many clients', () => {
     const extra = rawSocket(server.port);
     expect(await extra.closedAfter).toBeLessThan(500);
     for (const s of idle) s.socket.destroy();
+  });
+});
+
+describe('the local HTTP origin’s request log', () => {
+  it('logs a download link’s path with its token masked, as the API names its routes', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const destination = {
+      write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>),
+    };
+    const server = await listening(LIMITS, createLogger({ service: 'test', level: 'debug', destination }));
+    const token = 'eyJrZXkiOiJ1c2Vycy91MS9vdXRwdXQvY2hhaXIucGx5In0.c2lnbmF0dXJlLW9mLXRoZS10b2tlbg';
+    try {
+      const status = await new Promise<number | undefined>((resolve) => {
+        const req = request({
+          host: '127.0.0.1',
+          port: server.port,
+          path: `/api/downloads/${token}?x=1`,
+          headers: { host: server.host },
+        });
+        req.on('response', (res) => (res.resume(), res.on('end', () => resolve(res.statusCode))));
+        req.on('error', () => resolve(undefined));
+        req.end();
+      });
+      expect(status).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const http = lines.filter((line) => line['msg'] === 'http');
+      expect(http.map((line) => line['path'])).toEqual(['/api/downloads/:id']);
+      expect(JSON.stringify(lines)).not.toContain(token.slice(0, 20));
+    } finally {
+      await new Promise((resolve) => server.server.close(resolve));
+    }
   });
 });

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { routeName } from '@gen3d/api';
 import type { Logger } from '@gen3d/logging';
 import { FolderObjectStore, ObjectMissingError, PresignedRequestError } from '@gen3d/object-store';
 import { receiveFormUpload } from './form-upload';
@@ -93,7 +94,7 @@ export function createHttpServer(deps: HttpServerDeps): Server {
       .catch((error: unknown) => {
         const status = error instanceof HttpError ? error.status : statusOf(error);
         if (status >= 500)
-          deps.log.error({ err: error, method: req.method, path: pathOf(req) }, 'request failed');
+          deps.log.error({ err: error, method: req.method, path: loggedPathOf(req) }, 'request failed');
         if (res.headersSent) return void res.destroy();
         // A body not read to its end (too large, refused before its file): the answer goes out at once, the rest
         // is read and dropped within limits (refused-body.ts).
@@ -104,7 +105,7 @@ export function createHttpServer(deps: HttpServerDeps): Server {
         deps.log.debug(
           {
             method: req.method,
-            path: pathOf(req),
+            path: loggedPathOf(req),
             status: res.statusCode,
             ms: Math.round(performance.now() - started),
           },
@@ -116,8 +117,13 @@ export function createHttpServer(deps: HttpServerDeps): Server {
   return server;
 }
 
-function pathOf(req: IncomingMessage): string {
-  return (req.url ?? '/').split('?')[0] as string;
+/**
+ * The path as logged: without its query (presigned links' signatures), and the API's ids masked as the API logs them
+ * (routeName), so that no download link token or job id lands in the log.
+ */
+function loggedPathOf(req: Pick<IncomingMessage, 'url'>): string {
+  const path = (req.url ?? '/').split('?')[0] as string;
+  return path.startsWith('/api/') ? `/api${routeName(path.slice('/api'.length))}` : path;
 }
 
 function statusOf(error: unknown): number {

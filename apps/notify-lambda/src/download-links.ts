@@ -1,13 +1,17 @@
-import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
-import { createDownloadLinks, createDownloadLinkSigner, parseApiUrl, type DownloadLinks } from '@gen3d/jobs';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SSMClient } from '@aws-sdk/client-ssm';
+import type { DownloadLinks } from '@gen3d/jobs';
+import { readDownloadLinks, readDownloadLinkSigner } from '@gen3d/jobs/download-link-sources';
 import { ConfigError, requiredEnv, type Environment } from '@gen3d/runtime';
 
 /** Where the notify function finds what its download links need: the shared key, and the API's address. */
 export interface DownloadLinkSources {
   /** DOWNLOAD_KEY_SECRET_ARN: the HMAC key the API checks the links with (Secrets Manager, read-only here). */
   readonly secretId: string;
-  /** API_URL_PARAMETER: the SSM parameter the API stack writes its URL to (the API deploys after this function). */
+  /**
+   * API_URL_PARAMETER: the SSM parameter the API stack writes its URL to once its `/downloads` route is deployed (the
+   * API deploys after this function, maybe hours later).
+   */
   readonly apiUrlParameter: string;
 }
 
@@ -25,20 +29,15 @@ export function downloadLinkSourcesOf(env: Environment): DownloadLinkSources | u
 }
 
 /**
- * Reads the key and the API's URL once (per container): a secret shorter than 32 bytes, empty included, is refused
- * (DownloadKeyError) rather than used, and a URL that is not https (or http on loopback) is a ConfigError.
+ * The links the emails carry, read again every few minutes (DOWNLOAD_SOURCES_TTL_MS): undefined while the API has not
+ * published that it redeems them (its parameter does not exist yet: a first deploy, a sandbox, an API stack not yet
+ * deployed), and the emails then carry presigned URLs. A key shorter than 32 bytes, empty included, is refused
+ * (DownloadKeyError), and a URL that is not https (or http on loopback) is a ConfigError.
  */
 export async function loadDownloadLinks(
   sources: DownloadLinkSources,
   clients: { readonly secrets: SecretsManagerClient; readonly ssm: SSMClient },
-): Promise<DownloadLinks> {
-  const [secret, parameter] = await Promise.all([
-    clients.secrets.send(new GetSecretValueCommand({ SecretId: sources.secretId })),
-    clients.ssm.send(new GetParameterCommand({ Name: sources.apiUrlParameter })),
-  ]);
-  const signer = createDownloadLinkSigner(Buffer.from((secret.SecretString ?? '').trim(), 'utf8'));
-  return createDownloadLinks(
-    signer,
-    parseApiUrl(parameter.Parameter?.Value, `the SSM parameter ${sources.apiUrlParameter}`),
-  );
+): Promise<DownloadLinks | undefined> {
+  const signer = await readDownloadLinkSigner(clients.secrets, sources.secretId, { previous: false });
+  return readDownloadLinks(signer, clients.ssm, sources.apiUrlParameter);
 }

@@ -10,12 +10,14 @@ const endpoint = process.env['GEN3D_TEST_MOTO_ENDPOINT'] as string;
 const secrets = new SecretsManagerClient({ endpoint, region: 'us-east-1' });
 const ssm = new SSMClient({ endpoint, region: 'us-east-1' });
 
-async function sources(secret: string, apiUrl: string) {
+async function sources(secret: string, apiUrl: string | undefined) {
   const suffix = `${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6)}`;
   await secrets.send(new CreateSecretCommand({ Name: `gen3d/links/key-${suffix}`, SecretString: secret }));
-  await ssm.send(
-    new PutParameterCommand({ Name: `/gen3d/api/url-${suffix}`, Value: apiUrl, Type: 'String' }),
-  );
+  if (apiUrl !== undefined) {
+    await ssm.send(
+      new PutParameterCommand({ Name: `/gen3d/api/url-${suffix}`, Value: apiUrl, Type: 'String' }),
+    );
+  }
   const found = downloadLinkSourcesOf({
     DOWNLOAD_KEY_SECRET_ARN: `gen3d/links/key-${suffix}`,
     API_URL_PARAMETER: `/gen3d/api/url-${suffix}`,
@@ -28,6 +30,7 @@ describe('the notify function’s download links against moto', () => {
   it('signs links to the API’s URL under the key the API checks with', async () => {
     const key = `n${'k'.repeat(39)}`;
     const links = await loadDownloadLinks(await sources(key, 'https://api.example.com/'), { secrets, ssm });
+    if (!links) throw new Error('the parameter exists');
     const until = new Date(Date.now() + 3600_000);
     const url = links.urlFor(
       { key: 'users/u1/output/chair.ply', versionId: 'v1', jobId: '0123456789abcdef' },
@@ -48,6 +51,12 @@ describe('the notify function’s download links against moto', () => {
     await expect(
       loadDownloadLinks(await sources('k'.repeat(40), 'http://api.example.com/'), { secrets, ssm }),
     ).rejects.toThrow(ConfigError);
+  });
+
+  it('has no links while the API has not published its URL (the emails then carry presigned ones)', async () => {
+    await expect(
+      loadDownloadLinks(await sources('k'.repeat(40), undefined), { secrets, ssm }),
+    ).resolves.toBeUndefined();
   });
 
   it('takes both variables or neither', () => {

@@ -256,8 +256,12 @@ function statusOf(error: ApiError): number {
   return 500;
 }
 
-/** A route's name for logs: ids replaced, so that no job id or token lands in the route field. */
-function routeName(path: string): string {
+/**
+ * A route's name for logs: ids replaced, so that no job id or token lands in the route field.
+ *
+ * @example routeName('/downloads/eyJr….sig') // '/downloads/:id'
+ */
+export function routeName(path: string): string {
   return path
     .split('/')
     .map((segment, index) => (index === 2 && segment !== '' ? ':id' : segment))

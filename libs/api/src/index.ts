@@ -1,4 +1,11 @@
-export { createApiHandler, type ApiDeps, type ApiRequest, type ApiResponse, type UploadSigner } from './api';
+export {
+  createApiHandler,
+  routeName,
+  type ApiDeps,
+  type ApiRequest,
+  type ApiResponse,
+  type UploadSigner,
+} from './api';
 export { uploadNameFor } from './uploads';
 export { ORIGIN_VERIFY_HEADER } from './context';
 export { CONFIRMATION_RESEND_MS, CONFIRMATION_VALID_SECONDS } from './confirmations';

@@ -66,6 +66,20 @@ const MAX_DOCUMENT_BYTES = 1024 * 1024;
 /** Mesh metadata (x-amz-meta-*): how a mesh names its job and the report written for it. */
 const MESH_METADATA = { jobId: 'job-id', reportVersionId: 'report-version-id', backend: 'backend' } as const;
 
+/** What a mesh file's metadata says: the job that wrote it, and its report's version. */
+export interface MeshMetadata {
+  readonly jobId: string | undefined;
+  readonly reportVersionId: string | undefined;
+}
+
+/** Reads what a mesh file's metadata says (JobDocuments writes it); missing fields are undefined. */
+export function readMeshMetadata(metadata: Record<string, string>): MeshMetadata {
+  return {
+    jobId: metadata[MESH_METADATA.jobId],
+    reportVersionId: metadata[MESH_METADATA.reportVersionId],
+  };
+}
+
 const parseJobIndexJson = jsonParserFor(
   'job index',
   z.object({ version: z.literal(1), jobId: z.string(), userId: z.string() }),
@@ -270,14 +284,8 @@ export class JobDocuments {
   }
 
   /** Reads what a mesh's metadata says (see {@link meshMetadata}); missing fields are undefined. */
-  readMeshMetadata(metadata: Record<string, string>): {
-    jobId: string | undefined;
-    reportVersionId: string | undefined;
-  } {
-    return {
-      jobId: metadata[MESH_METADATA.jobId],
-      reportVersionId: metadata[MESH_METADATA.reportVersionId],
-    };
+  readMeshMetadata(metadata: Record<string, string>): MeshMetadata {
+    return readMeshMetadata(metadata);
   }
 
   /**

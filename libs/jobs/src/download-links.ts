@@ -3,6 +3,7 @@ import type { BucketStore } from '@gen3d/object-store';
 import { ConfigError } from '@gen3d/runtime';
 import { InvalidKeyError, JOB_ID_PATTERN, parseDataBucketKey } from '@gen3d/s3-keys';
 import { z } from 'zod';
+import { readMeshMetadata } from './documents';
 
 /**
  * Download links that outlive the credentials of whoever made them (decision 0038): the
@@ -31,8 +32,6 @@ const DOMAIN = 'gen3d-download-link/1\n';
 export const MIN_DOWNLOAD_KEY_BYTES = 32;
 const MAX_TOKEN_LENGTH = 4096;
 const CANONICAL_BASE64URL = /^[A-Za-z0-9_-]+$/;
-/** The object metadata naming the job that wrote a mesh file (JobDocuments writes it). */
-const JOB_ID_METADATA = 'job-id';
 
 export class DownloadKeyError extends Error {
   override readonly name = 'DownloadKeyError';
@@ -51,27 +50,40 @@ export interface DownloadLinkSigner {
 }
 
 /**
+ * Signs with `key`; verifies with `key` or any of `previousKeys` (the version before a rotation, decision 0038).
+ *
  * @example const signer = createDownloadLinkSigner(key); signer.verify(signer.sign(claims), new Date()).ok // true
  */
-export function createDownloadLinkSigner(key: Uint8Array): DownloadLinkSigner {
-  if (key.length < MIN_DOWNLOAD_KEY_BYTES) {
-    throw new DownloadKeyError(
-      `the download link key has ${key.length} bytes; at least ${MIN_DOWNLOAD_KEY_BYTES} are needed`,
-    );
-  }
-  const mac = (payload: string) => createHmac('sha256', key).update(DOMAIN).update(payload).digest();
+export function createDownloadLinkSigner(
+  key: Uint8Array,
+  previousKeys: readonly Uint8Array[] = [],
+): DownloadLinkSigner {
+  const [mac, ...accepted] = [key, ...previousKeys].map(macOf);
+  if (!mac) throw new DownloadKeyError('no download link key');
   return {
     sign(claims) {
       const payload = Buffer.from(JSON.stringify(ClaimsSchema.parse(claims))).toString('base64url');
       return `${payload}.${mac(payload).toString('base64url')}`;
     },
     verify(token, now) {
-      const claims = authenticClaims(token, mac);
+      const claims = [mac, ...accepted].reduce<DownloadClaims | undefined>(
+        (found, candidate) => found ?? authenticClaims(token, candidate),
+        undefined,
+      );
       if (!claims) return { ok: false, refusal: 'invalid' };
       if (claims.exp * 1000 <= now.getTime()) return { ok: false, refusal: 'expired' };
       return { ok: true, claims };
     },
   };
+}
+
+function macOf(key: Uint8Array): (payload: string) => Buffer {
+  if (key.length < MIN_DOWNLOAD_KEY_BYTES) {
+    throw new DownloadKeyError(
+      `the download link key has ${key.length} bytes; at least ${MIN_DOWNLOAD_KEY_BYTES} are needed`,
+    );
+  }
+  return (payload) => createHmac('sha256', key).update(DOMAIN).update(payload).digest();
 }
 
 function authenticClaims(token: string, mac: (payload: string) => Buffer): DownloadClaims | undefined {
@@ -163,7 +175,7 @@ export async function redeemDownloadLink(
   if (!isMeshKey(key)) return { ok: false, refusal: 'not-a-mesh' };
   const stored = await deps.data.head(key, ver);
   if (!stored) return { ok: false, refusal: 'gone' };
-  if (stored.metadata[JOB_ID_METADATA] !== job) return { ok: false, refusal: 'other-job' };
+  if (readMeshMetadata(stored.metadata).jobId !== job) return { ok: false, refusal: 'other-job' };
   const link = await deps.data.presignGet(key, deps.seconds, ver);
   return { ok: true, url: link.url, claims: verified.claims };
 }

@@ -25,4 +25,4 @@ export type {
   PutOptions,
   PutResult,
 } from './object-store';
-export { createS3Client, S3ObjectStore } from './s3-object-store';
+export { createS3Client, S3ObjectStore, UNDATED_SESSION_LINK_SECONDS } from './s3-object-store';

@@ -17,6 +17,12 @@ import { ObjectMissingError, ObjectTooLargeError, PreconditionFailedError } from
 import type * as Port from './object-store';
 
 /**
+ * How long a link signed with session credentials that do not say when they expire can be promised to work. AWS does
+ * not document how long a Lambda role's session lasts; an hour is what decision 0009 trusted it for.
+ */
+export const UNDATED_SESSION_LINK_SECONDS = 3600;
+
+/**
  * An S3 client for this process: `AWS_ENDPOINT_URL` (or the given endpoint) points it at moto or another
  * S3-compatible server, with path-style addressing.
  */
@@ -215,21 +221,28 @@ export class S3ObjectStore implements Port.ObjectStore {
     return out;
   }
 
+  /**
+   * Signed for at most what the credentials can be trusted for: until their `expiration` where they state one; a
+   * session without one (a Lambda role's: its environment gives no AWS_CREDENTIAL_EXPIRATION) for at most
+   * UNDATED_SESSION_LINK_SECONDS, so `expiresAt` is never later than the link can work.
+   */
   async presignGet(
     bucket: string,
     key: string,
     expiresInSeconds: number,
     versionId?: string,
   ): Promise<Port.PresignedLink> {
+    const credentials = await this.client.config.credentials();
+    const seconds =
+      credentials.sessionToken && !credentials.expiration
+        ? Math.min(expiresInSeconds, UNDATED_SESSION_LINK_SECONDS)
+        : expiresInSeconds;
     const url = await getSignedUrl(
       this.client,
       new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }),
-      {
-        expiresIn: expiresInSeconds,
-      },
+      { expiresIn: seconds },
     );
-    const asked = new Date(Date.now() + expiresInSeconds * 1000);
-    const credentials = await this.client.config.credentials();
+    const asked = new Date(Date.now() + seconds * 1000);
     const expiration = credentials.expiration;
     return { url, expiresAt: expiration && expiration < asked ? expiration : asked };
   }

@@ -8,6 +8,7 @@ import {
   ObjectTooLargeError,
   PreconditionFailedError,
   S3ObjectStore,
+  UNDATED_SESSION_LINK_SECONDS,
   updateLock,
 } from '../src/index';
 
@@ -127,6 +128,25 @@ describe('S3ObjectStore against moto', () => {
     expect(expiresAt.getTime()).toBe(expiration.getTime());
     expect(url).toContain('X-Amz-Security-Token=session-token-of-the-role');
     expect(url).toContain('X-Amz-Expires=604800');
+    expect((await fetch(url)).status).toBe(200);
+  });
+
+  it('promises at most an hour for a session that does not say when it expires (a Lambda role’s environment)', async () => {
+    const session = new S3ObjectStore(
+      createS3Client({
+        endpoint,
+        credentials: { accessKeyId: 'ASIATESTSESSION', secretAccessKey: 'testing', sessionToken: 'undated' },
+      }),
+    );
+    await data.put('users/u1/output/undated.ply', 'ply\n', { contentType: 'application/octet-stream' });
+    const asked = Date.now();
+    const { url, expiresAt } = await bindBucket(session, bucket).presignGet(
+      'users/u1/output/undated.ply',
+      7 * 86400,
+    );
+    expect(expiresAt.getTime() - asked).toBeLessThanOrEqual(UNDATED_SESSION_LINK_SECONDS * 1000 + 1000);
+    expect(expiresAt.getTime() - asked).toBeGreaterThan(UNDATED_SESSION_LINK_SECONDS * 1000 - 5000);
+    expect(url).toContain(`X-Amz-Expires=${UNDATED_SESSION_LINK_SECONDS}`);
     expect((await fetch(url)).status).toBe(200);
   });
 });

@@ -79,7 +79,7 @@ export class ApiStack extends Stack {
         // GET /downloads/{token}: the links of the emails (decision 0038).
         DOWNLOAD_KEY_SECRET_ARN: names.downloadKeySecret,
         // Its own URL (the parameter publishApiUrl writes), for the download links of the results POST /confirm sends.
-        API_URL_PARAMETER: names.apiUrlParameter,
+        API_URL_PARAMETER: names.downloadLinksUrlParameter,
         // The deadline of the notify lock POST /confirm takes to email held results.
         REQUEST_TIMEOUT_SECONDS: String(API_FUNCTION.timeoutSeconds),
         // The jobs' "kept until": what the lifecycle rules keep their files (retention.ts).
@@ -171,7 +171,7 @@ export class ApiStack extends Stack {
                 this.formatArn({
                   service: 'ssm',
                   resource: 'parameter',
-                  resourceName: names.apiUrlParameter.replace(/^\//, ''),
+                  resourceName: names.downloadLinksUrlParameter.replace(/^\//, ''),
                 }),
               ],
             }),
@@ -221,6 +221,14 @@ export class ApiStack extends Stack {
       stringValue: apiUrl,
       description: 'The Gen3D web API (function URL, or its CloudFront distribution with apiFirewall)',
     });
+    // Written only once the function that answers GET /downloads/{token} is deployed (the explicit dependency): its
+    // existence tells the notify function, deployed hours earlier, that it may email links to this API.
+    const downloadLinks = new ssm.StringParameter(this, 'DownloadLinksUrlParameter', {
+      parameterName: names.downloadLinksUrlParameter,
+      stringValue: apiUrl,
+      description: "The Gen3D web API, once it redeems the emails' download links (GET /downloads/{token})",
+    });
+    downloadLinks.node.addDependency(this.function);
     new CfnOutput(this, 'ApiUrl', { value: apiUrl, description: 'The web API' });
 
     // The web app reads ./config.json at start to find its API.

@@ -46,7 +46,7 @@ export class NotifyStack extends Stack {
     const apiUrlParameter = this.formatArn({
       service: 'ssm',
       resource: 'parameter',
-      resourceName: names.apiUrlParameter.replace(/^\//, ''),
+      resourceName: names.downloadLinksUrlParameter.replace(/^\//, ''),
     });
     this.pipelineFunction = new PipelineFunction(this, 'Notify', {
       project: 'notify-lambda',
@@ -81,9 +81,10 @@ export class NotifyStack extends Stack {
         RETENTION_DAYS: String(settings.retentionDays),
         // With the site's origin known, emails of web-API uploads link to the job in the web app.
         ...(settings.webOrigin ? { WEB_URL: `${settings.webOrigin}/` } : {}),
-        // The emails' download links: signed with this key, redeemed by the API at the URL its stack publishes.
+        // The emails' download links: signed with this key, redeemed by the API at the URL its stack publishes once
+        // it can redeem them (until then, presigned links).
         DOWNLOAD_KEY_SECRET_ARN: downloadKey.secretArn,
-        API_URL_PARAMETER: names.apiUrlParameter,
+        API_URL_PARAMETER: names.downloadLinksUrlParameter,
       },
       failureQueueName: names.notifyFailureQueue,
       invokingBucket: names.dataBucket,
