@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { signedTokens } from '@gen3d/runtime';
 import { USER_ID_PATTERN } from '@gen3d/s3-keys';
 import { z } from 'zod';
 
@@ -31,45 +31,22 @@ export interface TokenSigner {
   verify(token: string): TokenClaims | undefined;
 }
 
-/** The shortest key accepted: 256 bits, the size of the HMAC's output. */
-export const MIN_TOKEN_KEY_BYTES = 32;
-const MAX_TOKEN_LENGTH = 2048;
-const CANONICAL_BASE64URL = /^[A-Za-z0-9_-]+$/;
-
-export class TokenKeyError extends Error {
-  override readonly name = 'TokenKeyError';
-}
+/** The shortest key accepted (256 bits) and the error for a shorter one: the signed-token codec's (@gen3d/runtime). */
+export {
+  MIN_SIGNING_KEY_BYTES as MIN_TOKEN_KEY_BYTES,
+  SigningKeyError as TokenKeyError,
+} from '@gen3d/runtime';
 
 /**
  * @example const tokens = createTokenSigner(key); tokens.verify(tokens.sign({ k: 's', u: 'w1' })) // { k: 's', u: 'w1' }
  */
 export function createTokenSigner(key: Uint8Array): TokenSigner {
-  if (key.length < MIN_TOKEN_KEY_BYTES) {
-    throw new TokenKeyError(
-      `the token key has ${key.length} bytes; at least ${MIN_TOKEN_KEY_BYTES} are needed`,
-    );
-  }
-  const mac = (payload: string) => createHmac('sha256', key).update(payload).digest();
+  const tokens = signedTokens<TokenClaims>([key], {
+    parse: (v) => ClaimsSchema.safeParse(v).data,
+    maxLength: 2048,
+  });
   return {
-    sign(claims) {
-      const payload = Buffer.from(JSON.stringify(ClaimsSchema.parse(claims))).toString('base64url');
-      return `${payload}.${mac(payload).toString('base64url')}`;
-    },
-    verify(token) {
-      if (token.length > MAX_TOKEN_LENGTH) return undefined;
-      const parts = token.split('.');
-      if (parts.length !== 2) return undefined;
-      const [payload, signature] = parts as [string, string];
-      const given = Buffer.from(signature, 'base64url');
-      const expected = mac(payload);
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
-      if (given.toString('base64url') !== signature || !CANONICAL_BASE64URL.test(payload)) return undefined;
-      try {
-        const parsed = ClaimsSchema.safeParse(JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')));
-        return parsed.success ? parsed.data : undefined;
-      } catch {
-        return undefined;
-      }
-    },
+    sign: (claims) => tokens.sign(ClaimsSchema.parse(claims)),
+    verify: (token) => tokens.verify(token),
   };
 }

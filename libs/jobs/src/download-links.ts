@@ -1,6 +1,5 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { BucketStore } from '@gen3d/object-store';
-import { ConfigError } from '@gen3d/runtime';
+import { ConfigError, signedTokens } from '@gen3d/runtime';
 import { InvalidKeyError, JOB_ID_PATTERN, parseDataBucketKey } from '@gen3d/s3-keys';
 import { z } from 'zod';
 import { readMeshMetadata } from './documents';
@@ -28,14 +27,11 @@ export type DownloadClaims = z.output<typeof ClaimsSchema>;
 
 /** Separates these MACs from any other use of a key (a key given by mistake to two signers signs different texts). */
 const DOMAIN = 'gen3d-download-link/1\n';
-/** The shortest key accepted: 256 bits, the size of the HMAC's output. An empty secret is refused, never used. */
-export const MIN_DOWNLOAD_KEY_BYTES = 32;
-const MAX_TOKEN_LENGTH = 4096;
-const CANONICAL_BASE64URL = /^[A-Za-z0-9_-]+$/;
-
-export class DownloadKeyError extends Error {
-  override readonly name = 'DownloadKeyError';
-}
+/** The shortest key accepted (256 bits) and the error for a shorter one: the signed-token codec's (@gen3d/runtime). */
+export {
+  MIN_SIGNING_KEY_BYTES as MIN_DOWNLOAD_KEY_BYTES,
+  SigningKeyError as DownloadKeyError,
+} from '@gen3d/runtime';
 
 /** Why a token is not honoured: `invalid` (not ours, edited, truncated: 403) or `expired` (ours, too late: 410). */
 export type DownloadRefusal = 'invalid' | 'expired';
@@ -58,49 +54,20 @@ export function createDownloadLinkSigner(
   key: Uint8Array,
   previousKeys: readonly Uint8Array[] = [],
 ): DownloadLinkSigner {
-  const [mac, ...accepted] = [key, ...previousKeys].map(macOf);
-  if (!mac) throw new DownloadKeyError('no download link key');
+  const tokens = signedTokens<DownloadClaims>([key, ...previousKeys], {
+    parse: (v) => ClaimsSchema.safeParse(v).data,
+    domain: DOMAIN,
+    maxLength: 4096,
+  });
   return {
-    sign(claims) {
-      const payload = Buffer.from(JSON.stringify(ClaimsSchema.parse(claims))).toString('base64url');
-      return `${payload}.${mac(payload).toString('base64url')}`;
-    },
+    sign: (claims) => tokens.sign(ClaimsSchema.parse(claims)),
     verify(token, now) {
-      const claims = [mac, ...accepted].reduce<DownloadClaims | undefined>(
-        (found, candidate) => found ?? authenticClaims(token, candidate),
-        undefined,
-      );
+      const claims = tokens.verify(token);
       if (!claims) return { ok: false, refusal: 'invalid' };
       if (claims.exp * 1000 <= now.getTime()) return { ok: false, refusal: 'expired' };
       return { ok: true, claims };
     },
   };
-}
-
-function macOf(key: Uint8Array): (payload: string) => Buffer {
-  if (key.length < MIN_DOWNLOAD_KEY_BYTES) {
-    throw new DownloadKeyError(
-      `the download link key has ${key.length} bytes; at least ${MIN_DOWNLOAD_KEY_BYTES} are needed`,
-    );
-  }
-  return (payload) => createHmac('sha256', key).update(DOMAIN).update(payload).digest();
-}
-
-function authenticClaims(token: string, mac: (payload: string) => Buffer): DownloadClaims | undefined {
-  if (token.length > MAX_TOKEN_LENGTH) return undefined;
-  const parts = token.split('.');
-  if (parts.length !== 2) return undefined;
-  const [payload, signature] = parts as [string, string];
-  const given = Buffer.from(signature, 'base64url');
-  const expected = mac(payload);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
-  if (given.toString('base64url') !== signature || !CANONICAL_BASE64URL.test(payload)) return undefined;
-  try {
-    const parsed = ClaimsSchema.safeParse(JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** One stored mesh file an email links to. */

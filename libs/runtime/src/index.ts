@@ -19,3 +19,10 @@ export {
   type LambdaContextLike,
   type Tally,
 } from './invocation';
+export {
+  MIN_SIGNING_KEY_BYTES,
+  SigningKeyError,
+  signedTokens,
+  type SignedTokenOptions,
+  type SignedTokens,
+} from './signed-tokens';
