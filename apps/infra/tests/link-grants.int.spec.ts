@@ -1,5 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import {
@@ -17,6 +16,7 @@ import { readSettings } from '../src/settings';
 import { ApiStack } from '../src/stacks/api-stack';
 import { NotifyStack } from '../src/stacks/notify-stack';
 import { workspaceRoot } from '../src/workspace';
+import { startIamMoto } from './iam-moto';
 
 // The download links' reads (decision 0038), as the roles grant them and no more. moto server enforces IAM here
 // (INITIAL_NO_AUTH_ACTION_COUNT), with the resources of Secrets Manager and SSM requests checked
@@ -106,17 +106,6 @@ function resolved<T>(value: T, arns: Record<string, string>): T {
   return JSON.parse(text) as T;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** Runs `script` with boto3 from the repository's venv; its printed JSON is the result. */
 function boto3<T>(script: string, ...args: string[]): T {
   const prelude = `
@@ -177,25 +166,6 @@ print(json.dumps(keys))
   );
 }
 
-async function startMoto(): Promise<{ moto: ChildProcess; endpoint: string }> {
-  const port = await freePort();
-  const server = join(root, 'apps', 'infra', 'tests', 'moto_server_with_resources.py');
-  const moto = spawn(join(root, '.venv', 'bin', 'python'), [server, '-H', '127.0.0.1', '-p', String(port)], {
-    env: { ...process.env, INITIAL_NO_AUTH_ACTION_COUNT: '3' },
-    stdio: 'ignore',
-  });
-  const endpoint = `http://127.0.0.1:${port}`;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await fetch(`${endpoint}/moto-api/data.json`);
-      return { moto, endpoint };
-    } catch {
-      if (attempt > 300) throw new Error('moto_server did not start');
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
-
 /**
  * moto answers a refusal in XML, which these JSON clients cannot parse (a deserialization error without the text):
  * the client throws the text of any 403 instead, so a test sees which refusal it got.
@@ -237,7 +207,7 @@ describe('the download links’ reads, as the notify and API roles grant them, e
   const ssmOf = {} as Record<Role | 'admin', SSMClient>;
 
   beforeAll(async () => {
-    const started = await startMoto();
+    const started = await startIamMoto('moto_server_with_resources.py');
     moto = started.moto;
     const values = Object.fromEntries(
       Object.entries(secrets).map(([id, name]) => [id, { name, value: keyOf(name) }]),

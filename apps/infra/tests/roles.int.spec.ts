@@ -1,6 +1,5 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import {
   DeleteObjectCommand,
@@ -42,6 +41,7 @@ import { ExtractStack } from '../src/stacks/extract-stack';
 import { InferenceStack } from '../src/stacks/inference-stack';
 import { NotifyStack } from '../src/stacks/notify-stack';
 import { workspaceRoot } from '../src/workspace';
+import { startIamMoto } from './iam-moto';
 
 // The roles' inline policies, as synthesized, are enough for the pipeline and no more. moto server enforces IAM here
 // (INITIAL_NO_AUTH_ACTION_COUNT): each step runs the real code of its stage with the credentials of an IAM user
@@ -112,17 +112,6 @@ function synthesizedRoles() {
   >;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** IAM users with the roles' policies, an admin, the versioned bucket: set up with boto3 from the repository's venv. */
 function setUpAccount(
   endpoint: string,
@@ -176,23 +165,8 @@ describe('the roles’ policies, enforced by moto, against the real pipeline cod
   const clock = () => new Date();
 
   beforeAll(async () => {
-    const port = await freePort();
     // moto_server, with the roles' s3:prefix conditions evaluated (moto alone ignores them).
-    const server = join(root, 'apps', 'infra', 'tests', 'moto_server_with_s3_prefix.py');
-    moto = spawn(join(root, '.venv', 'bin', 'python'), [server, '-H', '127.0.0.1', '-p', String(port)], {
-      env: { ...process.env, INITIAL_NO_AUTH_ACTION_COUNT: '3' },
-      stdio: 'ignore',
-    });
-    endpoint = `http://127.0.0.1:${port}`;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await fetch(`${endpoint}/moto-api/data.json`);
-        break;
-      } catch {
-        if (attempt > 300) throw new Error('moto_server did not start');
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
+    ({ moto, endpoint } = await startIamMoto('moto_server_with_s3_prefix.py'));
     keys = setUpAccount(endpoint, {
       extract: roles.extract.statements,
       notify: roles.notify.statements,
