@@ -1,4 +1,4 @@
-import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ses from 'aws-cdk-lib/aws-ses';
@@ -7,7 +7,7 @@ import { NOTIFY_S3_GRANTS } from '../access';
 import { acknowledgePrefixWildcards, s3Statements } from '../constructs/iam';
 import { PipelineFunction } from '../constructs/pipeline-function';
 import type { Names } from '../names';
-import { skipCheckov } from '../checkov';
+import { hmacKeySecret } from '../constructs/hmac-key-secret';
 import { acknowledgeWildcardResource } from '../nag';
 import { SEED } from '../seed';
 import type { Gen3DStackProps } from './gen3d-stack-props';
@@ -102,23 +102,13 @@ export class NotifyStack extends Stack {
    * before the API's: the API reads it by name (api-stack.ts).
    */
   private addDownloadKey(names: Names): secretsmanager.Secret {
-    const secret = new secretsmanager.Secret(this, 'DownloadKey', {
+    return hmacKeySecret(this, 'DownloadKey', {
       secretName: names.downloadKeySecret,
-      description: 'HMAC key of the download links in Gen3D emails (64 random characters)',
-      generateSecretString: { passwordLength: 64, excludePunctuation: true },
-      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+      signs: 'the download links in Gen3D emails',
+      rotationEnds:
+        'ends every link already emailed (the API accepts the previous version too, decision 0038)',
+      readers: 'the notify and API roles',
     });
-    Validations.of(secret).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason:
-        'Rotating the download link key ends every link already emailed; it is rotated by hand (docs/deploy.md) when it must be.',
-    });
-    skipCheckov(
-      secret,
-      'CKV_AWS_149',
-      'Encrypted with the Secrets Manager AWS-managed key; only the notify and API roles read it (GetSecretValue on its ARN): a customer key would add a key policy to keep in step and a monthly fee, and no reader.',
-    );
-    return secret;
   }
 }
 
